@@ -1,0 +1,180 @@
+/**
+ * The deployment config file's schema: the single source for validation, defaults and the README's
+ * configuration reference (generated from the descriptions here by `npm run docs:config`).
+ *
+ * Names of AWS resources are not written here: they are derived by `naming.ts` from `project` and the
+ * environment's name, and may be overridden once, under `environments.<env>.names`.
+ */
+import { z } from 'zod';
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+
+/** Lower-case DNS-like label: safe inside every AWS resource name gantry derives. */
+const label = (what: string) =>
+  z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,19}$/, `expected ${article(what)} ${what}: lower-case letters, digits and "-", starting with a letter, at most 20 characters`)
+    .refine((value) => !value.endsWith('-') && !value.includes('--'), `expected ${article(what)} ${what} without a trailing or doubled "-"`);
+
+export const ENVIRONMENT_NAME = label('environment name');
+
+/** Paths inside the repository: relative, no `..`, so a buildspec can never leave its checkout. */
+const repoPath = z
+  .string()
+  .min(1)
+  .refine((value) => !value.startsWith('/') && !value.split('/').includes('..'), 'expected a path relative to the repository root, without ".."');
+
+// Events a GitHub workflow can apply from. pull_request and pull_request_target are deliberately absent:
+// code from a pull request is never applied (the reference platform's QA workflow did exactly that).
+export const APPLY_EVENTS = ['push', 'workflow_dispatch', 'workflow_call', 'workflow_run', 'schedule', 'release', 'repository_dispatch', 'merge_group'] as const;
+
+const applyEvent = z.string().refine((value): value is (typeof APPLY_EVENTS)[number] => (APPLY_EVENTS as readonly string[]).includes(value), {
+  error: (issue) =>
+    issue.input === 'pull_request' || issue.input === 'pull_request_target'
+      ? `apply is never allowed from ${String(issue.input)}: plan on pull requests, apply from ${APPLY_EVENTS.slice(0, 2).join(' or ')}`
+      : `expected one of ${APPLY_EVENTS.join(', ')}`,
+});
+
+const refPattern = z
+  .string()
+  .regex(/^refs\/(heads|tags)\/[A-Za-z0-9._\/*-]+$/, 'expected a full ref such as refs/heads/main or refs/tags/v* ("*" matches within one path segment, "**" across segments)');
+
+const iamActionNoWildcard = z
+  .string()
+  .regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'expected one IAM action such as "dynamodb:GetItem"; wildcards ("*") are not allowed');
+
+const FunctionPermission = z
+  .strictObject({
+    actions: z.array(iamActionNoWildcard).min(1).describe('IAM actions the function may call, each named in full.'),
+    resources: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:/, 'expected an ARN (arn:aws:...)'))
+      .min(1)
+      .describe('ARNs the actions apply to.'),
+  })
+  .describe('One statement of the function execution role.');
+
+export const FunctionSchema = z
+  .strictObject({
+    name: label('function name').describe('Short name of the function; the AWS function name is `<project>-<env>-<name>` unless `functionName` is set.'),
+    functionName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an AWS Lambda function name: 1 to 64 letters, digits, "-" or "_"')
+      .optional()
+      .describe('Override of the derived AWS function name, for adopting an existing function.'),
+    alias: z
+      .string()
+      .regex(/^(?!\d+$)[A-Za-z0-9_-]{1,128}$/, 'expected an alias name: letters, digits, "-" or "_", not all digits')
+      .default('live')
+      .describe('The alias that serves traffic; warmup invokes it and pruning never deletes what it points to.'),
+    runtime: z.string().regex(/^[a-z]+[0-9.]*(\.x)?$/, 'expected a Lambda runtime identifier such as nodejs22.x or python3.13').default('nodejs22.x').describe('Lambda runtime.'),
+    handler: z.string().min(1).default('index.handler').describe('Handler entry point.'),
+    memoryMb: z.int().min(2048).max(32768).default(2048).describe('Memory per execution environment in MB (Managed Instances require at least 2048).'),
+    memoryGiBPerVcpu: z.number().min(2).max(8).default(2).describe('ExecutionEnvironmentMemoryGiBPerVCpu: GiB of memory per vCPU (2 to 8).'),
+    maxConcurrency: z.int().min(1).max(1600).default(16).describe('PerExecutionEnvironmentMaxConcurrency: concurrent requests one execution environment serves (1 to 1600).'),
+    scaling: z
+      .strictObject({
+        minExecutionEnvironments: z.int().min(0).max(15000).default(1).describe('Execution environments kept ready (0 to 15000).'),
+        maxExecutionEnvironments: z.int().min(0).max(15000).default(3).describe('Upper bound of execution environments (0 to 15000).'),
+      })
+      .refine((scaling) => scaling.minExecutionEnvironments <= scaling.maxExecutionEnvironments, {
+        error: 'expected minExecutionEnvironments to be at most maxExecutionEnvironments',
+      })
+      .default({ minExecutionEnvironments: 1, maxExecutionEnvironments: 3 })
+      .describe('Function scaling config applied to each published version after deploy.'),
+    warmup: z
+      .strictObject({
+        payload: z.json().default({}).describe('JSON event sent by the smoke invocations (and the optional keep-alive schedule).'),
+        invocations: z.int().min(1).max(1000).default(5).describe('Smoke invocations after each deploy.'),
+        concurrency: z.int().min(1).max(100).default(5).describe('Smoke invocations in flight at once.'),
+      })
+      .default({ payload: {}, invocations: 5, concurrency: 5 })
+      .describe('Post-deploy smoke test.'),
+    permissions: z.array(FunctionPermission).default([]).describe('What the execution role grants beyond logging; no wildcard actions.'),
+  })
+  .describe('A function that runs on the environment\'s capacity provider.');
+
+const ResourceNames = z
+  .strictObject({
+    deployRole: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name (1 to 64 characters)').optional().describe('IAM role the workflows assume with OIDC.'),
+    planProject: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/, 'expected a CodeBuild project name (2 to 255 letters, digits, "-" or "_")').optional().describe('CodeBuild project that runs terraform plan.'),
+    applyProject: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/, 'expected a CodeBuild project name (2 to 255 letters, digits, "-" or "_")').optional().describe('CodeBuild project that runs terraform apply.'),
+    capacityProvider: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a capacity provider name (1 to 64 letters, digits, "-" or "_")').optional().describe('The shared capacity provider.'),
+  })
+  .describe('Overrides of derived resource names, for adopting existing resources. Leave unset to use the derived names.');
+
+export const DEFAULT_INSTANCE_TYPES = ['m6g.large', 'm6g.xlarge', 'm7g.large', 'm7g.xlarge'];
+
+const CapacityProviderSettings = z
+  .strictObject({
+    instanceTypes: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'expected an EC2 instance type such as m7g.large'))
+      .min(1)
+      .default(DEFAULT_INSTANCE_TYPES)
+      .describe('Allowed instance types (arm64 Graviton).'),
+    maxVcpu: z.int().min(2).max(15000).default(64).describe('Ceiling of vCPUs across the pool.'),
+    scalingMode: z.enum(['Auto', 'Manual']).default('Auto').describe('Capacity provider scaling mode.'),
+    vpc: z.enum(['dedicated', 'default']).default('dedicated').describe('Place the pool in a dedicated VPC (default) or the account\'s default VPC.'),
+    excludeAvailabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'expected an availability zone such as us-east-1e')).default([]).describe('Availability zones the pool must not use (zones the service does not support).'),
+    maxSubnets: z.int().min(1).max(16).optional().describe('Cap on the number of subnets (and so availability zones) used.'),
+  })
+  .describe('The shared capacity provider of the environment.');
+
+const ApplyRules = z
+  .strictObject({
+    refs: z.array(refPattern).min(1).default(['refs/heads/main']).describe('Refs an apply may run from.'),
+    events: z.array(applyEvent).min(1).default(['push', 'workflow_dispatch']).describe('Workflow events an apply may run from (never pull_request).'),
+  })
+  .describe('Where an apply may come from.');
+
+export const EnvironmentSchema = z
+  .strictObject({
+    after: ENVIRONMENT_NAME.optional().describe('The environment a commit must have been deployed to before this one. Exactly one environment has no `after`: the first.'),
+    account: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id, quoted so YAML keeps leading zeros').describe('AWS account id.'),
+    region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1').describe('AWS region.'),
+    terraform: z
+      .strictObject({
+        workingDirectory: repoPath.describe('The one directory terraform runs in, relative to the repository root.'),
+        varFile: repoPath.optional().describe('Variable file passed with -var-file, relative to the repository root.'),
+      })
+      .describe('Where the environment\'s terraform lives.'),
+    names: ResourceNames.default({}),
+    capacityProvider: CapacityProviderSettings.default({
+      instanceTypes: DEFAULT_INSTANCE_TYPES,
+      maxVcpu: 64,
+      scalingMode: 'Auto',
+      vpc: 'dedicated',
+      excludeAvailabilityZones: [],
+    }),
+    functions: z.array(FunctionSchema).min(1).describe('Functions deployed to this environment.'),
+    prune: z
+      .strictObject({
+        keep: z.int().min(1).max(99).default(5).describe('Newest published versions kept per function, besides every protected version.'),
+        protect: z.array(z.string().regex(/^[A-Za-z0-9_-]+:\d+$/, 'expected "<function name>:<version number>"')).default([]).describe('Versions never deleted, as "<short function name>:<version>".'),
+      })
+      .default({ keep: 5, protect: [] })
+      .describe('Version pruning.'),
+    apply: ApplyRules.default({ refs: ['refs/heads/main'], events: ['push', 'workflow_dispatch'] }),
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}).describe('Cost allocation tags added to every resource.'),
+  })
+  .describe('One deployment environment.');
+
+export const ConfigSchema = z
+  .strictObject({
+    version: z.literal(1).describe('Config format version; always 1.'),
+    project: label('project name').describe('Short name of the workload; the prefix of every derived resource name.'),
+    github: z
+      .strictObject({
+        requiredChecks: z.array(z.string().min(1)).default([]).describe('Check runs or commit statuses that must have succeeded on a commit before it is applied (e.g. test, security, lint).'),
+      })
+      .default({ requiredChecks: [] })
+      .describe('GitHub settings.'),
+    environments: z
+      .record(ENVIRONMENT_NAME, EnvironmentSchema)
+      .refine((environments) => Object.keys(environments).length > 0, 'expected at least one environment')
+      .describe('Deployment environments by name, chained into one promotion order by `after`.'),
+  })
+  .describe('gantry deployment config.');
+
+export type RawConfig = z.output<typeof ConfigSchema>;
+export type RawEnvironment = z.output<typeof EnvironmentSchema>;
+export type FunctionSettings = z.output<typeof FunctionSchema>;

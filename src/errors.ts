@@ -1,0 +1,83 @@
+/**
+ * Error classes shared by every action and the CLI.
+ *
+ * Two families, because they are reported differently:
+ * - {@link UserError}: the user can fix it (bad input, bad config, bad CLI usage). The message is the whole
+ *   story, one line that names what to change; no stack trace is shown.
+ * - {@link OperationError}: something failed while doing the work (an AWS call, a build). It carries the
+ *   underlying error as `cause`, and its stack is logged at debug level.
+ */
+
+export interface GantryErrorOptions {
+  cause?: unknown;
+}
+
+export abstract class GantryError extends Error {
+  constructor(message: string, options?: GantryErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Something the user must change: an input, the config file, a command line. */
+export class UserError extends GantryError {}
+
+/** An action input (or the CLI option standing for it) is missing or malformed. */
+export class InputError extends UserError {
+  constructor(
+    /** How the input is named to the user, e.g. `input "keep"` or `option --keep`. */
+    readonly input: string,
+    /** What is wrong and how to fix it, without the input's name. */
+    readonly problem: string,
+    options?: GantryErrorOptions,
+  ) {
+    super(`${input}: ${problem}`, options);
+  }
+}
+
+/** Where in a config file a problem is. */
+export interface ConfigLocation {
+  file: string;
+  /** Dotted path inside the file, e.g. `environments.qa.region`; empty for the whole file. */
+  path: string;
+  line?: number;
+  column?: number;
+}
+
+/** The deployment config file is unreadable or invalid. */
+export class ConfigError extends UserError {
+  constructor(
+    readonly location: ConfigLocation,
+    readonly problem: string,
+    options?: GantryErrorOptions,
+  ) {
+    super(formatConfigProblem(location, problem), options);
+  }
+}
+
+export function formatConfigProblem(location: ConfigLocation, problem: string): string {
+  const position =
+    location.line === undefined ? location.file : `${location.file}:${location.line}:${location.column ?? 1}`;
+  return location.path === '' ? `${position}: ${problem}` : `${position}: ${location.path}: ${problem}`;
+}
+
+/** The CLI was called wrongly (unknown command or option). Exit code 2. */
+export class UsageError extends UserError {}
+
+/** The work itself failed. `cause` holds what failed underneath. */
+export class OperationError extends GantryError {}
+
+/**
+ * One line for a log: the message followed by each distinct `cause` message, so an SDK error that caused an
+ * OperationError is visible without a stack trace.
+ */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    const message = current instanceof Error ? current.message : String(current);
+    if (message !== '' && !parts.some((part) => part.includes(message))) parts.push(message);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.length === 0 ? 'unknown error' : parts.join(': caused by: ');
+}
