@@ -173,7 +173,9 @@ function describeIssue(issue: z.core.$ZodIssue): DescribedIssue {
     }
     default: {
       const got = describeValue(issue.input);
-      const mentionsInput = issue.input === undefined || (String(issue.input) !== '' && issue.message.includes(String(issue.input)));
+      // A mapping or list as "got" says nothing; a scalar already quoted in the message needs no repeat.
+      const mentionsInput =
+        issue.input === undefined || typeof issue.input === 'object' || (String(issue.input) !== '' && issue.message.includes(String(issue.input)));
       return { path, keyItself: false, problem: mentionsInput ? issue.message : `${issue.message}, got ${got}` };
     }
   }
