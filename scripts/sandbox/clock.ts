@@ -1,0 +1,29 @@
+/**
+ * The sandbox clock. Sandbox time runs `speed` times faster than real time, so a benchmark can exercise a
+ * 15 requests/s quota or a 2-minute provisioning delay in a fraction of the wall time. Everything in the
+ * sandbox that waits or measures (quotas, version states, builds, log timestamps) uses this clock.
+ */
+export class SandboxClock {
+  readonly #realStart = performance.now();
+  readonly #epochStart: number;
+
+  constructor(readonly speed: number = 1, epochStart: number = Date.now()) {
+    if (!(speed > 0)) throw new Error(`clock speed must be positive, got ${speed}`);
+    this.#epochStart = epochStart;
+  }
+
+  /** Sandbox time in epoch milliseconds. */
+  now(): number {
+    return this.#epochStart + (performance.now() - this.#realStart) * this.speed;
+  }
+
+  /** Resolves after `ms` of sandbox time. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms / this.speed)));
+  }
+
+  /** Real milliseconds that `ms` of sandbox time takes. */
+  toReal(ms: number): number {
+    return ms / this.speed;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Starts a sandbox from service factories. `sandbox.ts` assembles the real set (Lambda, CodeBuild, Logs,
+ * GitHub); tests of one service may start just that one.
+ */
+import { SandboxClock } from './clock.js';
+import { Faults } from './faults.js';
+import type { SandboxService } from './protocol.js';
+import { Quotas, type QuotaSpec } from './quota.js';
+import { SandboxServer } from './server.js';
+
+/** Lambda's control plane quota is shared by all control-plane calls; GetFunction has its own. */
+export const DEFAULT_QUOTAS: Record<string, QuotaSpec> = {
+  'lambda-control-plane': { ratePerSecond: 15 },
+  'lambda-get-function': { ratePerSecond: 100 },
+};
+
+export interface SandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Sandbox time runs this many times faster than real time. */
+  clockSpeed?: number;
+  /** Overrides of DEFAULT_QUOTAS, by quota name. */
+  quotas?: Record<string, QuotaSpec>;
+  /** Seed of the fault injector's random choices. */
+  faultSeed?: number;
+}
+
+/** What every service factory gets. */
+export interface SandboxCore {
+  clock: SandboxClock;
+  quotas: Quotas;
+  faults: Faults;
+}
+
+export interface RunningSandbox<S extends Record<string, SandboxService>> extends SandboxCore {
+  url: string;
+  /** The variables that point the AWS SDK and Octokit here: export them, or pass them to a child process. */
+  env: Record<string, string>;
+  services: S;
+  server: SandboxServer;
+  stop(): Promise<void>;
+}
+
+export const SANDBOX_REGION = 'eu-west-1';
+export const SANDBOX_GITHUB_TOKEN = 'sandbox-token';
+
+export function sandboxEnv(url: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_LAMBDA: url,
+    AWS_ENDPOINT_URL_CODEBUILD: url,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
+    GITHUB_API_URL: `${url}/github`,
+    AWS_ACCESS_KEY_ID: 'sandbox',
+    AWS_SECRET_ACCESS_KEY: 'sandbox',
+    AWS_REGION: SANDBOX_REGION,
+    // No instance metadata service on loopback: stop the SDK from looking for one.
+    AWS_EC2_METADATA_DISABLED: 'true',
+    GITHUB_TOKEN: SANDBOX_GITHUB_TOKEN,
+  };
+}
+
+export async function startSandboxWith<S extends Record<string, SandboxService>>(
+  factories: (core: SandboxCore) => S,
+  options: SandboxOptions = {},
+): Promise<RunningSandbox<S>> {
+  const clock = new SandboxClock(options.clockSpeed ?? 1);
+  const quotas = new Quotas(clock);
+  for (const [name, spec] of Object.entries({ ...DEFAULT_QUOTAS, ...options.quotas })) quotas.set(name, spec);
+  const faults = new Faults(options.faultSeed);
+  const core = { clock, quotas, faults };
+  const services = factories(core);
+  const server = new SandboxServer(Object.values(services), clock, quotas, faults);
+  const url = await server.listen(options.port ?? 0);
+  return { ...core, url, env: sandboxEnv(url), services, server, stop: () => server.close() };
+}

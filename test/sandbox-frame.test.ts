@@ -1,0 +1,92 @@
+/**
+ * The sandbox frame with a minimal JSON 1.1 service, driven by the real CodeBuild SDK client: dispatch by
+ * X-Amz-Target, quota throttling answered with the real error and retried by the SDK, each fault kind, and
+ * the request record.
+ */
+import { ListProjectsCommand } from '@aws-sdk/client-codebuild';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCodeBuildClient } from '../src/aws/clients.js';
+import { startSandboxWith, type RunningSandbox } from '../scripts/sandbox/frame.js';
+import { ServiceError, json11Error, json11Operation, type SandboxRequest, type SandboxService } from '../scripts/sandbox/protocol.js';
+
+class FakeCodeBuild implements SandboxService {
+  readonly name = 'codebuild';
+  matches(request: SandboxRequest): boolean {
+    return json11Operation(request, 'CodeBuild_20161006') !== undefined;
+  }
+  operation(request: SandboxRequest): string {
+    return json11Operation(request, 'CodeBuild_20161006')!;
+  }
+  quotaFor(): string {
+    return 'codebuild';
+  }
+  async handle() {
+    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: { projects: ['p1'] } };
+  }
+  throttleError(): ServiceError {
+    return new ServiceError(400, 'ThrottlingException', 'Rate exceeded');
+  }
+  serverError(status: number): ServiceError {
+    return new ServiceError(status, 'InternalFailure', 'internal error');
+  }
+  errorResponse(error: ServiceError) {
+    return json11Error(error);
+  }
+}
+
+let sandbox: RunningSandbox<{ codebuild: FakeCodeBuild }>;
+const saved = { ...process.env };
+
+beforeEach(async () => {
+  sandbox = await startSandboxWith(() => ({ codebuild: new FakeCodeBuild() }), { quotas: { codebuild: { ratePerSecond: 2, burst: 2 } } });
+  Object.assign(process.env, sandbox.env);
+});
+afterEach(async () => {
+  await sandbox.stop();
+  process.env = { ...saved };
+});
+
+const client = () => createCodeBuildClient({ region: 'eu-west-1', maxAttempts: 6 });
+
+describe('sandbox frame', () => {
+  it('answers the real SDK client and records the call', async () => {
+    const result = await client().send(new ListProjectsCommand({}));
+    expect(result.projects).toEqual(['p1']);
+    expect(sandbox.server.calls('codebuild', 'ListProjects')).toHaveLength(1);
+    expect(sandbox.server.calls('codebuild', 'ListProjects')[0]).toMatchObject({ method: 'POST', status: 200, throttled: false });
+  });
+
+  it('throttles past the quota with the real error, and the SDK backs off until it succeeds', async () => {
+    const c = client();
+    const results = await Promise.all(Array.from({ length: 5 }, () => c.send(new ListProjectsCommand({}))));
+    expect(results.every((result) => result.projects?.[0] === 'p1')).toBe(true);
+    const calls = sandbox.server.calls('codebuild');
+    expect(calls.filter((call) => call.throttled).length).toBeGreaterThan(0);
+    expect(calls.filter((call) => call.status === 200)).toHaveLength(5);
+  });
+
+  it('injects a server error, a connection reset, added latency and a throttling burst', async () => {
+    sandbox.faults.add({ service: 'codebuild', operation: 'ListProjects', kind: 'server-error', status: 503, times: 1 });
+    sandbox.faults.add({ service: 'codebuild', operation: 'ListProjects', kind: 'reset', times: 1 });
+    const first = await client().send(new ListProjectsCommand({}));
+    expect(first.$metadata.attempts).toBe(3);
+    expect(sandbox.server.calls('codebuild').map((call) => call.status)).toEqual([503, 'reset', 200]);
+
+    sandbox.faults.add({ service: 'codebuild', operation: '*', kind: 'latency', latencyMs: 300, times: 1 });
+    const started = performance.now();
+    await client().send(new ListProjectsCommand({}));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+
+    sandbox.faults.add({ service: 'codebuild', operation: '*', kind: 'throttle', times: 2 });
+    const throttled = await client().send(new ListProjectsCommand({}));
+    expect(throttled.$metadata.attempts).toBe(3);
+  });
+
+  it('gives up with the service error once retries are exhausted', async () => {
+    sandbox.faults.add({ service: 'codebuild', operation: '*', kind: 'server-error' });
+    await expect(createCodeBuildClient({ region: 'eu-west-1', maxAttempts: 2 }).send(new ListProjectsCommand({}))).rejects.toMatchObject({
+      name: 'InternalFailure',
+      $metadata: { httpStatusCode: 500 },
+    });
+  });
+});
