@@ -1,0 +1,549 @@
+/**
+ * The sandbox's Lambda service: Lambda's REST-JSON API over the model in state.ts. Paths, query and header
+ * names, success statuses and error codes follow the SDK's schemas (see routes.ts); status codes the SDK
+ * does not pin down follow the live service (DeleteFunction answers 204).
+ */
+import { ServiceError, parseJsonBody, restJsonError, type SandboxRequest, type SandboxResponse, type SandboxService } from '../protocol.js';
+import type { SandboxCore } from '../frame.js';
+import { LATEST, LATEST_PUBLISHED, functionArn, paginate, parseFunctionRef, resolveQualifier, lambdaTimestamp } from './names.js';
+import { isLambdaPath, matchRoute } from './routes.js';
+import { aliasConfiguration, capacityProvider, eventSourceMapping, functionConfiguration } from './shapes.js';
+import {
+  LambdaState,
+  conflict,
+  invalid,
+  resolveOptions,
+  type AliasInput,
+  type CreateFunctionInput,
+  type FunctionRecord,
+  type LambdaOptions,
+  type PublishOptions,
+  type ResolvedLambdaOptions,
+  type ScalingConfig,
+  type VersionFailure,
+  type VersionRecord,
+} from './state.js';
+
+export type { LambdaOptions } from './state.js';
+
+export interface InvokeContext {
+  functionName: string;
+  /** The version that runs (an alias resolved, weighted routing applied). */
+  version: string;
+}
+
+export type InvokeHandler = (event: unknown, context: InvokeContext) => unknown;
+
+type Body = Record<string, unknown>;
+type Handler = (request: SandboxRequest, params: Record<string, string>) => Promise<SandboxResponse> | SandboxResponse;
+
+const json = (status: number, body: unknown): SandboxResponse => ({ status, headers: { 'content-type': 'application/json' }, body });
+
+export class LambdaService implements SandboxService {
+  readonly name = 'lambda';
+  /** Mutable at runtime: e.g. `service.options.aliasVisibilityDelayMs = 5000`. */
+  readonly options: ResolvedLambdaOptions;
+  readonly state: LambdaState;
+  readonly #handlers = new Map<string, InvokeHandler>();
+  #random: () => number;
+  readonly #operations: Record<string, Handler>;
+
+  constructor(
+    private readonly core: SandboxCore,
+    options: LambdaOptions = {},
+  ) {
+    this.options = resolveOptions(options);
+    this.state = new LambdaState(core.clock, this.options);
+    this.#random = mulberry32(this.options.routingSeed);
+    this.#operations = {
+      CreateFunction: (r) => this.#createFunction(r),
+      GetFunction: (r, p) => this.#getFunction(r, p, true),
+      GetFunctionConfiguration: (r, p) => this.#getFunction(r, p, false),
+      UpdateFunctionCode: (r, p) => this.#updateFunctionCode(r, p),
+      ListFunctions: (r) => this.#listFunctions(r),
+      DeleteFunction: (r, p) => this.#deleteFunction(r, p),
+      PublishVersion: (r, p) => this.#publishVersion(r, p),
+      ListVersionsByFunction: (r, p) => this.#listVersions(r, p),
+      CreateAlias: (r, p) => this.#putAlias(r, p, true),
+      UpdateAlias: (r, p) => this.#putAlias(r, p, false),
+      GetAlias: (r, p) => this.#getAlias(p),
+      ListAliases: (r, p) => this.#listAliases(r, p),
+      DeleteAlias: (r, p) => this.#deleteAlias(p),
+      Invoke: (r, p) => this.#invoke(r, p),
+      CreateCapacityProvider: (r) => this.#createCapacityProvider(r),
+      GetCapacityProvider: (r, p) => json(200, { CapacityProvider: capacityProvider(this.state, this.state.capacityProvider(p.CapacityProviderName!)) }),
+      ListCapacityProviders: (r) => this.#listCapacityProviders(r),
+      DeleteCapacityProvider: (r, p) => json(202, { CapacityProvider: capacityProvider(this.state, this.state.deleteCapacityProvider(p.CapacityProviderName!)) }),
+      ListFunctionVersionsByCapacityProvider: (r, p) => this.#listFunctionVersionsByCapacityProvider(r, p),
+      PutFunctionScalingConfig: (r, p) => this.#putScalingConfig(r, p),
+      GetFunctionScalingConfig: (r, p) => this.#getScalingConfig(r, p),
+      PutProvisionedConcurrencyConfig: (r, p) => this.#putProvisionedConcurrency(r, p),
+      GetProvisionedConcurrencyConfig: (r, p) => this.#getProvisionedConcurrency(r, p),
+      ListProvisionedConcurrencyConfigs: (r, p) => this.#listProvisionedConcurrency(r, p),
+      CreateEventSourceMapping: (r) => this.#createEventSourceMapping(r),
+      ListEventSourceMappings: (r) => this.#listEventSourceMappings(r),
+    };
+  }
+
+  // ---- SandboxService -------------------------------------------------------------------------------------
+
+  matches(request: SandboxRequest): boolean {
+    return isLambdaPath(request.path);
+  }
+
+  operation(request: SandboxRequest): string {
+    return matchRoute(request.method, request.path, request.query)?.operation ?? `Unknown ${request.method} ${request.path}`;
+  }
+
+  quotaFor(operation: string): string | undefined {
+    if (operation === 'GetFunction') return 'lambda-get-function';
+    if (operation === 'Invoke') return undefined; // invocations have their own (concurrency) limits, not an API rate
+    return 'lambda-control-plane';
+  }
+
+  async handle(operation: string, request: SandboxRequest): Promise<SandboxResponse> {
+    const route = matchRoute(request.method, request.path, request.query);
+    const handler = this.#operations[operation];
+    if (route === undefined || handler === undefined) {
+      throw new ServiceError(501, 'ServiceException', `The Lambda sandbox does not implement ${operation}.`, { Message: `The Lambda sandbox does not implement ${operation}.` });
+    }
+    return handler(request, route.params);
+  }
+
+  throttleError(): ServiceError {
+    return new ServiceError(429, 'TooManyRequestsException', 'Rate exceeded', { Reason: 'CallerRateLimitExceeded', retryAfterSeconds: '1' }, { 'Retry-After': '1' });
+  }
+
+  serverError(status: number): ServiceError {
+    return new ServiceError(status, 'ServiceException', 'An internal error occurred.', { Message: 'An internal error occurred.' });
+  }
+
+  errorResponse(error: ServiceError): SandboxResponse {
+    return restJsonError(error);
+  }
+
+  // ---- direct state API (seeding and tests; no HTTP, no quota) --------------------------------------------------
+
+  createCapacityProvider(name: string, settings: Record<string, unknown> = {}, options: { instant?: boolean } = {}) {
+    return this.state.createCapacityProvider(name, { ...defaultProviderSettings(this.options.accountId), ...settings }, options);
+  }
+
+  createFunction(input: CreateFunctionInput): FunctionRecord {
+    return this.state.createFunction(input);
+  }
+
+  updateFunctionCode(name: string, code: Buffer | string): VersionRecord {
+    return this.state.updateFunctionCode(name, code);
+  }
+
+  publishVersion(name: string, options: PublishOptions = {}): VersionRecord {
+    return this.state.publishVersion(name, options);
+  }
+
+  /** Creates or updates an alias; `instant` makes the change visible at once (no visibility delay). */
+  putAlias(name: string, aliasName: string, input: AliasInput, { instant = false } = {}) {
+    const exists = this.state.currentAlias(this.state.function(name), aliasName) !== undefined;
+    return this.state.putAlias(name, aliasName, input, { create: !exists, instant });
+  }
+
+  /** The code Invoke runs for a function; the default echoes `{ ok: true, version }`. */
+  setHandler(functionName: string, handler: InvokeHandler): void {
+    this.#handlers.set(functionName, handler);
+  }
+
+  /** The next version published for the function ends `Failed` with this reason instead of `Active`. */
+  failNextPublish(functionName: string, failure: VersionFailure): void {
+    this.state.failNextPublish(functionName, failure);
+  }
+
+  // ---- functions --------------------------------------------------------------------------------------------
+
+  #createFunction(request: SandboxRequest): SandboxResponse {
+    const body = parseJsonBody<Body>(request);
+    const name = str(body.FunctionName);
+    if (name === undefined) throw invalid('FunctionName is required.');
+    if (str(body.Role) === undefined) throw invalid('Role is required.');
+    const code = body.Code as Body | undefined;
+    if (code === undefined) throw invalid('Code is required.');
+    const cp = (body.CapacityProviderConfig as Body | undefined)?.LambdaManagedInstancesCapacityProviderConfig as CreateFunctionInput['capacityProvider'];
+    const environment = (body.Environment as Body | undefined)?.Variables as Record<string, string> | undefined;
+    const fn = this.state.createFunction({
+      name: parseFunctionRef(name).name,
+      role: str(body.Role)!,
+      code: codeOf(code),
+      ...optional('runtime', str(body.Runtime)),
+      ...optional('handler', str(body.Handler)),
+      ...optional('description', str(body.Description)),
+      ...optional('timeout', num(body.Timeout)),
+      ...optional('memorySize', num(body.MemorySize)),
+      ...optional('architectures', body.Architectures as string[] | undefined),
+      ...optional('packageType', str(body.PackageType)),
+      ...optional('environment', environment),
+      ...optional('capacityProvider', cp),
+      ...optional('tags', body.Tags as Record<string, string> | undefined),
+    });
+    const publishTo = publishTarget(body.PublishTo);
+    if (body.Publish === true || publishTo !== undefined) {
+      const version = this.state.publishVersion(fn.name, publishTo === undefined ? {} : { publishTo });
+      return json(201, functionConfiguration(this.state, fn, version));
+    }
+    return json(201, functionConfiguration(this.state, fn, fn.latest));
+  }
+
+  #getFunction(request: SandboxRequest, params: Record<string, string>, full: boolean): SandboxResponse {
+    const ref = parseFunctionRef(params.FunctionName!);
+    const qualifier = resolveQualifier(ref, request.query.get('Qualifier'));
+    const fn = this.state.function(ref.name);
+    const { version } = this.state.resolve(fn, qualifier);
+    const configuration = functionConfiguration(this.state, fn, version, qualifier);
+    if (!full) return json(200, configuration);
+    return json(200, {
+      Configuration: configuration,
+      Code: { RepositoryType: 'S3', Location: `https://awslambda-${this.options.region}-tasks.s3.${this.options.region}.amazonaws.com/snapshots/${this.options.accountId}/${fn.name}` },
+      ...(Object.keys(fn.tags).length === 0 ? {} : { Tags: fn.tags }),
+    });
+  }
+
+  #updateFunctionCode(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const ref = parseFunctionRef(params.FunctionName!);
+    const body = parseJsonBody<Body>(request);
+    const revisionId = str(body.RevisionId);
+    const latest = this.state.updateFunctionCode(ref.name, codeOf(body), revisionId);
+    const fn = this.state.function(ref.name);
+    const publishTo = publishTarget(body.PublishTo);
+    if (body.Publish === true || publishTo !== undefined) {
+      const version = this.state.publishVersion(fn.name, publishTo === undefined ? {} : { publishTo });
+      return json(200, functionConfiguration(this.state, fn, version));
+    }
+    return json(200, functionConfiguration(this.state, fn, latest));
+  }
+
+  #listFunctions(request: SandboxRequest): SandboxResponse {
+    const all = request.query.get('FunctionVersion') === 'ALL';
+    const configurations = [...this.state.functions.keys()].sort().flatMap((name) => {
+      const fn = this.state.functions.get(name)!;
+      const latest = functionConfiguration(this.state, fn, fn.latest);
+      if (!all) return [latest];
+      return [functionConfiguration(this.state, fn, fn.latest, LATEST), ...this.state.publishedVersions(fn).map((v) => functionConfiguration(this.state, fn, v))];
+    });
+    const page = paginate(configurations, request.query);
+    return json(200, { Functions: page.items, ...optional('NextMarker', page.nextMarker) });
+  }
+
+  #deleteFunction(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const ref = parseFunctionRef(params.FunctionName!);
+    const qualifier = resolveQualifier(ref, request.query.get('Qualifier'));
+    const fn = this.state.function(ref.name);
+    if (qualifier === undefined || qualifier === LATEST) {
+      this.state.deleteFunction(fn.name);
+    } else {
+      if (this.state.currentAlias(fn, qualifier) !== undefined) throw invalid(`Deletion of aliases is not supported by DeleteFunction; use DeleteAlias for ${qualifier}.`);
+      this.state.deleteVersion(fn.name, qualifier);
+    }
+    // The model says 200; the live service answers 204 with no body, which the SDK accepts.
+    return { status: 204 };
+  }
+
+  #publishVersion(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const ref = parseFunctionRef(params.FunctionName!);
+    const body = parseJsonBody<Body>(request);
+    const publishTo = publishTarget(body.PublishTo);
+    const version = this.state.publishVersion(ref.name, {
+      ...optional('publishTo', publishTo),
+      ...optional('description', str(body.Description)),
+      ...optional('codeSha256', str(body.CodeSha256)),
+      ...optional('revisionId', str(body.RevisionId)),
+    });
+    return json(201, functionConfiguration(this.state, this.state.function(ref.name), version));
+  }
+
+  #listVersions(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const fn = this.state.function(parseFunctionRef(params.FunctionName!).name);
+    const versions = [functionConfiguration(this.state, fn, fn.latest, LATEST), ...this.state.publishedVersions(fn).map((v) => functionConfiguration(this.state, fn, v))];
+    const page = paginate(versions, request.query);
+    return json(200, { Versions: page.items, ...optional('NextMarker', page.nextMarker) });
+  }
+
+  // ---- aliases ----------------------------------------------------------------------------------------------
+
+  #putAlias(request: SandboxRequest, params: Record<string, string>, create: boolean): SandboxResponse {
+    const fnName = parseFunctionRef(params.FunctionName!).name;
+    const body = parseJsonBody<Body>(request);
+    const aliasName = create ? str(body.Name) : params.Name;
+    if (aliasName === undefined) throw invalid('Name is required.');
+    const routing = body.RoutingConfig as { AdditionalVersionWeights?: Record<string, number> } | undefined;
+    const value = this.state.putAlias(
+      fnName,
+      aliasName,
+      {
+        ...optional('functionVersion', str(body.FunctionVersion)),
+        ...optional('description', str(body.Description)),
+        ...optional('weights', routing?.AdditionalVersionWeights),
+      },
+      { create, ...optional('revisionId', str(body.RevisionId)) },
+    );
+    return json(create ? 201 : 200, aliasConfiguration(this.state.account, this.state.function(fnName), value));
+  }
+
+  #getAlias(params: Record<string, string>): SandboxResponse {
+    const fn = this.state.function(parseFunctionRef(params.FunctionName!).name);
+    const alias = this.state.visibleAlias(fn, params.Name!);
+    if (alias === undefined) throw notFoundAlias(this.state, fn, params.Name!);
+    return json(200, aliasConfiguration(this.state.account, fn, alias));
+  }
+
+  #listAliases(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const fn = this.state.function(parseFunctionRef(params.FunctionName!).name);
+    const version = request.query.get('FunctionVersion');
+    const aliases = this.state
+      .visibleAliases(fn)
+      .filter((alias) => version === null || alias.functionVersion === version || alias.weights[version] !== undefined)
+      .map((alias) => aliasConfiguration(this.state.account, fn, alias));
+    const page = paginate(aliases, request.query);
+    return json(200, { Aliases: page.items, ...optional('NextMarker', page.nextMarker) });
+  }
+
+  #deleteAlias(params: Record<string, string>): SandboxResponse {
+    this.state.deleteAlias(parseFunctionRef(params.FunctionName!).name, params.Name!);
+    return { status: 204 };
+  }
+
+  // ---- invoke -----------------------------------------------------------------------------------------------
+
+  async #invoke(request: SandboxRequest, params: Record<string, string>): Promise<SandboxResponse> {
+    const ref = parseFunctionRef(params.FunctionName!);
+    let qualifier = resolveQualifier(ref, request.query.get('Qualifier'));
+    const fn = this.state.function(ref.name);
+    // An unqualified invoke of a Managed Instances function runs $LATEST.PUBLISHED, not $LATEST.
+    if (qualifier === undefined && fn.latest.settings.capacityProvider !== undefined) qualifier = LATEST_PUBLISHED;
+    const { version: primary, alias } = this.state.resolve(fn, qualifier);
+    const version = alias === undefined ? primary : this.#route(fn, alias.functionVersion, alias.weights);
+    const { State } = this.state.versionState(version);
+    if (State !== 'Active') {
+      throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${State}`);
+    }
+    const invocationType = header(request, 'x-amz-invocation-type') ?? 'RequestResponse';
+    let event: unknown = null;
+    if (request.body.length > 0) {
+      try {
+        event = JSON.parse(request.body.toString('utf8'));
+      } catch {
+        throw new ServiceError(400, 'InvalidRequestContentException', 'Could not parse request body into json: Could not parse payload into json');
+      }
+    }
+    const executed = { 'X-Amz-Executed-Version': version.version };
+    if (invocationType === 'DryRun') return { status: 204, headers: executed };
+    if (this.options.invokeLatencyMs > 0) await this.core.clock.sleep(this.options.invokeLatencyMs);
+    const handler = this.#handlers.get(fn.name) ?? ((_event: unknown, context: InvokeContext) => ({ ok: true, version: context.version }));
+    const context = { functionName: fn.name, version: version.version };
+    if (invocationType === 'Event') {
+      void Promise.resolve()
+        .then(() => handler(event, context))
+        .catch(() => undefined);
+      return { status: 202, headers: executed };
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...executed };
+    if (header(request, 'x-amz-log-type') === 'Tail') {
+      headers['X-Amz-Log-Result'] = Buffer.from(`START Version: ${version.version}\nEND\n`).toString('base64');
+    }
+    try {
+      const result = await handler(event, context);
+      return { status: 200, headers, body: JSON.stringify(result ?? null) };
+    } catch (error) {
+      // A function error is a successful invoke: 200, X-Amz-Function-Error, and the error as the payload.
+      const err = error instanceof Error ? error : new Error(String(error));
+      const payload = { errorType: err.name, errorMessage: err.message, trace: (err.stack ?? '').split('\n') };
+      return { status: 200, headers: { ...headers, 'X-Amz-Function-Error': 'Unhandled' }, body: JSON.stringify(payload) };
+    }
+  }
+
+  /** Weighted alias routing: each additional version gets its weight, the primary version the rest. */
+  #route(fn: FunctionRecord, primary: string, weights: Record<string, number>): VersionRecord {
+    let pick = this.#random();
+    for (const [version, weight] of Object.entries(weights)) {
+      if (pick < weight) return fn.versions.get(version) ?? this.state.resolve(fn, version).version;
+      pick -= weight;
+    }
+    return this.state.resolve(fn, primary).version;
+  }
+
+  // ---- capacity providers -----------------------------------------------------------------------------------
+
+  #createCapacityProvider(request: SandboxRequest): SandboxResponse {
+    const body = parseJsonBody<Body>(request);
+    const name = str(body.CapacityProviderName);
+    if (name === undefined) throw invalid('CapacityProviderName is required.');
+    if (body.VpcConfig === undefined) throw invalid('VpcConfig is required.');
+    if (body.PermissionsConfig === undefined) throw invalid('PermissionsConfig is required.');
+    const { CapacityProviderName: _name, Tags: _tags, ...settings } = body;
+    const record = this.state.createCapacityProvider(name, settings);
+    return json(202, { CapacityProvider: capacityProvider(this.state, record) });
+  }
+
+  #listCapacityProviders(request: SandboxRequest): SandboxResponse {
+    const stateFilter = request.query.get('State');
+    const providers = this.state
+      .listCapacityProviders()
+      .map((record) => capacityProvider(this.state, record))
+      .filter((provider) => stateFilter === null || provider.State === stateFilter);
+    const page = paginate(providers, request.query);
+    return json(200, { CapacityProviders: page.items, ...optional('NextMarker', page.nextMarker) });
+  }
+
+  #listFunctionVersionsByCapacityProvider(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const provider = this.state.capacityProvider(params.CapacityProviderName!);
+    const items = this.state.versionsOnCapacityProvider(provider.arn).map(({ fn, version }) => ({
+      FunctionArn: functionArn(this.state.account, fn.name, version.version),
+      State: this.state.versionState(version).State,
+    }));
+    const page = paginate(items, request.query);
+    return json(200, { CapacityProviderArn: provider.arn, FunctionVersions: page.items, ...optional('NextMarker', page.nextMarker) });
+  }
+
+  // ---- scaling and provisioned concurrency ---------------------------------------------------------------------
+
+  #qualified(request: SandboxRequest, params: Record<string, string>): { fn: FunctionRecord; qualifier: string } {
+    const ref = parseFunctionRef(params.FunctionName!);
+    const qualifier = resolveQualifier(ref, request.query.get('Qualifier'));
+    if (qualifier === undefined) throw invalid('Qualifier is required.');
+    return { fn: this.state.function(ref.name), qualifier };
+  }
+
+  #putScalingConfig(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const { fn, qualifier } = this.#qualified(request, params);
+    const body = parseJsonBody<Body>(request);
+    const version = this.state.putScalingConfig(fn.name, qualifier, (body.FunctionScalingConfig as ScalingConfig | undefined) ?? {});
+    return json(202, { FunctionState: this.state.versionState(version).State });
+  }
+
+  #getScalingConfig(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const { fn, qualifier } = this.#qualified(request, params);
+    const { version } = this.state.resolve(fn, qualifier);
+    const applied = this.state.appliedScaling(version);
+    return json(200, {
+      FunctionArn: functionArn(this.state.account, fn.name, qualifier),
+      ...optional('AppliedFunctionScalingConfig', applied),
+      ...optional('RequestedFunctionScalingConfig', version.scaling?.requested),
+    });
+  }
+
+  #putProvisionedConcurrency(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const { fn, qualifier } = this.#qualified(request, params);
+    const requested = num(parseJsonBody<Body>(request).ProvisionedConcurrentExecutions);
+    if (requested === undefined || requested < 1) throw invalid('ProvisionedConcurrentExecutions must be at least 1.');
+    const config = this.state.putProvisionedConcurrency(fn.name, qualifier, requested);
+    return json(202, this.#provisionedShape(config));
+  }
+
+  #provisionedShape(config: { requested: number; lastModified: number; readyAt: number }): Record<string, unknown> {
+    const ready = this.core.clock.now() >= config.readyAt;
+    return {
+      RequestedProvisionedConcurrentExecutions: config.requested,
+      AvailableProvisionedConcurrentExecutions: ready ? config.requested : 0,
+      AllocatedProvisionedConcurrentExecutions: ready ? config.requested : 0,
+      Status: ready ? 'READY' : 'IN_PROGRESS',
+      LastModified: lambdaTimestamp(config.lastModified),
+    };
+  }
+
+  #getProvisionedConcurrency(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const { fn, qualifier } = this.#qualified(request, params);
+    const config = fn.provisioned.get(qualifier);
+    if (config === undefined) {
+      throw new ServiceError(404, 'ProvisionedConcurrencyConfigNotFoundException', 'No Provisioned Concurrency Config found for this function');
+    }
+    return json(200, this.#provisionedShape(config));
+  }
+
+  #listProvisionedConcurrency(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const fn = this.state.function(parseFunctionRef(params.FunctionName!).name);
+    const items = [...fn.provisioned.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([qualifier, config]) => ({ FunctionArn: functionArn(this.state.account, fn.name, qualifier), ...this.#provisionedShape(config) }));
+    const page = paginate(items, request.query);
+    return json(200, { ProvisionedConcurrencyConfigs: page.items, ...optional('NextMarker', page.nextMarker) });
+  }
+
+  // ---- event source mappings ------------------------------------------------------------------------------------
+
+  #createEventSourceMapping(request: SandboxRequest): SandboxResponse {
+    const body = parseJsonBody<Body>(request);
+    const functionName = str(body.FunctionName);
+    if (functionName === undefined) throw invalid('FunctionName is required.');
+    const ref = parseFunctionRef(functionName);
+    const record = this.state.createEventSourceMapping(ref.name, ref.qualifier, {
+      ...optional('eventSourceArn', str(body.EventSourceArn)),
+      ...optional('batchSize', num(body.BatchSize)),
+      ...optional('enabled', typeof body.Enabled === 'boolean' ? body.Enabled : undefined),
+    });
+    return json(202, eventSourceMapping(record, 'Creating'));
+  }
+
+  #listEventSourceMappings(request: SandboxRequest): SandboxResponse {
+    const filter = request.query.get('FunctionName');
+    const ref = filter === null ? undefined : parseFunctionRef(filter);
+    const source = request.query.get('EventSourceArn');
+    // An unqualified FunctionName filter matches the mappings of every version and alias of the function.
+    const items = [...this.state.eventSourceMappings.values()]
+      .filter((m) => ref === undefined || (m.functionName === ref.name && (ref.qualifier === undefined || m.qualifier === ref.qualifier)))
+      .filter((m) => source === null || m.eventSourceArn === source)
+      .map((m) => eventSourceMapping(m));
+    const page = paginate(items, request.query, 100);
+    return json(200, { EventSourceMappings: page.items, ...optional('NextMarker', page.nextMarker) });
+  }
+}
+
+function notFoundAlias(state: LambdaState, fn: FunctionRecord, alias: string): ServiceError {
+  const message = `Alias not found: ${functionArn(state.account, fn.name, alias)}`;
+  return new ServiceError(404, 'ResourceNotFoundException', message, { Message: message });
+}
+
+function defaultProviderSettings(accountId: string): Record<string, unknown> {
+  return {
+    VpcConfig: { SubnetIds: ['subnet-0sandbox'], SecurityGroupIds: ['sg-0sandbox'] },
+    PermissionsConfig: { CapacityProviderOperatorRoleArn: `arn:aws:iam::${accountId}:role/sandbox-capacity-provider-operator` },
+  };
+}
+
+/** The bytes (or identity) of the code in a CreateFunction `Code` or an UpdateFunctionCode body. */
+function codeOf(body: Body): Buffer | string {
+  if (typeof body.ZipFile === 'string') return Buffer.from(body.ZipFile, 'base64');
+  if (typeof body.ImageUri === 'string') return body.ImageUri;
+  if (typeof body.S3Bucket === 'string' && typeof body.S3Key === 'string') return `s3://${body.S3Bucket}/${body.S3Key}#${str(body.S3ObjectVersion) ?? ''}`;
+  throw invalid('Please provide a source for function code: ZipFile, S3Bucket and S3Key, or ImageUri.');
+}
+
+function publishTarget(value: unknown): 'LATEST_PUBLISHED' | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'LATEST_PUBLISHED') throw invalid(`Invalid PublishTo: ${String(value)}; the only value is LATEST_PUBLISHED.`);
+  return value;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' ? value : undefined;
+}
+
+function header(request: SandboxRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `{ [key]: value }` when the value is defined, `{}` otherwise: optional members stay absent, not null. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,569 @@
+/**
+ * The Lambda sandbox's model: capacity providers, functions with their versions and aliases, scaling and
+ * provisioned-concurrency configs, event source mappings. Time-dependent states (a version going Pending →
+ * Active, an alias change becoming visible, a scaling config converging) are stored as the sandbox time
+ * they happen at and evaluated when read, so nothing here runs a timer and a faster sandbox clock speeds
+ * all of it up.
+ *
+ * Both the HTTP operations (service.ts) and direct seeding (seed.ts) go through this class, so the rules
+ * (the version limit per capacity provider, aliases protecting versions) hold either way.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { SandboxClock } from '../clock.js';
+import { ServiceError } from '../protocol.js';
+import {
+  LATEST,
+  LATEST_PUBLISHED,
+  capacityProviderArn,
+  capacityProviderName,
+  compareVersions,
+  functionArn,
+  isNumberedVersion,
+  type Account,
+} from './names.js';
+
+export interface LambdaOptions {
+  region?: string;
+  accountId?: string;
+  /** Sandbox time a published version stays Pending before it turns Active (or Failed). Default 0. */
+  provisioningDelayMs?: number;
+  /** Sandbox time a capacity provider stays Pending, and Deleting before it is gone. Default 0. */
+  capacityProviderDelayMs?: number;
+  /** Sandbox time after an alias change during which GetAlias/ListAliases still show the old value. Default 0. */
+  aliasVisibilityDelayMs?: number;
+  /** Sandbox time until the applied scaling config equals the requested one. Default 0. */
+  scalingConvergenceDelayMs?: number;
+  /** Sandbox time each Invoke takes. Default 0. */
+  invokeLatencyMs?: number;
+  /** Lambda's hard limit of function versions per capacity provider. Default 100. */
+  maxVersionsPerCapacityProvider?: number;
+  /** Seed of the weighted-alias routing choice. */
+  routingSeed?: number;
+}
+
+export type ResolvedLambdaOptions = Required<LambdaOptions>;
+
+export function resolveOptions(options: LambdaOptions = {}): ResolvedLambdaOptions {
+  return {
+    region: options.region ?? 'eu-west-1',
+    accountId: options.accountId ?? '123456789012',
+    provisioningDelayMs: options.provisioningDelayMs ?? 0,
+    capacityProviderDelayMs: options.capacityProviderDelayMs ?? 0,
+    aliasVisibilityDelayMs: options.aliasVisibilityDelayMs ?? 0,
+    scalingConvergenceDelayMs: options.scalingConvergenceDelayMs ?? 0,
+    invokeLatencyMs: options.invokeLatencyMs ?? 0,
+    maxVersionsPerCapacityProvider: options.maxVersionsPerCapacityProvider ?? 100,
+    routingSeed: options.routingSeed ?? 1,
+  };
+}
+
+export interface ManagedInstancesConfig {
+  CapacityProviderArn: string;
+  PerExecutionEnvironmentMaxConcurrency?: number;
+  ExecutionEnvironmentMemoryGiBPerVCpu?: number;
+}
+
+/** What a version freezes when it is published. */
+export interface FunctionSettings {
+  role: string;
+  runtime?: string;
+  handler?: string;
+  description: string;
+  timeout: number;
+  memorySize: number;
+  architectures: string[];
+  packageType: string;
+  environment?: Record<string, string>;
+  capacityProvider?: ManagedInstancesConfig;
+  codeSha256: string;
+  codeSize: number;
+}
+
+export interface VersionFailure {
+  reasonCode: string;
+  reason: string;
+}
+
+export interface ScalingConfig {
+  MinExecutionEnvironments?: number;
+  MaxExecutionEnvironments?: number;
+}
+
+export interface VersionRecord {
+  version: string;
+  settings: FunctionSettings;
+  revisionId: string;
+  lastModified: number;
+  /** Sandbox time the version leaves Pending. */
+  readyAt: number;
+  /** Set when the version ends Failed instead of Active. */
+  failure?: VersionFailure;
+  scaling?: { applied?: ScalingConfig; requested: ScalingConfig; convergesAt: number };
+}
+
+export interface AliasValue {
+  name: string;
+  functionVersion: string;
+  description: string;
+  /** RoutingConfig.AdditionalVersionWeights. */
+  weights: Record<string, number>;
+  revisionId: string;
+}
+
+/** One change of an alias; `value` undefined means deleted. Readers see the newest one already visible. */
+interface AliasRevision {
+  value: AliasValue | undefined;
+  visibleAt: number;
+}
+
+export interface ProvisionedConcurrency {
+  requested: number;
+  lastModified: number;
+  readyAt: number;
+}
+
+export interface FunctionRecord {
+  name: string;
+  latest: VersionRecord;
+  /** Published versions, numbered and `$LATEST.PUBLISHED`. */
+  versions: Map<string, VersionRecord>;
+  /** Version numbers are never reused, even after a delete. */
+  lastVersionNumber: number;
+  aliases: Map<string, AliasRevision[]>;
+  provisioned: Map<string, ProvisionedConcurrency>;
+  nextPublishFailure?: VersionFailure;
+  tags: Record<string, string>;
+}
+
+export interface CapacityProviderRecord {
+  name: string;
+  arn: string;
+  /** The create request's settings, echoed back. */
+  settings: Record<string, unknown>;
+  lastModified: number;
+  readyAt: number;
+  /** Set by a delete: the provider is Deleting until then, and gone after. */
+  goneAt?: number;
+}
+
+export interface EventSourceMappingRecord {
+  uuid: string;
+  functionArn: string;
+  functionName: string;
+  /** The qualifier of `functionArn`, if it is qualified. */
+  qualifier?: string;
+  eventSourceArn?: string;
+  batchSize: number;
+  enabled: boolean;
+  lastModified: number;
+}
+
+export interface CreateFunctionInput {
+  name: string;
+  role?: string;
+  runtime?: string;
+  handler?: string;
+  description?: string;
+  timeout?: number;
+  memorySize?: number;
+  architectures?: string[];
+  packageType?: string;
+  environment?: Record<string, string>;
+  capacityProvider?: ManagedInstancesConfig;
+  /** The code's bytes or any string that identifies it (an S3 key, an image URI). */
+  code?: Buffer | string;
+  tags?: Record<string, string>;
+}
+
+export interface PublishOptions {
+  publishTo?: 'LATEST_PUBLISHED';
+  description?: string;
+  /** Skip the Pending phase (seeding). */
+  instant?: boolean;
+  codeSha256?: string;
+  revisionId?: string;
+}
+
+export interface AliasInput {
+  functionVersion: string;
+  description?: string;
+  weights?: Record<string, number>;
+}
+
+export function notFound(message: string): ServiceError {
+  // ResourceNotFoundException's message member is `Message` in the Lambda model (most others: `message`).
+  return new ServiceError(404, 'ResourceNotFoundException', message, { Message: message });
+}
+
+export function invalid(message: string): ServiceError {
+  return new ServiceError(400, 'InvalidParameterValueException', message);
+}
+
+export function conflict(message: string): ServiceError {
+  return new ServiceError(409, 'ResourceConflictException', message);
+}
+
+function sha256(code: Buffer | string): string {
+  return createHash('sha256').update(code).digest('base64');
+}
+
+export class LambdaState {
+  readonly functions = new Map<string, FunctionRecord>();
+  readonly capacityProviders = new Map<string, CapacityProviderRecord>();
+  readonly eventSourceMappings = new Map<string, EventSourceMappingRecord>();
+
+  constructor(
+    private readonly clock: SandboxClock,
+    readonly options: ResolvedLambdaOptions,
+  ) {}
+
+  get account(): Account {
+    return { region: this.options.region, accountId: this.options.accountId };
+  }
+
+  // ---- capacity providers ------------------------------------------------------------------------------
+
+  createCapacityProvider(name: string, settings: Record<string, unknown> = {}, { instant = false } = {}): CapacityProviderRecord {
+    if (this.findCapacityProvider(name) !== undefined) throw conflict(`Capacity provider already exists: ${name}`);
+    const now = this.clock.now();
+    const record: CapacityProviderRecord = {
+      name,
+      arn: capacityProviderArn(this.account, name),
+      settings,
+      lastModified: now,
+      readyAt: instant ? now : now + this.options.capacityProviderDelayMs,
+    };
+    this.capacityProviders.set(name, record);
+    return record;
+  }
+
+  /** The provider by name or ARN, unless its deletion has completed. */
+  findCapacityProvider(nameOrArn: string): CapacityProviderRecord | undefined {
+    const name = capacityProviderName(nameOrArn);
+    const record = this.capacityProviders.get(name);
+    if (record?.goneAt !== undefined && this.clock.now() >= record.goneAt) {
+      this.capacityProviders.delete(name);
+      return undefined;
+    }
+    return record;
+  }
+
+  capacityProvider(nameOrArn: string): CapacityProviderRecord {
+    const record = this.findCapacityProvider(nameOrArn);
+    if (record === undefined) throw notFound(`Capacity provider not found: ${capacityProviderArn(this.account, capacityProviderName(nameOrArn))}`);
+    return record;
+  }
+
+  capacityProviderState(record: CapacityProviderRecord): 'Pending' | 'Active' | 'Deleting' {
+    if (record.goneAt !== undefined) return 'Deleting';
+    return this.clock.now() < record.readyAt ? 'Pending' : 'Active';
+  }
+
+  listCapacityProviders(): CapacityProviderRecord[] {
+    return [...this.capacityProviders.keys()]
+      .sort()
+      .map((name) => this.findCapacityProvider(name))
+      .filter((record): record is CapacityProviderRecord => record !== undefined);
+  }
+
+  deleteCapacityProvider(nameOrArn: string): CapacityProviderRecord {
+    const record = this.capacityProvider(nameOrArn);
+    const attached = this.versionsOnCapacityProvider(record.arn);
+    if (attached.length > 0) {
+      throw conflict(`Capacity provider ${record.arn} is in use by ${attached.length} function version(s). Delete them first.`);
+    }
+    record.goneAt ??= this.clock.now() + this.options.capacityProviderDelayMs;
+    record.lastModified = this.clock.now();
+    return record;
+  }
+
+  /** Every published version on the provider, in function then version order. */
+  versionsOnCapacityProvider(arn: string): { fn: FunctionRecord; version: VersionRecord }[] {
+    const result: { fn: FunctionRecord; version: VersionRecord }[] = [];
+    for (const name of [...this.functions.keys()].sort()) {
+      const fn = this.functions.get(name)!;
+      for (const version of this.publishedVersions(fn)) {
+        if (version.settings.capacityProvider?.CapacityProviderArn === arn) result.push({ fn, version });
+      }
+    }
+    return result;
+  }
+
+  // ---- functions ---------------------------------------------------------------------------------------
+
+  createFunction(input: CreateFunctionInput): FunctionRecord {
+    if (this.functions.has(input.name)) throw conflict(`Function already exist: ${input.name}`);
+    if (input.capacityProvider !== undefined) {
+      const provider = this.findCapacityProvider(input.capacityProvider.CapacityProviderArn);
+      if (provider === undefined || provider.goneAt !== undefined) {
+        throw invalid(`Capacity provider not found or not usable: ${input.capacityProvider.CapacityProviderArn}`);
+      }
+      // Functions refer to the provider by ARN; accept a name too, as the console does.
+      input = { ...input, capacityProvider: { ...input.capacityProvider, CapacityProviderArn: provider.arn } };
+    }
+    const code = input.code ?? `sandbox-code:${input.name}`;
+    const now = this.clock.now();
+    const settings: FunctionSettings = {
+      role: input.role ?? `arn:aws:iam::${this.options.accountId}:role/${input.name}`,
+      description: input.description ?? '',
+      timeout: input.timeout ?? 3,
+      memorySize: input.memorySize ?? (input.capacityProvider === undefined ? 128 : 2048),
+      architectures: input.architectures ?? ['x86_64'],
+      packageType: input.packageType ?? 'Zip',
+      codeSha256: sha256(code),
+      codeSize: Buffer.byteLength(code),
+      ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
+      ...(input.handler === undefined ? {} : { handler: input.handler }),
+      ...(input.environment === undefined ? {} : { environment: input.environment }),
+      ...(input.capacityProvider === undefined ? {} : { capacityProvider: input.capacityProvider }),
+    };
+    const fn: FunctionRecord = {
+      name: input.name,
+      latest: { version: LATEST, settings, revisionId: randomUUID(), lastModified: now, readyAt: now },
+      versions: new Map(),
+      lastVersionNumber: 0,
+      aliases: new Map(),
+      provisioned: new Map(),
+      tags: input.tags ?? {},
+    };
+    this.functions.set(input.name, fn);
+    return fn;
+  }
+
+  function(name: string): FunctionRecord {
+    const fn = this.functions.get(name);
+    if (fn === undefined) throw notFound(`Function not found: ${functionArn(this.account, name)}`);
+    return fn;
+  }
+
+  updateFunctionCode(name: string, code: Buffer | string, revisionId?: string): VersionRecord {
+    const fn = this.function(name);
+    if (revisionId !== undefined && revisionId !== fn.latest.revisionId) throw preconditionFailed();
+    fn.latest = {
+      ...fn.latest,
+      settings: { ...fn.latest.settings, codeSha256: sha256(code), codeSize: Buffer.byteLength(code) },
+      revisionId: randomUUID(),
+      lastModified: this.clock.now(),
+    };
+    return fn.latest;
+  }
+
+  deleteFunction(name: string): void {
+    this.function(name);
+    this.functions.delete(name);
+  }
+
+  /** Deletes one published version; refuses when an alias (by its true, current state) routes to it. */
+  deleteVersion(name: string, version: string): void {
+    const fn = this.function(name);
+    if (!fn.versions.has(version)) return; // Lambda answers 204 for a version that does not exist.
+    const referencing = this.currentAliases(fn)
+      .filter((alias) => alias.functionVersion === version || alias.weights[version] !== undefined)
+      .map((alias) => alias.name);
+    if (referencing.length > 0) {
+      throw conflict(`Unable to delete version because the following aliases reference it: [${referencing.join(', ')}]`);
+    }
+    fn.versions.delete(version);
+    fn.provisioned.delete(version);
+  }
+
+  publishedVersions(fn: FunctionRecord): VersionRecord[] {
+    return [...fn.versions.values()].sort((a, b) => compareVersions(a.version, b.version));
+  }
+
+  /** Publishes `$LATEST` as a new numbered version, or as `$LATEST.PUBLISHED` with `publishTo`. */
+  publishVersion(name: string, options: PublishOptions = {}): VersionRecord {
+    const fn = this.function(name);
+    const latest = fn.latest;
+    if (options.revisionId !== undefined && options.revisionId !== latest.revisionId) throw preconditionFailed();
+    if (options.codeSha256 !== undefined && options.codeSha256 !== latest.settings.codeSha256) {
+      throw new ServiceError(412, 'PreconditionFailedException', 'CodeSha256 does not match the code of $LATEST.');
+    }
+    const target = options.publishTo === 'LATEST_PUBLISHED' ? LATEST_PUBLISHED : undefined;
+    if (target === undefined) {
+      // Publishing unchanged code and configuration returns the newest version instead of a new one.
+      const newest = this.publishedVersions(fn).filter((v) => isNumberedVersion(v.version)).at(-1);
+      if (newest !== undefined && sameSettings(newest.settings, latest.settings) && options.description === undefined) return newest;
+    }
+    const replacing = target !== undefined && fn.versions.has(target);
+    const provider = latest.settings.capacityProvider?.CapacityProviderArn;
+    if (provider !== undefined && !replacing) {
+      const limit = this.options.maxVersionsPerCapacityProvider;
+      if (this.versionsOnCapacityProvider(provider).length >= limit) {
+        throw new ServiceError(
+          400,
+          'FunctionVersionsPerCapacityProviderLimitExceededException',
+          `The number of function versions on capacity provider ${provider} has reached the limit of ${limit}. Delete unused versions before publishing new ones.`,
+        );
+      }
+    }
+    const now = this.clock.now();
+    const version = target ?? String(++fn.lastVersionNumber);
+    const record: VersionRecord = {
+      version,
+      settings: { ...latest.settings, ...(options.description === undefined ? {} : { description: options.description }) },
+      revisionId: randomUUID(),
+      lastModified: now,
+      readyAt: options.instant === true ? now : now + this.options.provisioningDelayMs,
+    };
+    if (fn.nextPublishFailure !== undefined) {
+      record.failure = fn.nextPublishFailure;
+      delete fn.nextPublishFailure;
+    }
+    fn.versions.set(version, record);
+    return record;
+  }
+
+  failNextPublish(name: string, failure: VersionFailure): void {
+    this.function(name).nextPublishFailure = failure;
+  }
+
+  versionState(record: VersionRecord): { State: string; StateReason?: string; StateReasonCode?: string } {
+    if (this.clock.now() < record.readyAt) {
+      return { State: 'Pending', StateReason: 'The function is being created.', StateReasonCode: 'Creating' };
+    }
+    if (record.failure !== undefined) return { State: 'Failed', StateReason: record.failure.reason, StateReasonCode: record.failure.reasonCode };
+    return { State: 'Active' };
+  }
+
+  /** A version by qualifier: `$LATEST`, a version, `$LATEST.PUBLISHED`, or an alias (its primary version). */
+  resolve(fn: FunctionRecord, qualifier: string | undefined): { version: VersionRecord; alias?: AliasValue } {
+    if (qualifier === undefined || qualifier === LATEST) return { version: fn.latest };
+    const version = fn.versions.get(qualifier);
+    if (version !== undefined) return { version };
+    const alias = this.currentAlias(fn, qualifier);
+    const target = alias === undefined ? undefined : fn.versions.get(alias.functionVersion);
+    if (alias === undefined || target === undefined) throw notFound(`Function not found: ${functionArn(this.account, fn.name, qualifier)}`);
+    return { version: target, alias };
+  }
+
+  // ---- aliases -----------------------------------------------------------------------------------------
+
+  /** Creates (`create: true`) or updates an alias. Readers see the change after the visibility delay. */
+  putAlias(name: string, aliasName: string, input: Partial<AliasInput>, { create = false, instant = false, revisionId }: { create?: boolean; instant?: boolean; revisionId?: string } = {}): AliasValue {
+    const fn = this.function(name);
+    const current = this.currentAlias(fn, aliasName);
+    if (create && current !== undefined) throw conflict(`Alias already exists: ${functionArn(this.account, name, aliasName)}`);
+    if (!create && current === undefined) throw notFound(`Alias not found: ${functionArn(this.account, name, aliasName)}`);
+    if (isNumberedVersion(aliasName) || aliasName.startsWith('$')) throw invalid(`Invalid alias name: ${aliasName}`);
+    if (revisionId !== undefined && current !== undefined && revisionId !== current.revisionId) throw preconditionFailed();
+    const functionVersion = input.functionVersion ?? current?.functionVersion;
+    if (functionVersion === undefined) throw invalid('FunctionVersion is required.');
+    const weights = input.weights ?? (input.functionVersion === undefined ? current?.weights : undefined) ?? {};
+    for (const version of [functionVersion, ...Object.keys(weights)]) {
+      if (version !== LATEST && !fn.versions.has(version)) throw notFound(`Function not found: ${functionArn(this.account, name, version)}`);
+    }
+    for (const [version, weight] of Object.entries(weights)) {
+      if (version === functionVersion) throw invalid('The primary version and the additional version of an alias must differ.');
+      if (!(weight >= 0 && weight <= 1)) throw invalid(`Invalid weight ${weight} for version ${version}: must be between 0.0 and 1.0.`);
+    }
+    const value: AliasValue = {
+      name: aliasName,
+      functionVersion,
+      description: input.description ?? current?.description ?? '',
+      weights,
+      revisionId: randomUUID(),
+    };
+    this.#pushAliasRevision(fn, aliasName, value, instant);
+    return value;
+  }
+
+  deleteAlias(name: string, aliasName: string): void {
+    const fn = this.function(name);
+    // DeleteAlias of an alias that does not exist succeeds in Lambda (204).
+    if (this.currentAlias(fn, aliasName) !== undefined) this.#pushAliasRevision(fn, aliasName, undefined, false);
+  }
+
+  #pushAliasRevision(fn: FunctionRecord, aliasName: string, value: AliasValue | undefined, instant: boolean): void {
+    const now = this.clock.now();
+    const revisions = fn.aliases.get(aliasName) ?? [];
+    revisions.push({ value, visibleAt: instant ? now : now + this.options.aliasVisibilityDelayMs });
+    // Keep the newest visible revision and everything after it; older ones can never be read again.
+    const visible = revisions.findLastIndex((revision) => revision.visibleAt <= now);
+    fn.aliases.set(aliasName, visible > 0 ? revisions.slice(visible) : revisions);
+  }
+
+  /** The alias as it really is now (used for routing and for DeleteFunction's check). */
+  currentAlias(fn: FunctionRecord, aliasName: string): AliasValue | undefined {
+    return fn.aliases.get(aliasName)?.at(-1)?.value;
+  }
+
+  currentAliases(fn: FunctionRecord): AliasValue[] {
+    return [...fn.aliases.keys()].sort().flatMap((aliasName) => this.currentAlias(fn, aliasName) ?? []);
+  }
+
+  /** The alias as GetAlias/ListAliases report it: possibly a stale value, during the visibility delay. */
+  visibleAlias(fn: FunctionRecord, aliasName: string): AliasValue | undefined {
+    const now = this.clock.now();
+    return fn.aliases.get(aliasName)?.findLast((revision) => revision.visibleAt <= now)?.value;
+  }
+
+  visibleAliases(fn: FunctionRecord): AliasValue[] {
+    return [...fn.aliases.keys()].sort().flatMap((aliasName) => this.visibleAlias(fn, aliasName) ?? []);
+  }
+
+  // ---- scaling and provisioned concurrency ---------------------------------------------------------------
+
+  putScalingConfig(name: string, qualifier: string, config: ScalingConfig): VersionRecord {
+    const fn = this.function(name);
+    const { version } = this.resolve(fn, qualifier);
+    if (version.version === LATEST) throw invalid('Function scaling configuration can only be set on a published version.');
+    if (version.settings.capacityProvider === undefined) throw invalid('Function scaling configuration applies only to functions on a capacity provider.');
+    const { MinExecutionEnvironments: min, MaxExecutionEnvironments: max } = config;
+    if (min !== undefined && max !== undefined && min > max) throw invalid('MinExecutionEnvironments must not be greater than MaxExecutionEnvironments.');
+    const applied = this.appliedScaling(version);
+    version.scaling = {
+      ...(applied === undefined ? {} : { applied }),
+      requested: { ...config },
+      convergesAt: this.clock.now() + this.options.scalingConvergenceDelayMs,
+    };
+    return version;
+  }
+
+  appliedScaling(version: VersionRecord): ScalingConfig | undefined {
+    const scaling = version.scaling;
+    if (scaling === undefined) return undefined;
+    return this.clock.now() >= scaling.convergesAt ? scaling.requested : scaling.applied;
+  }
+
+  putProvisionedConcurrency(name: string, qualifier: string, requested: number): ProvisionedConcurrency {
+    const fn = this.function(name);
+    if (qualifier === LATEST) throw invalid('Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
+    this.resolve(fn, qualifier);
+    const now = this.clock.now();
+    const config = { requested, lastModified: now, readyAt: now + this.options.provisioningDelayMs };
+    fn.provisioned.set(qualifier, config);
+    return config;
+  }
+
+  // ---- event source mappings -------------------------------------------------------------------------
+
+  createEventSourceMapping(name: string, qualifier: string | undefined, input: { eventSourceArn?: string; batchSize?: number; enabled?: boolean }): EventSourceMappingRecord {
+    const fn = this.function(name);
+    if (qualifier !== undefined) this.resolve(fn, qualifier);
+    const record: EventSourceMappingRecord = {
+      uuid: randomUUID(),
+      functionArn: functionArn(this.account, name, qualifier),
+      functionName: name,
+      ...(qualifier === undefined ? {} : { qualifier }),
+      ...(input.eventSourceArn === undefined ? {} : { eventSourceArn: input.eventSourceArn }),
+      batchSize: input.batchSize ?? 10,
+      enabled: input.enabled ?? true,
+      lastModified: this.clock.now(),
+    };
+    this.eventSourceMappings.set(record.uuid, record);
+    return record;
+  }
+}
+
+function preconditionFailed(): ServiceError {
+  return new ServiceError(
+    412,
+    'PreconditionFailedException',
+    'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+  );
+}
+
+function sameSettings(a: FunctionSettings, b: FunctionSettings): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
