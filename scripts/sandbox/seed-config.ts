@@ -1,0 +1,50 @@
+/**
+ * Seeds a sandbox with what a gantry config describes: per environment, its capacity provider and its
+ * functions (published versions and the alias), with every name from the naming module, so the sandbox holds
+ * exactly what the actions will look up. The sandbox is one account and region: environments that live in
+ * different accounts in the config share it here, which their distinct derived names allow.
+ */
+import type { GantryConfig } from '../../src/config/load.js';
+import type { LambdaService } from './lambda/service.js';
+
+export interface SeedFromConfigOptions {
+  /** Published versions per function (the alias points at the newest). */
+  versionsPerFunction?: number;
+}
+
+export interface SeededEnvironment {
+  environment: string;
+  capacityProviderArn: string;
+  functions: string[];
+}
+
+export function seedLambdaFromConfig(lambda: LambdaService, config: GantryConfig, options: SeedFromConfigOptions = {}): SeededEnvironment[] {
+  const versions = options.versionsPerFunction ?? 3;
+  return config.order.map((name) => {
+    const environment = config.environments.get(name)!;
+    const { names } = environment;
+    const capacityProviderArn = lambda.createCapacityProvider(names.capacityProvider, {}, { instant: true }).arn;
+    for (const fn of environment.functions) {
+      lambda.createFunction({
+        name: fn.functionName,
+        runtime: fn.runtime,
+        handler: fn.handler,
+        memorySize: fn.memoryMb,
+        architectures: ['arm64'],
+        capacityProvider: {
+          CapacityProviderArn: capacityProviderArn,
+          PerExecutionEnvironmentMaxConcurrency: fn.maxConcurrency,
+          ExecutionEnvironmentMemoryGiBPerVCpu: fn.memoryGiBPerVcpu,
+        },
+        code: `${fn.functionName}@0`,
+      });
+      let newest = '';
+      for (let index = 1; index <= versions; index++) {
+        lambda.updateFunctionCode(fn.functionName, `${fn.functionName}@${index}`);
+        newest = lambda.publishVersion(fn.functionName, { instant: true }).version;
+      }
+      lambda.putAlias(fn.functionName, fn.alias, { functionVersion: newest }, { instant: true });
+    }
+    return { environment: name, capacityProviderArn, functions: environment.functions.map((fn) => fn.functionName) };
+  });
+}
