@@ -6,10 +6,11 @@ import { parseArgs } from 'node:util';
 import { UsageError, UserError, describeError } from '../../src/errors.js';
 import { cliInputSource } from '../../src/inputs.js';
 import { GANTRY_VERSION } from '../../src/version.js';
+import { buildspecRun } from './buildspec-commands.js';
 import type { CliCommand, CliIo } from './command.js';
 import { configShow, configValidate } from './config-commands.js';
 
-export const COMMANDS: CliCommand[] = [configValidate, configShow];
+export const COMMANDS: CliCommand[] = [configValidate, configShow, buildspecRun];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

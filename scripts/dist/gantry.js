@@ -54,10 +54,10 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
+    var isScalar3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
@@ -78,7 +78,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar2(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar3(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -90,11 +90,11 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap2;
+    exports.isMap = isMap3;
     exports.isNode = isNode;
     exports.isPair = isPair2;
-    exports.isScalar = isScalar2;
-    exports.isSeq = isSeq;
+    exports.isScalar = isScalar3;
+    exports.isSeq = isSeq2;
   }
 });
 
@@ -4202,9 +4202,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -4240,7 +4240,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -4280,7 +4280,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep && !props.found) {
+        if (!isMap3 && !sep && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -4303,7 +4303,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep)
                 for (const st of sep) {
                   if (st === valueProps.found)
@@ -4335,7 +4335,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap2) {
+          if (isMap3) {
             const map2 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -4351,7 +4351,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -5638,7 +5638,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -5722,7 +5722,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar2;
+    exports.isScalar = isScalar3;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -6321,7 +6321,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter2 = class {
+    var LineCounter3 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -6344,7 +6344,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter2;
+    exports.LineCounter = LineCounter3;
   }
 });
 
@@ -7252,7 +7252,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument2(source, options = {}) {
+    function parseDocument3(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -7278,7 +7278,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument2(src, options);
+      const doc = parseDocument3(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
     }
     exports.parse = parse3;
     exports.parseAllDocuments = parseAllDocuments;
-    exports.parseDocument = parseDocument2;
+    exports.parseDocument = parseDocument3;
     exports.stringify = stringify;
   }
 });
@@ -7444,6 +7444,8 @@ function formatConfigProblem(location, problem) {
 }
 var UsageError = class extends UserError {
 };
+var OperationError = class extends GantryError {
+};
 function describeError(error62) {
   const parts = [];
   let current = error62;
@@ -7520,7 +7522,8 @@ var package_default = {
     "bundle:check": "tsx scripts/bundle.ts --check",
     gantry: "tsx scripts/gantry.ts",
     demo: "tsx scripts/demo.ts",
-    "docs:config": "tsx scripts/config-docs.ts"
+    "docs:config": "tsx scripts/config-docs.ts",
+    sandbox: "tsx scripts/sandbox/main.ts"
   },
   dependencies: {
     "@actions/core": "^3.0.1",
@@ -7544,103 +7547,20 @@ var package_default = {
 // src/version.ts
 var GANTRY_VERSION = package_default.version;
 
-// src/config/load.ts
+// scripts/cli/buildspec-commands.ts
+import { readFile, stat } from "node:fs/promises";
+import { resolve as resolve3 } from "node:path";
+
+// src/buildspec/runner.ts
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { constants, homedir, tmpdir } from "node:os";
+import { basename, dirname, join, resolve as resolve2 } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+
+// src/buildspec/parse.ts
 var import_yaml = __toESM(require_dist(), 1);
-import { readFile } from "node:fs/promises";
-
-// src/config/naming.ts
-function partitionOf(region) {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  if (region.startsWith("us-isob-")) return "aws-iso-b";
-  if (region.startsWith("us-iso-")) return "aws-iso";
-  return "aws";
-}
-function deriveFunctionName(project, environment, fn) {
-  return fn.functionName ?? `${project}-${environment}-${fn.name}`;
-}
-function deriveEnvironmentNames(project, environment, env) {
-  const partition = partitionOf(env.region);
-  const prefix = `${project}-${environment}`;
-  const lambdaArn = `arn:${partition}:lambda:${env.region}:${env.account}`;
-  const capacityProvider = env.names.capacityProvider ?? `${prefix}-cp`;
-  const deployRole = env.names.deployRole ?? `${prefix}-gantry-deploy`;
-  return {
-    environment,
-    partition,
-    capacityProvider,
-    capacityProviderArn: `${lambdaArn}:capacity-provider:${capacityProvider}`,
-    planProject: env.names.planProject ?? `${prefix}-plan`,
-    applyProject: env.names.applyProject ?? `${prefix}-apply`,
-    buildLogGroup: `/aws/codebuild/${prefix}`,
-    deployRole,
-    deployRoleArn: `arn:${partition}:iam::${env.account}:role/${deployRole}`,
-    // Account id in bucket names: bucket names are global, and the schema's length limits keep this <= 63.
-    planBucket: `${prefix}-${env.account}-plans`,
-    stateBucket: `${prefix}-${env.account}-tfstate`,
-    stateKey: `${project}/${environment}/terraform.tfstate`,
-    functions: env.functions.map((fn) => {
-      const functionName = deriveFunctionName(project, environment, fn);
-      const functionArn = `${lambdaArn}:function:${functionName}`;
-      return { name: fn.name, functionName, functionArn, alias: fn.alias, aliasArn: `${functionArn}:${fn.alias}` };
-    })
-  };
-}
-
-// src/config/promotion-order.ts
-function promotionOrder(after) {
-  const names = [...after.keys()];
-  for (const [name, previous] of after) {
-    if (previous === void 0) continue;
-    if (previous === name) return { path: ["environments", name, "after"], problem: `an environment cannot come after itself` };
-    if (!after.has(previous)) {
-      return { path: ["environments", name, "after"], problem: `unknown environment "${previous}"; expected one of ${names.join(", ")}` };
-    }
-  }
-  const firsts = names.filter((name) => after.get(name) === void 0);
-  if (firsts.length === 0) {
-    return { path: ["environments"], problem: `the promotion order is a cycle (${describeCycle(after, names[0])}); exactly one environment must have no "after"` };
-  }
-  if (firsts.length > 1) {
-    const [, second] = firsts;
-    return {
-      path: ["environments", second],
-      problem: `more than one environment has no "after" (${firsts.join(", ")}), leaving a gap in the promotion order; set "after" on all but the first`
-    };
-  }
-  const next = /* @__PURE__ */ new Map();
-  for (const [name, previous] of after) {
-    if (previous === void 0) continue;
-    const taken = next.get(previous);
-    if (taken !== void 0) {
-      return {
-        path: ["environments", name, "after"],
-        problem: `"${taken}" already comes after "${previous}"; the promotion order must be a single chain`
-      };
-    }
-    next.set(previous, name);
-  }
-  const order = [];
-  for (let current = firsts[0]; current !== void 0; current = next.get(current)) order.push(current);
-  if (order.length < names.length) {
-    const stranded = names.find((name) => !order.includes(name));
-    return {
-      path: ["environments", stranded, "after"],
-      problem: `the promotion order has a cycle (${describeCycle(after, stranded)}) unreachable from "${firsts[0]}"`
-    };
-  }
-  return { order };
-}
-function describeCycle(after, start) {
-  const seen = [];
-  let current = start;
-  while (current !== void 0 && !seen.includes(current)) {
-    seen.push(current);
-    current = after.get(current);
-  }
-  const cycle = seen.slice(current === void 0 ? 0 : seen.indexOf(current)).reverse();
-  return [...cycle, cycle[0]].join(" → ");
-}
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -12709,7 +12629,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve) {
+function isRecursive(inst, stack, resolve4) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -12719,7 +12639,7 @@ function isRecursive(inst, stack, resolve) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve);
+      const answer = isRecursive(child, stack, resolve4);
       if (answer > result)
         result = answer;
     }
@@ -12730,7 +12650,7 @@ function isRecursive(inst, stack, resolve) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -12794,7 +12714,7 @@ function isRecursive(inst, stack, resolve) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -27359,6 +27279,614 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// src/buildspec/parse.ts
+var PHASE_TYPES = ["INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD"];
+var VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+var variableName = external_exports.string({ error: "expected a variable name" }).regex(VARIABLE_NAME, 'expected a variable name (letters, digits and "_", not starting with a digit)');
+var stringList = external_exports.array(external_exports.string({ error: "expected a string" }), { error: "expected a list of strings" });
+var phaseFields = {
+  commands: stringList.optional(),
+  finally: stringList.optional(),
+  "on-failure": external_exports.enum(["ABORT", "CONTINUE"], { error: "expected ABORT or CONTINUE" }).optional()
+};
+var BuildspecSchema = external_exports.strictObject({
+  version: external_exports.literal("0.2", { error: "expected 0.2, the only buildspec version the local runner supports" }),
+  env: external_exports.strictObject({
+    shell: external_exports.literal("bash", { error: "expected bash, the only shell the local runner supports" }).optional(),
+    variables: external_exports.record(variableName, external_exports.string({ error: "expected a string" }), { error: "expected a mapping of NAME: value" }).optional(),
+    "exported-variables": external_exports.array(variableName, { error: "expected a list of variable names" }).optional()
+  }).optional(),
+  phases: external_exports.strictObject({
+    install: external_exports.strictObject({
+      "runtime-versions": external_exports.record(external_exports.string(), external_exports.string({ error: "expected a version" }), { error: "expected a mapping of runtime: version" }).optional(),
+      ...phaseFields
+    }).optional(),
+    pre_build: external_exports.strictObject(phaseFields).optional(),
+    build: external_exports.strictObject(phaseFields).optional(),
+    post_build: external_exports.strictObject(phaseFields).optional()
+  }).optional(),
+  artifacts: external_exports.strictObject({
+    files: external_exports.array(external_exports.string({ error: "expected a string" }), { error: "expected a list of file patterns" }).min(1, "expected at least one file pattern"),
+    "base-directory": external_exports.string({ error: "expected a directory" }).optional(),
+    "discard-paths": external_exports.enum(["yes", "no", "true", "false"], { error: "expected yes or no" }).optional()
+  }).optional()
+});
+var UNSUPPORTED_KEYS = {
+  "": ["run-as", "proxy", "batch", "reports", "cache"],
+  env: ["parameter-store", "secrets-manager", "git-credential-helper"],
+  phase: ["run-as"],
+  artifacts: ["name", "exclude-paths", "enable-symlinks", "s3-prefix", "secondary-artifacts"]
+};
+var PHASE_KEYS = {
+  INSTALL: "install",
+  PRE_BUILD: "pre_build",
+  BUILD: "build",
+  POST_BUILD: "post_build"
+};
+function parseBuildspec(text, file2 = "buildspec.yml") {
+  const lineCounter = new import_yaml.LineCounter();
+  const doc = (0, import_yaml.parseDocument)(text, { lineCounter, schema: "failsafe", merge: true, uniqueKeys: true, prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError !== void 0) {
+    const position = lineCounter.linePos(yamlError.pos[0]);
+    const problem = yamlError.code === "DUPLICATE_KEY" ? "duplicate key; each key may appear once" : `not valid YAML: ${yamlError.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`;
+    throw new ConfigError({ file: file2, path: "", line: position.line, column: position.col }, problem);
+  }
+  const parsed = BuildspecSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const { path, keyItself, problem } = describeIssue(issues[0]);
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+    throw new ConfigError(locate(doc, lineCounter, file2, path, keyItself), problem + more);
+  }
+  return resolve(parsed.data, file2);
+}
+function resolve(raw, file2) {
+  const phase = (type) => {
+    const given = raw.phases?.[PHASE_KEYS[type]];
+    return {
+      commands: given?.commands ?? [],
+      finally: given?.finally ?? [],
+      onFailure: given?.["on-failure"] ?? "ABORT",
+      runtimeVersions: (given !== void 0 && "runtime-versions" in given ? given["runtime-versions"] : void 0) ?? {}
+    };
+  };
+  const artifacts = raw.artifacts;
+  return {
+    file: file2,
+    version: "0.2",
+    env: { shell: "bash", variables: raw.env?.variables ?? {}, exportedVariables: raw.env?.["exported-variables"] ?? [] },
+    phases: { INSTALL: phase("INSTALL"), PRE_BUILD: phase("PRE_BUILD"), BUILD: phase("BUILD"), POST_BUILD: phase("POST_BUILD") },
+    ...artifacts === void 0 ? {} : {
+      artifacts: {
+        files: artifacts.files,
+        ...artifacts["base-directory"] === void 0 ? {} : { baseDirectory: artifacts["base-directory"] },
+        discardPaths: artifacts["discard-paths"] === "yes" || artifacts["discard-paths"] === "true"
+      }
+    }
+  };
+}
+function describeIssue(issue2) {
+  const path = [...issue2.path];
+  if (issue2.code === "unrecognized_keys") {
+    const key = issue2.keys[0];
+    const allowed = allowedKeysAt(path).join(", ");
+    const where = path.length === 0 ? "" : path[0] === "phases" && path.length === 2 ? "phase" : String(path[0]);
+    const problem = UNSUPPORTED_KEYS[where]?.includes(key) ? `"${key}" is not supported by the local buildspec runner; supported here: ${allowed}` : `unknown key "${key}"; expected one of ${allowed}`;
+    return { path: [...path, key], keyItself: true, problem };
+  }
+  if (issue2.code === "invalid_key") {
+    return { path, keyItself: true, problem: `${describeValue(path[path.length - 1])} is not a valid name: ${issue2.issues[0]?.message ?? issue2.message}` };
+  }
+  const expected = issue2.code === "invalid_type" && issue2.expected === "object" ? `expected a mapping with ${allowedKeysAt(path).join(", ")}` : issue2.message;
+  if (issue2.input === void 0) return { path, keyItself: false, problem: `is required (${expected})` };
+  const hint = typeof issue2.input === "object" && typeof path[path.length - 1] === "number" ? '; quote an item that contains ": "' : "";
+  return { path, keyItself: false, problem: `${expected}, got ${describeValue(issue2.input)}${hint}` };
+}
+function describeValue(value) {
+  if (value === null || value === "") return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+function allowedKeysAt(path) {
+  let schema = BuildspecSchema;
+  for (const segment of [...path, void 0]) {
+    while (schema instanceof external_exports.ZodOptional) schema = schema.unwrap();
+    if (segment === void 0) break;
+    if (schema instanceof external_exports.ZodObject) schema = schema.shape[String(segment)];
+    else if (schema instanceof external_exports.ZodRecord) schema = schema.valueType;
+    else if (schema instanceof external_exports.ZodArray) schema = schema.element;
+    else return [];
+  }
+  return schema instanceof external_exports.ZodObject ? Object.keys(schema.shape) : [];
+}
+function locate(doc, lineCounter, file2, path, keyItself) {
+  let node2 = doc.contents;
+  let offset = (0, import_yaml.isScalar)(node2) || (0, import_yaml.isMap)(node2) || (0, import_yaml.isSeq)(node2) ? node2.range?.[0] : void 0;
+  for (const [index, segment] of path.entries()) {
+    let next;
+    if ((0, import_yaml.isMap)(node2)) {
+      const pair = node2.items.find((item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment));
+      if (pair === void 0 || !(0, import_yaml.isScalar)(pair.key)) break;
+      const value = pair.value;
+      if (keyItself && index === path.length - 1 || value === null || (0, import_yaml.isScalar)(value) && value.source === "") {
+        offset = pair.key.range?.[0] ?? offset;
+        break;
+      }
+      next = value;
+    } else if ((0, import_yaml.isSeq)(node2)) {
+      next = node2.items[Number(segment)];
+    } else {
+      break;
+    }
+    if (!((0, import_yaml.isScalar)(next) || (0, import_yaml.isMap)(next) || (0, import_yaml.isSeq)(next)) || next.range === void 0 || next.range === null) break;
+    node2 = next;
+    offset = next.range[0];
+  }
+  const dotted = path.map(String).join(".");
+  if (offset === void 0) return { file: file2, path: dotted };
+  const position = lineCounter.linePos(offset);
+  return { file: file2, path: dotted, line: position.line, column: position.col };
+}
+
+// src/buildspec/runner.ts
+async function runBuildspec(options) {
+  const spec = parseBuildspec(options.buildspec, options.file);
+  const now = options.now ?? Date.now;
+  const sourceDir = resolve2(options.sourceDir);
+  if (!isDirectory(sourceDir)) throw new UserError(`source directory ${sourceDir} does not exist`);
+  const { signal } = options;
+  let current = "INSTALL";
+  const emit = (text, stream) => options.onLine?.({ phase: current, text, stream });
+  const workDir = mkdtempSync(join(tmpdir(), "gantry-buildspec-"));
+  const shell = new Shell({
+    cwd: sourceDir,
+    env: {
+      // The build sees a clean environment, as in a CodeBuild container: nothing of the caller's leaks in.
+      PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+      HOME: process.env["HOME"] ?? homedir(),
+      ...spec.env.variables,
+      ...options.env,
+      CODEBUILD_SRC_DIR: sourceDir,
+      CODEBUILD_BUILD_SUCCEEDING: "1"
+    },
+    stateFile: join(workDir, "state"),
+    onLine: emit
+  });
+  const stop = () => shell.kill();
+  signal?.addEventListener("abort", stop, { once: true });
+  process.once("exit", stop);
+  const phases = [];
+  let failed = false;
+  let stopped = false;
+  try {
+    for (const type of PHASE_TYPES) {
+      current = type;
+      const result = { phaseType: type, phaseStatus: "IN_PROGRESS", startTime: now(), contexts: [] };
+      phases.push(result);
+      options.onPhase?.(snapshot(result));
+      const phase = spec.phases[type];
+      const outcome = signal?.aborted === true ? "STOPPED" : await runPhase(shell, phase, type, failed, signal, emit);
+      if (outcome !== "STOPPED" && outcome.length > 0) failed = true;
+      result.phaseStatus = outcome === "STOPPED" ? "STOPPED" : outcome.length > 0 ? "FAILED" : "SUCCEEDED";
+      if (outcome !== "STOPPED") result.contexts = outcome;
+      result.endTime = now();
+      options.onPhase?.(snapshot(result));
+      if (outcome === "STOPPED") {
+        stopped = true;
+        break;
+      }
+      if (result.phaseStatus === "FAILED" && phase.onFailure === "ABORT" && (type === "INSTALL" || type === "PRE_BUILD")) break;
+    }
+    const exportedVariables = stopped ? [] : await readExported(shell, spec.env.exportedVariables, join(workDir, "exported"));
+    if (signal?.aborted === true) stopped = true;
+    const status = stopped ? "STOPPED" : failed ? "FAILED" : "SUCCEEDED";
+    const artifacts = status === "SUCCEEDED" && options.artifactsDir !== void 0 && spec.artifacts !== void 0 ? copyArtifacts(spec, sourceDir, options.artifactsDir, emit) : [];
+    if (status === "SUCCEEDED" && options.artifactsDir !== void 0 && spec.artifacts !== void 0 && artifacts.length === 0) {
+      return { status: "FAILED", phases, exportedVariables, artifacts, artifactsError: "CLIENT_ERROR: no matching artifact paths found" };
+    }
+    return { status, phases, exportedVariables, artifacts };
+  } finally {
+    signal?.removeEventListener("abort", stop);
+    process.removeListener("exit", stop);
+    await shell.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+function snapshot(phase) {
+  return { ...phase, contexts: phase.contexts.map((context) => ({ ...context })) };
+}
+async function runPhase(shell, phase, type, buildFailing, signal, emit) {
+  const contexts = [];
+  let failing = buildFailing;
+  const markFailing = async () => {
+    if (!failing) await shell.run("export CODEBUILD_BUILD_SUCCEEDING=0");
+    failing = true;
+  };
+  if (buildFailing) await shell.run("export CODEBUILD_BUILD_SUCCEEDING=0");
+  const runtimes = Object.entries(phase.runtimeVersions);
+  if (type === "INSTALL" && runtimes.length > 0) {
+    emit(`runtime-versions ignored (${runtimes.map(([name, version2]) => `${name}: ${version2}`).join(", ")}): the local runner uses the tools on PATH`, "stdout");
+  }
+  for (const block of [phase.commands, phase.finally]) {
+    for (const command of block) {
+      const status = await shell.run(command);
+      if (signal?.aborted === true) return "STOPPED";
+      if (status !== 0) {
+        contexts.push({ statusCode: "COMMAND_EXECUTION_ERROR", message: `Error while executing command: ${command}. Reason: exit status ${status}` });
+        await markFailing();
+        break;
+      }
+    }
+  }
+  return contexts;
+}
+async function readExported(shell, names, file2) {
+  if (names.length === 0) return [];
+  await shell.run(`printf '%s\\0' ${names.map((name) => `"\${${name}-}"`).join(" ")} >${shellQuote(file2)}`);
+  const values = existsSync(file2) ? readFileSync(file2, "utf8").split("\0") : [];
+  return names.map((name, index) => ({ name, value: values[index] ?? "" }));
+}
+function copyArtifacts(spec, sourceDir, artifactsDir, emit) {
+  const artifacts = spec.artifacts;
+  const baseDir = resolve2(sourceDir, artifacts.baseDirectory ?? ".");
+  const patterns = artifacts.files.map(globToRegExp);
+  const copied = /* @__PURE__ */ new Set();
+  for (const file2 of listFiles(baseDir)) {
+    if (!patterns.some((pattern) => pattern.test(file2))) continue;
+    const target = artifacts.discardPaths ? basename(file2) : file2;
+    mkdirSync(dirname(join(artifactsDir, target)), { recursive: true });
+    copyFileSync(join(baseDir, file2), join(artifactsDir, target));
+    copied.add(target);
+  }
+  if (copied.size === 0) emit(`artifacts: no file under ${baseDir} matches ${artifacts.files.join(", ")}`, "stderr");
+  return [...copied].sort();
+}
+function listFiles(dir, prefix = "") {
+  if (!existsSync(dir)) return [];
+  const files = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) files.push(...listFiles(join(dir, entry.name), relative));
+    else if (entry.isFile() || entry.isSymbolicLink() && isFile(join(dir, entry.name))) files.push(relative);
+  }
+  return files;
+}
+function isFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+function isDirectory(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function globToRegExp(glob) {
+  const pattern = glob.replace(/^\.\//, "").replace(/\/+$/, "");
+  let source = "";
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index];
+    if (char === "*" && pattern[index + 1] === "*") {
+      const slash = pattern[index + 2] === "/";
+      source += slash ? "(?:.*/)?" : ".*";
+      index += slash ? 2 : 1;
+    } else if (char === "*") source += "[^/]*";
+    else if (char === "?") source += "[^/]";
+    else source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`);
+}
+function shellQuote(value) {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+var Shell = class {
+  #options;
+  #marker = `__gantry_${randomBytes(8).toString("hex")}_`;
+  #child;
+  #closed = Promise.resolve();
+  #pending;
+  #seq = 0;
+  #started = false;
+  #killed = false;
+  constructor(options) {
+    this.#options = options;
+  }
+  run(command) {
+    if (this.#killed) return Promise.resolve(128 + constants.signals.SIGKILL);
+    const child = this.#child ?? this.#spawn();
+    const seq = ++this.#seq;
+    const marker = `${this.#marker}${seq}`;
+    return new Promise((resolvePending, reject) => {
+      this.#pending = { seq, stderrDone: false, resolve: resolvePending, reject };
+      child.stdin.write(
+        [
+          `__gantry_cmd=${ansiQuote(command)}`,
+          `{ eval "$__gantry_cmd"; } </dev/null 8>&- 9>&-`,
+          `__gantry_status=$?`,
+          `{ export -p; printf 'cd -- %q\\n' "$PWD"; } >${shellQuote(this.#options.stateFile)} 2>/dev/null`,
+          `printf '%s:%s\\n' '${marker}' "$__gantry_status" >&8; printf '%s\\n' '${marker}' >&9`,
+          ""
+        ].join("\n")
+      );
+    });
+  }
+  /** Kills the session and every process it started. */
+  kill() {
+    this.#killed = true;
+    this.#killGroup();
+  }
+  async close() {
+    this.#killed = true;
+    this.#killGroup();
+    await this.#closed;
+  }
+  #spawn() {
+    const child = spawn("bash", ["--noprofile", "--norc"], { cwd: this.#options.cwd, env: this.#options.env, detached: true, stdio: "pipe" });
+    this.#child = child;
+    const streamsEnded = Promise.all([this.#readLines(child.stdout, "stdout"), this.#readLines(child.stderr, "stderr")]);
+    child.stdin.on("error", () => {
+    });
+    this.#closed = new Promise((resolveClosed) => {
+      child.on("error", (error62) => {
+        this.#child = void 0;
+        this.#pending?.reject(new OperationError(`cannot start bash for the buildspec: ${error62.message}`, { cause: error62 }));
+        this.#pending = void 0;
+        resolveClosed();
+      });
+      child.on("exit", (code, signal) => {
+        this.#killGroup(child);
+        this.#child = void 0;
+        void Promise.race([streamsEnded, new Promise((wait) => setTimeout(wait, 500))]).then(() => {
+          const status = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
+          const pending = this.#pending;
+          this.#pending = void 0;
+          pending?.resolve(status);
+          resolveClosed();
+        });
+      });
+    });
+    const restore = this.#started ? `. ${shellQuote(this.#options.stateFile)} 2>/dev/null
+` : "";
+    this.#started = true;
+    child.stdin.write(`exec 8>&1 9>&2
+${restore}`);
+    return child;
+  }
+  #killGroup(child = this.#child) {
+    if (child?.pid === void 0) return;
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+    }
+  }
+  #readLines(stream, name) {
+    const decoder = new StringDecoder("utf8");
+    let buffer = "";
+    stream.on("data", (chunk) => {
+      buffer += decoder.write(chunk);
+      let end;
+      while ((end = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 1);
+        this.#line(line, name);
+      }
+    });
+    return new Promise((resolveEnded) => {
+      stream.on("close", () => {
+        buffer += decoder.end();
+        if (buffer !== "") this.#line(buffer, name);
+        buffer = "";
+        resolveEnded();
+      });
+    });
+  }
+  #line(line, stream) {
+    const at = line.indexOf(this.#marker);
+    if (at < 0) {
+      if (!this.#killed) this.#options.onLine(line, stream);
+      return;
+    }
+    if (at > 0 && !this.#killed) this.#options.onLine(line.slice(0, at), stream);
+    const [seq, status] = line.slice(at + this.#marker.length).split(":");
+    const pending = this.#pending;
+    if (pending === void 0 || Number(seq) !== pending.seq) return;
+    if (stream === "stdout") pending.status = Number(status);
+    else pending.stderrDone = true;
+    if (pending.status !== void 0 && pending.stderrDone) {
+      this.#pending = void 0;
+      pending.resolve(pending.status);
+    }
+  }
+};
+function ansiQuote(value) {
+  return `$'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+// scripts/cli/buildspec-commands.ts
+var buildspecRun = {
+  name: "buildspec run",
+  summary: "Run a CodeBuild buildspec (version 0.2) here, in one bash session, with CodeBuild's phase rules.",
+  positionals: "<file>",
+  options: {
+    "source-dir": { type: "string", description: "Directory the commands start in (CODEBUILD_SRC_DIR).", defaultText: "the current directory" },
+    env: { type: "string", multiple: true, description: "NAME=VALUE for the build, over the buildspec's env.variables; repeat for more." },
+    "artifacts-dir": { type: "string", description: "Copy the artifacts of a successful build into this directory." }
+  },
+  async run(inputs, positionals, io) {
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "expected the buildspec file" : `expected one buildspec file, got ${positionals.length}`);
+    const file2 = positionals[0];
+    const env = parseEnvOption(inputs, "env");
+    const sourceDir = resolve3(optionalString(inputs, "source-dir") ?? process.cwd());
+    if (!await stat(sourceDir).then((info) => info.isDirectory(), () => false)) {
+      throw new InputError(inputs.label("source-dir"), `${sourceDir} is not a directory`);
+    }
+    const artifactsDir = optionalString(inputs, "artifacts-dir");
+    let text;
+    try {
+      text = await readFile(file2, "utf8");
+    } catch (error62) {
+      const code = error62.code;
+      throw new UserError(code === "ENOENT" ? `${file2}: file not found` : `${file2}: cannot read the file (${code ?? String(error62)})`, { cause: error62 });
+    }
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    let result;
+    try {
+      result = await runBuildspec({
+        buildspec: text,
+        file: file2,
+        sourceDir,
+        env,
+        ...artifactsDir === void 0 ? {} : { artifactsDir: resolve3(artifactsDir) },
+        signal: abort.signal,
+        onLine: (line) => io.logger.info(`[${line.phase}] ${line.text}`)
+      });
+    } finally {
+      process.removeListener("SIGINT", stop);
+      process.removeListener("SIGTERM", stop);
+    }
+    io.stdout(summarize(result, artifactsDir));
+    return result.status === "SUCCEEDED" ? 0 : 1;
+  }
+};
+function parseEnvOption(inputs, name) {
+  const env = {};
+  const value = inputs.get(name);
+  if (value === void 0) return env;
+  for (const item of value.split("\n")) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(item);
+    if (match === null) throw new InputError(inputs.label(name), `expected NAME=VALUE, got "${item}"`);
+    env[match[1]] = match[2];
+  }
+  return env;
+}
+function summarize(result, artifactsDir) {
+  const rows = result.phases.map((phase) => [
+    phase.phaseType,
+    phase.phaseStatus,
+    phase.endTime === void 0 ? "" : `${((phase.endTime - phase.startTime) / 1e3).toFixed(1)}s`,
+    phase.contexts.map((context) => context.message).join("; ")
+  ]);
+  const table = [["PHASE", "STATUS", "DURATION", "CONTEXT"], ...rows];
+  const widths = [0, 1, 2].map((column) => Math.max(...table.map((row) => row[column].length)));
+  const lines = table.map((row) => row.map((cell, column) => column < 3 ? cell.padEnd(widths[column]) : cell).join("  ").trimEnd());
+  lines.push("", `Build ${result.status}`);
+  if (result.exportedVariables.length > 0) {
+    lines.push("", "Exported variables:", ...result.exportedVariables.map((variable) => `  ${variable.name}=${variable.value}`));
+  }
+  if (artifactsDir !== void 0 && result.status === "SUCCEEDED") {
+    lines.push("", `Artifacts (${result.artifacts.length}) in ${artifactsDir}:`, ...result.artifacts.map((path) => `  ${path}`));
+  }
+  return lines.join("\n");
+}
+
+// src/config/load.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+import { readFile as readFile2 } from "node:fs/promises";
+
+// src/config/naming.ts
+function partitionOf(region) {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  if (region.startsWith("us-isob-")) return "aws-iso-b";
+  if (region.startsWith("us-iso-")) return "aws-iso";
+  return "aws";
+}
+function deriveFunctionName(project, environment, fn) {
+  return fn.functionName ?? `${project}-${environment}-${fn.name}`;
+}
+function deriveEnvironmentNames(project, environment, env) {
+  const partition = partitionOf(env.region);
+  const prefix = `${project}-${environment}`;
+  const lambdaArn = `arn:${partition}:lambda:${env.region}:${env.account}`;
+  const capacityProvider = env.names.capacityProvider ?? `${prefix}-cp`;
+  const deployRole = env.names.deployRole ?? `${prefix}-gantry-deploy`;
+  return {
+    environment,
+    partition,
+    capacityProvider,
+    capacityProviderArn: `${lambdaArn}:capacity-provider:${capacityProvider}`,
+    planProject: env.names.planProject ?? `${prefix}-plan`,
+    applyProject: env.names.applyProject ?? `${prefix}-apply`,
+    buildLogGroup: `/aws/codebuild/${prefix}`,
+    deployRole,
+    deployRoleArn: `arn:${partition}:iam::${env.account}:role/${deployRole}`,
+    // Account id in bucket names: bucket names are global, and the schema's length limits keep this <= 63.
+    planBucket: `${prefix}-${env.account}-plans`,
+    stateBucket: `${prefix}-${env.account}-tfstate`,
+    stateKey: `${project}/${environment}/terraform.tfstate`,
+    functions: env.functions.map((fn) => {
+      const functionName = deriveFunctionName(project, environment, fn);
+      const functionArn = `${lambdaArn}:function:${functionName}`;
+      return { name: fn.name, functionName, functionArn, alias: fn.alias, aliasArn: `${functionArn}:${fn.alias}` };
+    })
+  };
+}
+
+// src/config/promotion-order.ts
+function promotionOrder(after) {
+  const names = [...after.keys()];
+  for (const [name, previous] of after) {
+    if (previous === void 0) continue;
+    if (previous === name) return { path: ["environments", name, "after"], problem: `an environment cannot come after itself` };
+    if (!after.has(previous)) {
+      return { path: ["environments", name, "after"], problem: `unknown environment "${previous}"; expected one of ${names.join(", ")}` };
+    }
+  }
+  const firsts = names.filter((name) => after.get(name) === void 0);
+  if (firsts.length === 0) {
+    return { path: ["environments"], problem: `the promotion order is a cycle (${describeCycle(after, names[0])}); exactly one environment must have no "after"` };
+  }
+  if (firsts.length > 1) {
+    const [, second] = firsts;
+    return {
+      path: ["environments", second],
+      problem: `more than one environment has no "after" (${firsts.join(", ")}), leaving a gap in the promotion order; set "after" on all but the first`
+    };
+  }
+  const next = /* @__PURE__ */ new Map();
+  for (const [name, previous] of after) {
+    if (previous === void 0) continue;
+    const taken = next.get(previous);
+    if (taken !== void 0) {
+      return {
+        path: ["environments", name, "after"],
+        problem: `"${taken}" already comes after "${previous}"; the promotion order must be a single chain`
+      };
+    }
+    next.set(previous, name);
+  }
+  const order = [];
+  for (let current = firsts[0]; current !== void 0; current = next.get(current)) order.push(current);
+  if (order.length < names.length) {
+    const stranded = names.find((name) => !order.includes(name));
+    return {
+      path: ["environments", stranded, "after"],
+      problem: `the promotion order has a cycle (${describeCycle(after, stranded)}) unreachable from "${firsts[0]}"`
+    };
+  }
+  return { order };
+}
+function describeCycle(after, start) {
+  const seen = [];
+  let current = start;
+  while (current !== void 0 && !seen.includes(current)) {
+    seen.push(current);
+    current = after.get(current);
+  }
+  const cycle = seen.slice(current === void 0 ? 0 : seen.indexOf(current)).reverse();
+  return [...cycle, cycle[0]].join(" → ");
+}
+
 // src/config/schema.ts
 var article = (word) => /^[aeiou]/.test(word) ? "an" : "a";
 var label = (what) => external_exports.string().regex(/^[a-z][a-z0-9-]{0,19}$/, `expected ${article(what)} ${what}: lower-case letters, digits and "-", starting with a letter, at most 20 characters`).refine((value) => !value.endsWith("-") && !value.includes("--"), `expected ${article(what)} ${what} without a trailing or doubled "-"`);
@@ -27453,7 +27981,7 @@ var DEFAULT_CONFIG_FILE = ".github/gantry.yml";
 async function loadConfig(file2 = DEFAULT_CONFIG_FILE) {
   let text;
   try {
-    text = await readFile(file2, "utf8");
+    text = await readFile2(file2, "utf8");
   } catch (error62) {
     const code = error62.code;
     const problem = code === "ENOENT" ? "file not found; create it or point the config input at it" : `cannot read the file (${code ?? String(error62)})`;
@@ -27462,9 +27990,9 @@ async function loadConfig(file2 = DEFAULT_CONFIG_FILE) {
   return parseConfig(text, file2);
 }
 function parseConfig(text, file2) {
-  const lineCounter = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
-  const locate = (path, keyItself = false) => locateInDocument(doc, lineCounter, file2, path, keyItself);
+  const lineCounter = new import_yaml2.LineCounter();
+  const doc = (0, import_yaml2.parseDocument)(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
+  const locate2 = (path, keyItself = false) => locateInDocument(doc, lineCounter, file2, path, keyItself);
   const yamlError = doc.errors[0];
   if (yamlError !== void 0) {
     const [start] = yamlError.pos;
@@ -27476,16 +28004,16 @@ function parseConfig(text, file2) {
   if (!parsed.success) {
     const issues = parsed.error.issues;
     const first = issues[0];
-    const { path, keyItself, problem } = describeIssue(first);
+    const { path, keyItself, problem } = describeIssue2(first);
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
-    const location = locate(path, keyItself);
+    const location = locate2(path, keyItself);
     throw new ConfigError(location, problem + more);
   }
-  return resolveConfig(parsed.data, file2, locate);
+  return resolveConfig(parsed.data, file2, locate2);
 }
-function resolveConfig(raw, file2, locate) {
+function resolveConfig(raw, file2, locate2) {
   const fail2 = (path, problem, keyItself = false) => {
-    throw new ConfigError(locate(path, keyItself), problem);
+    throw new ConfigError(locate2(path, keyItself), problem);
   };
   const result = promotionOrder(new Map(Object.entries(raw.environments).map(([name, env]) => [name, env.after])));
   if ("problem" in result) fail2(result.path, result.problem);
@@ -27526,39 +28054,39 @@ function resolveConfig(raw, file2, locate) {
   }
   return { file: file2, project: raw.project, github: raw.github, order, environments };
 }
-function describeIssue(issue2) {
+function describeIssue2(issue2) {
   const path = [...issue2.path];
   switch (issue2.code) {
     case "unrecognized_keys": {
       const [key] = issue2.keys;
-      const allowed = allowedKeysAt(path);
+      const allowed = allowedKeysAt2(path);
       const expected = allowed.length > 0 ? `; expected one of ${allowed.join(", ")}` : "";
       return { path: [...path, key], keyItself: true, problem: `unknown key "${key}"${expected}` };
     }
     case "invalid_type": {
       const expected = describeExpected(issue2.expected, path);
       if (issue2.input === void 0) return { path, keyItself: false, problem: `is required (expected ${expected})` };
-      return { path, keyItself: false, problem: `expected ${expected}, got ${describeValue(issue2.input)}` };
+      return { path, keyItself: false, problem: `expected ${expected}, got ${describeValue2(issue2.input)}` };
     }
     case "invalid_value":
       return {
         path,
         keyItself: false,
-        problem: `expected ${issue2.values.map((value) => JSON.stringify(value)).join(" or ")}, got ${describeValue(issue2.input)}`
+        problem: `expected ${issue2.values.map((value) => JSON.stringify(value)).join(" or ")}, got ${describeValue2(issue2.input)}`
       };
     case "too_small":
     case "too_big": {
       const bound = issue2.code === "too_small" ? "at least" : "at most";
       const limit = String(issue2.code === "too_small" ? issue2.minimum : issue2.maximum);
       const what = issue2.origin === "array" ? `${bound} ${limit} item${limit === "1" ? "" : "s"}` : issue2.origin === "string" ? `${bound} ${limit} characters` : `${bound} ${limit}`;
-      return { path, keyItself: false, problem: `expected ${what}, got ${describeValue(issue2.input)}` };
+      return { path, keyItself: false, problem: `expected ${what}, got ${describeValue2(issue2.input)}` };
     }
     case "invalid_key": {
       const inner = issue2.issues[0];
-      return { path, keyItself: true, problem: `${describeValue(path[path.length - 1])} is not a valid key: ${inner?.message ?? issue2.message}` };
+      return { path, keyItself: true, problem: `${describeValue2(path[path.length - 1])} is not a valid key: ${inner?.message ?? issue2.message}` };
     }
     default: {
-      const got = describeValue(issue2.input);
+      const got = describeValue2(issue2.input);
       const mentionsInput = issue2.input === void 0 || typeof issue2.input === "object" || String(issue2.input) !== "" && issue2.message.includes(String(issue2.input));
       return { path, keyItself: false, problem: mentionsInput ? issue2.message : `${issue2.message}, got ${got}` };
     }
@@ -27566,21 +28094,21 @@ function describeIssue(issue2) {
 }
 function describeExpected(expected, path) {
   if (expected === "object" || expected === "record") {
-    const keys = allowedKeysAt(path);
+    const keys = allowedKeysAt2(path);
     return keys.length > 0 ? `a mapping with ${keys.join(", ")}` : "a mapping";
   }
   if (expected === "array") return "a list";
   if (expected === "int") return "a whole number";
   return `a ${expected}`;
 }
-function describeValue(value) {
+function describeValue2(value) {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
-function allowedKeysAt(path) {
+function allowedKeysAt2(path) {
   let schema = ConfigSchema;
   for (const segment of path) {
     schema = unwrap(schema);
@@ -27609,14 +28137,14 @@ function locateInDocument(doc, lineCounter, file2, path, keyItself) {
   let node2 = doc.contents;
   let offset = node2?.range?.[0];
   for (const segment of path) {
-    if (!(0, import_yaml.isMap)(node2) && !(node2 !== null && "items" in node2)) break;
+    if (!(0, import_yaml2.isMap)(node2) && !(node2 !== null && "items" in node2)) break;
     const items = node2.items;
     let next;
-    if ((0, import_yaml.isMap)(node2)) {
-      const pair = node2.items.find((item) => (0, import_yaml.isPair)(item) && (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment));
+    if ((0, import_yaml2.isMap)(node2)) {
+      const pair = node2.items.find((item) => (0, import_yaml2.isPair)(item) && (0, import_yaml2.isScalar)(item.key) && String(item.key.value) === String(segment));
       if (pair === void 0) break;
       const isLast = segment === path[path.length - 1];
-      if (keyItself && isLast && (0, import_yaml.isScalar)(pair.key)) {
+      if (keyItself && isLast && (0, import_yaml2.isScalar)(pair.key)) {
         offset = pair.key.range?.[0] ?? offset;
         break;
       }
@@ -27717,16 +28245,16 @@ var configShow = {
       return;
     }
     for (const [name, value] of Object.entries(outputs)) {
-      io.stdout(`GANTRY_${name.toUpperCase().replace(/-/g, "_")}=${shellQuote(value)}`);
+      io.stdout(`GANTRY_${name.toUpperCase().replace(/-/g, "_")}=${shellQuote2(value)}`);
     }
   }
 };
-function shellQuote(value) {
+function shellQuote2(value) {
   return /^[\w./:@,+-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 // scripts/cli/main.ts
-var COMMANDS = [configValidate, configShow];
+var COMMANDS = [configValidate, configShow, buildspecRun];
 var EXIT_OK = 0;
 var EXIT_FAILURE = 1;
 var EXIT_USAGE = 2;

@@ -8,10 +8,15 @@ import type { SandboxService } from './protocol.js';
 import { Quotas, type QuotaSpec } from './quota.js';
 import { SandboxServer } from './server.js';
 
-/** Lambda's control plane quota is shared by all control-plane calls; GetFunction has its own. */
+/**
+ * Lambda's control plane quota is shared by all control-plane calls; GetFunction has its own. CloudWatch
+ * Logs allows GetLogEvents 25/s and FilterLogEvents 5/s per account and region.
+ */
 export const DEFAULT_QUOTAS: Record<string, QuotaSpec> = {
   'lambda-control-plane': { ratePerSecond: 15 },
   'lambda-get-function': { ratePerSecond: 100 },
+  'logs-get-log-events': { ratePerSecond: 25 },
+  'logs-filter-log-events': { ratePerSecond: 5 },
 };
 
 export interface SandboxOptions {

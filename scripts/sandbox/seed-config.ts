@@ -1,10 +1,12 @@
 /**
  * Seeds a sandbox with what a gantry config describes: per environment, its capacity provider and its
- * functions (published versions and the alias), with every name from the naming module, so the sandbox holds
+ * functions (published versions and the alias), its CodeBuild plan and apply projects, with every name from the naming module, so the sandbox holds
  * exactly what the actions will look up. The sandbox is one account and region: environments that live in
  * different accounts in the config share it here, which their distinct derived names allow.
  */
+import { join } from 'node:path';
 import type { GantryConfig } from '../../src/config/load.js';
+import type { CodeBuildService } from './codebuild/service.js';
 import type { LambdaService } from './lambda/service.js';
 
 export interface SeedFromConfigOptions {
@@ -47,4 +49,29 @@ export function seedLambdaFromConfig(lambda: LambdaService, config: GantryConfig
     }
     return { environment: name, capacityProviderArn, functions: environment.functions.map((fn) => fn.functionName) };
   });
+}
+
+export interface SeedCodeBuildOptions {
+  /** Executes builds for real from this directory (the repository checkout); scripted builds otherwise. */
+  sourceDir?: string;
+  /** Where executed builds put artifacts; one sub-directory per project. */
+  artifactsDir?: string;
+}
+
+/** Creates every environment's plan and apply projects, both writing to the environment's one log group. */
+export function seedCodeBuildFromConfig(codebuild: CodeBuildService, config: GantryConfig, options: SeedCodeBuildOptions = {}): string[] {
+  const projects: string[] = [];
+  for (const name of config.order) {
+    const { names } = config.environments.get(name)!;
+    for (const project of [names.planProject, names.applyProject]) {
+      codebuild.createProject(project, {
+        logGroupName: names.buildLogGroup,
+        logStreamPrefix: project,
+        ...(options.sourceDir === undefined ? {} : { sourceDir: options.sourceDir }),
+        ...(options.artifactsDir === undefined ? {} : { artifactsDir: join(options.artifactsDir, project) }),
+      });
+      projects.push(project);
+    }
+  }
+  return projects;
 }

@@ -1,0 +1,91 @@
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { runBuildspec, type BuildspecResult } from '../../src/buildspec/runner.js';
+import { InputError, UsageError, UserError } from '../../src/errors.js';
+import { optionalString, type InputSource } from '../../src/inputs.js';
+import type { CliCommand } from './command.js';
+
+export const buildspecRun: CliCommand = {
+  name: 'buildspec run',
+  summary: 'Run a CodeBuild buildspec (version 0.2) here, in one bash session, with CodeBuild\'s phase rules.',
+  positionals: '<file>',
+  options: {
+    'source-dir': { type: 'string', description: 'Directory the commands start in (CODEBUILD_SRC_DIR).', defaultText: 'the current directory' },
+    env: { type: 'string', multiple: true, description: 'NAME=VALUE for the build, over the buildspec\'s env.variables; repeat for more.' },
+    'artifacts-dir': { type: 'string', description: 'Copy the artifacts of a successful build into this directory.' },
+  },
+  async run(inputs, positionals, io) {
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'expected the buildspec file' : `expected one buildspec file, got ${positionals.length}`);
+    const file = positionals[0]!;
+    const env = parseEnvOption(inputs, 'env');
+    const sourceDir = resolve(optionalString(inputs, 'source-dir') ?? process.cwd());
+    if (!(await stat(sourceDir).then((info) => info.isDirectory(), () => false))) {
+      throw new InputError(inputs.label('source-dir'), `${sourceDir} is not a directory`);
+    }
+    const artifactsDir = optionalString(inputs, 'artifacts-dir');
+
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UserError(code === 'ENOENT' ? `${file}: file not found` : `${file}: cannot read the file (${code ?? String(error)})`, { cause: error });
+    }
+
+    // The shell runs in its own process group, out of reach of the terminal's Ctrl-C: pass it on.
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let result: BuildspecResult;
+    try {
+      result = await runBuildspec({
+        buildspec: text,
+        file,
+        sourceDir,
+        env,
+        ...(artifactsDir === undefined ? {} : { artifactsDir: resolve(artifactsDir) }),
+        signal: abort.signal,
+        onLine: (line) => io.logger.info(`[${line.phase}] ${line.text}`),
+      });
+    } finally {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+    }
+    io.stdout(summarize(result, artifactsDir));
+    return result.status === 'SUCCEEDED' ? 0 : 1;
+  },
+};
+
+/** `--env NAME=VALUE`, repeated; the value may contain "=". */
+export function parseEnvOption(inputs: InputSource, name: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  const value = inputs.get(name);
+  if (value === undefined) return env;
+  for (const item of value.split('\n')) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(item);
+    if (match === null) throw new InputError(inputs.label(name), `expected NAME=VALUE, got "${item}"`);
+    env[match[1]!] = match[2]!;
+  }
+  return env;
+}
+
+function summarize(result: BuildspecResult, artifactsDir: string | undefined): string {
+  const rows = result.phases.map((phase) => [
+    phase.phaseType,
+    phase.phaseStatus,
+    phase.endTime === undefined ? '' : `${((phase.endTime - phase.startTime) / 1000).toFixed(1)}s`,
+    phase.contexts.map((context) => context.message).join('; '),
+  ]);
+  const table = [['PHASE', 'STATUS', 'DURATION', 'CONTEXT'], ...rows];
+  const widths = [0, 1, 2].map((column) => Math.max(...table.map((row) => row[column]!.length)));
+  const lines = table.map((row) => row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell)).join('  ').trimEnd());
+  lines.push('', `Build ${result.status}`);
+  if (result.exportedVariables.length > 0) {
+    lines.push('', 'Exported variables:', ...result.exportedVariables.map((variable) => `  ${variable.name}=${variable.value}`));
+  }
+  if (artifactsDir !== undefined && result.status === 'SUCCEEDED') {
+    lines.push('', `Artifacts (${result.artifacts.length}) in ${artifactsDir}:`, ...result.artifacts.map((path) => `  ${path}`));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,58 @@
+/**
+ * `npm run sandbox`: starts the sandbox on 127.0.0.1, seeds it from a gantry config (the example by
+ * default) and prints the variables to export so that the real AWS SDK, Octokit, the actions' bundles and
+ * the gantry CLI talk to it. Runs until interrupted.
+ */
+import { parseArgs } from 'node:util';
+import { describeError } from '../../src/errors.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../src/config/load.js';
+import { seedCodeBuildFromConfig, seedLambdaFromConfig } from './seed-config.js';
+import { startSandbox } from './sandbox.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '4566' },
+    config: { type: 'string', default: DEFAULT_CONFIG_FILE },
+    'clock-speed': { type: 'string', default: '1' },
+    'source-dir': { type: 'string' },
+    versions: { type: 'string', default: '3' },
+  },
+});
+
+const port = Number(values.port);
+const clockSpeed = Number(values['clock-speed']);
+const versionsPerFunction = Number(values.versions);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port must be a port number (0 picks a free one)');
+if (!(clockSpeed > 0)) fail('--clock-speed must be a positive number');
+if (!Number.isInteger(versionsPerFunction) || versionsPerFunction < 0) fail('--versions must be a whole number');
+
+const config = await loadConfig(values.config).catch((error: unknown) => fail(describeError(error)));
+const sandbox = await startSandbox({ port, clockSpeed });
+const environments = seedLambdaFromConfig(sandbox.services.lambda, config, { versionsPerFunction });
+const projects = seedCodeBuildFromConfig(
+  sandbox.services.codebuild,
+  config,
+  values['source-dir'] === undefined ? {} : { sourceDir: values['source-dir'] },
+);
+sandbox.services.github.addRepo('example', 'app');
+
+const lines = [
+  `# gantry sandbox on ${sandbox.url} (clock ×${clockSpeed}), seeded from ${values.config}:`,
+  ...environments.map((env) => `#   ${env.environment}: ${env.functions.join(', ')} on ${env.capacityProviderArn.split(':').at(-1)}`),
+  `#   CodeBuild projects: ${projects.join(', ')}${values['source-dir'] === undefined ? ' (scripted builds)' : ` (executing ${values['source-dir']})`}`,
+  '#   GitHub repository: example/app',
+  '# Paste these into another shell:',
+  ...Object.entries({ ...sandbox.env, GITHUB_REPOSITORY: 'example/app' }).map(([name, value]) => `export ${name}=${value}`),
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void sandbox.stop().then(() => process.exit(0));
+  });
+}
+
+function fail(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,41 @@
+/**
+ * The gantry sandbox: Lambda, CodeBuild, CloudWatch Logs and GitHub REST on one loopback port, sharing
+ * one clock, one set of quotas and one fault injector. Tests, the demo and the benchmarks start it with
+ * `startSandbox()`; `npm run sandbox` starts it by hand (main.ts).
+ */
+import { CodeBuildService, type CodeBuildOptions } from './codebuild/service.js';
+import { startSandboxWith, type RunningSandbox, type SandboxOptions } from './frame.js';
+import { GitHubService } from './github/service.js';
+import { LambdaService, type LambdaOptions } from './lambda/service.js';
+import { LogsService } from './logs/service.js';
+
+export interface GantrySandboxOptions extends SandboxOptions {
+  lambda?: LambdaOptions;
+  codebuild?: CodeBuildOptions;
+}
+
+export interface GantryServices {
+  [name: string]: LambdaService | CodeBuildService | LogsService | GitHubService;
+  lambda: LambdaService;
+  codebuild: CodeBuildService;
+  logs: LogsService;
+  github: GitHubService;
+}
+
+export type GantrySandbox = RunningSandbox<GantryServices>;
+
+export async function startSandbox(options: GantrySandboxOptions = {}): Promise<GantrySandbox> {
+  const codebuildOptions: CodeBuildOptions = { ...options.codebuild };
+  const sandbox = await startSandboxWith<GantryServices>((core) => {
+    const logs = new LogsService(core);
+    return {
+      lambda: new LambdaService(core, options.lambda),
+      codebuild: new CodeBuildService(core, logs.store, codebuildOptions),
+      logs,
+      github: new GitHubService(core),
+    };
+  }, options);
+  // Executed builds reach the sandbox the way the container reaches AWS: through its environment.
+  codebuildOptions.containerEnv = { ...sandbox.env, ...codebuildOptions.containerEnv };
+  return sandbox;
+}
