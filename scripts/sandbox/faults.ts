@@ -2,6 +2,8 @@
  * Injectable faults, matched by service and operation. Tests add a rule; the server applies the first rule
  * that matches a request before the service sees it.
  */
+import { mulberry32 } from './random.js';
+
 export type FaultKind =
   /** An internal error: the service's 5xx with its real error body. */
   | 'server-error'
@@ -63,15 +65,4 @@ export class Faults {
     }
     return undefined;
   }
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -3,6 +3,7 @@
  * names, success statuses and error codes follow the SDK's schemas (see routes.ts); status codes the SDK
  * does not pin down follow the live service (DeleteFunction answers 204).
  */
+import { mulberry32 } from '../random.js';
 import { ServiceError, parseJsonBody, restJsonError, type SandboxRequest, type SandboxResponse, type SandboxService } from '../protocol.js';
 import type { SandboxCore } from '../frame.js';
 import { LATEST, LATEST_PUBLISHED, functionArn, paginate, parseFunctionRef, resolveQualifier, lambdaTimestamp } from './names.js';
@@ -535,15 +536,4 @@ function header(request: SandboxRequest, name: string): string | undefined {
 /** `{ [key]: value }` when the value is defined, `{}` otherwise: optional members stay absent, not null. */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
