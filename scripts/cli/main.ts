@@ -9,8 +9,9 @@ import { GANTRY_VERSION } from '../../src/version.js';
 import { buildspecRun } from './buildspec-commands.js';
 import type { CliCommand, CliIo } from './command.js';
 import { configShow, configValidate } from './config-commands.js';
+import { planMetadata, planSummary, verifyPlanCommand } from './plan-commands.js';
 
-export const COMMANDS: CliCommand[] = [configValidate, configShow, buildspecRun];
+export const COMMANDS: CliCommand[] = [configValidate, configShow, buildspecRun, planSummary, planMetadata, verifyPlanCommand];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
