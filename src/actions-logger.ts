@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
 import type { Logger } from './logger.js';
 
@@ -14,6 +15,17 @@ export class ActionsLogger implements Logger {
   }
   error(message: string): void {
     core.error(message);
+  }
+  output(line: string): void {
+    if (!line.trimStart().startsWith('::')) {
+      core.info(line);
+      return;
+    }
+    // The runner would obey a `::command::` line from a build log; suspend command processing around it.
+    const token = randomUUID();
+    core.info(`::stop-commands::${token}`);
+    core.info(line);
+    core.info(`::${token}::`);
   }
   startGroup(title: string): void {
     core.startGroup(title);

@@ -7,6 +7,11 @@ export interface Logger {
   info(message: string): void;
   warning(message: string): void;
   error(message: string): void;
+  /**
+   * A line of someone else's output (a build log), printed as it is. In Actions it can never act as a
+   * workflow command (`::set-output`, `::add-mask`), whatever it contains.
+   */
+  output(line: string): void;
   /** Opens a collapsible group (a `::group::` in Actions); groups do not nest. */
   startGroup(title: string): void;
   endGroup(): void;
@@ -51,6 +56,9 @@ export class ConsoleLogger implements Logger {
   error(message: string): void {
     this.#lines('error: ', message);
   }
+  output(line: string): void {
+    this.#write(`${this.#indent}${line}`);
+  }
   startGroup(title: string): void {
     this.#write(`▸ ${title}`);
     this.#indent = '  ';
@@ -83,6 +91,9 @@ export class MemoryLogger implements Logger {
   }
   error(message: string): void {
     this.lines.push(`error: ${message}`);
+  }
+  output(line: string): void {
+    this.lines.push(line);
   }
   startGroup(title: string): void {
     this.lines.push(`group: ${title}`);

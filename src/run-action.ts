@@ -18,6 +18,11 @@ export interface ActionContext {
   /** Appends Markdown to the job summary. */
   appendSummary(markdown: string): Promise<void>;
   env: NodeJS.ProcessEnv;
+  /**
+   * Aborted when the workflow is cancelled (the runner sends SIGINT, then SIGTERM, then kills the process).
+   * The first call installs the signal handlers, so actions that never ask keep Node's default behaviour.
+   */
+  cancellation(): AbortSignal;
 }
 
 export function actionsContext(env: NodeJS.ProcessEnv = process.env): ActionContext {
@@ -31,7 +36,23 @@ export function actionsContext(env: NodeJS.ProcessEnv = process.env): ActionCont
       await core.summary.addRaw(markdown, true).write();
     },
     env,
+    cancellation: cancellationSignal,
   };
+}
+
+let cancelled: AbortController | undefined;
+
+function cancellationSignal(): AbortSignal {
+  if (cancelled === undefined) {
+    const controller = new AbortController();
+    cancelled = controller;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        if (!controller.signal.aborted) controller.abort(new Error(`workflow cancelled (${signal})`));
+      });
+    }
+  }
+  return cancelled.signal;
 }
 
 /** Runs `main` and turns any error into a failed step. Never throws. */

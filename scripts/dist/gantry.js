@@ -54,9 +54,9 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
-    var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
+    var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
@@ -67,7 +67,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    function isNode(node2) {
+    function isNode2(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
           case ALIAS:
@@ -78,7 +78,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar3(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar2(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -90,10 +90,10 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap3;
-    exports.isNode = isNode;
-    exports.isPair = isPair2;
-    exports.isScalar = isScalar3;
+    exports.isMap = isMap2;
+    exports.isNode = isNode2;
+    exports.isPair = isPair;
+    exports.isScalar = isScalar2;
     exports.isSeq = isSeq2;
   }
 });
@@ -4202,9 +4202,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap3 = fc.start.source === "{";
-      const fcName = isMap3 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap2 = fc.start.source === "{";
+      const fcName = isMap2 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -4240,7 +4240,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -4280,7 +4280,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep && !props.found) {
+        if (!isMap2 && !sep && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -4303,7 +4303,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap3 && !props.found && ctx.options.strict) {
+            if (!isMap2 && !props.found && ctx.options.strict) {
               if (sep)
                 for (const st of sep) {
                   if (st === valueProps.found)
@@ -4335,7 +4335,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap3) {
+          if (isMap2) {
             const map2 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -4351,7 +4351,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap3 ? "}" : "]";
+      const expectedEnd = isMap2 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -5638,7 +5638,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -5722,7 +5722,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar3;
+    exports.isScalar = isScalar2;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -6321,7 +6321,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter3 = class {
+    var LineCounter2 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -6344,7 +6344,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter3;
+    exports.LineCounter = LineCounter2;
   }
 });
 
@@ -7252,7 +7252,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument3(source, options = {}) {
+    function parseDocument2(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -7278,7 +7278,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument3(src, options);
+      const doc = parseDocument2(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
     }
     exports.parse = parse3;
     exports.parseAllDocuments = parseAllDocuments;
-    exports.parseDocument = parseDocument3;
+    exports.parseDocument = parseDocument2;
     exports.stringify = stringify;
   }
 });
@@ -7392,6 +7392,9 @@ var ConsoleLogger = class {
   }
   error(message) {
     this.#lines("error: ", message);
+  }
+  output(line) {
+    this.#write(`${this.#indent}${line}`);
   }
   startGroup(title) {
     this.#write(`▸ ${title}`);
@@ -7558,9 +7561,6 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { constants, homedir, tmpdir } from "node:os";
 import { basename, dirname, join, resolve as resolve2 } from "node:path";
 import { StringDecoder } from "node:string_decoder";
-
-// src/buildspec/parse.ts
-var import_yaml = __toESM(require_dist(), 1);
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -27279,6 +27279,165 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// src/yaml-file.ts
+var import_yaml = __toESM(require_dist(), 1);
+function parseYamlFile(text, file2, schema, options = {}) {
+  const scalarsAsStrings = options.scalarsAsStrings ?? false;
+  const lineCounter = new import_yaml.LineCounter();
+  const doc = (0, import_yaml.parseDocument)(text, {
+    lineCounter,
+    ...scalarsAsStrings ? { schema: "failsafe" } : {},
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false
+  });
+  const locate = (path, keyItself = false) => locateInDocument(doc, lineCounter, file2, path, keyItself, scalarsAsStrings);
+  const yamlError = doc.errors[0];
+  if (yamlError !== void 0) {
+    const [start] = yamlError.pos;
+    const position = lineCounter.linePos(start);
+    const problem = yamlError.code === "DUPLICATE_KEY" ? (options.duplicateKey ?? defaultDuplicateKey)(duplicateKeyAt(text, start)) : `not valid YAML: ${firstLine(yamlError.message)}`;
+    throw new ConfigError({ file: file2, path: "", line: position.line, column: position.col }, problem);
+  }
+  const parsed = schema.safeParse(doc.toJS() ?? {}, { reportInput: true });
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const first = issues[0];
+    const context = {
+      allowedKeysAt: (path) => allowedKeysAt(schema, path),
+      describeValue: (value) => describeValue(value, scalarsAsStrings)
+    };
+    const described = describeIssue(first, options.expected ?? "derived", context);
+    const problem = options.reword?.(first, described, context) ?? described.problem;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+    throw new ConfigError(locate(described.path, described.keyItself), problem + more);
+  }
+  return { data: parsed.data, locate };
+}
+function defaultDuplicateKey(key) {
+  return `duplicate key ${JSON.stringify(key)}; each key may appear once`;
+}
+function describeIssue(issue2, style, context) {
+  const path = [...issue2.path];
+  const { allowedKeysAt: allowedKeysAt2, describeValue: describeValue2 } = context;
+  if (issue2.code === "unrecognized_keys") {
+    const [key] = issue2.keys;
+    const allowed = allowedKeysAt2(path);
+    const expected = allowed.length > 0 ? `; expected one of ${allowed.join(", ")}` : "";
+    return { path: [...path, key], keyItself: true, problem: `unknown key "${key}"${expected}` };
+  }
+  if (issue2.code === "invalid_key") {
+    const inner = issue2.issues[0];
+    return { path, keyItself: true, problem: `${describeValue2(path[path.length - 1])} is not a valid key: ${inner?.message ?? issue2.message}` };
+  }
+  if (style === "schema") {
+    const expected = issue2.code === "invalid_type" && issue2.expected === "object" ? `expected ${describeExpected(issue2.expected, path, context)}` : issue2.message;
+    if (issue2.input === void 0) return { path, keyItself: false, problem: `is required (${expected})` };
+    return { path, keyItself: false, problem: `${expected}, got ${describeValue2(issue2.input)}` };
+  }
+  switch (issue2.code) {
+    case "invalid_type": {
+      const expected = describeExpected(issue2.expected, path, context);
+      if (issue2.input === void 0) return { path, keyItself: false, problem: `is required (expected ${expected})` };
+      return { path, keyItself: false, problem: `expected ${expected}, got ${describeValue2(issue2.input)}` };
+    }
+    case "invalid_value":
+      return {
+        path,
+        keyItself: false,
+        problem: `expected ${issue2.values.map((value) => JSON.stringify(value)).join(" or ")}, got ${describeValue2(issue2.input)}`
+      };
+    case "too_small":
+    case "too_big": {
+      const bound = issue2.code === "too_small" ? "at least" : "at most";
+      const limit = String(issue2.code === "too_small" ? issue2.minimum : issue2.maximum);
+      const what = issue2.origin === "array" ? `${bound} ${limit} item${limit === "1" ? "" : "s"}` : issue2.origin === "string" ? `${bound} ${limit} characters` : `${bound} ${limit}`;
+      return { path, keyItself: false, problem: `expected ${what}, got ${describeValue2(issue2.input)}` };
+    }
+    default: {
+      const got = describeValue2(issue2.input);
+      const mentionsInput = issue2.input === void 0 || typeof issue2.input === "object" || String(issue2.input) !== "" && issue2.message.includes(String(issue2.input));
+      return { path, keyItself: false, problem: mentionsInput ? issue2.message : `${issue2.message}, got ${got}` };
+    }
+  }
+}
+function describeExpected(expected, path, context) {
+  if (expected === "object" || expected === "record") {
+    const keys = context.allowedKeysAt(path);
+    return keys.length > 0 ? `a mapping with ${keys.join(", ")}` : "a mapping";
+  }
+  if (expected === "array") return "a list";
+  if (expected === "int") return "a whole number";
+  return `a ${expected}`;
+}
+function describeValue(value, scalarsAsStrings) {
+  if (scalarsAsStrings && (value === null || value === "")) return "an empty value";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+function allowedKeysAt(root, path) {
+  let schema = root;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    const def2 = schema?._zod.def;
+    if (def2 === void 0) return [];
+    if (def2.type === "object") schema = def2.shape[String(segment)];
+    else if (def2.type === "record") schema = def2.valueType;
+    else if (def2.type === "array") schema = def2.element;
+    else return [];
+  }
+  const def = unwrap(schema)?._zod.def;
+  return def?.type === "object" ? Object.keys(def.shape) : [];
+}
+function unwrap(schema) {
+  let current = schema;
+  for (let depth = 0; current !== void 0 && depth < 10; depth++) {
+    const def = current._zod.def;
+    if (def.innerType !== void 0) current = def.innerType;
+    else if (def.type === "pipe" && def.in !== void 0) current = def.in;
+    else break;
+  }
+  return current;
+}
+function locateInDocument(doc, lineCounter, file2, path, keyItself, emptyValueAtKey) {
+  const dotted = path.map(String).join(".");
+  let node2 = doc.contents;
+  let offset = (0, import_yaml.isNode)(node2) ? node2.range?.[0] : void 0;
+  for (const [index, segment] of path.entries()) {
+    let next;
+    if ((0, import_yaml.isMap)(node2)) {
+      const pair = node2.items.find((item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment));
+      if (pair === void 0 || !(0, import_yaml.isScalar)(pair.key)) break;
+      const value = pair.value;
+      if (keyItself && index === path.length - 1 || value === null || emptyValueAtKey && (0, import_yaml.isScalar)(value) && value.source === "") {
+        offset = pair.key.range?.[0] ?? offset;
+        break;
+      }
+      next = value;
+    } else if ((0, import_yaml.isSeq)(node2)) {
+      next = node2.items[Number(segment)];
+    } else {
+      break;
+    }
+    if (!(0, import_yaml.isNode)(next) || next.range === void 0 || next.range === null) break;
+    node2 = next;
+    offset = next.range[0];
+  }
+  if (offset === void 0) return { file: file2, path: dotted };
+  const position = lineCounter.linePos(offset);
+  return { file: file2, path: dotted, line: position.line, column: position.col };
+}
+function duplicateKeyAt(text, offset) {
+  const match = /^[^:\n]*/.exec(text.slice(offset));
+  return (match?.[0] ?? "").trim().replace(/^["']|["']$/g, "");
+}
+function firstLine(message) {
+  return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+}
+
 // src/buildspec/parse.ts
 var PHASE_TYPES = ["INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD"];
 var VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -27324,22 +27483,13 @@ var PHASE_KEYS = {
   POST_BUILD: "post_build"
 };
 function parseBuildspec(text, file2 = "buildspec.yml") {
-  const lineCounter = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(text, { lineCounter, schema: "failsafe", merge: true, uniqueKeys: true, prettyErrors: false });
-  const yamlError = doc.errors[0];
-  if (yamlError !== void 0) {
-    const position = lineCounter.linePos(yamlError.pos[0]);
-    const problem = yamlError.code === "DUPLICATE_KEY" ? "duplicate key; each key may appear once" : `not valid YAML: ${yamlError.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`;
-    throw new ConfigError({ file: file2, path: "", line: position.line, column: position.col }, problem);
-  }
-  const parsed = BuildspecSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
-  if (!parsed.success) {
-    const issues = parsed.error.issues;
-    const { path, keyItself, problem } = describeIssue(issues[0]);
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
-    throw new ConfigError(locate(doc, lineCounter, file2, path, keyItself), problem + more);
-  }
-  return resolve(parsed.data, file2);
+  const { data } = parseYamlFile(text, file2, BuildspecSchema, {
+    scalarsAsStrings: true,
+    expected: "schema",
+    duplicateKey: () => "duplicate key; each key may appear once",
+    reword
+  });
+  return resolve(data, file2);
 }
 function resolve(raw, file2) {
   const phase = (type) => {
@@ -27366,69 +27516,18 @@ function resolve(raw, file2) {
     }
   };
 }
-function describeIssue(issue2) {
-  const path = [...issue2.path];
+function reword(issue2, described, { allowedKeysAt: allowedKeysAt2, describeValue: describeValue2 }) {
+  const path = issue2.path;
   if (issue2.code === "unrecognized_keys") {
     const key = issue2.keys[0];
-    const allowed = allowedKeysAt(path).join(", ");
     const where = path.length === 0 ? "" : path[0] === "phases" && path.length === 2 ? "phase" : String(path[0]);
-    const problem = UNSUPPORTED_KEYS[where]?.includes(key) ? `"${key}" is not supported by the local buildspec runner; supported here: ${allowed}` : `unknown key "${key}"; expected one of ${allowed}`;
-    return { path: [...path, key], keyItself: true, problem };
+    return UNSUPPORTED_KEYS[where]?.includes(key) ? `"${key}" is not supported by the local buildspec runner; supported here: ${allowedKeysAt2(path).join(", ")}` : void 0;
   }
   if (issue2.code === "invalid_key") {
-    return { path, keyItself: true, problem: `${describeValue(path[path.length - 1])} is not a valid name: ${issue2.issues[0]?.message ?? issue2.message}` };
+    return `${describeValue2(path[path.length - 1])} is not a valid name: ${issue2.issues[0]?.message ?? issue2.message}`;
   }
-  const expected = issue2.code === "invalid_type" && issue2.expected === "object" ? `expected a mapping with ${allowedKeysAt(path).join(", ")}` : issue2.message;
-  if (issue2.input === void 0) return { path, keyItself: false, problem: `is required (${expected})` };
-  const hint = typeof issue2.input === "object" && typeof path[path.length - 1] === "number" ? '; quote an item that contains ": "' : "";
-  return { path, keyItself: false, problem: `${expected}, got ${describeValue(issue2.input)}${hint}` };
-}
-function describeValue(value) {
-  if (value === null || value === "") return "an empty value";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-function allowedKeysAt(path) {
-  let schema = BuildspecSchema;
-  for (const segment of [...path, void 0]) {
-    while (schema instanceof external_exports.ZodOptional) schema = schema.unwrap();
-    if (segment === void 0) break;
-    if (schema instanceof external_exports.ZodObject) schema = schema.shape[String(segment)];
-    else if (schema instanceof external_exports.ZodRecord) schema = schema.valueType;
-    else if (schema instanceof external_exports.ZodArray) schema = schema.element;
-    else return [];
-  }
-  return schema instanceof external_exports.ZodObject ? Object.keys(schema.shape) : [];
-}
-function locate(doc, lineCounter, file2, path, keyItself) {
-  let node2 = doc.contents;
-  let offset = (0, import_yaml.isScalar)(node2) || (0, import_yaml.isMap)(node2) || (0, import_yaml.isSeq)(node2) ? node2.range?.[0] : void 0;
-  for (const [index, segment] of path.entries()) {
-    let next;
-    if ((0, import_yaml.isMap)(node2)) {
-      const pair = node2.items.find((item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment));
-      if (pair === void 0 || !(0, import_yaml.isScalar)(pair.key)) break;
-      const value = pair.value;
-      if (keyItself && index === path.length - 1 || value === null || (0, import_yaml.isScalar)(value) && value.source === "") {
-        offset = pair.key.range?.[0] ?? offset;
-        break;
-      }
-      next = value;
-    } else if ((0, import_yaml.isSeq)(node2)) {
-      next = node2.items[Number(segment)];
-    } else {
-      break;
-    }
-    if (!((0, import_yaml.isScalar)(next) || (0, import_yaml.isMap)(next) || (0, import_yaml.isSeq)(next)) || next.range === void 0 || next.range === null) break;
-    node2 = next;
-    offset = next.range[0];
-  }
-  const dotted = path.map(String).join(".");
-  if (offset === void 0) return { file: file2, path: dotted };
-  const position = lineCounter.linePos(offset);
-  return { file: file2, path: dotted, line: position.line, column: position.col };
+  if (typeof issue2.input === "object" && typeof path[path.length - 1] === "number") return `${described.problem}; quote an item that contains ": "`;
+  return void 0;
 }
 
 // src/buildspec/runner.ts
@@ -27790,7 +27889,6 @@ function summarize(result, artifactsDir) {
 }
 
 // src/config/load.ts
-var import_yaml2 = __toESM(require_dist(), 1);
 import { readFile as readFile2 } from "node:fs/promises";
 
 // src/config/naming.ts
@@ -27990,30 +28088,14 @@ async function loadConfig(file2 = DEFAULT_CONFIG_FILE) {
   return parseConfig(text, file2);
 }
 function parseConfig(text, file2) {
-  const lineCounter = new import_yaml2.LineCounter();
-  const doc = (0, import_yaml2.parseDocument)(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
-  const locate2 = (path, keyItself = false) => locateInDocument(doc, lineCounter, file2, path, keyItself);
-  const yamlError = doc.errors[0];
-  if (yamlError !== void 0) {
-    const [start] = yamlError.pos;
-    const position = lineCounter.linePos(start);
-    const problem = yamlError.code === "DUPLICATE_KEY" ? `duplicate key ${JSON.stringify(duplicateKeyAt(text, start))}; each key (and each environment) may appear once` : `not valid YAML: ${firstLine(yamlError.message)}`;
-    throw new ConfigError({ file: file2, path: "", line: position.line, column: position.col }, problem);
-  }
-  const parsed = ConfigSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
-  if (!parsed.success) {
-    const issues = parsed.error.issues;
-    const first = issues[0];
-    const { path, keyItself, problem } = describeIssue2(first);
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
-    const location = locate2(path, keyItself);
-    throw new ConfigError(location, problem + more);
-  }
-  return resolveConfig(parsed.data, file2, locate2);
+  const { data, locate } = parseYamlFile(text, file2, ConfigSchema, {
+    duplicateKey: (key) => `duplicate key ${JSON.stringify(key)}; each key (and each environment) may appear once`
+  });
+  return resolveConfig(data, file2, locate);
 }
-function resolveConfig(raw, file2, locate2) {
+function resolveConfig(raw, file2, locate) {
   const fail2 = (path, problem, keyItself = false) => {
-    throw new ConfigError(locate2(path, keyItself), problem);
+    throw new ConfigError(locate(path, keyItself), problem);
   };
   const result = promotionOrder(new Map(Object.entries(raw.environments).map(([name, env]) => [name, env.after])));
   if ("problem" in result) fail2(result.path, result.problem);
@@ -28053,119 +28135,6 @@ function resolveConfig(raw, file2, locate2) {
     });
   }
   return { file: file2, project: raw.project, github: raw.github, order, environments };
-}
-function describeIssue2(issue2) {
-  const path = [...issue2.path];
-  switch (issue2.code) {
-    case "unrecognized_keys": {
-      const [key] = issue2.keys;
-      const allowed = allowedKeysAt2(path);
-      const expected = allowed.length > 0 ? `; expected one of ${allowed.join(", ")}` : "";
-      return { path: [...path, key], keyItself: true, problem: `unknown key "${key}"${expected}` };
-    }
-    case "invalid_type": {
-      const expected = describeExpected(issue2.expected, path);
-      if (issue2.input === void 0) return { path, keyItself: false, problem: `is required (expected ${expected})` };
-      return { path, keyItself: false, problem: `expected ${expected}, got ${describeValue2(issue2.input)}` };
-    }
-    case "invalid_value":
-      return {
-        path,
-        keyItself: false,
-        problem: `expected ${issue2.values.map((value) => JSON.stringify(value)).join(" or ")}, got ${describeValue2(issue2.input)}`
-      };
-    case "too_small":
-    case "too_big": {
-      const bound = issue2.code === "too_small" ? "at least" : "at most";
-      const limit = String(issue2.code === "too_small" ? issue2.minimum : issue2.maximum);
-      const what = issue2.origin === "array" ? `${bound} ${limit} item${limit === "1" ? "" : "s"}` : issue2.origin === "string" ? `${bound} ${limit} characters` : `${bound} ${limit}`;
-      return { path, keyItself: false, problem: `expected ${what}, got ${describeValue2(issue2.input)}` };
-    }
-    case "invalid_key": {
-      const inner = issue2.issues[0];
-      return { path, keyItself: true, problem: `${describeValue2(path[path.length - 1])} is not a valid key: ${inner?.message ?? issue2.message}` };
-    }
-    default: {
-      const got = describeValue2(issue2.input);
-      const mentionsInput = issue2.input === void 0 || typeof issue2.input === "object" || String(issue2.input) !== "" && issue2.message.includes(String(issue2.input));
-      return { path, keyItself: false, problem: mentionsInput ? issue2.message : `${issue2.message}, got ${got}` };
-    }
-  }
-}
-function describeExpected(expected, path) {
-  if (expected === "object" || expected === "record") {
-    const keys = allowedKeysAt2(path);
-    return keys.length > 0 ? `a mapping with ${keys.join(", ")}` : "a mapping";
-  }
-  if (expected === "array") return "a list";
-  if (expected === "int") return "a whole number";
-  return `a ${expected}`;
-}
-function describeValue2(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-function allowedKeysAt2(path) {
-  let schema = ConfigSchema;
-  for (const segment of path) {
-    schema = unwrap(schema);
-    const def2 = schema?._zod.def;
-    if (def2 === void 0) return [];
-    if (def2.type === "object") schema = def2.shape[String(segment)];
-    else if (def2.type === "record") schema = def2.valueType;
-    else if (def2.type === "array") schema = def2.element;
-    else return [];
-  }
-  const def = unwrap(schema)?._zod.def;
-  return def?.type === "object" ? Object.keys(def.shape) : [];
-}
-function unwrap(schema) {
-  let current = schema;
-  for (let depth = 0; current !== void 0 && depth < 10; depth++) {
-    const def = current._zod.def;
-    if (def.innerType !== void 0) current = def.innerType;
-    else if (def.type === "pipe" && def.in !== void 0) current = def.in;
-    else break;
-  }
-  return current;
-}
-function locateInDocument(doc, lineCounter, file2, path, keyItself) {
-  const dotted = path.map(String).join(".");
-  let node2 = doc.contents;
-  let offset = node2?.range?.[0];
-  for (const segment of path) {
-    if (!(0, import_yaml2.isMap)(node2) && !(node2 !== null && "items" in node2)) break;
-    const items = node2.items;
-    let next;
-    if ((0, import_yaml2.isMap)(node2)) {
-      const pair = node2.items.find((item) => (0, import_yaml2.isPair)(item) && (0, import_yaml2.isScalar)(item.key) && String(item.key.value) === String(segment));
-      if (pair === void 0) break;
-      const isLast = segment === path[path.length - 1];
-      if (keyItself && isLast && (0, import_yaml2.isScalar)(pair.key)) {
-        offset = pair.key.range?.[0] ?? offset;
-        break;
-      }
-      next = pair.value ?? pair.key;
-    } else {
-      next = items[Number(segment)];
-    }
-    if (next === void 0 || next === null || typeof next !== "object" || !("range" in next)) break;
-    node2 = next;
-    offset = node2.range?.[0] ?? offset;
-  }
-  if (offset === void 0) return { file: file2, path: dotted };
-  const position = lineCounter.linePos(offset);
-  return { file: file2, path: dotted, line: position.line, column: position.col };
-}
-function duplicateKeyAt(text, offset) {
-  const match = /^[^:\n]*/.exec(text.slice(offset));
-  return (match?.[0] ?? "").trim().replace(/^["']|["']$/g, "");
-}
-function firstLine(message) {
-  return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
 }
 
 // src/config/environment-input.ts
@@ -28253,8 +28222,376 @@ function shellQuote2(value) {
   return /^[\w./:@,+-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+// scripts/cli/plan-commands.ts
+import { readFile as readFile4, stat as stat2 } from "node:fs/promises";
+
+// buildspecs/terraform-version.json
+var terraform_version_default = {
+  version: "1.11.4",
+  sha256: {
+    linux_amd64: "1ce994251c00281d6845f0f268637ba50c0005657eb3cf096b92f753b42ef4dc",
+    linux_arm64: "a43d1d0da9b9bab214a8305a39db0e40869572594ccf50c416a7756499143633"
+  }
+};
+
+// src/terraform/pin.ts
+var TERRAFORM_PIN = terraform_version_default;
+
+// src/terraform/plan-integrity.ts
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile as readFile3 } from "node:fs/promises";
+var SHA256_PATTERN = /^[0-9a-f]{64}$/;
+var COMMIT_PATTERN = /^[0-9a-f]{40}$/;
+var TERRAFORM_VERSION_PATTERN = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/;
+async function sha256File(path) {
+  const hash2 = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+async function verifyPlan(options) {
+  const expected = options.expectedSha256.toLowerCase();
+  if (!SHA256_PATTERN.test(expected)) {
+    throw new UserError(`expected plan sha256 "${options.expectedSha256}" is not 64 hexadecimal characters; refusing to apply`);
+  }
+  let actual;
+  try {
+    actual = await sha256File(options.planFile);
+  } catch (error62) {
+    throw new UserError(`plan file missing: cannot read ${options.planFile} (${errorCode(error62)}); refusing to apply`, { cause: error62 });
+  }
+  const metadata = await readPlanMetadata(options.metadataFile);
+  if (actual !== expected) throw new UserError(`plan sha256 ${actual} does not match the reviewed plan ${expected}; refusing to apply`);
+  if (actual !== metadata.sha256) {
+    throw new UserError(`plan sha256 ${actual} does not match ${metadata.sha256} recorded in ${options.metadataFile}; refusing to apply`);
+  }
+  if (metadata.commit !== options.commit) throw new UserError(`plan was made for commit ${metadata.commit}, not ${options.commit}; refusing to apply`);
+  if (metadata.environment !== options.environment) {
+    throw new UserError(`plan was made for environment ${metadata.environment}, not ${options.environment}; refusing to apply`);
+  }
+  return metadata;
+}
+async function readPlanMetadata(file2) {
+  let text;
+  try {
+    text = await readFile3(file2, "utf8");
+  } catch (error62) {
+    throw new UserError(`plan metadata missing: cannot read ${file2} (${errorCode(error62)}); refusing to apply`, { cause: error62 });
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error62) {
+    throw new UserError(`${file2}: not valid JSON; refusing to apply`, { cause: error62 });
+  }
+  const problem = metadataProblem(parsed);
+  if (problem !== void 0) throw new UserError(`${file2}: ${problem}; refusing to apply`);
+  return parsed;
+}
+function metadataProblem(value) {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "expected a JSON object";
+  const record2 = value;
+  const checks = [
+    ["environment", /^.+$/],
+    ["commit", COMMIT_PATTERN],
+    ["sha256", SHA256_PATTERN],
+    ["terraformVersion", TERRAFORM_VERSION_PATTERN]
+  ];
+  for (const [key, pattern] of checks) {
+    const field = record2[key];
+    if (typeof field !== "string" || !pattern.test(field)) return `${key} is missing or malformed`;
+  }
+  if (record2["buildId"] !== void 0 && typeof record2["buildId"] !== "string") return "buildId is not a string";
+  return void 0;
+}
+function errorCode(error62) {
+  return error62.code ?? String(error62);
+}
+
+// src/terraform/plan-summary.ts
+var MAX_EXPORTED_RESOURCES_CHARS = 2e3;
+var PLAN_VARIABLES = {
+  sha256: "GANTRY_PLAN_SHA256",
+  add: "GANTRY_PLAN_ADD",
+  change: "GANTRY_PLAN_CHANGE",
+  destroy: "GANTRY_PLAN_DESTROY",
+  replace: "GANTRY_PLAN_REPLACE",
+  resources: "GANTRY_PLAN_RESOURCES"
+};
+var ACTION_ORDER = { delete: 0, replace: 1, update: 2, create: 3, read: 4, more: 5 };
+function summarizePlan(showJson) {
+  const plan = asRecord(showJson);
+  if (plan === void 0 || typeof plan["format_version"] !== "string" || asRecord(plan["planned_values"]) === void 0) {
+    throw notAPlan('expected the output of "terraform show -json <planfile>" (an object with format_version and planned_values)');
+  }
+  const changes = plan["resource_changes"] ?? [];
+  if (!Array.isArray(changes)) throw notAPlan("resource_changes is not a list");
+  const summary = { add: 0, change: 0, destroy: 0, replace: 0, resources: [] };
+  changes.forEach((entry, index) => {
+    const change = asRecord(entry);
+    const address = change?.["address"];
+    const actions = asRecord(change?.["change"])?.["actions"];
+    if (typeof address !== "string" || !Array.isArray(actions) || !actions.every((action2) => typeof action2 === "string")) {
+      throw notAPlan(`resource_changes[${index}] has no address or change.actions`);
+    }
+    const action = classify(actions);
+    if (action === void 0) return;
+    if (action === "create" || action === "replace") summary.add++;
+    if (action === "delete" || action === "replace") summary.destroy++;
+    if (action === "update") summary.change++;
+    if (action === "replace") summary.replace++;
+    const deposed = change?.["deposed"];
+    summary.resources.push({ action, address: typeof deposed === "string" ? `${address} (deposed object ${deposed})` : address });
+  });
+  summary.resources = sortResources(summary.resources);
+  return summary;
+}
+function classify(actions) {
+  const key = actions.join(",");
+  switch (key) {
+    case "create":
+    case "update":
+    case "delete":
+    case "read":
+      return key;
+    case "delete,create":
+    case "create,delete":
+      return "replace";
+    default:
+      return void 0;
+  }
+}
+function sortResources(resources) {
+  return resources.map((resource, index) => ({ resource, index })).sort((a, b) => ACTION_ORDER[a.resource.action] - ACTION_ORDER[b.resource.action] || a.index - b.index).map(({ resource }) => resource);
+}
+function notAPlan(why) {
+  return new UserError(`not a terraform plan: ${why}`);
+}
+function asRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
+}
+function planExportedVariables(summary, sha256) {
+  return {
+    [PLAN_VARIABLES.sha256]: sha256,
+    [PLAN_VARIABLES.add]: String(summary.add),
+    [PLAN_VARIABLES.change]: String(summary.change),
+    [PLAN_VARIABLES.destroy]: String(summary.destroy),
+    [PLAN_VARIABLES.replace]: String(summary.replace),
+    [PLAN_VARIABLES.resources]: compactResources(summary.resources)
+  };
+}
+function compactResources(resources) {
+  const entries = resources.map((resource) => JSON.stringify([resource.action, resource.address]));
+  const whole = `[${entries.join(",")}]`;
+  if (whole.length <= MAX_EXPORTED_RESOURCES_CHARS) return whole;
+  const alreadyMore = resources.reduce((sum, resource) => sum + (resource.action === "more" ? moreCount(resource.address) : 0), 0);
+  const cutFrom = new Array(resources.length + 1).fill(alreadyMore);
+  for (let index = resources.length - 1; index >= 0; index--) cutFrom[index] = cutFrom[index + 1] + (resources[index].action === "more" ? 0 : 1);
+  const kept = [];
+  let length = 2;
+  for (let index = 0; index < entries.length; index++) {
+    const entry = entries[index];
+    const remaining = cutFrom[index];
+    const more = JSON.stringify(["more", `${remaining} more`]);
+    if (length + entry.length + 1 + more.length + 1 > MAX_EXPORTED_RESOURCES_CHARS) {
+      return `[${[...kept, more].join(",")}]`;
+    }
+    if (resources[index].action !== "more") kept.push(entry);
+    length += entry.length + 1;
+  }
+  return whole;
+}
+function moreCount(address) {
+  const match = /^(\d+) more$/.exec(address);
+  return match === null ? 0 : Number(match[1]);
+}
+var DEFAULT_MARKDOWN_CHARS = 6e4;
+function renderPlanMarkdown(summary, context, maxChars = DEFAULT_MARKDOWN_CHARS) {
+  const creates = summary.add - summary.replace;
+  const deletes = summary.destroy - summary.replace;
+  const about = [`Commit \`${context.commit.slice(0, 12)}\``];
+  if (context.buildId !== void 0) about.push(`build \`${context.buildId}\``);
+  if (context.logUrl !== void 0) about.push(`[full build log](${context.logUrl})`);
+  const head = [
+    `### Terraform plan: ${context.environment}`,
+    "",
+    `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.`,
+    "",
+    about.join(" · "),
+    "",
+    "| Action | Count |",
+    "| --- | ---: |",
+    `| create | ${creates} |`,
+    `| update | ${summary.change} |`,
+    `| replace | ${summary.replace} |`,
+    `| delete | ${deletes} |`,
+    ""
+  ];
+  const listed = summary.resources.filter((resource) => resource.action !== "more");
+  const alreadyMore = summary.resources.reduce((sum, resource) => sum + (resource.action === "more" ? moreCount(resource.address) : 0), 0);
+  if (listed.length === 0 && alreadyMore === 0) return fit([...head, "No resource changes."].join("\n"), maxChars);
+  const note = (missing2) => `… ${missing2} more resource${missing2 === 1 ? "" : "s"}: see the full build log${context.logUrl === void 0 ? context.buildId === void 0 ? "" : ` (build ${context.buildId})` : ` ${context.logUrl}`}`;
+  let text = [...head, "| Action | Resource |", "| --- | --- |"].join("\n");
+  const reserve = 2 + note(listed.length + alreadyMore).length;
+  let shown = 0;
+  for (const resource of listed) {
+    const row = `
+| ${resource.action} | ${codeCell(resource.address)} |`;
+    const isLast = shown === listed.length - 1 && alreadyMore === 0;
+    if (text.length + row.length + (isLast ? 0 : reserve) > maxChars) break;
+    text += row;
+    shown++;
+  }
+  const missing = listed.length - shown + alreadyMore;
+  if (missing > 0) text += `
+
+${note(missing)}`;
+  return fit(text, maxChars);
+}
+function codeCell(address) {
+  const escaped = address.replace(/\|/g, "\\|");
+  return escaped.includes("`") ? `\`\` ${escaped} \`\`` : `\`${escaped}\``;
+}
+function fit(text, maxChars) {
+  return text.length <= maxChars ? text : `${text.slice(0, Math.max(0, maxChars - 1))}…`.slice(0, maxChars);
+}
+
+// scripts/cli/plan-commands.ts
+var environmentOption2 = { type: "string", description: "Environment the plan is for." };
+var commitOption = { type: "string", description: "Commit the plan was made from (40 hexadecimal characters)." };
+var planSummary = {
+  name: "plan-summary",
+  summary: 'Summarize "terraform show -json" output: counts and resources, as JSON, shell exports or Markdown.',
+  positionals: "<plan.json>",
+  options: {
+    format: { type: "string", description: "json, env (export GANTRY_PLAN_...=... lines for eval) or markdown.", defaultText: "json" },
+    sha256: { type: "string", description: "SHA-256 of the plan file, exported as GANTRY_PLAN_SHA256 (env) or included (json)." },
+    environment: { ...environmentOption2, description: "Environment the plan is for; required for markdown." },
+    commit: { ...commitOption, description: "Commit the plan was made from; required for markdown." },
+    "build-id": { type: "string", description: "CodeBuild build id, named in the markdown." },
+    "log-url": { type: "string", description: "Link to the full build log, for the markdown." }
+  },
+  async run(inputs, positionals, io) {
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "expected the plan JSON file (terraform show -json tfplan > plan.json)" : `expected one plan JSON file, got ${positionals.length}`);
+    const file2 = positionals[0];
+    const format = choiceInput(inputs, "format", ["json", "env", "markdown"], "json");
+    const sha256 = optionalHex(inputs, "sha256", SHA256_PATTERN, "64 hexadecimal characters (sha256sum tfplan)");
+    const summary = await readSummary(file2);
+    if (format === "markdown") {
+      const buildId = optionalString(inputs, "build-id");
+      const logUrl = optionalString(inputs, "log-url");
+      io.stdout(
+        renderPlanMarkdown(summary, {
+          environment: environmentInput(inputs, "environment"),
+          commit: commitInput(inputs, "commit"),
+          ...buildId === void 0 ? {} : { buildId },
+          ...logUrl === void 0 ? {} : { logUrl }
+        })
+      );
+      return;
+    }
+    if (format === "json") {
+      io.stdout(JSON.stringify(sha256 === void 0 ? summary : { sha256, ...summary }, null, 2));
+      return;
+    }
+    for (const [name, value] of Object.entries(planExportedVariables(summary, sha256 ?? ""))) {
+      if (name === "GANTRY_PLAN_SHA256" && sha256 === void 0) continue;
+      io.stdout(`export ${name}=${shellQuote3(value)}`);
+    }
+  }
+};
+var planMetadata = {
+  name: "plan-metadata",
+  summary: "Print the metadata JSON (environment, commit, sha256, terraformVersion, buildId) recorded with a plan file.",
+  options: {
+    plan: { type: "string", description: "The plan file (terraform plan -out=...)." },
+    environment: environmentOption2,
+    commit: commitOption,
+    "build-id": { type: "string", description: "CodeBuild build id that made the plan." },
+    "terraform-version": { type: "string", description: "Terraform version that made the plan.", defaultText: TERRAFORM_PIN.version }
+  },
+  async run(inputs, _positionals, io) {
+    const plan = requiredString(inputs, "plan", "tfplan");
+    const environment = environmentInput(inputs, "environment");
+    const commit = commitInput(inputs, "commit");
+    const buildId = optionalString(inputs, "build-id");
+    const terraformVersion = optionalPattern(inputs, "terraform-version", TERRAFORM_VERSION_PATTERN, "a version such as 1.11.4") ?? TERRAFORM_PIN.version;
+    if (!await stat2(plan).then((info) => info.isFile(), () => false)) throw new InputError(inputs.label("plan"), `${plan}: file not found`);
+    const metadata = { environment, commit, sha256: await sha256File(plan), terraformVersion, ...buildId === void 0 ? {} : { buildId } };
+    io.stdout(JSON.stringify(metadata, null, 2));
+  }
+};
+var verifyPlanCommand = {
+  name: "verify-plan",
+  summary: "Refuse a plan file unless it is the reviewed one, for this environment and commit (exit 1 with the reason).",
+  options: {
+    plan: { type: "string", description: "The plan file to apply." },
+    metadata: { type: "string", description: "plan-metadata.json stored with the plan." },
+    "expected-sha256": { type: "string", description: "SHA-256 the plan build reported (GANTRY_PLAN_SHA256)." },
+    environment: { ...environmentOption2, description: "Environment being applied." },
+    commit: { ...commitOption, description: "Commit being applied." }
+  },
+  async run(inputs, _positionals, io) {
+    const planFile = requiredString(inputs, "plan", "tfplan");
+    const metadataFile = requiredString(inputs, "metadata", "plan-metadata.json");
+    const expectedSha256 = requiredHex(inputs, "expected-sha256", SHA256_PATTERN, "64 hexadecimal characters, the GANTRY_PLAN_SHA256 of the plan build");
+    const environment = environmentInput(inputs, "environment");
+    const commit = commitInput(inputs, "commit");
+    const metadata = await verifyPlan({ planFile, metadataFile, expectedSha256, environment, commit });
+    io.stdout(`plan verified: ${metadata.sha256}`);
+  }
+};
+async function readSummary(file2) {
+  let text;
+  try {
+    text = await readFile4(file2, "utf8");
+  } catch (error62) {
+    const code = error62.code;
+    throw new UserError(code === "ENOENT" ? `${file2}: file not found` : `${file2}: cannot read the file (${code ?? String(error62)})`, { cause: error62 });
+  }
+  let json2;
+  try {
+    json2 = JSON.parse(text);
+  } catch (error62) {
+    throw new UserError(`${file2}: not valid JSON; expected the output of "terraform show -json <planfile>"`, { cause: error62 });
+  }
+  try {
+    return summarizePlan(json2);
+  } catch (error62) {
+    if (error62 instanceof UserError) throw new UserError(`${file2}: ${error62.message}`, { cause: error62 });
+    throw error62;
+  }
+}
+function environmentInput(inputs, name) {
+  const value = requiredString(inputs, name, "dev");
+  if (!ENVIRONMENT_NAME.safeParse(value).success) {
+    throw new InputError(inputs.label(name), `"${value}" is not an environment name: lower-case letters, digits and "-", starting with a letter, at most 20 characters`);
+  }
+  return value;
+}
+function commitInput(inputs, name) {
+  return requiredHex(inputs, name, COMMIT_PATTERN, "a full commit SHA, 40 hexadecimal characters");
+}
+function requiredHex(inputs, name, pattern, expected) {
+  requiredString(inputs, name);
+  return optionalHex(inputs, name, pattern, expected);
+}
+function optionalHex(inputs, name, pattern, expected) {
+  return optionalPattern(inputs, name, pattern, expected, (raw) => raw.toLowerCase());
+}
+function optionalPattern(inputs, name, pattern, expected, normalize = (raw) => raw) {
+  const raw = optionalString(inputs, name);
+  if (raw === void 0) return void 0;
+  const value = normalize(raw);
+  if (!pattern.test(value)) throw new InputError(inputs.label(name), `expected ${expected}, got "${raw}"`);
+  return value;
+}
+function shellQuote3(value) {
+  return /^[\w./:@,+-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 // scripts/cli/main.ts
-var COMMANDS = [configValidate, configShow, buildspecRun];
+var COMMANDS = [configValidate, configShow, buildspecRun, planSummary, planMetadata, verifyPlanCommand];
 var EXIT_OK = 0;
 var EXIT_FAILURE = 1;
 var EXIT_USAGE = 2;

@@ -2,7 +2,7 @@
  * Runs a committed bundle the way GitHub's runner does: `node actions/<name>/dist/index.js` with `INPUT_*`
  * variables, a GITHUB_OUTPUT file and a GITHUB_STEP_SUMMARY file.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,15 +33,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 }
 
 export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, cwd: string = REPO_ROOT): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return collect(spawn(process.execPath, [script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 export async function runBundledAction(
@@ -49,22 +41,53 @@ export async function runBundledAction(
   inputs: Record<string, string>,
   env: Record<string, string | undefined> = {},
 ): Promise<ActionResult> {
+  return (await startBundledAction(action, inputs, env)).result;
+}
+
+export interface StartedAction {
+  child: ChildProcess;
+  /** The outputs written so far (an action sets some before it finishes). */
+  outputsSoFar(): Promise<Record<string, string>>;
+  result: Promise<ActionResult>;
+}
+
+/** Starts a bundle without waiting for it, for tests that signal it (a cancelled workflow) mid-run. */
+export async function startBundledAction(
+  action: string,
+  inputs: Record<string, string>,
+  env: Record<string, string | undefined> = {},
+): Promise<StartedAction> {
   const dir = await mkdtemp(join(tmpdir(), 'gantry-action-'));
-  try {
-    const outputFile = join(dir, 'output');
-    const summaryFile = join(dir, 'summary');
-    await writeFile(outputFile, '');
-    await writeFile(summaryFile, '');
-    const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]));
-    const result = await runNode(
-      join(REPO_ROOT, 'actions', action, 'dist', 'index.js'),
-      [],
-      cleanEnv({ GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, ...inputEnv, ...env }),
-    );
-    return { ...result, outputs: parseOutputFile(await readFile(outputFile, 'utf8')), summary: await readFile(summaryFile, 'utf8') };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const outputFile = join(dir, 'output');
+  const summaryFile = join(dir, 'summary');
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]));
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'actions', action, 'dist', 'index.js')], {
+    cwd: REPO_ROOT,
+    env: cleanEnv({ GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, ...inputEnv, ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const result = (async () => {
+    try {
+      const processResult = await collect(child);
+      return { ...processResult, outputs: parseOutputFile(await readFile(outputFile, 'utf8')), summary: await readFile(summaryFile, 'utf8') };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  })();
+  return { child, result, outputsSoFar: async () => parseOutputFile(await readFile(outputFile, 'utf8').catch(() => '')) };
+}
+
+function collect(child: ChildProcess): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
 }
 
 /** Parses the `name<<delimiter ... delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */

@@ -19168,9 +19168,9 @@ var require_identity = __commonJS({
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
     var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
-    var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
+    var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
     var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
+    var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
@@ -19180,7 +19180,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    function isNode(node2) {
+    function isNode2(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
           case ALIAS:
@@ -19204,10 +19204,10 @@ var require_identity = __commonJS({
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
     exports.isMap = isMap2;
-    exports.isNode = isNode;
-    exports.isPair = isPair2;
+    exports.isNode = isNode2;
+    exports.isPair = isPair;
     exports.isScalar = isScalar2;
-    exports.isSeq = isSeq;
+    exports.isSeq = isSeq2;
   }
 });
 
@@ -26983,6 +26983,7 @@ function endGroup() {
 }
 
 // src/actions-logger.ts
+import { randomUUID as randomUUID2 } from "node:crypto";
 var ActionsLogger = class {
   debug(message) {
     debug(message);
@@ -26995,6 +26996,16 @@ var ActionsLogger = class {
   }
   error(message) {
     error(message);
+  }
+  output(line) {
+    if (!line.trimStart().startsWith("::")) {
+      info(line);
+      return;
+    }
+    const token = randomUUID2();
+    info(`::stop-commands::${token}`);
+    info(line);
+    info(`::${token}::`);
   }
   startGroup(title) {
     startGroup(title);
@@ -27083,8 +27094,22 @@ function actionsContext(env = process.env) {
       if (env["GITHUB_STEP_SUMMARY"] === void 0) return;
       await summary.addRaw(markdown, true).write();
     },
-    env
+    env,
+    cancellation: cancellationSignal
   };
+}
+var cancelled;
+function cancellationSignal() {
+  if (cancelled === void 0) {
+    const controller = new AbortController();
+    cancelled = controller;
+    for (const signal of ["SIGINT", "SIGTERM"]) {
+      process.on(signal, () => {
+        if (!controller.signal.aborted) controller.abort(new Error(`workflow cancelled (${signal})`));
+      });
+    }
+  }
+  return cancelled.signal;
 }
 async function runAction(main) {
   const context = actionsContext();
@@ -27102,8 +27127,166 @@ function reportFailure(error63, logger) {
 }
 
 // src/config/load.ts
-var import_yaml = __toESM(require_dist(), 1);
 import { readFile } from "node:fs/promises";
+
+// src/yaml-file.ts
+var import_yaml = __toESM(require_dist(), 1);
+function parseYamlFile(text, file2, schema, options = {}) {
+  const scalarsAsStrings = options.scalarsAsStrings ?? false;
+  const lineCounter = new import_yaml.LineCounter();
+  const doc = (0, import_yaml.parseDocument)(text, {
+    lineCounter,
+    ...scalarsAsStrings ? { schema: "failsafe" } : {},
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false
+  });
+  const locate = (path, keyItself = false) => locateInDocument(doc, lineCounter, file2, path, keyItself, scalarsAsStrings);
+  const yamlError = doc.errors[0];
+  if (yamlError !== void 0) {
+    const [start] = yamlError.pos;
+    const position = lineCounter.linePos(start);
+    const problem = yamlError.code === "DUPLICATE_KEY" ? (options.duplicateKey ?? defaultDuplicateKey)(duplicateKeyAt(text, start)) : `not valid YAML: ${firstLine(yamlError.message)}`;
+    throw new ConfigError({ file: file2, path: "", line: position.line, column: position.col }, problem);
+  }
+  const parsed = schema.safeParse(doc.toJS() ?? {}, { reportInput: true });
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const first = issues[0];
+    const context = {
+      allowedKeysAt: (path) => allowedKeysAt(schema, path),
+      describeValue: (value) => describeValue(value, scalarsAsStrings)
+    };
+    const described = describeIssue(first, options.expected ?? "derived", context);
+    const problem = options.reword?.(first, described, context) ?? described.problem;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+    throw new ConfigError(locate(described.path, described.keyItself), problem + more);
+  }
+  return { data: parsed.data, locate };
+}
+function defaultDuplicateKey(key) {
+  return `duplicate key ${JSON.stringify(key)}; each key may appear once`;
+}
+function describeIssue(issue3, style, context) {
+  const path = [...issue3.path];
+  const { allowedKeysAt: allowedKeysAt2, describeValue: describeValue2 } = context;
+  if (issue3.code === "unrecognized_keys") {
+    const [key] = issue3.keys;
+    const allowed = allowedKeysAt2(path);
+    const expected = allowed.length > 0 ? `; expected one of ${allowed.join(", ")}` : "";
+    return { path: [...path, key], keyItself: true, problem: `unknown key "${key}"${expected}` };
+  }
+  if (issue3.code === "invalid_key") {
+    const inner = issue3.issues[0];
+    return { path, keyItself: true, problem: `${describeValue2(path[path.length - 1])} is not a valid key: ${inner?.message ?? issue3.message}` };
+  }
+  if (style === "schema") {
+    const expected = issue3.code === "invalid_type" && issue3.expected === "object" ? `expected ${describeExpected(issue3.expected, path, context)}` : issue3.message;
+    if (issue3.input === void 0) return { path, keyItself: false, problem: `is required (${expected})` };
+    return { path, keyItself: false, problem: `${expected}, got ${describeValue2(issue3.input)}` };
+  }
+  switch (issue3.code) {
+    case "invalid_type": {
+      const expected = describeExpected(issue3.expected, path, context);
+      if (issue3.input === void 0) return { path, keyItself: false, problem: `is required (expected ${expected})` };
+      return { path, keyItself: false, problem: `expected ${expected}, got ${describeValue2(issue3.input)}` };
+    }
+    case "invalid_value":
+      return {
+        path,
+        keyItself: false,
+        problem: `expected ${issue3.values.map((value) => JSON.stringify(value)).join(" or ")}, got ${describeValue2(issue3.input)}`
+      };
+    case "too_small":
+    case "too_big": {
+      const bound = issue3.code === "too_small" ? "at least" : "at most";
+      const limit = String(issue3.code === "too_small" ? issue3.minimum : issue3.maximum);
+      const what = issue3.origin === "array" ? `${bound} ${limit} item${limit === "1" ? "" : "s"}` : issue3.origin === "string" ? `${bound} ${limit} characters` : `${bound} ${limit}`;
+      return { path, keyItself: false, problem: `expected ${what}, got ${describeValue2(issue3.input)}` };
+    }
+    default: {
+      const got = describeValue2(issue3.input);
+      const mentionsInput = issue3.input === void 0 || typeof issue3.input === "object" || String(issue3.input) !== "" && issue3.message.includes(String(issue3.input));
+      return { path, keyItself: false, problem: mentionsInput ? issue3.message : `${issue3.message}, got ${got}` };
+    }
+  }
+}
+function describeExpected(expected, path, context) {
+  if (expected === "object" || expected === "record") {
+    const keys = context.allowedKeysAt(path);
+    return keys.length > 0 ? `a mapping with ${keys.join(", ")}` : "a mapping";
+  }
+  if (expected === "array") return "a list";
+  if (expected === "int") return "a whole number";
+  return `a ${expected}`;
+}
+function describeValue(value, scalarsAsStrings) {
+  if (scalarsAsStrings && (value === null || value === "")) return "an empty value";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+function allowedKeysAt(root, path) {
+  let schema = root;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    const def2 = schema?._zod.def;
+    if (def2 === void 0) return [];
+    if (def2.type === "object") schema = def2.shape[String(segment)];
+    else if (def2.type === "record") schema = def2.valueType;
+    else if (def2.type === "array") schema = def2.element;
+    else return [];
+  }
+  const def = unwrap(schema)?._zod.def;
+  return def?.type === "object" ? Object.keys(def.shape) : [];
+}
+function unwrap(schema) {
+  let current = schema;
+  for (let depth = 0; current !== void 0 && depth < 10; depth++) {
+    const def = current._zod.def;
+    if (def.innerType !== void 0) current = def.innerType;
+    else if (def.type === "pipe" && def.in !== void 0) current = def.in;
+    else break;
+  }
+  return current;
+}
+function locateInDocument(doc, lineCounter, file2, path, keyItself, emptyValueAtKey) {
+  const dotted = path.map(String).join(".");
+  let node2 = doc.contents;
+  let offset = (0, import_yaml.isNode)(node2) ? node2.range?.[0] : void 0;
+  for (const [index, segment] of path.entries()) {
+    let next;
+    if ((0, import_yaml.isMap)(node2)) {
+      const pair = node2.items.find((item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment));
+      if (pair === void 0 || !(0, import_yaml.isScalar)(pair.key)) break;
+      const value = pair.value;
+      if (keyItself && index === path.length - 1 || value === null || emptyValueAtKey && (0, import_yaml.isScalar)(value) && value.source === "") {
+        offset = pair.key.range?.[0] ?? offset;
+        break;
+      }
+      next = value;
+    } else if ((0, import_yaml.isSeq)(node2)) {
+      next = node2.items[Number(segment)];
+    } else {
+      break;
+    }
+    if (!(0, import_yaml.isNode)(next) || next.range === void 0 || next.range === null) break;
+    node2 = next;
+    offset = next.range[0];
+  }
+  if (offset === void 0) return { file: file2, path: dotted };
+  const position = lineCounter.linePos(offset);
+  return { file: file2, path: dotted, line: position.line, column: position.col };
+}
+function duplicateKeyAt(text, offset) {
+  const match = /^[^:\n]*/.exec(text.slice(offset));
+  return (match?.[0] ?? "").trim().replace(/^["']|["']$/g, "");
+}
+function firstLine(message) {
+  return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+}
 
 // src/config/naming.ts
 function partitionOf(region) {
@@ -47019,26 +47202,10 @@ async function loadConfig(file2 = DEFAULT_CONFIG_FILE) {
   return parseConfig(text, file2);
 }
 function parseConfig(text, file2) {
-  const lineCounter = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
-  const locate = (path, keyItself = false) => locateInDocument(doc, lineCounter, file2, path, keyItself);
-  const yamlError = doc.errors[0];
-  if (yamlError !== void 0) {
-    const [start] = yamlError.pos;
-    const position = lineCounter.linePos(start);
-    const problem = yamlError.code === "DUPLICATE_KEY" ? `duplicate key ${JSON.stringify(duplicateKeyAt(text, start))}; each key (and each environment) may appear once` : `not valid YAML: ${firstLine(yamlError.message)}`;
-    throw new ConfigError({ file: file2, path: "", line: position.line, column: position.col }, problem);
-  }
-  const parsed = ConfigSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
-  if (!parsed.success) {
-    const issues = parsed.error.issues;
-    const first = issues[0];
-    const { path, keyItself, problem } = describeIssue(first);
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
-    const location = locate(path, keyItself);
-    throw new ConfigError(location, problem + more);
-  }
-  return resolveConfig(parsed.data, file2, locate);
+  const { data, locate } = parseYamlFile(text, file2, ConfigSchema, {
+    duplicateKey: (key) => `duplicate key ${JSON.stringify(key)}; each key (and each environment) may appear once`
+  });
+  return resolveConfig(data, file2, locate);
 }
 function resolveConfig(raw, file2, locate) {
   const fail2 = (path, problem, keyItself = false) => {
@@ -47082,119 +47249,6 @@ function resolveConfig(raw, file2, locate) {
     });
   }
   return { file: file2, project: raw.project, github: raw.github, order, environments };
-}
-function describeIssue(issue3) {
-  const path = [...issue3.path];
-  switch (issue3.code) {
-    case "unrecognized_keys": {
-      const [key] = issue3.keys;
-      const allowed = allowedKeysAt(path);
-      const expected = allowed.length > 0 ? `; expected one of ${allowed.join(", ")}` : "";
-      return { path: [...path, key], keyItself: true, problem: `unknown key "${key}"${expected}` };
-    }
-    case "invalid_type": {
-      const expected = describeExpected(issue3.expected, path);
-      if (issue3.input === void 0) return { path, keyItself: false, problem: `is required (expected ${expected})` };
-      return { path, keyItself: false, problem: `expected ${expected}, got ${describeValue(issue3.input)}` };
-    }
-    case "invalid_value":
-      return {
-        path,
-        keyItself: false,
-        problem: `expected ${issue3.values.map((value) => JSON.stringify(value)).join(" or ")}, got ${describeValue(issue3.input)}`
-      };
-    case "too_small":
-    case "too_big": {
-      const bound = issue3.code === "too_small" ? "at least" : "at most";
-      const limit = String(issue3.code === "too_small" ? issue3.minimum : issue3.maximum);
-      const what = issue3.origin === "array" ? `${bound} ${limit} item${limit === "1" ? "" : "s"}` : issue3.origin === "string" ? `${bound} ${limit} characters` : `${bound} ${limit}`;
-      return { path, keyItself: false, problem: `expected ${what}, got ${describeValue(issue3.input)}` };
-    }
-    case "invalid_key": {
-      const inner = issue3.issues[0];
-      return { path, keyItself: true, problem: `${describeValue(path[path.length - 1])} is not a valid key: ${inner?.message ?? issue3.message}` };
-    }
-    default: {
-      const got = describeValue(issue3.input);
-      const mentionsInput = issue3.input === void 0 || typeof issue3.input === "object" || String(issue3.input) !== "" && issue3.message.includes(String(issue3.input));
-      return { path, keyItself: false, problem: mentionsInput ? issue3.message : `${issue3.message}, got ${got}` };
-    }
-  }
-}
-function describeExpected(expected, path) {
-  if (expected === "object" || expected === "record") {
-    const keys = allowedKeysAt(path);
-    return keys.length > 0 ? `a mapping with ${keys.join(", ")}` : "a mapping";
-  }
-  if (expected === "array") return "a list";
-  if (expected === "int") return "a whole number";
-  return `a ${expected}`;
-}
-function describeValue(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-function allowedKeysAt(path) {
-  let schema = ConfigSchema;
-  for (const segment of path) {
-    schema = unwrap(schema);
-    const def2 = schema?._zod.def;
-    if (def2 === void 0) return [];
-    if (def2.type === "object") schema = def2.shape[String(segment)];
-    else if (def2.type === "record") schema = def2.valueType;
-    else if (def2.type === "array") schema = def2.element;
-    else return [];
-  }
-  const def = unwrap(schema)?._zod.def;
-  return def?.type === "object" ? Object.keys(def.shape) : [];
-}
-function unwrap(schema) {
-  let current = schema;
-  for (let depth = 0; current !== void 0 && depth < 10; depth++) {
-    const def = current._zod.def;
-    if (def.innerType !== void 0) current = def.innerType;
-    else if (def.type === "pipe" && def.in !== void 0) current = def.in;
-    else break;
-  }
-  return current;
-}
-function locateInDocument(doc, lineCounter, file2, path, keyItself) {
-  const dotted = path.map(String).join(".");
-  let node2 = doc.contents;
-  let offset = node2?.range?.[0];
-  for (const segment of path) {
-    if (!(0, import_yaml.isMap)(node2) && !(node2 !== null && "items" in node2)) break;
-    const items = node2.items;
-    let next;
-    if ((0, import_yaml.isMap)(node2)) {
-      const pair = node2.items.find((item) => (0, import_yaml.isPair)(item) && (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment));
-      if (pair === void 0) break;
-      const isLast = segment === path[path.length - 1];
-      if (keyItself && isLast && (0, import_yaml.isScalar)(pair.key)) {
-        offset = pair.key.range?.[0] ?? offset;
-        break;
-      }
-      next = pair.value ?? pair.key;
-    } else {
-      next = items[Number(segment)];
-    }
-    if (next === void 0 || next === null || typeof next !== "object" || !("range" in next)) break;
-    node2 = next;
-    offset = node2.range?.[0] ?? offset;
-  }
-  if (offset === void 0) return { file: file2, path: dotted };
-  const position = lineCounter.linePos(offset);
-  return { file: file2, path: dotted, line: position.line, column: position.col };
-}
-function duplicateKeyAt(text, offset) {
-  const match = /^[^:\n]*/.exec(text.slice(offset));
-  return (match?.[0] ?? "").trim().replace(/^["']|["']$/g, "");
-}
-function firstLine(message) {
-  return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
 }
 
 // src/config/environment-input.ts

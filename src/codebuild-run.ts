@@ -1,0 +1,201 @@
+/**
+ * codebuild-run: runs an environment's terraform plan or apply in its CodeBuild project and follows it.
+ *
+ * Flow: inputs → settings (pure) → StartBuild request (pure) → start, outputs at once → follow the log
+ * → outcome: plan summary (job summary, PR comment) or applied plan, and a failed step for a failed build.
+ * On cancellation the build is stopped before the runner kills the step.
+ */
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { StartBuildCommand, StopBuildCommand, type Build, type CodeBuildClient } from '@aws-sdk/client-codebuild';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { createCodeBuildClient, createLogsClient } from './aws/clients.js';
+import { loadEnvironment } from './config/environment-input.js';
+import { OperationError, describeError } from './errors.js';
+import { gantryFile, optionalGantryFile } from './gantry-files.js';
+import { createGitHubClient, type GitHubClient } from './github/client.js';
+import { isPullRequestEvent, readRunContext, type RunContext } from './github/run-context.js';
+import { COMMENT_MAX_CHARS, markerLine, upsertStickyComment } from './github/sticky-comment.js';
+import type { ActionContext } from './run-action.js';
+import { terraformPinEnv } from './terraform/pin.js';
+import { planSummaryFromExported, renderPlanMarkdown, type PlanSummary } from './terraform/plan-summary.js';
+import { buildFailure, describeFailure, exportedVariables } from './codebuild/build-status.js';
+import { followBuild, type LogLine } from './codebuild/follow-build.js';
+import type { PollSchedule } from './codebuild/poll-schedule.js';
+import { parseCodeBuildRunInputs, resolveRun, type CodeBuildRunInputs, type ResolvedRun } from './codebuild/settings.js';
+import { startBuildRequest, type CliDownload } from './codebuild/start-request.js';
+
+/** Seams for tests and the benchmark; the action itself builds everything from its inputs and environment. */
+export interface CodeBuildRunDeps {
+  codebuild?: CodeBuildClient;
+  logs?: CloudWatchLogsClient;
+  github?: GitHubClient;
+  schedule?: PollSchedule;
+  onLine?: (line: LogLine) => void;
+}
+
+/** GitHub kills a cancelled step about 10 s after SIGINT; StopBuild must be sent well before. */
+const STOP_TIMEOUT_MS = 5_000;
+
+export async function codebuildRunAction(context: ActionContext, deps: CodeBuildRunDeps = {}): Promise<void> {
+  const inputs = parseCodeBuildRunInputs(context.inputs, context.env);
+  const { environment } = await loadEnvironment(inputs.target, context.inputs);
+  const run = resolveRun(inputs, environment);
+  const { logger } = context;
+  warnAboutOverrides(inputs, run, logger);
+  const runContext = readRunContext(context.env);
+
+  const cli = cliDownload(context.env);
+  const request = startBuildRequest({
+    inputs,
+    run,
+    context: runContext,
+    buildspec: readFileSync(gantryFile(`buildspecs/terraform-${run.mode}.yml`), 'utf8'),
+    terraformPin: terraformPinEnv(),
+    ...(cli === undefined ? {} : { cli }),
+  });
+  const codebuild = deps.codebuild ?? createCodeBuildClient({ region: environment.region });
+  const logs = deps.logs ?? createLogsClient({ region: environment.region });
+
+  const started = (await codebuild.send(new StartBuildCommand(request))).build;
+  if (started?.id === undefined) throw new OperationError(`StartBuild for ${run.project} returned no build`);
+  // Outputs first: a later step (or a person) can find and stop the build even if this step dies.
+  context.setOutput('build-id', started.id);
+  context.setOutput('build-number', started.buildNumber ?? '');
+  context.setOutput('log-url', started.logs?.deepLink ?? '');
+  context.setOutput('status', started.buildStatus ?? 'IN_PROGRESS');
+  logger.info(`${run.mode} for ${environment.name} at ${inputs.sourceVersion.slice(0, 12)}: ${run.project} build #${started.buildNumber ?? '?'} (${started.id})`);
+  if (started.logs?.deepLink !== undefined) logger.info(`CodeBuild log: ${started.logs.deepLink}`);
+  if (!inputs.wait) return;
+
+  const followed = await followBuild(started, {
+    codebuild,
+    logs,
+    logger,
+    signal: context.cancellation(),
+    ...(deps.schedule === undefined ? {} : { schedule: deps.schedule }),
+    ...(deps.onLine === undefined ? {} : { onLine: deps.onLine }),
+  });
+  if (followed.outcome === 'cancelled') {
+    await stopBuild(codebuild, started.id, logger);
+    context.setOutput('status', 'STOPPED');
+    throw new OperationError(`workflow cancelled: stopped build ${started.id}`);
+  }
+
+  const build = followed.build;
+  context.setOutput('status', build.buildStatus ?? '');
+  const failure = buildFailure(build);
+  if (run.mode === 'plan') await reportPlan(context, deps, { inputs, run, runContext, build });
+  else reportApply(context, build);
+  if (failure !== undefined) throw new OperationError(describeFailure(build));
+}
+
+function warnAboutOverrides(inputs: CodeBuildRunInputs, run: ResolvedRun, logger: ActionContext['logger']): void {
+  const { names, terraform } = run.environment;
+  const configured = run.mode === 'plan' ? names.planProject : names.applyProject;
+  if (inputs.project !== undefined && inputs.project !== configured) {
+    logger.warning(`input "project" overrides the config: running ${inputs.project} instead of ${configured}`);
+  }
+  if (inputs.workingDirectory !== undefined && inputs.workingDirectory !== terraform.workingDirectory) {
+    logger.warning(`input "working-directory" overrides the config: terraform runs in ${inputs.workingDirectory} instead of ${terraform.workingDirectory}`);
+  }
+}
+
+interface RunOutcome {
+  inputs: CodeBuildRunInputs;
+  run: ResolvedRun;
+  runContext: RunContext;
+  build: Build;
+}
+
+async function reportPlan(context: ActionContext, deps: CodeBuildRunDeps, outcome: RunOutcome): Promise<void> {
+  const { build, run, inputs } = outcome;
+  const summary = planSummaryFromExported(build.exportedEnvironmentVariables?.map((v) => ({ name: v.name ?? '', value: v.value ?? '' })) ?? []);
+  const failure = buildFailure(build);
+  if (summary !== undefined) {
+    context.setOutput('plan-sha256', summary.sha256);
+    context.setOutput('plan-add', summary.add);
+    context.setOutput('plan-change', summary.change);
+    context.setOutput('plan-destroy', summary.destroy);
+    context.setOutput('plan-replace', summary.replace);
+  } else if (failure === undefined) {
+    throw new OperationError(`plan build ${build.id} succeeded but exported no GANTRY_PLAN_SHA256: is the project running gantry's terraform-plan buildspec?`);
+  }
+  const markdown = planMarkdown(summary, outcome, COMMENT_MAX_CHARS - markerLine(commentMarker(run)).length - 1);
+  await context.appendSummary(markdown);
+  if (!inputs.comment || !isPullRequestEvent(outcome.runContext)) return;
+  const token = inputs.githubToken;
+  if (token === undefined) {
+    context.logger.warning('no github-token: skipping the pull request comment (set github-token, or comment: false)');
+    return;
+  }
+  try {
+    const client = deps.github ?? createGitHubClient(token, context.env);
+    const { action, url } = await upsertStickyComment(client, {
+      owner: outcome.runContext.owner,
+      repo: outcome.runContext.repo,
+      issueNumber: outcome.runContext.pullRequest!,
+      marker: commentMarker(run),
+      body: markdown,
+    });
+    context.setOutput('comment-url', url);
+    context.logger.info(`plan comment ${action}: ${url}`);
+  } catch (error) {
+    // A fork's read-only token cannot comment; the plan itself is still good and in the job summary.
+    context.logger.warning(`could not write the pull request comment: ${describeError(error)}`);
+  }
+}
+
+const commentMarker = (run: ResolvedRun) => `gantry:plan:${run.environment.name}`;
+
+function planMarkdown(summary: (PlanSummary & { sha256: string }) | undefined, outcome: RunOutcome, maxChars: number): string {
+  const { build, run, inputs } = outcome;
+  const logUrl = build.logs?.deepLink;
+  const failure = buildFailure(build);
+  if (failure !== undefined || summary === undefined) {
+    // A failed plan replaces the previous plan's comment: an old "Plan: ..." must not look current.
+    const reason = failure === undefined ? 'no plan was exported' : `${failure.status} in ${failure.phase}: ${failure.message}`;
+    const text = [
+      `### Terraform plan: ${run.environment.name}`,
+      '',
+      `:x: The plan for \`${inputs.sourceVersion.slice(0, 12)}\` did not complete: ${reason}`,
+      '',
+      logUrl === undefined ? `Build ${build.id}` : `[Build log](${logUrl})`,
+    ].join('\n');
+    return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
+  }
+  return renderPlanMarkdown(
+    summary,
+    { environment: run.environment.name, commit: inputs.sourceVersion, ...(logUrl === undefined ? {} : { logUrl }), ...(build.id === undefined ? {} : { buildId: build.id }) },
+    maxChars,
+  );
+}
+
+function reportApply(context: ActionContext, build: Build): void {
+  const applied = exportedVariables(build)['GANTRY_APPLIED_SHA256'];
+  if (applied !== undefined && applied !== '') context.setOutput('applied-sha256', applied);
+}
+
+async function stopBuild(codebuild: CodeBuildClient, id: string, logger: ActionContext['logger']): Promise<void> {
+  try {
+    await codebuild.send(new StopBuildCommand({ id }), { abortSignal: AbortSignal.timeout(STOP_TIMEOUT_MS) });
+    logger.info(`stopped build ${id}`);
+  } catch (error) {
+    logger.error(`could not stop build ${id}: ${describeError(error)}; stop it in the CodeBuild console`);
+  }
+}
+
+/**
+ * Where a build can fetch this version's CLI when its image has none (`GANTRY_CLI` unset): the same file
+ * from the repository and ref the action was taken from, with its checksum so the build can verify it.
+ */
+function cliDownload(env: NodeJS.ProcessEnv): CliDownload | undefined {
+  const file = optionalGantryFile('scripts/dist/gantry.js');
+  const repository = env['GITHUB_ACTION_REPOSITORY'] || env['GITHUB_REPOSITORY'];
+  const ref = env['GITHUB_ACTION_REF'] || env['GITHUB_SHA'];
+  if (file === undefined || repository === undefined || repository === '' || ref === undefined || ref === '') return undefined;
+  return {
+    url: `https://raw.githubusercontent.com/${repository}/${ref}/scripts/dist/gantry.js`,
+    sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Reading a CodeBuild build: is it done, did it succeed, and if not, which phase failed and why. Pure.
+ */
+import type { Build } from '@aws-sdk/client-codebuild';
+
+export const FAILED_STATUSES = ['FAILED', 'FAULT', 'TIMED_OUT', 'STOPPED'] as const;
+
+export interface BuildFailure {
+  status: string;
+  phase: string;
+  message: string;
+}
+
+export function isComplete(build: Build): boolean {
+  return build.buildComplete === true || (build.buildStatus !== undefined && build.buildStatus !== 'IN_PROGRESS');
+}
+
+/** The first phase that did not succeed, as CodeBuild's console shows it; undefined for a successful build. */
+export function buildFailure(build: Build): BuildFailure | undefined {
+  if (build.buildStatus === 'SUCCEEDED' || build.buildStatus === 'IN_PROGRESS' || build.buildStatus === undefined) return undefined;
+  const phase = build.phases?.find((candidate) => candidate.phaseStatus !== undefined && candidate.phaseStatus !== 'SUCCEEDED');
+  const context = phase?.contexts?.find((candidate) => (candidate.message ?? '') !== '' || (candidate.statusCode ?? '') !== '');
+  const message = [context?.statusCode, context?.message].filter((part) => part !== undefined && part !== '').join(': ');
+  return { status: build.buildStatus, phase: phase?.phaseType ?? build.currentPhase ?? 'UNKNOWN', message: message === '' ? 'no message from CodeBuild' : message };
+}
+
+export function describeFailure(build: Build): string {
+  const failure = buildFailure(build);
+  if (failure === undefined) return `build ${build.id ?? '?'} ${build.buildStatus ?? 'is in an unknown state'}`;
+  const log = build.logs?.deepLink === undefined ? '' : ` (log: ${build.logs.deepLink})`;
+  return `build ${build.id ?? '?'} ${failure.status} in ${failure.phase}: ${failure.message}${log}`;
+}
+
+export function exportedVariables(build: Build): Record<string, string> {
+  return Object.fromEntries((build.exportedEnvironmentVariables ?? []).map((variable) => [variable.name ?? '', variable.value ?? '']));
+}
+
+/** `[Container] 2026/11/25 14:52:24.123456 Entering phase BUILD` → `BUILD`. */
+export function phaseEntered(message: string): string | undefined {
+  return /^\[Container\] \S+ \S+ Entering phase (\w+)\s*$/.exec(message)?.[1];
+}
+
+/**
+ * After POST_BUILD, or once a phase has failed, the build is seconds from done: poll its status quickly
+ * from then on.
+ */
+export function signalsNearEnd(message: string): boolean {
+  return /^\[Container\] \S+ \S+ (Phase complete: POST_BUILD|Phase complete: \w+ State: (?!SUCCEEDED)|Entering phase (UPLOAD_ARTIFACTS|FINALIZING))/.test(message);
+}

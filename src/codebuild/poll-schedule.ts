@@ -1,0 +1,32 @@
+/**
+ * When to ask CodeBuild and CloudWatch Logs again. Quick while log lines flow, backing off while the build
+ * is quiet, quick again near the end so the step finishes within about a second of the build. Pure: the
+ * follower feeds it what happened and gets delays back.
+ */
+export interface PollSchedule {
+  /** Delay after a log poll that returned lines. */
+  logsActiveMs: number;
+  /** Longest delay between log polls while the build is quiet. */
+  logsIdleMaxMs: number;
+  /** Build status poll while logs stream (logs already show progress). */
+  statusQuietMs: number;
+  /** Build status poll before the log stream exists (provisioning) and after POST_BUILD. */
+  statusEagerMs: number;
+}
+
+export const DEFAULT_SCHEDULE: PollSchedule = {
+  logsActiveMs: 300,
+  logsIdleMaxMs: 5_000,
+  statusQuietMs: 10_000,
+  statusEagerMs: 1_000,
+};
+
+/** Doubles the idle delay up to the cap; any new line resets it. */
+export function nextLogDelay(schedule: PollSchedule, previousMs: number, gotLines: boolean): number {
+  if (gotLines) return schedule.logsActiveMs;
+  return Math.min(schedule.logsIdleMaxMs, Math.max(schedule.logsActiveMs, previousMs * 2));
+}
+
+export function statusDelay(schedule: PollSchedule, state: { streamFound: boolean; nearEnd: boolean }): number {
+  return !state.streamFound || state.nearEnd ? schedule.statusEagerMs : schedule.statusQuietMs;
+}

@@ -1,0 +1,110 @@
+/**
+ * Plan integrity end to end: the bundled codebuild-run action against the sandbox, whose CodeBuild executes
+ * gantry's real buildspecs (sent inline by the action) with the local runner and the installed Terraform on a
+ * fixture of built-in resources. Plan → apply of exactly that plan; a tampered plan, a plan for another
+ * commit and a wrong sha256 are refused in PRE_BUILD, before terraform apply could run.
+ * Needs the pinned Terraform on PATH: without it the tests say so and skip.
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/load.js';
+import { TERRAFORM_PIN } from '../src/terraform/pin.js';
+import { seedCodeBuildFromConfig } from '../scripts/sandbox/seed-config.js';
+import { startSandbox, type GantrySandbox } from '../scripts/sandbox/sandbox.js';
+import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
+import { REPO_ROOT, runBundledAction } from './helpers/run-bundle.js';
+
+const version = spawnSync('terraform', ['version'], { encoding: 'utf8' });
+const hasTerraform = version.status === 0 && version.stdout.startsWith(`Terraform v${TERRAFORM_PIN.version}`);
+if (!hasTerraform) console.warn(`codebuild-run-terraform: skipped, terraform ${TERRAFORM_PIN.version} is not on PATH (the sandbox cannot download it)`);
+
+const COMMIT = '1111111111111111111111111111111111111111';
+const OTHER_COMMIT = '2222222222222222222222222222222222222222';
+const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
+const dev = config.environments.get('dev')!;
+
+let sandbox: GantrySandbox;
+let root: string;
+let store: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'gantry-codebuild-terraform-'));
+  // The repository the builds check out: the fixture where the config says dev's terraform lives.
+  const source = join(root, 'repo');
+  cpSync(join(REPO_ROOT, 'test', 'fixtures', 'terraform-app'), join(source, dev.terraform.workingDirectory), { recursive: true });
+  store = join(root, 'plans');
+  mkdirSync(store);
+  sandbox = await startSandbox({ codebuild: { containerEnv: { GANTRY_CLI: `node ${join(REPO_ROOT, 'scripts', 'dist', 'gantry.js')}`, HOME: join(root, 'home') } } });
+  seedCodeBuildFromConfig(sandbox.services.codebuild, config, { sourceDir: source });
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function run(mode: 'plan' | 'apply', commit: string, extra: Record<string, string> = {}) {
+  return runBundledAction(
+    'codebuild-run',
+    {
+      environment: 'dev',
+      mode,
+      config: EXAMPLE_CONFIG_FILE,
+      'plan-store': store,
+      'var-file': `${dev.terraform.workingDirectory}/dev.tfvars`,
+      ...extra,
+    },
+    { ...sandbox.env, GITHUB_SHA: commit, GITHUB_REPOSITORY: 'example/app', GITHUB_RUN_ID: `${mode}-${commit}-${Object.keys(extra).join()}`, GITHUB_JOB: mode, GITHUB_EVENT_NAME: 'push' },
+  );
+}
+
+describe.skipIf(!hasTerraform)('plan integrity (real buildspecs, real terraform, bundled action)', () => {
+  let planSha = '';
+
+  it('plans: exports the counts and the sha256 of the stored plan', async () => {
+    const result = await run('plan', COMMIT);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.outputs).toMatchObject({ status: 'SUCCEEDED', 'plan-add': '2', 'plan-change': '0', 'plan-destroy': '0' });
+    planSha = result.outputs['plan-sha256']!;
+    const stored = readFileSync(join(store, 'dev', COMMIT, 'tfplan'));
+    const { createHash } = await import('node:crypto');
+    expect(planSha).toBe(createHash('sha256').update(stored).digest('hex'));
+    expect(result.stdout).toContain('::group::BUILD');
+    expect(result.summary).toContain('terraform_data.first');
+  }, 90_000);
+
+  it('refuses a plan made for another commit, changing nothing', async () => {
+    const result = await run('apply', OTHER_COMMIT, { 'plan-sha256': planSha });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/::error::build orders-dev-apply:\S+ FAILED in PRE_BUILD/);
+    expect(result.stdout).not.toContain('Apply complete');
+  }, 90_000);
+
+  it('refuses a sha256 other than the reviewed one', async () => {
+    const result = await run('apply', COMMIT, { 'plan-sha256': 'f'.repeat(64) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('does not match the reviewed plan');
+    expect(result.stdout).toMatch(/FAILED in PRE_BUILD/);
+    expect(result.stdout).not.toContain('Apply complete');
+  }, 90_000);
+
+  it('applies exactly the reviewed plan', async () => {
+    const result = await run('apply', COMMIT, { 'plan-sha256': planSha });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.outputs).toMatchObject({ status: 'SUCCEEDED', 'applied-sha256': planSha });
+    expect(result.stdout).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed.');
+  }, 90_000);
+
+  it('refuses a tampered plan file, changing nothing', async () => {
+    appendFileSync(join(store, 'dev', COMMIT, 'tfplan'), 'x');
+    const result = await run('apply', COMMIT, { 'plan-sha256': planSha, 'source-version': COMMIT });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('does not match the reviewed plan');
+    expect(result.stdout).toMatch(/FAILED in PRE_BUILD/);
+    expect(result.stdout).not.toContain('::group::BUILD');
+    expect(result.stdout).not.toContain('Apply complete');
+  }, 90_000);
+});

@@ -1,0 +1,318 @@
+/**
+ * The codebuild-run action, end to end: the committed bundle run as the runner runs it (`node
+ * actions/codebuild-run/dist/index.js` with INPUT_* variables) against the sandbox's CodeBuild, Logs and
+ * GitHub services, with scripted builds: success with a plan summary and one PR comment updated in place,
+ * each failure status, throttling, a cancelled workflow, a retried start, wait: false. The pure parts
+ * (inputs, the StartBuild request, build status, the poll schedule) are tested directly.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Build } from '@aws-sdk/client-codebuild';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cliInputSource, actionInputSource } from '../src/inputs.js';
+import { parseConfig } from '../src/config/load.js';
+import { buildFailure, describeFailure, phaseEntered, signalsNearEnd } from '../src/codebuild/build-status.js';
+import { DEFAULT_SCHEDULE, nextLogDelay, statusDelay } from '../src/codebuild/poll-schedule.js';
+import { parseCodeBuildRunInputs, resolveRun } from '../src/codebuild/settings.js';
+import { buildVariables, idempotencyToken, startBuildRequest } from '../src/codebuild/start-request.js';
+import { readRunContext } from '../src/github/run-context.js';
+import type { BuildScript, ScriptedPhase } from '../scripts/sandbox/codebuild/build.js';
+import { seedCodeBuildFromConfig } from '../scripts/sandbox/seed-config.js';
+import { startSandbox, type GantrySandbox } from '../scripts/sandbox/sandbox.js';
+import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
+import { runBundledAction, startBundledAction } from './helpers/run-bundle.js';
+
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+const PLAN_SHA = 'ab'.repeat(32);
+const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
+
+describe('codebuild-run inputs', () => {
+  const parse = (values: Record<string, string>, env: NodeJS.ProcessEnv = { GITHUB_SHA: SHA }) => parseCodeBuildRunInputs(cliInputSource(values), env);
+
+  it('takes the commit from GITHUB_SHA and everything else from the config', () => {
+    const inputs = parse({ environment: 'qa', mode: 'plan' });
+    expect(inputs).toMatchObject({ mode: 'plan', sourceVersion: SHA, wait: true, comment: true });
+    const run = resolveRun(inputs, config.environments.get('qa')!);
+    expect(run).toMatchObject({ project: 'orders-qa-plan', workingDirectory: 'terraform/environments/qa', planLocation: `s3://orders-qa-222222222222-plans/qa/${SHA}` });
+    expect(resolveRun(parse({ environment: 'qa', mode: 'apply', 'plan-sha256': PLAN_SHA }), config.environments.get('qa')!).project).toBe('orders-qa-apply');
+  });
+
+  it.each([
+    [{ mode: 'plan' }, 'option --environment: is required'],
+    [{ environment: 'dev' }, 'option --mode: is required'],
+    [{ environment: 'dev', mode: 'deploy' }, 'option --mode: must be one of plan, apply, got "deploy"'],
+    [{ environment: 'dev', mode: 'apply' }, 'option --plan-sha256: is required with mode apply'],
+    [{ environment: 'dev', mode: 'plan', 'plan-sha256': PLAN_SHA }, 'option --plan-sha256: is only for mode apply'],
+    [{ environment: 'dev', mode: 'apply', 'plan-sha256': 'abc' }, 'option --plan-sha256: must be 64 hex digits'],
+    [{ environment: 'dev', mode: 'plan', 'source-version': 'main' }, 'option --source-version: must be a full 40-character commit SHA, got "main"'],
+    [{ environment: 'dev', mode: 'plan', 'plan-store': 'bucket' }, 'option --plan-store: must be s3://bucket[/prefix] or an absolute directory'],
+    [{ environment: 'dev', mode: 'plan', 'working-directory': '../elsewhere' }, 'option --working-directory: must be a directory inside the repository'],
+    [{ environment: 'dev', mode: 'plan', 'working-directory': '.' }, 'option --working-directory: must be a directory inside the repository'],
+    [{ environment: 'dev', mode: 'plan', project: 'no spaces' }, 'option --project: must be a CodeBuild project name'],
+    [{ environment: 'dev', mode: 'plan', wait: 'yes' }, 'option --wait: must be true or false, got "yes"'],
+  ])('refuses %j with one line naming the input', (values, message) => {
+    expect(() => parse(values as Record<string, string>)).toThrow(message);
+  });
+
+  it('needs a commit outside a workflow run', () => {
+    expect(() => parse({ environment: 'dev', mode: 'plan' }, {})).toThrow('option --source-version: is required outside a workflow run');
+  });
+});
+
+describe('the StartBuild request', () => {
+  const env = { GITHUB_SHA: SHA, GITHUB_REPOSITORY: 'example/app', GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'plan' };
+  const parts = (values: Record<string, string>, extraEnv: Record<string, string> = {}) => {
+    const inputs = parseCodeBuildRunInputs(actionInputSource(inputEnv(values)), { ...env, ...extraEnv });
+    return { inputs, run: resolveRun(inputs, config.environments.get(inputs.target.environment)!), context: readRunContext({ ...env, ...extraEnv }), buildspec: 'version: 0.2\n', terraformPin: { GANTRY_TERRAFORM_VERSION: '1.11.4' } };
+  };
+
+  it('sends the commit, the inline buildspec, the variables the buildspec needs and a stable token', () => {
+    const request = startBuildRequest(parts({ environment: 'dev', mode: 'apply', 'plan-sha256': PLAN_SHA }));
+    expect(request).toMatchObject({ projectName: 'orders-dev-apply', sourceVersion: SHA, buildspecOverride: 'version: 0.2\n' });
+    expect(Object.fromEntries(request.environmentVariablesOverride!.map((v) => [v.name, v.value]))).toEqual({
+      GANTRY_ENVIRONMENT: 'dev',
+      GANTRY_MODE: 'apply',
+      GANTRY_COMMIT: SHA,
+      GANTRY_PLAN_LOCATION: `s3://orders-dev-111111111111-plans/dev/${SHA}`,
+      GANTRY_PLAN_SHA256: PLAN_SHA,
+      TF_WORKING_DIR: 'terraform/environments/dev',
+      GANTRY_TERRAFORM_VERSION: '1.11.4',
+      GANTRY_RUN_URL: 'https://github.com/example/app/actions/runs/77',
+    });
+    expect(request.environmentVariablesOverride!.every((v) => v.type === 'PLAINTEXT')).toBe(true);
+  });
+
+  it('derives the idempotency token from the run attempt, the job and the whole request', () => {
+    const token = (values: Record<string, string>, extraEnv: Record<string, string> = {}) => startBuildRequest(parts(values, extraEnv)).idempotencyToken;
+    const first = token({ environment: 'dev', mode: 'plan' });
+    expect(first).toMatch(/^gantry-[0-9a-f]{40}$/);
+    expect(token({ environment: 'dev', mode: 'plan' })).toBe(first);
+    expect(token({ environment: 'dev', mode: 'plan' }, { GITHUB_RUN_ATTEMPT: '2' })).not.toBe(first);
+    expect(token({ environment: 'qa', mode: 'plan' })).not.toBe(first);
+    const apply = token({ environment: 'dev', mode: 'apply', 'plan-sha256': PLAN_SHA });
+    expect(token({ environment: 'dev', mode: 'apply', 'plan-sha256': 'cd'.repeat(32) })).not.toBe(apply);
+    const { idempotencyToken: _token, ...request } = startBuildRequest(parts({ environment: 'dev', mode: 'plan' }));
+    expect(idempotencyToken(readRunContext(env), request)).toBe(first);
+    expect(buildVariables(parts({ environment: 'dev', mode: 'plan' }))).not.toHaveProperty('GANTRY_PLAN_SHA256');
+  });
+});
+
+describe('build status and polling', () => {
+  const failed: Build = {
+    id: 'p:1',
+    buildStatus: 'FAILED',
+    logs: { deepLink: 'https://console/log' },
+    phases: [
+      { phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED', contexts: [{ statusCode: '', message: '' }] },
+      { phaseType: 'BUILD', phaseStatus: 'FAILED', contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: terraform plan. Reason: exit status 1' }] },
+      { phaseType: 'POST_BUILD', phaseStatus: 'SUCCEEDED' },
+    ],
+  };
+
+  it('names the failing phase and its message', () => {
+    expect(buildFailure(failed)).toEqual({ status: 'FAILED', phase: 'BUILD', message: 'COMMAND_EXECUTION_ERROR: Error while executing command: terraform plan. Reason: exit status 1' });
+    expect(describeFailure(failed)).toBe('build p:1 FAILED in BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: terraform plan. Reason: exit status 1 (log: https://console/log)');
+    expect(buildFailure({ ...failed, buildStatus: 'SUCCEEDED' })).toBeUndefined();
+  });
+
+  it('reads the agent lines: phase entered, near the end', () => {
+    expect(phaseEntered('[Container] 2026/11/25 14:52:24.123456 Entering phase PRE_BUILD')).toBe('PRE_BUILD');
+    expect(phaseEntered('Entering phase BUILD')).toBeUndefined();
+    expect(signalsNearEnd('[Container] 2026/11/25 14:52:24.123456 Phase complete: POST_BUILD State: SUCCEEDED')).toBe(true);
+    expect(signalsNearEnd('[Container] 2026/11/25 14:52:24.123456 Phase complete: INSTALL State: FAILED')).toBe(true);
+    expect(signalsNearEnd('[Container] 2026/11/25 14:52:24.123456 Phase complete: BUILD State: SUCCEEDED')).toBe(false);
+  });
+
+  it('polls quickly while lines flow, backs off to the cap when idle, eagerly for status before the stream and near the end', () => {
+    let delay = DEFAULT_SCHEDULE.logsActiveMs;
+    const delays = Array.from({ length: 8 }, () => (delay = nextLogDelay(DEFAULT_SCHEDULE, delay, false)));
+    expect(delays).toEqual([600, 1200, 2400, 4800, 5000, 5000, 5000, 5000]);
+    expect(nextLogDelay(DEFAULT_SCHEDULE, 5000, true)).toBe(300);
+    expect(statusDelay(DEFAULT_SCHEDULE, { streamFound: false, nearEnd: false })).toBe(1000);
+    expect(statusDelay(DEFAULT_SCHEDULE, { streamFound: true, nearEnd: false })).toBe(10_000);
+    expect(statusDelay(DEFAULT_SCHEDULE, { streamFound: true, nearEnd: true })).toBe(1000);
+  });
+});
+
+function inputEnv(values: Record<string, string>): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// End to end: the bundle against the sandbox.
+
+let sandbox: GantrySandbox;
+
+beforeEach(async () => {
+  sandbox = await startSandbox({ clockSpeed: 10 });
+  seedCodeBuildFromConfig(sandbox.services.codebuild, config);
+  sandbox.services.github.addRepo('example', 'app');
+  sandbox.services.github.addPullRequest('example', 'app', { number: 7, headSha: SHA, headRef: 'feature', baseRef: 'main' });
+});
+
+afterEach(async () => {
+  await sandbox.stop();
+});
+
+/** A build in sandbox milliseconds: 10× clock, so 1 s of build is 0.1 s of test. */
+function script(options: { failIn?: ScriptedPhase['phase']; status?: ScriptedPhase['status']; exported?: Record<string, string>; buildMs?: number } = {}): BuildScript {
+  const phases: ScriptedPhase[] = (
+    [
+      ['SUBMITTED', 0],
+      ['QUEUED', 500],
+      ['PROVISIONING', 2_000],
+      ['DOWNLOAD_SOURCE', 500],
+      ['INSTALL', 1_000],
+      ['PRE_BUILD', 500],
+      ['BUILD', options.buildMs ?? 2_000],
+      ['POST_BUILD', 500],
+      ['UPLOAD_ARTIFACTS', 200],
+      ['FINALIZING', 200],
+    ] as const
+  ).map(([phase, durationMs]) => ({
+    phase,
+    durationMs,
+    ...(phase === 'INSTALL' ? { lines: ['Terraform v1.11.4 already installed'] } : {}),
+    ...(phase === 'BUILD' ? { lines: ['terraform_data.a: Plan to create', '::set-output name=status::SUCCEEDED', 'Plan: 2 to add, 0 to change, 0 to destroy.'] } : {}),
+    ...(phase === options.failIn ? { status: options.status ?? 'FAILED', message: 'Error while executing command: terraform plan. Reason: exit status 1' } : {}),
+  }));
+  return { phases, ...(options.exported === undefined ? {} : { exportedVariables: options.exported }) };
+}
+
+const PLAN_EXPORTS = {
+  GANTRY_PLAN_SHA256: PLAN_SHA,
+  GANTRY_PLAN_ADD: '2',
+  GANTRY_PLAN_CHANGE: '1',
+  GANTRY_PLAN_DESTROY: '0',
+  GANTRY_PLAN_REPLACE: '0',
+  GANTRY_PLAN_RESOURCES: JSON.stringify([['create', 'terraform_data.a'], ['create', 'terraform_data.b'], ['update', 'terraform_data.c']]),
+};
+
+function workflowEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const eventDir = mkdtempSync(join(tmpdir(), 'gantry-event-'));
+  const eventPath = join(eventDir, 'event.json');
+  writeFileSync(eventPath, JSON.stringify({ pull_request: { number: 7 } }));
+  return {
+    ...sandbox.env,
+    GITHUB_SHA: SHA,
+    GITHUB_REPOSITORY: 'example/app',
+    GITHUB_RUN_ID: '1001',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'plan-dev',
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: eventPath,
+    ...extra,
+  };
+}
+
+const planInputs = (extra: Record<string, string> = {}) => ({ environment: 'dev', mode: 'plan', config: EXAMPLE_CONFIG_FILE, 'github-token': 'sandbox-token', ...extra });
+
+describe('codebuild-run end to end (bundle against the sandbox)', () => {
+  it('plans: streams the log in one group per phase, sets outputs, writes the summary and one PR comment updated in place', async () => {
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: PLAN_EXPORTS }));
+    const result = await runBundledAction('codebuild-run', planInputs(), workflowEnv());
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({ status: 'SUCCEEDED', 'build-number': '1', 'plan-sha256': PLAN_SHA, 'plan-add': '2', 'plan-change': '1', 'plan-destroy': '0' });
+    expect(result.outputs['build-id']).toMatch(/^orders-dev-plan:/);
+    expect(result.outputs['log-url']).toContain('/aws/codebuild/orders-dev');
+    // One group per phase, in order, each closed before the next opens.
+    const groups = [...result.stdout.matchAll(/^::group::(\w+)$/gm)].map((match) => match[1]);
+    expect(groups).toEqual(['DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS']);
+    expect(result.stdout.match(/^::group::/gm)!.length).toBe(result.stdout.match(/^::endgroup::$/gm)!.length);
+    expect(result.stdout).toContain('Plan: 2 to add, 0 to change, 0 to destroy.');
+    // A build log line can never act as a workflow command.
+    expect(result.stdout).toMatch(/::stop-commands::[0-9a-f-]+\n::set-output name=status::SUCCEEDED\n::[0-9a-f-]+::/);
+    expect(result.outputs['status']).toBe('SUCCEEDED');
+    expect(result.summary).toContain('Terraform plan: dev');
+    expect(result.summary).toContain('terraform_data.c');
+
+    const [build] = [...sandbox.services.codebuild.builds.values()];
+    expect(build!.sourceVersion).toBe(SHA);
+    expect(build!.buildspec).toContain('version: 0.2');
+    expect(build!.environmentVariables.find((v) => v.name === 'GANTRY_MODE')!.value).toBe('plan');
+
+    const comments = sandbox.services.github.comments('example', 'app', 7);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toMatch(/^<!-- gantry:plan:dev -->\n/);
+
+    // The next push: a new run plans again and the same comment is updated, not a second one added.
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: { ...PLAN_EXPORTS, GANTRY_PLAN_ADD: '5' } }));
+    const again = await runBundledAction('codebuild-run', planInputs(), workflowEnv({ GITHUB_RUN_ID: '1002' }));
+    expect(again.code).toBe(0);
+    const updated = sandbox.services.github.comments('example', 'app', 7);
+    expect(updated).toHaveLength(1);
+    expect(updated[0]!.body).toContain('5 to add');
+    expect(updated[0]!.id).toBe(comments[0]!.id);
+    expect(again.outputs['comment-url']).toBe(result.outputs['comment-url']);
+    expect(again.stdout).toContain('plan comment updated');
+  }, 30_000);
+
+  it.each([
+    ['FAILED', 'BUILD'],
+    ['FAULT', 'PROVISIONING'],
+    ['TIMED_OUT', 'BUILD'],
+    ['STOPPED', 'PRE_BUILD'],
+  ] as const)('fails the step when the build ends %s, naming the phase and its message', async (status, phase) => {
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ failIn: phase, status }));
+    const result = await runBundledAction('codebuild-run', planInputs(), workflowEnv());
+    expect(result.code).toBe(1);
+    expect(result.outputs['status']).toBe(status);
+    expect(result.stdout).toMatch(new RegExp(`::error::build orders-dev-plan:\\S+ ${status} in ${phase}: ${status === 'FAILED' ? 'COMMAND_EXECUTION_ERROR' : status}: Error while executing command: terraform plan`));
+    // The PR comment says the plan failed: an older plan must not look current.
+    expect(sandbox.services.github.comments('example', 'app', 7)[0]!.body).toContain('did not complete');
+  }, 20_000);
+
+  it('rides out throttling and 5xx through the SDK retry strategy', async () => {
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: PLAN_EXPORTS }));
+    sandbox.faults.add({ service: 'codebuild', operation: 'StartBuild', kind: 'throttle', times: 2 });
+    sandbox.faults.add({ service: 'codebuild', operation: 'BatchGetBuilds', kind: 'throttle', times: 2 });
+    sandbox.faults.add({ service: 'logs', operation: 'GetLogEvents', kind: 'server-error', status: 503, times: 2 });
+    const result = await runBundledAction('codebuild-run', planInputs({ comment: 'false' }), workflowEnv());
+    expect(result.code).toBe(0);
+    expect(result.outputs['status']).toBe('SUCCEEDED');
+    expect(sandbox.server.calls('codebuild', 'StartBuild').map((call) => call.status)).toEqual([400, 400, 200]);
+    expect(sandbox.services.codebuild.builds.size).toBe(1);
+    expect(sandbox.server.calls('logs', 'GetLogEvents').filter((call) => call.status === 503)).toHaveLength(2);
+  }, 30_000);
+
+  it('stops the build when the workflow is cancelled (SIGINT) and exits promptly', async () => {
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ buildMs: 3_600_000 }));
+    const started = await startBundledAction('codebuild-run', planInputs({ comment: 'false' }), workflowEnv());
+    let buildId: string | undefined;
+    while (buildId === undefined) {
+      buildId = (await started.outputsSoFar())['build-id'];
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Wait until the build is running, then cancel as the runner does.
+    while (sandbox.services.codebuild.build(buildId).phases.at(-1)?.phaseType !== 'BUILD') await new Promise((resolve) => setTimeout(resolve, 20));
+    const cancelledAt = Date.now();
+    started.child.kill('SIGINT');
+    const result = await started.result;
+    expect(Date.now() - cancelledAt).toBeLessThan(5_000);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`::error::workflow cancelled: stopped build ${buildId}`);
+    expect(sandbox.server.calls('codebuild', 'StopBuild')).toHaveLength(1);
+    expect(sandbox.services.codebuild.build(buildId).buildStatus).toBe('STOPPED');
+    expect(result.outputs['status']).toBe('STOPPED');
+  }, 20_000);
+
+  it('starts one build when the step is retried, and returns at once with wait: false', async () => {
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: PLAN_EXPORTS }));
+    const first = await runBundledAction('codebuild-run', planInputs({ wait: 'false' }), workflowEnv());
+    const retried = await runBundledAction('codebuild-run', planInputs({ wait: 'false' }), workflowEnv());
+    expect(first.code).toBe(0);
+    expect(first.outputs['status']).toBe('IN_PROGRESS');
+    expect(retried.outputs['build-id']).toBe(first.outputs['build-id']);
+    expect(sandbox.services.codebuild.builds.size).toBe(1);
+    expect(sandbox.server.calls('codebuild', 'StartBuild')).toHaveLength(2);
+    expect(sandbox.server.calls('codebuild', 'BatchGetBuilds')).toHaveLength(0);
+  }, 20_000);
+
+  it('refuses bad input before starting anything', async () => {
+    const result = await runBundledAction('codebuild-run', { environment: 'dev', mode: 'apply', config: EXAMPLE_CONFIG_FILE }, workflowEnv());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('::error::input "plan-sha256": is required with mode apply');
+    expect(sandbox.server.requests).toHaveLength(0);
+  });
+});
