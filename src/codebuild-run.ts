@@ -86,7 +86,7 @@ export async function codebuildRunAction(context: ActionContext, deps: CodeBuild
   context.setOutput('status', build.buildStatus ?? '');
   const failure = buildFailure(build);
   if (run.mode === 'plan') await reportPlan(context, deps, { inputs, run, runContext, build });
-  else reportApply(context, build);
+  else await reportApply(context, { inputs, run, runContext, build });
   if (failure !== undefined) throw new OperationError(describeFailure(build));
 }
 
@@ -171,9 +171,21 @@ function planMarkdown(summary: (PlanSummary & { sha256: string }) | undefined, o
   );
 }
 
-function reportApply(context: ActionContext, build: Build): void {
+async function reportApply(context: ActionContext, outcome: RunOutcome): Promise<void> {
+  const { build, run, inputs } = outcome;
   const applied = exportedVariables(build)['GANTRY_APPLIED_SHA256'];
   if (applied !== undefined && applied !== '') context.setOutput('applied-sha256', applied);
+  const failure = buildFailure(build);
+  const log = build.logs?.deepLink === undefined ? `build ${build.id}` : `[build log](${build.logs.deepLink})`;
+  await context.appendSummary(
+    [
+      `### Terraform apply: ${run.environment.name}`,
+      '',
+      failure === undefined
+        ? `Applied the reviewed plan \`${inputs.planSha256!.slice(0, 16)}…\` of \`${inputs.sourceVersion.slice(0, 12)}\` (${log}).`
+        : `:x: Nothing applied or the apply failed: ${failure.status} in ${failure.phase}: ${failure.message} (${log}).`,
+    ].join('\n'),
+  );
 }
 
 async function stopBuild(codebuild: CodeBuildClient, id: string, logger: ActionContext['logger']): Promise<void> {

@@ -96,6 +96,7 @@ describe.skipIf(!hasTerraform)('plan integrity (real buildspecs, real terraform,
     expect(result.code, result.stdout).toBe(0);
     expect(result.outputs).toMatchObject({ status: 'SUCCEEDED', 'applied-sha256': planSha });
     expect(result.stdout).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed.');
+    expect(result.summary).toContain(`Applied the reviewed plan \`${planSha.slice(0, 16)}`);
   }, 90_000);
 
   it('refuses a tampered plan file, changing nothing', async () => {

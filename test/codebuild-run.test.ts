@@ -127,10 +127,10 @@ describe('build status and polling', () => {
   it('polls quickly while lines flow, backs off to the cap when idle, eagerly for status before the stream and near the end', () => {
     let delay = DEFAULT_SCHEDULE.logsActiveMs;
     const delays = Array.from({ length: 8 }, () => (delay = nextLogDelay(DEFAULT_SCHEDULE, delay, false)));
-    expect(delays).toEqual([600, 1200, 2400, 4800, 5000, 5000, 5000, 5000]);
-    expect(nextLogDelay(DEFAULT_SCHEDULE, 5000, true)).toBe(300);
-    expect(statusDelay(DEFAULT_SCHEDULE, { streamFound: false, nearEnd: false })).toBe(1000);
-    expect(statusDelay(DEFAULT_SCHEDULE, { streamFound: true, nearEnd: false })).toBe(10_000);
+    expect(delays).toEqual([2000, 4000, 5000, 5000, 5000, 5000, 5000, 5000]);
+    expect(nextLogDelay(DEFAULT_SCHEDULE, 5000, true)).toBe(1000);
+    expect(statusDelay(DEFAULT_SCHEDULE, { streamFound: false, nearEnd: false })).toBe(3000);
+    expect(statusDelay(DEFAULT_SCHEDULE, { streamFound: true, nearEnd: false })).toBe(15_000);
     expect(statusDelay(DEFAULT_SCHEDULE, { streamFound: true, nearEnd: true })).toBe(1000);
   });
 });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { parse } from 'yaml';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { END, START, configReference } from '../scripts/config-docs.js';
@@ -22,5 +23,16 @@ describe('README', () => {
   it('gives the test command that .ci/run runs', () => {
     expect(readme).toContain('npm ci && npm test');
     expect(readFileSync(join(REPO_ROOT, '.ci', 'run'), 'utf8')).toContain('npm ci && npm test');
+  });
+
+  it('documents every action and each of its inputs and outputs', () => {
+    const actions = readdirSync(join(REPO_ROOT, 'actions'), { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    expect(actions.length).toBeGreaterThan(0);
+    for (const action of actions) {
+      expect(readme).toContain(`### ${action.name}`);
+      const section = readme.slice(readme.indexOf(`### ${action.name}`)).split(/\n## /)[0]!;
+      const yml = parse(readFileSync(join(REPO_ROOT, 'actions', action.name, 'action.yml'), 'utf8')) as { inputs?: object; outputs?: object };
+      for (const name of [...Object.keys(yml.inputs ?? {}), ...Object.keys(yml.outputs ?? {})]) expect(section, `${action.name}: ${name}`).toContain(`\`${name}\``);
+    }
   });
 });

@@ -7526,7 +7526,8 @@ var package_default = {
     gantry: "tsx scripts/gantry.ts",
     demo: "tsx scripts/demo.ts",
     "docs:config": "tsx scripts/config-docs.ts",
-    sandbox: "tsx scripts/sandbox/main.ts"
+    sandbox: "tsx scripts/sandbox/main.ts",
+    bench: "tsx scripts/bench/main.ts"
   },
   dependencies: {
     "@actions/core": "^3.0.1",

@@ -55,7 +55,11 @@ export async function followBuild(started: Build, options: FollowOptions): Promi
     } else {
       logger.output(message);
     }
-    if (signalsNearEnd(message)) nearEnd = true;
+    if (!nearEnd && signalsNearEnd(message)) {
+      nearEnd = true;
+      // Do not sit out a quiet-time status delay: the end is seconds away.
+      nextStatusAt = Math.min(nextStatusAt, Date.now() + schedule.statusEagerMs);
+    }
     options.onLine?.(line);
   };
 

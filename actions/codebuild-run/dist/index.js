@@ -51710,7 +51710,8 @@ var package_default4 = {
     gantry: "tsx scripts/gantry.ts",
     demo: "tsx scripts/demo.ts",
     "docs:config": "tsx scripts/config-docs.ts",
-    sandbox: "tsx scripts/sandbox/main.ts"
+    sandbox: "tsx scripts/sandbox/main.ts",
+    bench: "tsx scripts/bench/main.ts"
   },
   dependencies: {
     "@actions/core": "^3.0.1",
@@ -76392,9 +76393,10 @@ function signalsNearEnd(message) {
 
 // src/codebuild/poll-schedule.ts
 var DEFAULT_SCHEDULE = {
-  logsActiveMs: 300,
+  logsActiveMs: 1e3,
   logsIdleMaxMs: 5e3,
-  statusQuietMs: 1e4,
+  statusQuietMs: 15e3,
+  statusProvisioningMs: 3e3,
   statusEagerMs: 1e3
 };
 function nextLogDelay(schedule, previousMs, gotLines) {
@@ -76402,7 +76404,8 @@ function nextLogDelay(schedule, previousMs, gotLines) {
   return Math.min(schedule.logsIdleMaxMs, Math.max(schedule.logsActiveMs, previousMs * 2));
 }
 function statusDelay(schedule, state2) {
-  return !state2.streamFound || state2.nearEnd ? schedule.statusEagerMs : schedule.statusQuietMs;
+  if (state2.nearEnd) return schedule.statusEagerMs;
+  return state2.streamFound ? schedule.statusQuietMs : schedule.statusProvisioningMs;
 }
 
 // src/codebuild/follow-build.ts
@@ -76427,7 +76430,10 @@ async function followBuild(started, options) {
     } else {
       logger2.output(message);
     }
-    if (signalsNearEnd(message)) nearEnd = true;
+    if (!nearEnd && signalsNearEnd(message)) {
+      nearEnd = true;
+      nextStatusAt = Math.min(nextStatusAt, Date.now() + schedule.statusEagerMs);
+    }
     options.onLine?.(line);
   };
   const pollLogs = async () => {
@@ -76640,7 +76646,7 @@ async function codebuildRunAction(context3, deps = {}) {
   context3.setOutput("status", build.buildStatus ?? "");
   const failure2 = buildFailure(build);
   if (run.mode === "plan") await reportPlan(context3, deps, { inputs, run, runContext, build });
-  else reportApply(context3, build);
+  else await reportApply(context3, { inputs, run, runContext, build });
   if (failure2 !== void 0) throw new OperationError(describeFailure(build));
 }
 function warnAboutOverrides(inputs, run, logger2) {
@@ -76711,9 +76717,19 @@ function planMarkdown(summary2, outcome, maxChars) {
     maxChars
   );
 }
-function reportApply(context3, build) {
+async function reportApply(context3, outcome) {
+  const { build, run, inputs } = outcome;
   const applied = exportedVariables(build)["GANTRY_APPLIED_SHA256"];
   if (applied !== void 0 && applied !== "") context3.setOutput("applied-sha256", applied);
+  const failure2 = buildFailure(build);
+  const log = build.logs?.deepLink === void 0 ? `build ${build.id}` : `[build log](${build.logs.deepLink})`;
+  await context3.appendSummary(
+    [
+      `### Terraform apply: ${run.environment.name}`,
+      "",
+      failure2 === void 0 ? `Applied the reviewed plan \`${inputs.planSha256.slice(0, 16)}…\` of \`${inputs.sourceVersion.slice(0, 12)}\` (${log}).` : `:x: Nothing applied or the apply failed: ${failure2.status} in ${failure2.phase}: ${failure2.message} (${log}).`
+    ].join("\n")
+  );
 }
 async function stopBuild(codebuild, id, logger2) {
   try {
