@@ -15,6 +15,9 @@ import { OperationError, UserError } from '../errors.js';
 import { PHASE_TYPES, parseBuildspec, type BuildspecPhase, type ParsedBuildspec, type PhaseType } from './parse.js';
 
 export { PHASE_TYPES, parseBuildspec };
+import { globToRegExp } from '../glob.js';
+
+export { globToRegExp } from '../glob.js';
 export type { BuildspecArtifacts, BuildspecPhase, ParsedBuildspec, PhaseType } from './parse.js';
 
 export type PhaseStatus = 'SUCCEEDED' | 'FAILED' | 'STOPPED' | 'IN_PROGRESS';
@@ -222,23 +225,6 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** CodeBuild's artifact patterns: `**` spans directories, `*` and `?` stay within one. */
-export function globToRegExp(glob: string): RegExp {
-  const pattern = glob.replace(/^\.\//, '').replace(/\/+$/, '');
-  let source = '';
-  for (let index = 0; index < pattern.length; index++) {
-    const char = pattern[index]!;
-    if (char === '*' && pattern[index + 1] === '*') {
-      const slash = pattern[index + 2] === '/';
-      source += slash ? '(?:.*/)?' : '.*';
-      index += slash ? 2 : 1;
-    } else if (char === '*') source += '[^/]*';
-    else if (char === '?') source += '[^/]';
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
 }
 
 function shellQuote(value: string): string {

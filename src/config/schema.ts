@@ -119,12 +119,40 @@ const CapacityProviderSettings = z
   })
   .describe('The shared capacity provider of the environment.');
 
+const isoInstant = z.iso.datetime({ offset: true, error: 'expected a date and time with a zone, such as 2026-12-24T00:00:00Z' });
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a UTC time of day such as 18:00');
+
+const FreezeWindow = z
+  .strictObject({
+    start: isoInstant.describe('First instant of the freeze (ISO 8601 with a zone).'),
+    end: isoInstant.describe('First instant after the freeze.'),
+    reason: z.string().min(1).default('change freeze').describe('Shown when an apply is refused.'),
+  })
+  .refine((window) => Date.parse(window.start) < Date.parse(window.end), { error: 'expected start before end' })
+  .describe('A one-off freeze.');
+
+const WeeklyFreeze = z
+  .strictObject({
+    days: z.array(z.enum(WEEKDAYS)).min(1).describe('Days of the week (UTC), e.g. [sat, sun].'),
+    from: timeOfDay.default('00:00').describe('Start time on those days (UTC).'),
+    to: timeOfDay.default('23:59').describe('End time on those days (UTC, inclusive minute).'),
+    reason: z.string().min(1).default('weekly change freeze').describe('Shown when an apply is refused.'),
+  })
+  .describe('A freeze that repeats every week.');
+
 const ApplyRules = z
   .strictObject({
     refs: z.array(refPattern).min(1).default(['refs/heads/main']).describe('Refs an apply may run from.'),
     events: z.array(applyEvent).min(1).default(['push', 'workflow_dispatch']).describe('Workflow events an apply may run from (never pull_request).'),
+    freeze: z.array(FreezeWindow).default([]).describe('One-off freeze windows: no apply starts inside one.'),
+    weeklyFreeze: z.array(WeeklyFreeze).default([]).describe('Weekly freeze windows (UTC): no apply starts inside one.'),
+    maxChanges: z.int().min(0).optional().describe('Most resources one apply may add, change or destroy in total; a bigger plan is refused.'),
+    maxDestroy: z.int().min(0).optional().describe('Most resources one apply may destroy (replacements count); a bigger plan is refused.'),
   })
-  .describe('Where an apply may come from.');
+  .describe('Where and when an apply may come from, and how big it may be.');
+
+export type Weekday = (typeof WEEKDAYS)[number];
 
 export const EnvironmentSchema = z
   .strictObject({
@@ -153,7 +181,7 @@ export const EnvironmentSchema = z
       })
       .default({ keep: 5, protect: [] })
       .describe('Version pruning.'),
-    apply: ApplyRules.default({ refs: ['refs/heads/main'], events: ['push', 'workflow_dispatch'] }),
+    apply: ApplyRules.default({ refs: ['refs/heads/main'], events: ['push', 'workflow_dispatch'], freeze: [], weeklyFreeze: [] }),
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}).describe('Cost allocation tags added to every resource.'),
   })
   .describe('One deployment environment.');

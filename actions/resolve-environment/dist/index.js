@@ -47151,10 +47151,28 @@ var CapacityProviderSettings = external_exports.strictObject({
   excludeAvailabilityZones: external_exports.array(external_exports.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, "expected an availability zone such as us-east-1e")).default([]).describe("Availability zones the pool must not use (zones the service does not support)."),
   maxSubnets: external_exports.int().min(1).max(16).optional().describe("Cap on the number of subnets (and so availability zones) used.")
 }).describe("The shared capacity provider of the environment.");
+var isoInstant = external_exports.iso.datetime({ offset: true, error: "expected a date and time with a zone, such as 2026-12-24T00:00:00Z" });
+var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+var timeOfDay = external_exports.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected a UTC time of day such as 18:00");
+var FreezeWindow = external_exports.strictObject({
+  start: isoInstant.describe("First instant of the freeze (ISO 8601 with a zone)."),
+  end: isoInstant.describe("First instant after the freeze."),
+  reason: external_exports.string().min(1).default("change freeze").describe("Shown when an apply is refused.")
+}).refine((window) => Date.parse(window.start) < Date.parse(window.end), { error: "expected start before end" }).describe("A one-off freeze.");
+var WeeklyFreeze = external_exports.strictObject({
+  days: external_exports.array(external_exports.enum(WEEKDAYS)).min(1).describe("Days of the week (UTC), e.g. [sat, sun]."),
+  from: timeOfDay.default("00:00").describe("Start time on those days (UTC)."),
+  to: timeOfDay.default("23:59").describe("End time on those days (UTC, inclusive minute)."),
+  reason: external_exports.string().min(1).default("weekly change freeze").describe("Shown when an apply is refused.")
+}).describe("A freeze that repeats every week.");
 var ApplyRules = external_exports.strictObject({
   refs: external_exports.array(refPattern).min(1).default(["refs/heads/main"]).describe("Refs an apply may run from."),
-  events: external_exports.array(applyEvent).min(1).default(["push", "workflow_dispatch"]).describe("Workflow events an apply may run from (never pull_request).")
-}).describe("Where an apply may come from.");
+  events: external_exports.array(applyEvent).min(1).default(["push", "workflow_dispatch"]).describe("Workflow events an apply may run from (never pull_request)."),
+  freeze: external_exports.array(FreezeWindow).default([]).describe("One-off freeze windows: no apply starts inside one."),
+  weeklyFreeze: external_exports.array(WeeklyFreeze).default([]).describe("Weekly freeze windows (UTC): no apply starts inside one."),
+  maxChanges: external_exports.int().min(0).optional().describe("Most resources one apply may add, change or destroy in total; a bigger plan is refused."),
+  maxDestroy: external_exports.int().min(0).optional().describe("Most resources one apply may destroy (replacements count); a bigger plan is refused.")
+}).describe("Where and when an apply may come from, and how big it may be.");
 var EnvironmentSchema = external_exports.strictObject({
   after: ENVIRONMENT_NAME.optional().describe("The environment a commit must have been deployed to before this one. Exactly one environment has no `after`: the first."),
   account: external_exports.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id, quoted so YAML keeps leading zeros").describe("AWS account id."),
@@ -47176,7 +47194,7 @@ var EnvironmentSchema = external_exports.strictObject({
     keep: external_exports.int().min(1).max(99).default(5).describe("Newest published versions kept per function, besides every protected version."),
     protect: external_exports.array(external_exports.string().regex(/^[A-Za-z0-9_-]+:\d+$/, 'expected "<function name>:<version number>"')).default([]).describe('Versions never deleted, as "<short function name>:<version>".')
   }).default({ keep: 5, protect: [] }).describe("Version pruning."),
-  apply: ApplyRules.default({ refs: ["refs/heads/main"], events: ["push", "workflow_dispatch"] }),
+  apply: ApplyRules.default({ refs: ["refs/heads/main"], events: ["push", "workflow_dispatch"], freeze: [], weeklyFreeze: [] }),
   tags: external_exports.record(external_exports.string().min(1).max(128), external_exports.string().max(256)).default({}).describe("Cost allocation tags added to every resource.")
 }).describe("One deployment environment.");
 var ConfigSchema = external_exports.strictObject({

@@ -1,0 +1,137 @@
+/**
+ * promotion-gate: may this commit be planned or applied in this environment? Decides from the config file
+ * and GitHub's own records (deployments, check runs, commit statuses), fails closed, reports every rule with
+ * its evidence, and for an allowed apply creates the GitHub deployment the later steps report on.
+ */
+import { parseEnvironmentTarget, loadEnvironment, type EnvironmentTarget } from './config/environment-input.js';
+import type { GantryConfig } from './config/load.js';
+import { GantryError, InputError } from './errors.js';
+import { readChecks, readDeployments } from './gate/evidence.js';
+import { evaluateGate, type GateDecision, type GateFacts, type GateMode, type RuleResult } from './gate/rules.js';
+import { createGitHubClient, type GitHubClient } from './github/client.js';
+import { readRunContext } from './github/run-context.js';
+import { booleanInput, choiceInput, integerInput, optionalString, type InputSource } from './inputs.js';
+import type { ActionContext } from './run-action.js';
+
+/** The gate said no: the step fails with the reason, one line, no stack. */
+export class GateDeniedError extends GantryError {}
+
+export interface GateInputs {
+  target: EnvironmentTarget;
+  mode: GateMode;
+  sha: string;
+  githubToken?: string;
+  plan?: { add: number; change: number; destroy: number };
+  createDeployment: boolean;
+}
+
+const COUNT = { min: 0, max: 1_000_000 };
+
+export function parseGateInputs(source: InputSource, env: NodeJS.ProcessEnv): GateInputs {
+  const target = parseEnvironmentTarget(source);
+  const mode = choiceInput(source, 'mode', ['plan', 'apply'] as const);
+  const sha = optionalString(source, 'sha') ?? env['GITHUB_SHA'];
+  if (sha === undefined) throw new InputError(source.label('sha'), `is required outside a workflow run: ${source.howToSet('sha')} to the commit SHA`);
+  if (!/^[0-9a-f]{40}$/.test(sha)) throw new InputError(source.label('sha'), `must be a full 40-character commit SHA, got "${sha}"`);
+  const counts = [integerInput(source, 'plan-add', COUNT), integerInput(source, 'plan-change', COUNT), integerInput(source, 'plan-destroy', COUNT)];
+  const given = counts.filter((count) => count !== undefined).length;
+  if (given !== 0 && given !== 3) {
+    throw new InputError(source.label('plan-add'), 'plan-add, plan-change and plan-destroy go together: pass all three (the plan step\'s outputs) or none');
+  }
+  const [add, change, destroy] = counts as [number, number, number];
+  const githubToken = optionalString(source, 'github-token');
+  return {
+    target,
+    mode,
+    sha,
+    ...(githubToken === undefined ? {} : { githubToken }),
+    ...(given === 3 ? { plan: { add, change, destroy } } : {}),
+    createDeployment: booleanInput(source, 'create-deployment', true),
+  };
+}
+
+export interface GateDeps {
+  github?: GitHubClient;
+  now?: () => Date;
+}
+
+export async function promotionGateAction(context: ActionContext, deps: GateDeps = {}): Promise<void> {
+  const inputs = parseGateInputs(context.inputs, context.env);
+  const { config, environment } = await loadEnvironment(inputs.target, context.inputs);
+  const run = readRunContext(context.env);
+  context.setOutput('environment', environment.name);
+  context.setOutput('mode', inputs.mode);
+  context.setOutput('allowed', 'false');
+
+  const facts: GateFacts = {
+    environment,
+    mode: inputs.mode,
+    eventName: run.eventName,
+    ref: run.ref,
+    sha: inputs.sha,
+    requiredChecks: config.github.requiredChecks,
+    now: (deps.now ?? (() => new Date()))(),
+    final: inputs.createDeployment,
+    ...(inputs.plan === undefined ? {} : { plan: inputs.plan }),
+  };
+  let client: GitHubClient | undefined;
+  if (inputs.mode === 'apply') {
+    if (inputs.githubToken === undefined && deps.github === undefined) {
+      throw new InputError(context.inputs.label('github-token'), `is required for mode apply: the gate reads deployments and checks; ${context.inputs.howToSet('github-token')}`);
+    }
+    if (run.owner === '' || run.repo === '') throw new GateDeniedError('GITHUB_REPOSITORY is not set: the gate only decides inside a workflow run');
+    client = deps.github ?? createGitHubClient(inputs.githubToken!, context.env);
+    const repository = { owner: run.owner, repo: run.repo };
+    const [previousDeployments, checks] = await Promise.all([
+      environment.previous === undefined ? Promise.resolve(undefined) : readDeployments(client, repository, inputs.sha, environment.previous),
+      readChecks(client, repository, inputs.sha),
+    ]);
+    if (previousDeployments !== undefined) facts.previousDeployments = previousDeployments;
+    facts.checks = checks;
+  }
+
+  const decision = evaluateGate(facts);
+  await context.appendSummary(gateSummary(config, facts, decision));
+  context.setOutput('reason', decision.reason);
+  for (const rule of decision.rules) context.logger.info(`${rule.status.padEnd(4)} ${rule.rule}: ${rule.detail}`);
+  if (!decision.allowed) throw new GateDeniedError(decision.reason);
+
+  if (inputs.mode === 'apply' && inputs.createDeployment && client !== undefined) {
+    const { data } = await client.rest.repos.createDeployment({
+      owner: run.owner,
+      repo: run.repo,
+      ref: inputs.sha,
+      environment: environment.name,
+      task: 'deploy',
+      auto_merge: false,
+      // The gate has just checked the required checks itself, with the config's names; GitHub's own check
+      // would also count this very run's checks, still in progress, and refuse.
+      required_contexts: [],
+      description: `gantry apply of ${inputs.sha.slice(0, 12)} to ${environment.name}`,
+      production_environment: config.order.at(-1) === environment.name,
+      transient_environment: false,
+      payload: { gantry: { environment: environment.name, sha: inputs.sha, run: run.runUrl } },
+    });
+    if (!('id' in data)) throw new GateDeniedError(`GitHub did not create the deployment: ${data.message ?? 'no reason given'}`);
+    context.setOutput('deployment-id', data.id);
+    context.logger.info(`created deployment #${data.id} of ${inputs.sha.slice(0, 12)} to ${environment.name}`);
+  }
+  context.setOutput('allowed', 'true');
+  context.logger.info(decision.reason);
+}
+
+const ICON: Record<RuleResult['status'], string> = { pass: '✅ pass', fail: '❌ fail', skip: '➖ skip' };
+
+export function gateSummary(config: GantryConfig, facts: GateFacts, decision: GateDecision): string {
+  const escape = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return [
+    `### Promotion gate: ${facts.mode} ${facts.environment.name} ${decision.allowed ? '✅ allowed' : '❌ refused'}`,
+    '',
+    `Commit \`${facts.sha}\`, event \`${facts.eventName || '(none)'}\`, ref \`${facts.ref || '(none)'}\`; promotion order ${config.order.join(' → ')}.`,
+    '',
+    '| Rule | Result | Detail | Evidence |',
+    '| --- | --- | --- | --- |',
+    ...decision.rules.map((rule) => `| ${rule.rule} | ${ICON[rule.status]} | ${escape(rule.detail)} | ${escape(rule.evidence ?? '')} |`),
+    '',
+  ].join('\n');
+}
