@@ -1,0 +1,105 @@
+/**
+ * Runs a committed action bundle the way GitHub's runner does: `node actions/<name>/dist/index.js` with
+ * `INPUT_*` variables, a GITHUB_OUTPUT file and a GITHUB_STEP_SUMMARY file; then reads the outputs and the
+ * job summary back. Used by the end-to-end tests and by `npm run demo`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ActionResult extends ProcessResult {
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+export interface StartedAction {
+  child: ChildProcess;
+  /** The outputs written so far (an action sets some before it finishes). */
+  outputsSoFar(): Promise<Record<string, string>>;
+  result: Promise<ActionResult>;
+}
+
+/** Environment for a child process: the parent's, without INPUT_*, GitHub or AWS variables leaking in. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('INPUT_') || key.startsWith('GITHUB_') || key.startsWith('AWS_') || key === 'RUNNER_DEBUG') continue;
+    env[key] = value;
+  }
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+export function inputVariables(inputs: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]));
+}
+
+/** Starts a bundle without waiting for it (a test can signal it, the demo can stream its output). */
+export async function startAction(
+  action: string,
+  inputs: Record<string, string>,
+  env: Record<string, string | undefined> = {},
+  options: { onStdout?: (chunk: string) => void } = {},
+): Promise<StartedAction> {
+  const dir = await mkdtemp(join(tmpdir(), 'gantry-action-'));
+  const outputFile = join(dir, 'output');
+  const summaryFile = join(dir, 'summary');
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'actions', action, 'dist', 'index.js')], {
+    cwd: REPO_ROOT,
+    env: cleanEnv({ GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, ...inputVariables(inputs), ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (options.onStdout !== undefined) child.stdout!.on('data', (chunk: Buffer) => options.onStdout!(chunk.toString()));
+  const result = (async () => {
+    try {
+      const processResult = await collect(child);
+      return { ...processResult, outputs: parseOutputFile(await readFile(outputFile, 'utf8')), summary: await readFile(summaryFile, 'utf8') };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  })();
+  return { child, result, outputsSoFar: async () => parseOutputFile(await readFile(outputFile, 'utf8').catch(() => '')) };
+}
+
+export async function runAction(action: string, inputs: Record<string, string>, env: Record<string, string | undefined> = {}): Promise<ActionResult> {
+  return (await startAction(action, inputs, env)).result;
+}
+
+export function collect(child: ChildProcess): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Parses the `name<<delimiter ... delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[index]!);
+    if (match === null) continue;
+    const [, name, delimiter] = match;
+    const value: string[] = [];
+    for (index++; index < lines.length && lines[index] !== delimiter; index++) value.push(lines[index]!);
+    outputs[name!] = value.join('\n');
+  }
+  return outputs;
+}
