@@ -5,6 +5,7 @@
  * names from here, so the capacity provider or a CodeBuild project can never be spelled two ways (the
  * reference platform's sanity workflow looked for a project that did not exist).
  */
+import { createHash } from 'node:crypto';
 import type { FunctionSettings, RawEnvironment } from './schema.js';
 
 export interface FunctionNames {
@@ -15,6 +16,14 @@ export interface FunctionNames {
   functionArn: string;
   alias: string;
   aliasArn: string;
+  /** The function's own log group (`/aws/lambda/<function name>`). */
+  logGroup: string;
+  /** IAM role the function runs as. */
+  executionRole: string;
+  /** EventBridge rule of the keep-alive schedule (when enabled). */
+  keepAliveRule: string;
+  errorsAlarm: string;
+  throttlesAlarm: string;
 }
 
 export interface EnvironmentNames {
@@ -29,12 +38,44 @@ export interface EnvironmentNames {
   buildLogGroup: string;
   deployRole: string;
   deployRoleArn: string;
+  /**
+   * The role pull-request plans assume: it may only start and read the plan project's builds. Pull-request
+   * tokens are never trusted by the deploy role, which can start the apply project.
+   */
+  planRole: string;
+  planRoleArn: string;
   /** Bucket holding saved plans between the plan and the apply build. */
   planBucket: string;
   /** Remote state bucket and key (S3 backend with native lock files). */
   stateBucket: string;
   stateKey: string;
+  /** CodeBuild project of the scheduled `gantry prune` (writes to the same log group). */
+  pruneProject: string;
+  /** Roles of the CodeBuild projects. */
+  planBuildRole: string;
+  applyBuildRole: string;
+  pruneBuildRole: string;
+  /** Role Lambda assumes to run the capacity provider's instances (AWSLambdaManagedEC2ResourceOperator). */
+  capacityProviderOperatorRole: string;
+  /** Security group (and VPC name) of the capacity provider's instances. */
+  capacityProviderSecurityGroup: string;
+  /** The account's GitHub OIDC identity provider (one per account; the first environment of an account creates it). */
+  oidcProviderArn: string;
+  /** Role EventBridge assumes to start the scheduled prune build. */
+  schedulesRole: string;
+  pruneScheduleRule: string;
+  dashboard: string;
+  cpuAlarm: string;
+  versionsAlarm: string;
+  /** Custom metric the prune build reports (through a log metric filter): function versions on the capacity provider. */
+  versionsMetric: { namespace: string; name: string; filter: string };
   functions: FunctionNames[];
+}
+
+/** Cuts a name to `max` characters, keeping it unique with a hash of the whole name (IAM role names: 64). */
+export function boundedName(name: string, max: number): string {
+  if (name.length <= max) return name;
+  return `${name.slice(0, max - 9)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
 }
 
 /** The AWS partition of a region (`aws`, `aws-cn`, `aws-us-gov`, ...). */
@@ -66,14 +107,41 @@ export function deriveEnvironmentNames(project: string, environment: string, env
     buildLogGroup: `/aws/codebuild/${prefix}`,
     deployRole,
     deployRoleArn: `arn:${partition}:iam::${env.account}:role/${deployRole}`,
+    planRole: `${prefix}-gantry-plan`,
+    planRoleArn: `arn:${partition}:iam::${env.account}:role/${prefix}-gantry-plan`,
     // Account id in bucket names: bucket names are global, and the schema's length limits keep this <= 63.
     planBucket: `${prefix}-${env.account}-plans`,
     stateBucket: `${prefix}-${env.account}-tfstate`,
     stateKey: `${project}/${environment}/terraform.tfstate`,
+    pruneProject: `${prefix}-prune`,
+    planBuildRole: `${prefix}-plan-build`,
+    applyBuildRole: `${prefix}-apply-build`,
+    pruneBuildRole: `${prefix}-prune-build`,
+    capacityProviderOperatorRole: `${prefix}-cp-operator`,
+    capacityProviderSecurityGroup: capacityProvider,
+    oidcProviderArn: `arn:${partition}:iam::${env.account}:oidc-provider/token.actions.githubusercontent.com`,
+    schedulesRole: `${prefix}-schedules`,
+    pruneScheduleRule: `${prefix}-prune`,
+    dashboard: prefix,
+    cpuAlarm: `${prefix}-cp-cpu`,
+    versionsAlarm: `${prefix}-cp-versions`,
+    versionsMetric: { namespace: 'Gantry', name: 'CapacityProviderFunctionVersions', filter: `${prefix}-cp-versions` },
     functions: env.functions.map((fn) => {
       const functionName = deriveFunctionName(project, environment, fn);
       const functionArn = `${lambdaArn}:function:${functionName}`;
-      return { name: fn.name, functionName, functionArn, alias: fn.alias, aliasArn: `${functionArn}:${fn.alias}` };
+      return {
+        name: fn.name,
+        functionName,
+        functionArn,
+        alias: fn.alias,
+        aliasArn: `${functionArn}:${fn.alias}`,
+        logGroup: `/aws/lambda/${functionName}`,
+        // Rule and role names are limited to 64 characters; the prefix keeps them inside the build roles' scope.
+        executionRole: boundedName(`${prefix}-${fn.name}-exec`, 64),
+        keepAliveRule: boundedName(`${prefix}-${fn.name}-keepalive`, 64),
+        errorsAlarm: `${prefix}-${fn.name}-errors`,
+        throttlesAlarm: `${prefix}-${fn.name}-throttles`,
+      };
     }),
   };
 }

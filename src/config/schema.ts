@@ -90,6 +90,10 @@ export const FunctionSchema = z
       .default({ payload: {}, invocations: 5, concurrency: 5 })
       .describe('Post-deploy smoke test.'),
     permissions: z.array(FunctionPermission).default([]).describe('What the execution role grants beyond logging; no wildcard actions.'),
+    package: repoPath
+      .regex(/\.zip$/, 'expected a .zip deployment package')
+      .optional()
+      .describe('Deployment package the terraform app deploys, relative to the repository root; `dist/functions/<name>.zip` unless set.'),
   })
   .describe('A function that runs on the environment\'s capacity provider.');
 
@@ -154,6 +158,65 @@ const ApplyRules = z
 
 export type Weekday = (typeof WEEKDAYS)[number];
 
+const scheduleExpression = z
+  .string()
+  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/, 'expected an EventBridge schedule expression such as rate(5 minutes) or cron(23 4 * * ? *)');
+
+const KeepAliveSchedule = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Invoke each function\'s alias with its warmup payload on a schedule (EventBridge). Keeps the path exercised; it does not create capacity (see README, "terraform/").'),
+    expression: scheduleExpression.default('rate(5 minutes)').describe('When the keep-alive runs.'),
+  })
+  .describe('Scheduled keep-alive invocations.');
+
+const PruneSchedule = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Run `gantry prune` in the environment\'s prune CodeBuild project on a schedule, so version hygiene does not depend on deploys.'),
+    expression: scheduleExpression.default('cron(23 4 * * ? *)').describe('When the scheduled prune runs.'),
+    cli: z.string().min(1).default('node scripts/dist/gantry.js').describe('GANTRY_CLI of the prune build: the command that runs the gantry CLI, from the checkout\'s root.'),
+  })
+  .describe('Scheduled version pruning.');
+
+export const DEFAULT_SCHEDULES = {
+  keepAlive: { enabled: false, expression: 'rate(5 minutes)' },
+  prune: { enabled: false, expression: 'cron(23 4 * * ? *)', cli: 'node scripts/dist/gantry.js' },
+};
+
+/** The retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const Alarms = z
+  .strictObject({
+    errors: z.int().min(1).default(1).describe('Errors of one function within 5 minutes that raise its errors alarm.'),
+    throttles: z.int().min(1).default(1).describe('Throttled invocations of one function within 5 minutes that raise its throttles alarm.'),
+    cpuPercent: z.number().min(1).max(100).default(80).describe('Average CPU utilization (%) of the capacity provider\'s instances over 15 minutes that raises the CPU alarm.'),
+    versions: z.int().min(1).max(100).default(90).describe('Function versions on the capacity provider (hard limit 100) that raise the versions alarm; reported by the prune build.'),
+  })
+  .describe('Alarm thresholds.');
+
+export const DEFAULT_OBSERVABILITY = {
+  logRetentionDays: 30,
+  alarmActions: [] as string[],
+  alarms: { errors: 1, throttles: 1, cpuPercent: 80, versions: 90 },
+};
+
+const Observability = z
+  .strictObject({
+    logRetentionDays: z
+      .int()
+      .min(1)
+      .max(3653)
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), `expected one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`)
+      .default(30)
+      .describe('Days the build and function log groups keep their events.'),
+    alarmActions: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:/, 'expected an ARN (arn:aws:...)'))
+      .default([])
+      .describe('ARNs notified when an alarm fires or recovers (an SNS topic, say).'),
+    alarms: Alarms.default(DEFAULT_OBSERVABILITY.alarms),
+  })
+  .describe('CloudWatch alarms, dashboard and log retention.');
+
 export const EnvironmentSchema = z
   .strictObject({
     after: ENVIRONMENT_NAME.optional().describe('The environment a commit must have been deployed to before this one. Exactly one environment has no `after`: the first.'),
@@ -183,6 +246,11 @@ export const EnvironmentSchema = z
       .describe('Version pruning.'),
     apply: ApplyRules.default({ refs: ['refs/heads/main'], events: ['push', 'workflow_dispatch'], freeze: [], weeklyFreeze: [] }),
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}).describe('Cost allocation tags added to every resource.'),
+    schedules: z
+      .strictObject({ keepAlive: KeepAliveSchedule.default(DEFAULT_SCHEDULES.keepAlive), prune: PruneSchedule.default(DEFAULT_SCHEDULES.prune) })
+      .default(DEFAULT_SCHEDULES)
+      .describe('Scheduled jobs of the terraform app; each is off until enabled here.'),
+    observability: Observability.default(DEFAULT_OBSERVABILITY),
   })
   .describe('One deployment environment.');
 
@@ -192,6 +260,11 @@ export const ConfigSchema = z
     project: label('project name').describe('Short name of the workload; the prefix of every derived resource name.'),
     github: z
       .strictObject({
+        repository: z
+          .string()
+          .regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, 'expected a GitHub repository as "owner/name"')
+          .optional()
+          .describe('The GitHub repository (`owner/name`) whose workflows may assume the deploy roles and whose code the CodeBuild projects check out. Required by the terraform app (`npm run synth`).'),
         requiredChecks: z.array(z.string().min(1)).default([]).describe('Check runs or commit statuses that must have succeeded on a commit before it is applied (e.g. test, security, lint).'),
       })
       .default({ requiredChecks: [] })

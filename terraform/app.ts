@@ -1,0 +1,101 @@
+/**
+ * The CDK Terrain app: one stack per environment of the config file, synthesized to Terraform JSON
+ * (`<outdir>/stacks/<environment>/cdk.tf.json`). `terraform/main.ts` is its command line; tests and the
+ * benchmark call {@link synthesize} directly.
+ */
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'cdktn';
+import { ConfigError } from '../src/errors.js';
+import { DEFAULT_CONFIG_FILE, loadConfig, type GantryConfig } from '../src/config/load.js';
+import { gantryFile } from '../src/gantry-files.js';
+import { TERRAFORM_PIN } from '../src/terraform/pin.js';
+import { stackContext, type StackContext } from './constructs/context.js';
+import { EnvironmentStack } from './stacks/environment-stack.js';
+
+export const DEFAULT_OUTDIR = 'terraform/cdktf.out';
+/** The stack's file name, in the synth output and in an environment's `terraform.workingDirectory`. */
+export const STACK_FILE = 'cdk.tf.json';
+
+export interface SynthOptions {
+  /** The config file; `.github/gantry.yml` by default. */
+  configFile?: string;
+  /** Where the stacks go; `terraform/cdktf.out` under `root` by default. */
+  outdir?: string;
+  /** The repository root, which relative paths are relative to; the current directory by default. */
+  root?: string;
+  /** Also copy each stack to `<terraform.workingDirectory>/cdk.tf.json`, where the CodeBuild projects run terraform. */
+  workingDirectories?: boolean;
+}
+
+export interface SynthesizedStack {
+  environment: string;
+  /** Absolute path of the stack's Terraform JSON. */
+  file: string;
+  /** Where it was copied to, with `workingDirectories`. */
+  copiedTo?: string;
+}
+
+export interface SynthResult {
+  config: GantryConfig;
+  outdir: string;
+  stacks: SynthesizedStack[];
+}
+
+const here = fileURLToPath(import.meta.url);
+
+function buildspec(name: string): string {
+  return readFileSync(gantryFile(join('buildspecs', name), here), 'utf8');
+}
+
+/** Checks what only the terraform app needs from the config, with the config's own error. */
+export function requireRepository(config: GantryConfig): string {
+  const repository = config.github.repository;
+  if (repository === undefined) {
+    throw new ConfigError(
+      { file: config.file, path: 'github.repository' },
+      'is required by the terraform app: the GitHub repository ("owner/name") whose workflows may assume the deploy roles and whose code CodeBuild checks out',
+    );
+  }
+  return repository;
+}
+
+/** Builds the app's stacks in memory (no files written): one per environment, in promotion order. */
+export function buildApp(config: GantryConfig, options: { outdir: string; configPath: string }): { app: App; contexts: StackContext[] } {
+  const repository = requireRepository(config);
+  const buildspecs = { plan: buildspec('terraform-plan.yml'), apply: buildspec('terraform-apply.yml'), prune: buildspec('prune.yml') };
+  // cdktn checks features against the Terraform versions a project targets: the buildspecs' pin and newer.
+  const app = new App({ outdir: options.outdir, context: { targetVersions: { terraform: `>=${TERRAFORM_PIN.version}` } } });
+  const contexts = config.order.map((name) => {
+    const ctx = stackContext({ config, env: config.environments.get(name)!, repository, configPath: options.configPath, buildspecs });
+    new EnvironmentStack(app, ctx);
+    return ctx;
+  });
+  return { app, contexts };
+}
+
+export async function synthesize(options: SynthOptions = {}): Promise<SynthResult> {
+  const root = resolve(options.root ?? '.');
+  const configFile = options.configFile ?? DEFAULT_CONFIG_FILE;
+  const config = await loadConfig(isAbsolute(configFile) ? configFile : join(root, configFile));
+  const outdir = resolve(root, options.outdir ?? DEFAULT_OUTDIR);
+  const configPath = relative(root, resolve(root, configFile)).split(sep).join('/');
+
+  // Stacks of environments no longer in the config must not linger next to the current ones.
+  rmSync(join(outdir, 'stacks'), { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const { app } = buildApp(config, { outdir, configPath });
+  app.synth();
+
+  const stacks = config.order.map((environment): SynthesizedStack => {
+    const file = join(outdir, 'stacks', environment, STACK_FILE);
+    if (!options.workingDirectories) return { environment, file };
+    const directory = join(root, config.environments.get(environment)!.terraform.workingDirectory);
+    mkdirSync(directory, { recursive: true });
+    const copiedTo = join(directory, STACK_FILE);
+    copyFileSync(file, copiedTo);
+    return { environment, file, copiedTo };
+  });
+  return { config, outdir, stacks };
+}

@@ -1,0 +1,167 @@
+/**
+ * The environment's CodeBuild side: the plan and apply projects the codebuild-run action starts, the prune
+ * project the schedule starts, the one log group all three write to (with retention), their least-privilege
+ * roles, and the bucket plans wait in between plan and apply (encrypted, versioned, never public).
+ *
+ * Each project's own buildspec is the one in buildspecs/; the action sends the same text inline per build,
+ * so the project's copy is the fallback for builds started by hand (and the prune schedule's buildspec).
+ */
+import { Construct } from 'constructs';
+import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js';
+import { CodebuildProject, type CodebuildProjectEnvironmentEnvironmentVariable } from '@cdktn/provider-aws/lib/codebuild-project/index.js';
+import { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket/index.js';
+import { S3BucketLifecycleConfiguration } from '@cdktn/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
+import { S3BucketOwnershipControls } from '@cdktn/provider-aws/lib/s3-bucket-ownership-controls/index.js';
+import { S3BucketPolicy } from '@cdktn/provider-aws/lib/s3-bucket-policy/index.js';
+import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-public-access-block/index.js';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
+import { S3BucketVersioningA } from '@cdktn/provider-aws/lib/s3-bucket-versioning/index.js';
+import { buildLogStatements, pruneStatements, readStatements, stateStatements, writeStatements } from './build-permissions.js';
+import type { StackContext } from './context.js';
+import { Role, policyDocument, serviceTrust, type Statement } from './iam.js';
+
+/** The build image: Amazon Linux on Graviton, with bash, curl, unzip, node and the AWS CLI the buildspecs use. */
+export const BUILD_IMAGE = 'aws/codebuild/amazonlinux-aarch64-standard:3.0';
+export const BUILD_COMPUTE = 'BUILD_GENERAL1_SMALL';
+/** Days a stored plan is kept (a plan older than this is never applied anyway). */
+export const PLAN_RETENTION_DAYS = 30;
+
+export class Builds extends Construct {
+  readonly logGroup: CloudwatchLogGroup;
+  readonly planBucket: S3Bucket;
+  readonly pruneProject: CodebuildProject;
+
+  constructor(scope: Construct, id: string, ctx: StackContext) {
+    super(scope, id);
+    const { names, arn } = ctx;
+
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', { name: names.buildLogGroup, retentionInDays: ctx.env.observability.logRetentionDays });
+    this.planBucket = this.#planBucket(ctx);
+
+    const planObjects = arn.object(names.planBucket, `${ctx.env.name}/*`);
+    const plan = new Role(this, 'plan-role', {
+      name: names.planBuildRole,
+      description: `CodeBuild ${names.planProject}: terraform plan of ${ctx.env.name} (read-only, writes the plan)`,
+      assumeRolePolicy: serviceTrust('codebuild.amazonaws.com', arn.account),
+      statements: [
+        ...buildLogStatements(ctx),
+        ...stateStatements(ctx, false),
+        ...readStatements(ctx),
+        { Sid: 'StorePlan', Action: ['s3:PutObject'], Resource: [planObjects] },
+      ],
+    });
+    const apply = new Role(this, 'apply-role', {
+      name: names.applyBuildRole,
+      description: `CodeBuild ${names.applyProject}: terraform apply of ${ctx.env.name}'s reviewed plan`,
+      assumeRolePolicy: serviceTrust('codebuild.amazonaws.com', arn.account),
+      statements: [
+        ...buildLogStatements(ctx),
+        ...stateStatements(ctx, true),
+        ...readStatements(ctx),
+        ...writeStatements(ctx),
+        { Sid: 'FetchPlan', Action: ['s3:GetObject'], Resource: [planObjects] },
+      ],
+    });
+    const prune = new Role(this, 'prune-role', {
+      name: names.pruneBuildRole,
+      description: `CodeBuild ${names.pruneProject}: gantry prune of ${ctx.env.name}'s function versions`,
+      assumeRolePolicy: serviceTrust('codebuild.amazonaws.com', arn.account),
+      statements: [...buildLogStatements(ctx), ...pruneStatements(ctx)],
+    });
+
+    const environment = [{ name: 'GANTRY_ENVIRONMENT', value: ctx.env.name }];
+    this.#project(ctx, 'plan', names.planProject, plan, ctx.buildspecs.plan, environment, 60);
+    this.#project(ctx, 'apply', names.applyProject, apply, ctx.buildspecs.apply, environment, 90);
+    this.pruneProject = this.#project(
+      ctx,
+      'prune',
+      names.pruneProject,
+      prune,
+      ctx.buildspecs.prune,
+      [...environment, { name: 'GANTRY_CONFIG', value: ctx.configPath }, { name: 'GANTRY_CLI', value: ctx.env.schedules.prune.cli }],
+      30,
+      pruneSourceVersion(ctx.env.apply.refs),
+    );
+  }
+
+  #project(
+    ctx: StackContext,
+    id: string,
+    name: string,
+    role: Role,
+    buildspec: string,
+    variables: CodebuildProjectEnvironmentEnvironmentVariable[],
+    timeoutMinutes: number,
+    sourceVersion?: string,
+  ): CodebuildProject {
+    return new CodebuildProject(this, id, {
+      name,
+      description: `gantry ${id} for ${ctx.config.project} ${ctx.env.name}`,
+      serviceRole: role.role.arn,
+      buildTimeout: timeoutMinutes,
+      queuedTimeout: 60,
+      source: { type: 'GITHUB', location: `https://github.com/${ctx.repository}.git`, gitCloneDepth: 1, buildspec, reportBuildStatus: false },
+      ...(sourceVersion === undefined ? {} : { sourceVersion }),
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: {
+        computeType: BUILD_COMPUTE,
+        image: BUILD_IMAGE,
+        type: 'ARM_CONTAINER',
+        imagePullCredentialsType: 'CODEBUILD',
+        environmentVariable: variables.map((variable) => ({ ...variable, type: 'PLAINTEXT' })),
+      },
+      logsConfig: {
+        cloudwatchLogs: { status: 'ENABLED', groupName: this.logGroup.name, streamName: id },
+        s3Logs: { status: 'DISABLED' },
+      },
+      dependsOn: [this.logGroup, ...role.grants],
+    });
+  }
+
+  #planBucket(ctx: StackContext): S3Bucket {
+    const { names, arn } = ctx;
+    const bucket = new S3Bucket(this, 'plans', { bucket: names.planBucket });
+    new S3BucketOwnershipControls(this, 'plans-ownership', { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    new S3BucketPublicAccessBlock(this, 'plans-public-access', {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'plans-encryption', {
+      bucket: bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }],
+    });
+    new S3BucketVersioningA(this, 'plans-versioning', { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
+    new S3BucketLifecycleConfiguration(this, 'plans-lifecycle', {
+      bucket: bucket.id,
+      rule: [
+        {
+          id: 'expire-plans',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          expiration: [{ days: PLAN_RETENTION_DAYS }],
+          noncurrentVersionExpiration: [{ noncurrentDays: PLAN_RETENTION_DAYS }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+        },
+      ],
+    });
+    // Plans hold variable values in clear: only over TLS. (A deny lists the actions it denies, like every grant.)
+    const denied: Statement = {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:GetObjectVersion', 's3:DeleteObjectVersion', 's3:ListBucket', 's3:ListBucketVersions'],
+      Resource: [arn.bucket(names.planBucket), arn.object(names.planBucket, '*')],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    };
+    new S3BucketPolicy(this, 'plans-policy', { bucket: bucket.id, policy: policyDocument([denied]) });
+    return bucket;
+  }
+}
+
+/** The branch the scheduled prune checks out: the first plain branch an apply may come from, else main. */
+export function pruneSourceVersion(refs: string[]): string {
+  return refs.find((ref) => ref.startsWith('refs/heads/') && !ref.includes('*')) ?? 'refs/heads/main';
+}

@@ -1,0 +1,624 @@
+/**
+ * The terraform app (terraform/): synthesized for the example config and for a config that turns every option
+ * on, then read back as Terraform JSON. `terraform validate` cannot run here (it needs the AWS provider from
+ * registry.terraform.io, and tests run offline), so the JSON is validated structurally instead: every block is
+ * well formed and every reference names a resource or data source the stack declares.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runBuildspec, type BuildspecLine } from '../src/buildspec/runner.js';
+import { ConfigError } from '../src/errors.js';
+import { loadConfig, parseConfig, type GantryConfig } from '../src/config/load.js';
+import { boundedName } from '../src/config/naming.js';
+import { environmentOutputs } from '../src/resolve-environment.js';
+import { TERRAFORM_PIN } from '../src/terraform/pin.js';
+import { STACK_FILE, synthesize, type SynthResult } from '../terraform/app.js';
+import { packageFromWorkingDirectory } from '../terraform/constructs/functions.js';
+import { trustedSubjects } from '../terraform/constructs/github-oidc.js';
+import { RESOURCELESS_ACTIONS, policyDocument } from '../terraform/constructs/iam.js';
+import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE, exampleWith } from './helpers/config-fixture.js';
+import { REPO_ROOT } from './helpers/run-bundle.js';
+
+type Block = Record<string, unknown>;
+interface StackJson {
+  terraform: { backend: { s3: Block }; required_providers: { aws: { source: string; version: string } }; required_version: string };
+  provider: { aws: Block[] };
+  resource: Record<string, Record<string, Block>>;
+  data?: Record<string, Record<string, Block>>;
+  output?: Record<string, Block>;
+}
+interface PolicyStatement {
+  Effect: string;
+  Action: string[];
+  Resource?: string[];
+  Principal?: Record<string, string>;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'gantry-terraform-synth-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const stackOf = (result: SynthResult, environment: string): StackJson =>
+  JSON.parse(readFileSync(result.stacks.find((stack) => stack.environment === environment)!.file, 'utf8')) as StackJson;
+const resources = (stack: StackJson, type: string): Block[] => Object.values(stack.resource[type] ?? {});
+const one = (stack: StackJson, type: string, where: (block: Block) => boolean = () => true): Block => {
+  const found = resources(stack, type).filter(where);
+  expect(found, `${type}: exactly one`).toHaveLength(1);
+  return found[0]!;
+};
+const named = (field: string, value: string) => (block: Block) => block[field] === value;
+const policy = (text: unknown): PolicyStatement[] => (JSON.parse(text as string) as { Statement: PolicyStatement[] }).Statement;
+/** The inline policy of the role with this name. */
+function rolePolicy(stack: StackJson, roleName: string): PolicyStatement[] {
+  const [key] = Object.entries(stack.resource['aws_iam_role']!).find(([, role]) => role['name'] === roleName)!;
+  return policy(one(stack, 'aws_iam_role_policy', (block) => block['role'] === `\${aws_iam_role.${key}.id}`)['policy']);
+}
+const actionsOf = (statements: PolicyStatement[]) => statements.flatMap((statement) => statement.Action);
+/** Every IAM policy document of the stack: trust policies, inline policies, bucket policies. */
+function policyDocuments(stack: StackJson): Array<{ where: string; statements: PolicyStatement[] }> {
+  const documents: Array<{ where: string; statements: PolicyStatement[] }> = [];
+  for (const [type, field] of [
+    ['aws_iam_role', 'assume_role_policy'],
+    ['aws_iam_role_policy', 'policy'],
+    ['aws_s3_bucket_policy', 'policy'],
+  ] as const) {
+    for (const [key, block] of Object.entries(stack.resource[type] ?? {})) documents.push({ where: `${type}.${key}`, statements: policy(block[field]) });
+  }
+  return documents;
+}
+
+let example: SynthResult;
+let config: GantryConfig;
+
+/** A config with every option of the terraform app turned on. */
+function optionsConfig(): string {
+  const fn = (name: string) => ({ name, memoryMb: 4096, memoryGiBPerVcpu: 4, maxConcurrency: 32, warmup: { payload: { ping: name } }, scaling: { minExecutionEnvironments: 0, maxExecutionEnvironments: 4 } });
+  return stringify({
+    version: 1,
+    project: 'shop',
+    github: { repository: 'acme/shop' },
+    environments: {
+      test: {
+        account: '444444444444',
+        region: 'us-east-1',
+        terraform: { workingDirectory: 'infra' },
+        names: { deployRole: 'legacy-deployer' },
+        capacityProvider: { vpc: 'default', excludeAvailabilityZones: ['us-east-1e'], maxSubnets: 2, instanceTypes: ['c7g.large'], scalingMode: 'Manual', maxVcpu: 16 },
+        functions: [{ ...fn('api'), functionName: 'legacy-api', package: 'build/api.zip', alias: 'current' }],
+        apply: { refs: ['refs/heads/release/**'] },
+        schedules: { keepAlive: { enabled: true }, prune: { enabled: true, expression: 'rate(6 hours)', cli: 'node tools/gantry.js' } },
+        observability: { logRetentionDays: 90, alarmActions: ['arn:aws:sns:us-east-1:444444444444:alerts'], alarms: { errors: 5, throttles: 3, cpuPercent: 70, versions: 80 } },
+        tags: { team: 'checkout' },
+      },
+      live: {
+        after: 'test',
+        account: '444444444444',
+        region: 'us-east-1',
+        terraform: { workingDirectory: 'infra/live' },
+        functions: [fn('api')],
+      },
+    },
+  });
+}
+let options: SynthResult;
+
+beforeAll(async () => {
+  example = await synthesize({ configFile: EXAMPLE_CONFIG_FILE, outdir: join(tmp, 'example'), root: REPO_ROOT });
+  config = await loadConfig(EXAMPLE_CONFIG_FILE);
+  const root = join(tmp, 'options-repo');
+  mkdirSync(join(root, 'deploy'), { recursive: true });
+  writeFileSync(join(root, 'deploy', 'gantry.yml'), optionsConfig());
+  options = await synthesize({ configFile: 'deploy/gantry.yml', root, workingDirectories: true });
+});
+
+describe('npm run synth', () => {
+  it('writes Terraform JSON for every environment of the example config, in promotion order', () => {
+    expect(example.stacks.map((stack) => stack.environment)).toEqual(['dev', 'qa', 'prod']);
+    for (const stack of example.stacks) {
+      expect(stack.file).toBe(join(tmp, 'example', 'stacks', stack.environment, STACK_FILE));
+      const json = JSON.parse(readFileSync(stack.file, 'utf8')) as StackJson;
+      expect(Object.keys(json.resource).length).toBeGreaterThan(20);
+    }
+  });
+
+  it('is structurally valid: well-formed blocks, and every reference names something the stack declares', () => {
+    for (const result of [example, options]) {
+      for (const { environment, file } of result.stacks) {
+        const stack = JSON.parse(readFileSync(file, 'utf8')) as StackJson;
+        const declared = new Set<string>();
+        for (const [type, blocks] of Object.entries(stack.resource)) {
+          expect(type, environment).toMatch(/^aws_[a-z0-9_]+$/);
+          for (const [name, block] of Object.entries(blocks)) {
+            expect(typeof block, `${type}.${name}`).toBe('object');
+            declared.add(`${type}.${name}`);
+          }
+        }
+        for (const [type, blocks] of Object.entries(stack.data ?? {})) for (const name of Object.keys(blocks)) declared.add(`data.${type}.${name}`);
+        const text = JSON.stringify({ resource: stack.resource, data: stack.data, output: stack.output });
+        expect(text).not.toContain('TfToken');
+        expect(text).not.toMatch(/:null[,}]/);
+        const references = [...text.matchAll(/\$\{[^}]*?\b((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)/g)].map((match) => match[1]!);
+        expect(references.length).toBeGreaterThan(10);
+        for (const reference of references) expect(declared, `${environment}: ${reference}`).toContain(reference);
+      }
+    }
+  });
+
+  it('keeps the state in S3 with a native lock file per environment, and pins Terraform and the provider', () => {
+    for (const name of config.order) {
+      const { names, region, account } = config.environments.get(name)!;
+      const stack = stackOf(example, name);
+      expect(stack.terraform.backend.s3).toEqual({ bucket: names.stateBucket, key: names.stateKey, region, encrypt: true, use_lockfile: true });
+      expect(stack.terraform.required_version).toBe(`>= ${TERRAFORM_PIN.version}, < 2.0.0`);
+      expect(stack.terraform.required_providers.aws.source).toBe('hashicorp/aws');
+      expect(stack.provider.aws[0]).toMatchObject({ region, allowed_account_ids: [account] });
+      // The state bucket is bootstrap: no stack manages it.
+      expect(resources(stack, 'aws_s3_bucket').map((bucket) => bucket['bucket'])).not.toContain(names.stateBucket);
+    }
+  });
+
+  it('tags everything for cost allocation: the provider default tags plus the config tags', () => {
+    expect(stackOf(example, 'dev').provider.aws[0]!['default_tags']).toEqual([{ tags: { project: 'orders', environment: 'dev', 'managed-by': 'gantry' } }]);
+    expect(stackOf(example, 'prod').provider.aws[0]!['default_tags']).toEqual([{ tags: { project: 'orders', environment: 'prod', 'managed-by': 'gantry', 'cost-center': 'platform' } }]);
+    expect(stackOf(options, 'test').provider.aws[0]!['default_tags']).toEqual([{ tags: { project: 'shop', environment: 'test', 'managed-by': 'gantry', team: 'checkout' } }]);
+  });
+});
+
+describe('every name is the one the actions look up (the naming module)', () => {
+  it.each(['dev', 'qa', 'prod'])('%s', (name) => {
+    const env = config.environments.get(name)!;
+    const outputs = environmentOutputs(config, env);
+    const stack = stackOf(example, name);
+    one(stack, 'aws_lambda_capacity_provider', named('name', outputs['capacity-provider']!));
+    one(stack, 'aws_codebuild_project', named('name', outputs['plan-project']!));
+    one(stack, 'aws_codebuild_project', named('name', outputs['apply-project']!));
+    one(stack, 'aws_codebuild_project', named('name', env.names.pruneProject));
+    one(stack, 'aws_cloudwatch_log_group', named('name', outputs['log-group']!));
+    one(stack, 'aws_s3_bucket', named('bucket', outputs['plan-bucket']!));
+    expect(outputs['role-arn']).toBe(`arn:aws:iam::${env.account}:role/${env.names.deployRole}`);
+    one(stack, 'aws_iam_role', named('name', env.names.deployRole));
+    for (const fn of JSON.parse(outputs['functions']!) as Array<{ functionName: string; alias: string }>) {
+      one(stack, 'aws_lambda_function', named('function_name', fn.functionName));
+      const [key] = Object.entries(stack.resource['aws_lambda_function']!).find(([, block]) => block['function_name'] === fn.functionName)!;
+      one(stack, 'aws_lambda_alias', (alias) => alias['name'] === fn.alias && alias['function_name'] === `\${aws_lambda_function.${key}.function_name}`);
+    }
+    // Every CodeBuild project writes to the one log group the actions read.
+    for (const project of resources(stack, 'aws_codebuild_project')) {
+      const logs = (project['logs_config'] as { cloudwatch_logs: Block }).cloudwatch_logs;
+      const [groupKey] = Object.entries(stack.resource['aws_cloudwatch_log_group']!).find(([, group]) => group['name'] === outputs['log-group'])!;
+      expect(logs['group_name']).toBe(`\${aws_cloudwatch_log_group.${groupKey}.name}`);
+    }
+  });
+
+  it('an overridden name is used as is (the deploy role and a function of the options config)', () => {
+    const stack = stackOf(options, 'test');
+    one(stack, 'aws_iam_role', named('name', 'legacy-deployer'));
+    one(stack, 'aws_lambda_function', named('function_name', 'legacy-api'));
+    one(stack, 'aws_lambda_alias', named('name', 'current'));
+  });
+});
+
+describe('the capacity provider', () => {
+  it('arm64, the default instance types, scaling mode and max vCPU from the config, its own operator role', () => {
+    for (const [name, maxVcpu] of [['dev', 64], ['prod', 128]] as const) {
+      const stack = stackOf(example, name);
+      const provider = one(stack, 'aws_lambda_capacity_provider');
+      expect(provider['instance_requirements']).toEqual([{ architectures: ['arm64'], allowed_instance_types: ['m6g.large', 'm6g.xlarge', 'm7g.large', 'm7g.xlarge'] }]);
+      expect(provider['capacity_provider_scaling_config']).toEqual([{ scaling_mode: 'Auto', max_vcpu_count: maxVcpu }]);
+      const operatorName = config.environments.get(name)!.names.capacityProviderOperatorRole;
+      const [operatorKey, operator] = Object.entries(stack.resource['aws_iam_role']!).find(([, role]) => role['name'] === operatorName)!;
+      expect(policy(operator['assume_role_policy'])).toEqual([expect.objectContaining({ Action: ['sts:AssumeRole'], Principal: { Service: 'lambda.amazonaws.com' } })]);
+      expect(provider['permissions_config']).toEqual([{ capacity_provider_operator_role_arn: `\${aws_iam_role.${operatorKey}.arn}` }]);
+      one(stack, 'aws_iam_role_policy_attachment', (attachment) => attachment['policy_arn'] === 'arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator' && attachment['role'] === `\${aws_iam_role.${operatorKey}.name}`);
+    }
+    const custom = one(stackOf(options, 'test'), 'aws_lambda_capacity_provider');
+    expect(custom['instance_requirements']).toEqual([{ architectures: ['arm64'], allowed_instance_types: ['c7g.large'] }]);
+    expect(custom['capacity_provider_scaling_config']).toEqual([{ scaling_mode: 'Manual', max_vcpu_count: 16 }]);
+  });
+
+  it('a dedicated VPC by default: one private subnet per available zone, no internet route, its own security group', () => {
+    const stack = stackOf(example, 'dev');
+    const vpc = one(stack, 'aws_vpc');
+    expect(vpc).toMatchObject({ enable_dns_support: true, enable_dns_hostnames: true });
+    const zones = Object.entries(stack.data!['aws_availability_zones']!);
+    expect(zones).toHaveLength(1);
+    expect(zones[0]![1]).toMatchObject({ state: 'available', exclude_names: [] });
+    const subnet = one(stack, 'aws_subnet');
+    expect(subnet['count']).toBe(`\${min(16, length(data.aws_availability_zones.${zones[0]![0]}.names))}`);
+    expect(subnet['map_public_ip_on_launch']).toBe(false);
+    expect(resources(stack, 'aws_internet_gateway')).toHaveLength(0);
+    expect(resources(stack, 'aws_nat_gateway')).toHaveLength(0);
+    expect(resources(stack, 'aws_vpc_endpoint').map((endpoint) => endpoint['service_name']).sort()).toEqual(['com.amazonaws.eu-west-1.dynamodb', 'com.amazonaws.eu-west-1.logs', 'com.amazonaws.eu-west-1.s3']);
+    const [subnetKey] = Object.keys(stack.resource['aws_subnet']!);
+    const [groupKey] = Object.entries(stack.resource['aws_security_group']!).find(([, group]) => group['name'] === 'orders-dev-cp')!;
+    expect(one(stack, 'aws_lambda_capacity_provider')['vpc_config']).toEqual([{ subnet_ids: `\${aws_subnet.${subnetKey}[*].id}`, security_group_ids: [`\${aws_security_group.${groupKey}.id}`] }]);
+  });
+
+  it('or the default VPC, without the excluded zones, capped at maxSubnets', () => {
+    const stack = stackOf(options, 'test');
+    expect(resources(stack, 'aws_vpc')).toHaveLength(0);
+    expect(resources(stack, 'aws_subnet')).toHaveLength(0);
+    const [zonesKey, zones] = Object.entries(stack.data!['aws_availability_zones']!)[0]!;
+    expect(zones['exclude_names']).toEqual(['us-east-1e']);
+    const [vpcKey] = Object.keys(stack.data!['aws_vpc']!);
+    expect(Object.values(stack.data!['aws_vpc']!)[0]).toMatchObject({ default: true });
+    const [subnetsKey, subnets] = Object.entries(stack.data!['aws_subnets']!)[0]!;
+    expect(subnets['filter']).toEqual([
+      { name: 'vpc-id', values: [`\${data.aws_vpc.${vpcKey}.id}`] },
+      { name: 'default-for-az', values: ['true'] },
+      { name: 'availability-zone', values: `\${data.aws_availability_zones.${zonesKey}.names}` },
+    ]);
+    const vpcConfig = (one(stack, 'aws_lambda_capacity_provider')['vpc_config'] as Block[])[0]!;
+    expect(vpcConfig['subnet_ids']).toBe(`\${slice(sort(data.aws_subnets.${subnetsKey}.ids), 0, min(2, length(data.aws_subnets.${subnetsKey}.ids)))}`);
+  });
+
+  it('has no inbound rule open to the world (none at all on the instances)', () => {
+    for (const result of [example, options]) {
+      for (const { environment } of result.stacks) {
+        const stack = stackOf(result, environment);
+        for (const group of resources(stack, 'aws_security_group')) expect(group['ingress'], environment).toBeUndefined();
+        for (const rule of resources(stack, 'aws_vpc_security_group_ingress_rule')) {
+          expect(rule['cidr_ipv4']).toBeUndefined();
+          expect(rule['cidr_ipv6']).toBeUndefined();
+          expect(rule['referenced_security_group_id']).toMatch(/^\$\{aws_security_group\./);
+        }
+        expect(resources(stack, 'aws_security_group_rule')).toHaveLength(0);
+        const [instancesKey] = Object.entries(stack.resource['aws_security_group']!).find(([, group]) => group['name'] === `${result.config.project}-${environment}-cp`)!;
+        expect(resources(stack, 'aws_vpc_security_group_ingress_rule').filter((rule) => rule['security_group_id'] === `\${aws_security_group.${instancesKey}.id}`)).toHaveLength(0);
+      }
+    }
+  });
+});
+
+describe('the functions', () => {
+  it('run on the capacity provider with the config\'s memory per vCPU and concurrency, arm64, published, behind the alias', () => {
+    for (const name of config.order) {
+      const env = config.environments.get(name)!;
+      const stack = stackOf(example, name);
+      const [providerKey] = Object.keys(stack.resource['aws_lambda_capacity_provider']!);
+      for (const fn of env.functions) {
+        const [key, block] = Object.entries(stack.resource['aws_lambda_function']!).find(([, candidate]) => candidate['function_name'] === fn.functionName)!;
+        expect(block).toMatchObject({ architectures: ['arm64'], publish: true, memory_size: fn.memoryMb, runtime: fn.runtime, handler: fn.handler });
+        expect(block['capacity_provider_config']).toEqual({
+          lambda_managed_instances_capacity_provider_config: {
+            capacity_provider_arn: `\${aws_lambda_capacity_provider.${providerKey}.arn}`,
+            execution_environment_memory_gib_per_vcpu: fn.memoryGiBPerVcpu,
+            per_execution_environment_max_concurrency: fn.maxConcurrency,
+          },
+        });
+        expect(block['filename']).toBe(`\${path.module}/../../../dist/functions/${fn.name}.zip`);
+        expect(block['source_code_hash']).toBe(`\${filebase64sha256("\${path.module}/../../../dist/functions/${fn.name}.zip")}`);
+        one(stack, 'aws_lambda_alias', (alias) => alias['name'] === 'live' && alias['function_version'] === `\${aws_lambda_function.${key}.version}`);
+        const scaling = one(stack, 'aws_lambda_function_scaling_config', (candidate) => candidate['function_name'] === `\${aws_lambda_function.${key}.function_name}`);
+        expect(scaling['qualifier']).toBe(`\${aws_lambda_function.${key}.version}`);
+        expect(scaling['function_scaling_config']).toEqual([{ min_execution_environments: fn.scaling.minExecutionEnvironments, max_execution_environments: fn.scaling.maxExecutionEnvironments }]);
+        one(stack, 'aws_cloudwatch_log_group', (group) => group['name'] === `/aws/lambda/${fn.functionName}` && group['retention_in_days'] === 30);
+      }
+    }
+    // Per environment: prod's router scales 2..6, dev's 1..2.
+    const prodRouter = one(stackOf(example, 'prod'), 'aws_lambda_function_scaling_config', (block) => String(block['function_name']).includes('router'));
+    expect(prodRouter['function_scaling_config']).toEqual([{ min_execution_environments: 2, max_execution_environments: 6 }]);
+    const custom = one(stackOf(options, 'test'), 'aws_lambda_function');
+    expect(custom).toMatchObject({ memory_size: 4096, filename: '${path.module}/../build/api.zip' });
+  });
+
+  it('each runs as a role with only its log group and what the config grants', () => {
+    const dev = config.environments.get('dev')!;
+    const stack = stackOf(example, 'dev');
+    const [router, worker] = dev.names.functions;
+    expect(rolePolicy(stack, router!.executionRole)).toEqual([
+      { Effect: 'Allow', Sid: 'OwnLogGroup', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/orders-dev-router:log-stream:*`] },
+      { Effect: 'Allow', Sid: 'Config0', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: ['arn:aws:dynamodb:eu-west-1:111111111111:table/orders-dev'] },
+    ]);
+    expect(actionsOf(rolePolicy(stack, worker!.executionRole))).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+});
+
+describe('the CodeBuild projects', () => {
+  const buildspec = (name: string) => readFileSync(join(REPO_ROOT, 'buildspecs', name), 'utf8');
+
+  it('plan, apply and prune use the buildspecs of buildspecs/, check out the repository, log to the one log group with retention', () => {
+    const env = config.environments.get('qa')!;
+    const stack = stackOf(example, 'qa');
+    for (const [project, file, stream] of [
+      [env.names.planProject, 'terraform-plan.yml', 'plan'],
+      [env.names.applyProject, 'terraform-apply.yml', 'apply'],
+      [env.names.pruneProject, 'prune.yml', 'prune'],
+    ] as const) {
+      const block = one(stack, 'aws_codebuild_project', named('name', project));
+      expect(block['source']).toEqual({ type: 'GITHUB', location: 'https://github.com/acme/orders.git', git_clone_depth: 1, buildspec: buildspec(file), report_build_status: false });
+      expect((block['logs_config'] as { cloudwatch_logs: Block }).cloudwatch_logs).toMatchObject({ status: 'ENABLED', stream_name: stream });
+      expect(block['environment']).toMatchObject({ type: 'ARM_CONTAINER' });
+    }
+    one(stack, 'aws_cloudwatch_log_group', (group) => group['name'] === '/aws/codebuild/orders-qa' && group['retention_in_days'] === 30);
+    one(stackOf(options, 'test'), 'aws_cloudwatch_log_group', (group) => group['name'] === '/aws/codebuild/shop-test' && group['retention_in_days'] === 90);
+  });
+
+  it('the prune project gives its buildspec the environment, the config and the CLI', () => {
+    const variables = (stack: StackJson, project: string) =>
+      Object.fromEntries(((one(stack, 'aws_codebuild_project', named('name', project))['environment'] as Block)['environment_variable'] as Block[]).map((variable) => [variable['name'], variable['value']]));
+    expect(variables(stackOf(example, 'dev'), 'orders-dev-prune')).toEqual({ GANTRY_ENVIRONMENT: 'dev', GANTRY_CONFIG: '.github/gantry.yml', GANTRY_CLI: 'node scripts/dist/gantry.js' });
+    expect(variables(stackOf(options, 'test'), 'shop-test-prune')).toEqual({ GANTRY_ENVIRONMENT: 'test', GANTRY_CONFIG: 'deploy/gantry.yml', GANTRY_CLI: 'node tools/gantry.js' });
+    expect(one(stackOf(example, 'dev'), 'aws_codebuild_project', named('name', 'orders-dev-prune'))['source_version']).toBe('refs/heads/main');
+  });
+
+  it('least-privilege roles: plan reads and stores its plan, apply writes within the environment, prune only prunes', () => {
+    const stack = stackOf(example, 'dev');
+    const plan = rolePolicy(stack, 'orders-dev-plan-build');
+    const apply = rolePolicy(stack, 'orders-dev-apply-build');
+    const prune = rolePolicy(stack, 'orders-dev-prune-build');
+    expect(plan.find((statement) => statement.Action.includes('s3:PutObject') && statement.Resource![0]!.includes('plans'))!.Resource).toEqual(['arn:aws:s3:::orders-dev-111111111111-plans/dev/*']);
+    // The plan build never changes the state, and changes nothing else.
+    expect(plan.find((statement) => statement.Resource!.includes('arn:aws:s3:::orders-dev-111111111111-tfstate/orders/dev/terraform.tfstate'))!.Action).toEqual(['s3:GetObject']);
+    expect(actionsOf(plan).filter((action) => /:(Create|Delete|Update|Put|Attach|Pass)/.test(action)).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:DeleteObject', 's3:PutObject', 's3:PutObject'].sort());
+    expect(actionsOf(apply)).toEqual(expect.arrayContaining(['lambda:CreateCapacityProvider', 'lambda:PublishVersion', 'iam:PassRole', 'codebuild:UpdateProject']));
+    const passRole = apply.find((statement) => statement.Action.includes('iam:PassRole'))!;
+    expect(passRole.Resource).toEqual(['arn:aws:iam::111111111111:role/orders-dev-*', 'arn:aws:iam::111111111111:role/orders-dev-gantry-deploy']);
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com', 'codebuild.amazonaws.com', 'events.amazonaws.com'] } });
+    expect(actionsOf(prune).sort()).toEqual(
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 'lambda:GetFunction', 'lambda:GetAlias', 'lambda:ListAliases', 'lambda:ListVersionsByFunction', 'lambda:ListProvisionedConcurrencyConfigs', 'lambda:DeleteFunction', 'lambda:GetCapacityProvider', 'lambda:ListFunctionVersionsByCapacityProvider', 'lambda:ListEventSourceMappings'].sort(),
+    );
+    // No role of dev names another environment's resources.
+    for (const document of policyDocuments(stack)) expect(JSON.stringify(document.statements), document.where).not.toMatch(/orders-(qa|prod)|222222222222|333333333333/);
+  });
+
+  it('the plan bucket is encrypted, versioned, owner-enforced, never public and TLS-only', () => {
+    const stack = stackOf(example, 'dev');
+    const [bucketKey] = Object.entries(stack.resource['aws_s3_bucket']!).find(([, bucket]) => bucket['bucket'] === 'orders-dev-111111111111-plans')!;
+    const of = (type: string) => one(stack, type, (block) => block['bucket'] === `\${aws_s3_bucket.${bucketKey}.id}`);
+    expect(of('aws_s3_bucket_server_side_encryption_configuration')['rule']).toEqual([{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' }, bucket_key_enabled: true }]);
+    expect(of('aws_s3_bucket_versioning')['versioning_configuration']).toEqual({ status: 'Enabled' });
+    expect(of('aws_s3_bucket_public_access_block')).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(of('aws_s3_bucket_ownership_controls')['rule']).toEqual({ object_ownership: 'BucketOwnerEnforced' });
+    expect(policy(of('aws_s3_bucket_policy')['policy'])).toEqual([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]);
+  });
+});
+
+describe('the GitHub OIDC role of each environment', () => {
+  it('trusts only this repository, for sts.amazonaws.com, in its GitHub Environment or on its allowed refs', () => {
+    for (const [name, refs] of [['dev', ['refs/heads/main']], ['prod', ['refs/heads/main', 'refs/tags/v*']]] as const) {
+      const role = one(stackOf(example, name), 'aws_iam_role', named('name', `orders-${name}-gantry-deploy`));
+      expect(role['max_session_duration']).toBe(7200);
+      const account = config.environments.get(name)!.account;
+      expect(policy(role['assume_role_policy'])).toEqual([
+        {
+          Effect: 'Allow',
+          Sid: 'GitHubActions',
+          Action: ['sts:AssumeRoleWithWebIdentity'],
+          Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com` },
+          Condition: {
+            StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+            StringLike: { 'token.actions.githubusercontent.com:sub': [`repo:acme/orders:environment:${name}`, ...refs.map((ref) => `repo:acme/orders:ref:${ref}`)] },
+          },
+        },
+      ]);
+    }
+    expect(trustedSubjects('acme/shop', 'test', ['refs/heads/release/**', 'refs/heads/main'])).toEqual(['repo:acme/shop:environment:test', 'repo:acme/shop:ref:refs/heads/release/*', 'repo:acme/shop:ref:refs/heads/main']);
+  });
+
+  it('has a plan-only role for pull-request plans: trusted for pull_request tokens, can only run the plan project', () => {
+    const env = config.environments.get('qa')!;
+    const stack = stackOf(example, 'qa');
+    const role = one(stack, 'aws_iam_role', named('name', env.names.planRole));
+    expect(env.names.planRoleArn).toBe('arn:aws:iam::222222222222:role/orders-qa-gantry-plan');
+    const [trust] = policy(role['assume_role_policy']) as unknown as Array<{ Condition: { StringLike: Record<string, string[]> } }>;
+    expect(trust!.Condition.StringLike['token.actions.githubusercontent.com:sub']).toEqual(['repo:acme/orders:pull_request', 'repo:acme/orders:environment:qa', 'repo:acme/orders:ref:refs/heads/main']);
+    const statements = rolePolicy(stack, env.names.planRole);
+    expect(actionsOf(statements).sort()).toEqual(['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild', 'logs:FilterLogEvents', 'logs:GetLogEvents']);
+    expect(JSON.stringify(statements)).not.toContain(env.names.applyProject);
+    // The deploy role, which can start the apply project, never trusts a pull request.
+    const deploy = one(stack, 'aws_iam_role', named('name', env.names.deployRole));
+    expect(String(deploy['assume_role_policy'])).not.toContain('pull_request');
+  });
+
+  it('may only start and read its own builds and logs, warm up and prune its own functions, read its own plans', () => {
+    const env = config.environments.get('dev')!;
+    const statements = rolePolicy(stackOf(example, 'dev'), env.names.deployRole);
+    const by = (sid: string) => statements.find((statement) => (statement as { Sid?: string }).Sid === sid)!;
+    expect(by('RunOwnBuilds')).toMatchObject({
+      Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
+      Resource: ['arn:aws:codebuild:eu-west-1:111111111111:project/orders-dev-plan', 'arn:aws:codebuild:eu-west-1:111111111111:project/orders-dev-apply'],
+    });
+    expect(by('ReadOwnBuildLogs')).toMatchObject({
+      Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'],
+      Resource: ['arn:aws:logs:eu-west-1:111111111111:log-group:/aws/codebuild/orders-dev', 'arn:aws:logs:eu-west-1:111111111111:log-group:/aws/codebuild/orders-dev:log-stream:*'],
+    });
+    expect(by('WarmupAndPruneOwnFunctions').Resource).toEqual(env.names.functions.flatMap((fn) => [fn.functionArn, `${fn.functionArn}:*`]));
+    expect(by('ReadOwnCapacityProvider').Resource).toEqual([env.names.capacityProviderArn]);
+    expect(by('ReadOwnPlanObjects').Resource).toEqual(['arn:aws:s3:::orders-dev-111111111111-plans/dev/*']);
+    const services = new Set(actionsOf(statements).map((action) => action.split(':')[0]));
+    expect([...services].sort()).toEqual(['codebuild', 'lambda', 'logs', 's3']);
+  });
+
+  it('the OIDC provider is created once per account, by its first environment', () => {
+    for (const name of config.order) one(stackOf(example, name), 'aws_iam_openid_connect_provider', (provider) => provider['url'] === 'https://token.actions.githubusercontent.com');
+    one(stackOf(options, 'test'), 'aws_iam_openid_connect_provider');
+    expect(resources(stackOf(options, 'live'), 'aws_iam_openid_connect_provider')).toHaveLength(0);
+    const trust = policy(one(stackOf(options, 'live'), 'aws_iam_role', named('name', 'shop-live-gantry-deploy'))['assume_role_policy']);
+    expect(trust[0]!.Principal).toEqual({ Federated: 'arn:aws:iam::444444444444:oidc-provider/token.actions.githubusercontent.com' });
+  });
+});
+
+describe('no IAM policy of any stack has a wildcard action', () => {
+  it('every action is named in full; "*" resources only for actions without a resource type', () => {
+    let checked = 0;
+    for (const result of [example, options]) {
+      for (const { environment } of result.stacks) {
+        for (const { where, statements } of policyDocuments(stackOf(result, environment))) {
+          for (const statement of statements) {
+            for (const action of statement.Action) {
+              expect(action, `${environment} ${where}`).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
+              checked++;
+            }
+            if (statement.Resource?.includes('*')) for (const action of statement.Action) expect(RESOURCELESS_ACTIONS, `${where}: ${action} on *`).toContain(action);
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(200);
+    expect(() => policyDocument([{ Action: ['s3:*'], Resource: ['arn:aws:s3:::b'] }])).toThrow('IAM action "s3:*" is not one action named in full');
+    expect(() => policyDocument([{ Action: ['lambda:GetFunction'], Resource: ['*'] }])).toThrow('granted on "*"');
+  });
+});
+
+describe('schedules', () => {
+  it('are off by default', () => {
+    for (const name of config.order) {
+      expect(resources(stackOf(example, name), 'aws_cloudwatch_event_rule')).toHaveLength(0);
+      expect(resources(stackOf(example, name), 'aws_lambda_permission')).toHaveLength(0);
+    }
+  });
+
+  it('keep-alive: invokes each alias with its warmup payload on the configured rate, allowed by the alias\'s resource policy', () => {
+    const stack = stackOf(options, 'test');
+    const [ruleKey, rule] = Object.entries(stack.resource['aws_cloudwatch_event_rule']!).find(([, candidate]) => candidate['name'] === 'shop-test-api-keepalive')!;
+    expect(rule['schedule_expression']).toBe('rate(5 minutes)');
+    const [aliasKey] = Object.keys(stack.resource['aws_lambda_alias']!);
+    const target = one(stack, 'aws_cloudwatch_event_target', (candidate) => candidate['rule'] === `\${aws_cloudwatch_event_rule.${ruleKey}.name}`);
+    expect(target).toMatchObject({ arn: `\${aws_lambda_alias.${aliasKey}.arn}`, input: JSON.stringify({ ping: 'api' }) });
+    expect(one(stack, 'aws_lambda_permission')).toMatchObject({
+      action: 'lambda:InvokeFunction',
+      function_name: 'legacy-api',
+      qualifier: 'current',
+      principal: 'events.amazonaws.com',
+      source_arn: `\${aws_cloudwatch_event_rule.${ruleKey}.arn}`,
+    });
+  });
+
+  it('prune: starts the prune project on the configured schedule, with a role that may start only that', () => {
+    const stack = stackOf(options, 'test');
+    const [ruleKey, rule] = Object.entries(stack.resource['aws_cloudwatch_event_rule']!).find(([, candidate]) => candidate['name'] === 'shop-test-prune')!;
+    expect(rule['schedule_expression']).toBe('rate(6 hours)');
+    const [projectKey] = Object.entries(stack.resource['aws_codebuild_project']!).find(([, project]) => project['name'] === 'shop-test-prune')!;
+    const [roleKey] = Object.entries(stack.resource['aws_iam_role']!).find(([, role]) => role['name'] === 'shop-test-schedules')!;
+    expect(one(stack, 'aws_cloudwatch_event_target', (candidate) => candidate['rule'] === `\${aws_cloudwatch_event_rule.${ruleKey}.name}`)).toMatchObject({
+      arn: `\${aws_codebuild_project.${projectKey}.arn}`,
+      role_arn: `\${aws_iam_role.${roleKey}.arn}`,
+    });
+    expect(rolePolicy(stack, 'shop-test-schedules')).toEqual([
+      { Effect: 'Allow', Sid: 'StartPrune', Action: ['codebuild:StartBuild'], Resource: ['arn:aws:codebuild:us-east-1:444444444444:project/shop-test-prune'] },
+    ]);
+    expect(resources(stackOf(options, 'live'), 'aws_cloudwatch_event_rule')).toHaveLength(0);
+  });
+
+  it('the prune buildspec reports the versions left on each capacity provider in the line the metric filter reads', async () => {
+    const source = join(tmp, 'prune-source');
+    mkdirSync(source, { recursive: true });
+    const cli = join(source, 'fake-gantry');
+    const report = { dryRun: false, capacityProviders: [{ name: 'orders-dev-cp', arn: 'arn', versionsBefore: 97, versionsAfter: 12, limit: 100 }] };
+    writeFileSync(cli, `#!/usr/bin/env bash\nif [ "$1" = --version ]; then echo 0.1.0; exit 0; fi\necho "args: $*" >&2\necho '${JSON.stringify(report)}'\n`);
+    chmodSync(cli, 0o755);
+    const lines: BuildspecLine[] = [];
+    const result = await runBuildspec({
+      buildspec: readFileSync(join(REPO_ROOT, 'buildspecs', 'prune.yml'), 'utf8'),
+      sourceDir: source,
+      env: { GANTRY_ENVIRONMENT: 'dev', GANTRY_CONFIG: '.github/gantry.yml', GANTRY_CLI: cli, HOME: source },
+      onLine: (line) => lines.push(line),
+    });
+    expect(result.phases.map((phase) => `${phase.phaseType}:${phase.phaseStatus}`)).toContain('POST_BUILD:SUCCEEDED');
+    const texts = lines.map((line) => line.text);
+    expect(texts).toContain('args: prune --environment dev --config .github/gantry.yml --dry-run=false');
+    const metricLine = texts.find((text) => text.startsWith('{"gantryMetric"'))!;
+    const filter = one(stackOf(example, 'dev'), 'aws_cloudwatch_log_metric_filter');
+    expect(filter['pattern']).toBe('{ $.gantryMetric = "CapacityProviderFunctionVersions" }');
+    expect(JSON.parse(metricLine)).toEqual({ gantryMetric: 'CapacityProviderFunctionVersions', capacityProvider: 'orders-dev-cp', value: 12 });
+  });
+});
+
+describe('observability', () => {
+  it('alarms on each function\'s errors and throttles, the provider\'s CPU and its versions near 100, with the config\'s thresholds and actions', () => {
+    const stack = stackOf(example, 'dev');
+    const alarm = (name: string) => one(stack, 'aws_cloudwatch_metric_alarm', named('alarm_name', name));
+    expect(alarm('orders-dev-router-errors')).toMatchObject({ namespace: 'AWS/Lambda', metric_name: 'Errors', dimensions: { FunctionName: 'orders-dev-router' }, threshold: 1 });
+    expect(alarm('orders-dev-worker-throttles')).toMatchObject({ namespace: 'AWS/Lambda', metric_name: 'Throttles', dimensions: { FunctionName: 'orders-dev-worker' }, threshold: 1 });
+    expect(alarm('orders-dev-cp-cpu')).toMatchObject({ metric_name: 'CPUUtilization', dimensions: { CapacityProviderName: 'orders-dev-cp' }, threshold: 80 });
+    expect(alarm('orders-dev-cp-versions')).toMatchObject({ namespace: 'Gantry', metric_name: 'CapacityProviderFunctionVersions', dimensions: { CapacityProviderName: 'orders-dev-cp' }, threshold: 90 });
+    expect(resources(stack, 'aws_cloudwatch_metric_alarm')).toHaveLength(6);
+    const custom = stackOf(options, 'test');
+    for (const [name, threshold] of [['shop-test-api-errors', 5], ['shop-test-api-throttles', 3], ['shop-test-cp-cpu', 70], ['shop-test-cp-versions', 80]] as const) {
+      expect(one(custom, 'aws_cloudwatch_metric_alarm', named('alarm_name', name))).toMatchObject({ threshold, alarm_actions: ['arn:aws:sns:us-east-1:444444444444:alerts'], ok_actions: ['arn:aws:sns:us-east-1:444444444444:alerts'] });
+    }
+  });
+
+  it('one dashboard per environment, of the capacity provider, each function and the alarms', () => {
+    const dashboard = one(stackOf(example, 'prod'), 'aws_cloudwatch_dashboard');
+    expect(dashboard['dashboard_name']).toBe('orders-prod');
+    const body = JSON.parse(dashboard['dashboard_body'] as string) as { widgets: Array<{ type: string; properties: { metrics?: unknown[][]; alarms?: string[] } }> };
+    const metrics = JSON.stringify(body.widgets.flatMap((widget) => widget.properties.metrics ?? []));
+    for (const expected of ['"CPUUtilization","CapacityProviderName","orders-prod-cp"', '"vCPUAvailable"', '"Errors","FunctionName","orders-prod-router"', '"Throttles","FunctionName","orders-prod-worker"', '"CapacityProviderFunctionVersions"']) {
+      expect(metrics).toContain(expected);
+    }
+    expect(body.widgets.find((widget) => widget.type === 'alarm')!.properties.alarms).toHaveLength(6);
+  });
+});
+
+describe('bad config', () => {
+  it('fails synth with the config error', async () => {
+    const file = join(tmp, 'bad.yml');
+    const text = exampleWith('region: eu-west-1', 'region: mars');
+    writeFileSync(file, text);
+    let expected = '';
+    try {
+      parseConfig(text, file);
+    } catch (error) {
+      expected = (error as Error).message;
+    }
+    expect(expected).toMatch(/:14:13: environments\.dev\.region: expected an AWS region such as eu-west-1, got "mars"$/);
+    const error = await synthesize({ configFile: file, outdir: join(tmp, 'bad-out'), root: tmp }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(expected);
+    expect(existsSync(join(tmp, 'bad-out', 'stacks'))).toBe(false);
+  });
+
+  it('needs github.repository, naming it', async () => {
+    const file = join(tmp, 'no-repository.yml');
+    writeFileSync(file, EXAMPLE_CONFIG.replace(/^ {2}repository: .*\n/m, ''));
+    await expect(synthesize({ configFile: file, outdir: join(tmp, 'no-repository-out'), root: tmp })).rejects.toThrow(
+      `${file}: github.repository: is required by the terraform app: the GitHub repository ("owner/name") whose workflows may assume the deploy roles and whose code CodeBuild checks out`,
+    );
+  });
+
+  it('npm run synth prints the one-line error and exits 1', () => {
+    const file = join(tmp, 'bad-cli.yml');
+    const text = exampleWith('name: worker', 'name: Worker');
+    writeFileSync(file, text);
+    const expected = (() => {
+      try {
+        parseConfig(text, file);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected the config to be invalid');
+    })();
+    expect(expected).toContain('environments.dev.functions.1.name: expected a function name');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'terraform', 'main.ts'), '--config', file, '--out', join(tmp, 'cli-out')], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe(expected);
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('helpers', () => {
+  it('the package path climbs from the working directory to the repository root', () => {
+    expect(packageFromWorkingDirectory('terraform/environments/dev', { name: 'router' })).toBe('../../../dist/functions/router.zip');
+    expect(packageFromWorkingDirectory('./infra/', { name: 'api', package: 'build/api.zip' })).toBe('../build/api.zip');
+  });
+
+  it('long role names are cut to 64 characters, kept unique', () => {
+    const long = `${'a'.repeat(20)}-${'b'.repeat(20)}-${'c'.repeat(20)}-exec`;
+    expect(boundedName(long, 64)).toHaveLength(64);
+    expect(boundedName(long, 64)).not.toBe(boundedName(`${long}x`, 64));
+    expect(boundedName('short', 64)).toBe('short');
+  });
+
+  it('--working-directories copies each stack to its terraform.workingDirectory', () => {
+    for (const stack of options.stacks) {
+      expect(stack.copiedTo).toBe(join(tmp, 'options-repo', stack.environment === 'test' ? 'infra' : 'infra/live', STACK_FILE));
+      expect(readFileSync(stack.copiedTo!, 'utf8')).toBe(readFileSync(stack.file, 'utf8'));
+    }
+  });
+});
