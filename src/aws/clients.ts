@@ -17,6 +17,11 @@ export interface AwsClientOptions {
   region: string;
   /** Attempts per call including the first; the adaptive strategy spaces them out. */
   maxAttempts?: number;
+  /**
+   * `adaptive` (default): backoff plus the SDK's client-side rate limiter. `standard`: backoff only, for a
+   * caller that paces every call itself (version prune's token bucket); two client-side limiters fight.
+   */
+  retryMode?: 'adaptive' | 'standard';
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
@@ -25,7 +30,7 @@ export const DEFAULT_MAX_ATTEMPTS = 8;
 export function awsClientConfig(options: AwsClientOptions) {
   return {
     region: options.region,
-    retryMode: 'adaptive',
+    retryMode: options.retryMode ?? 'adaptive',
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     customUserAgent: [['gantry', GANTRY_VERSION]] as [string, string][],
   };

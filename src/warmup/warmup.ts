@@ -1,0 +1,406 @@
+/**
+ * The warmup core: decides, in this order, for every target function and in parallel with a bound,
+ *   1. which versions its alias routes to (weighted routing included);
+ *   2. that each is Active (the SDK waiter), failing with Lambda's state reason or after the timeout;
+ *   3. that each runs with the configured scaling config: applied and requested equal to it;
+ *   4. that the alias answers: N smoke invocations, C at once, no FunctionError, latency recorded;
+ *   5. optionally, that the capacity provider is Active.
+ * Step 1 runs for every target before anything is changed, so an unknown function or alias, or a function that
+ * is not on a capacity provider, is refused as bad input with nothing touched. From step 2 on a failure is that
+ * function's, reported with the others' results.
+ *
+ * Lambda is reached only through a {@link WarmupPort}; time through a {@link WarmupClock}.
+ */
+import pLimit from 'p-limit';
+import { loadEnvironment } from '../config/environment-input.js';
+import type { EnvironmentConfig } from '../config/load.js';
+import { InputError, describeError } from '../errors.js';
+import type { InputSource } from '../inputs.js';
+import type { Logger } from '../logger.js';
+import { DEFAULT_ACTIVE_POLLING, MissingResource, createWarmupClients, lambdaWarmupPort, type ScalingStatus, type VersionStatus, type WarmupPort } from './adapter.js';
+import { assembleReport, latencyFigures, type FunctionReport, type InvocationFigures, type VersionReport, type WarmupReport } from './report.js';
+import { CAPACITY_PROVIDER_INPUT, FUNCTIONS_INPUT, parseWarmupInputs, type WarmupSettings } from './settings.js';
+import { planTargets, type ScalingTarget, type WarmupTarget } from './targets.js';
+
+export interface WarmupClock {
+  /** Milliseconds. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** How many times faster than the SDK's own clock this one runs (1 outside the sandbox). */
+  speed: number;
+}
+
+export const REAL_CLOCK: WarmupClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  speed: 1,
+};
+
+/** Functions warmed at once: a capacity provider holds at most 100 versions, so 50 covers most in one wave. */
+export const PARALLEL_FUNCTIONS = 50;
+/** Invocations in flight at once across all functions: the SDK's default socket pool (50). */
+export const PARALLEL_INVOCATIONS = 50;
+/** Polling of GetFunctionScalingConfig until applied equals requested: doubling from min to max. */
+export const SCALING_POLLING = { minDelayMs: 1_000, maxDelayMs: 5_000 };
+
+export interface WarmupRun {
+  environment: string;
+  targets: WarmupTarget[];
+  timeoutMs: number;
+  checkProvider: boolean;
+  /** How the targets were chosen, for the error when one does not exist: `input "functions"`. */
+  selectedBy: string;
+}
+
+export interface WarmupDeps {
+  port: WarmupPort;
+  clock?: WarmupClock;
+  logger: Logger;
+  signal?: AbortSignal;
+  parallelFunctions?: number;
+  parallelInvocations?: number;
+}
+
+/** Settings and config in, report out: what the action and the CLI both run. */
+export interface WarmupEntryDeps {
+  logger: Logger;
+  /** Built from the environment's region when absent. */
+  port?: WarmupPort;
+  clock?: WarmupClock;
+  signal?: AbortSignal;
+  parallelFunctions?: number;
+}
+
+export async function warmupFromInputs(source: InputSource, deps: WarmupEntryDeps): Promise<WarmupReport> {
+  const settings = parseWarmupInputs(source);
+  const { environment } = await loadEnvironment(settings.target, source);
+  return warmupEnvironment(settings, environment, source, deps);
+}
+
+export async function warmupEnvironment(settings: WarmupSettings, environment: EnvironmentConfig, source: InputSource, deps: WarmupEntryDeps): Promise<WarmupReport> {
+  const clock = deps.clock ?? REAL_CLOCK;
+  const port = deps.port ?? lambdaWarmupPort(createWarmupClients(environment.region), { ...DEFAULT_ACTIVE_POLLING, speed: clock.speed });
+  const { selection } = settings;
+  let providerVersions: string[] = [];
+  if (selection.kind === 'capacity-provider') {
+    try {
+      providerVersions = await port.listProviderVersions(selection.capacityProvider);
+    } catch (error) {
+      if (error instanceof MissingResource) throw new InputError(source.label(CAPACITY_PROVIDER_INPUT), `"${selection.capacityProvider}" is not a capacity provider in ${environment.region}: ${error.message}`);
+      throw error;
+    }
+    if (providerVersions.length === 0) throw new InputError(source.label(CAPACITY_PROVIDER_INPUT), `no function versions run on "${selection.capacityProvider}"; nothing to warm`);
+  }
+  const targets = planTargets(selection, environment, settings.overrides, providerVersions);
+  const selectedBy = selection.kind === 'functions' ? source.label(FUNCTIONS_INPUT) : selection.kind === 'capacity-provider' ? source.label(CAPACITY_PROVIDER_INPUT) : source.label('environment');
+  return runWarmup(
+    { environment: environment.name, targets, timeoutMs: settings.timeoutSeconds * 1000, checkProvider: settings.checkProvider, selectedBy },
+    {
+      port,
+      clock,
+      logger: deps.logger,
+      ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+      ...(deps.parallelFunctions === undefined ? {} : { parallelFunctions: deps.parallelFunctions }),
+    },
+  );
+}
+
+// ---- the run --------------------------------------------------------------------------------------------------
+
+interface Resolved {
+  target: WarmupTarget;
+  routing: { version: string; weight: number }[];
+  statuses: VersionStatus[];
+}
+
+type Resolution = { resolved: Resolved } | { problem: string } | { failed: FunctionReport };
+
+export async function runWarmup(run: WarmupRun, deps: WarmupDeps): Promise<WarmupReport> {
+  const clock = deps.clock ?? REAL_CLOCK;
+  const startedAt = clock.now();
+  const functions = limiter(deps.parallelFunctions ?? PARALLEL_FUNCTIONS);
+  const context: RunContext = {
+    run,
+    port: deps.port,
+    clock,
+    logger: deps.logger,
+    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    invocations: limiter(deps.parallelInvocations ?? PARALLEL_INVOCATIONS),
+    providers: new Map(),
+  };
+
+  // Step 1 for every target, read-only: refuse unknown functions and aliases before anything is changed.
+  const resolutions = await Promise.all(run.targets.map((target) => functions(() => resolve(target, context))));
+  const problems = resolutions.flatMap((resolution) => ('problem' in resolution ? [resolution.problem] : []));
+  if (problems.length > 0) throw new InputError(run.selectedBy, problems.join('; '));
+
+  deps.logger.info(`warming ${run.targets.length} function${run.targets.length === 1 ? '' : 's'} in ${run.environment}: ${run.targets.map((t) => `${t.functionName}:${t.alias}`).join(', ')}`);
+  const reports = await Promise.all(
+    resolutions.map(async (resolution) => {
+      // Each function is logged as soon as it is done: the job log shows progress, not one block at the end.
+      const report = 'failed' in resolution ? resolution.failed : await functions(() => warm((resolution as { resolved: Resolved }).resolved, context));
+      logOutcome(report, deps.logger);
+      return report;
+    }),
+  );
+  return assembleReport(run.environment, reports, clock.now() - startedAt);
+}
+
+interface RunContext {
+  run: WarmupRun;
+  port: WarmupPort;
+  clock: WarmupClock;
+  logger: Logger;
+  signal?: AbortSignal;
+  invocations: Limiter;
+  /** One GetCapacityProvider per provider, shared by its functions. */
+  providers: Map<string, Promise<{ arn: string; state: string }>>;
+}
+
+async function resolve(target: WarmupTarget, context: RunContext): Promise<Resolution> {
+  const { port } = context;
+  const where = `${target.functionName}:${target.alias}`;
+  try {
+    const alias = await port.getAlias(target.functionName, target.alias);
+    if (!/^\d+$/.test(alias.primary)) return { problem: `${where} points at ${alias.primary || 'no version'}; warmup needs an alias on a published version` };
+    const additional = Object.entries(alias.weights).filter(([, weight]) => weight > 0);
+    const routing = [
+      { version: alias.primary, weight: round4(1 - additional.reduce((sum, [, weight]) => sum + weight, 0)) },
+      ...additional.map(([version, weight]) => ({ version, weight })),
+    ];
+    const statuses = await Promise.all(routing.map(({ version }) => port.getVersion(target.functionName, version)));
+    const offProvider = statuses.filter((status) => status.capacityProviderArn === undefined);
+    if (offProvider.length > 0) {
+      return { problem: `${target.functionName} version ${offProvider.map((status) => status.version).join(', ')} is not on a capacity provider; warmup is for Lambda Managed Instances functions` };
+    }
+    return { resolved: { target, routing, statuses } };
+  } catch (error) {
+    if (error instanceof MissingResource) return { problem: `${where}: ${error.message}` };
+    if (context.signal?.aborted === true) throw error;
+    return { failed: { ...emptyReport(target), errors: [`could not resolve ${where}: ${describeError(error)}`] } };
+  }
+}
+
+async function warm(resolved: Resolved, context: RunContext): Promise<FunctionReport> {
+  const { target, routing } = resolved;
+  const { port, clock, run } = context;
+  // Time to ready and the timeout count from here: what this function takes, not its wait for a turn.
+  const startedAt = clock.now();
+  const deadline = startedAt + run.timeoutMs;
+  const report: FunctionReport = {
+    ...emptyReport(target),
+    version: routing[0]!.version,
+    versions: routing.map(({ version, weight }, index) => versionReport(version, weight, resolved.statuses[index]!)),
+  };
+  report.state = leastReady(report.versions);
+  try {
+    // 2. Active.
+    const statuses = await Promise.all(
+      resolved.statuses.map((status) =>
+        status.state === 'Active' || status.state === 'Failed' ? status : port.waitActive(target.functionName, status.version, Math.max(1, deadline - clock.now()), context.signal),
+      ),
+    );
+    report.versions = routing.map(({ version, weight }, index) => versionReport(version, weight, statuses[index]!));
+    report.state = leastReady(report.versions);
+    for (const status of statuses) {
+      if (status.state === 'Active') continue;
+      const reason = [status.reasonCode, status.reason].filter((part) => part !== undefined && part !== '').join(': ');
+      report.errors.push(
+        status.state === 'Failed'
+          ? `version ${status.version} is Failed${reason === '' ? '' : `: ${reason}`}`
+          : `version ${status.version} did not become Active within ${seconds(run.timeoutMs)}: last seen ${status.state}${reason === '' ? '' : ` (${reason})`}`,
+      );
+    }
+    if (report.errors.length > 0) return report;
+
+    // 3. Scaled as configured.
+    const scaled = await Promise.all(routing.map(({ version }) => applyScaling(target, version, deadline, context)));
+    scaled.forEach((status, index) => (report.versions[index]!.scaling = status.scaling));
+    if (target.scaling !== undefined) report.scalingApplied = scaled.every((status) => status.converged);
+    for (const [index, status] of scaled.entries()) {
+      if (status.converged) continue;
+      report.errors.push(
+        `scaling config of version ${routing[index]!.version} not applied within ${seconds(run.timeoutMs)}: requested ${describeScaling(status.scaling.requested)}, applied ${describeScaling(status.scaling.applied)}`,
+      );
+    }
+    if (report.errors.length > 0) return report;
+    report.timeToReadyMs = Math.round(clock.now() - startedAt);
+
+    // 4. Answers.
+    const { figures, latencies, errors } = await smokeInvoke(target, context);
+    report.invocations = figures;
+    const latency = latencyFigures(latencies);
+    if (latency !== undefined) report.latencyMs = latency;
+    report.errors.push(...errors);
+    return report;
+  } catch (error) {
+    if (context.signal?.aborted === true) throw error;
+    report.errors.push(describeError(error));
+    return report;
+  } finally {
+    // 5. The capacity provider, also (especially) when the function failed: InsufficientCapacity has a cause.
+    if (run.checkProvider && context.signal?.aborted !== true) await checkProvider(report, resolved.statuses, context);
+    report.ready = report.errors.length === 0;
+  }
+}
+
+async function applyScaling(target: WarmupTarget, version: string, deadline: number, context: RunContext): Promise<{ scaling: ScalingStatus; converged: boolean }> {
+  const { port, clock } = context;
+  let status = await port.getScaling(target.functionName, version);
+  const want = target.scaling;
+  if (want === undefined) return { scaling: status, converged: true };
+  if (sameScaling(status.requested, want) && sameScaling(status.applied, want)) return { scaling: status, converged: true };
+  if (!sameScaling(status.requested, want)) {
+    await port.putScaling(target.functionName, version, want);
+    status = { ...status, requested: want };
+  }
+  let delay = SCALING_POLLING.minDelayMs;
+  for (;;) {
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) return { scaling: status, converged: false };
+    await sleep(clock, Math.min(delay, remaining), context.signal);
+    delay = Math.min(delay * 2, SCALING_POLLING.maxDelayMs);
+    status = await port.getScaling(target.functionName, version);
+    if (sameScaling(status.applied, want)) return { scaling: status, converged: true };
+  }
+}
+
+async function smokeInvoke(target: WarmupTarget, context: RunContext): Promise<{ figures: InvocationFigures; latencies: number[]; errors: string[] }> {
+  const { port, clock } = context;
+  const figures: InvocationFigures = { requested: target.invocations, succeeded: 0, failed: 0, retries: 0, executedVersions: {} };
+  const latencies: number[] = [];
+  const failures = new Map<string, number>();
+  const mine = limiter(target.concurrency);
+  await Promise.all(
+    Array.from({ length: target.invocations }, () =>
+      mine(() =>
+        context.invocations(async () => {
+          const started = clock.now();
+          try {
+            const outcome = await port.invoke(target.functionName, target.alias, target.payload, context.signal);
+            const elapsed = clock.now() - started;
+            figures.retries += outcome.attempts - 1;
+            if (outcome.executedVersion !== undefined) figures.executedVersions[outcome.executedVersion] = (figures.executedVersions[outcome.executedVersion] ?? 0) + 1;
+            if (outcome.functionError !== undefined) {
+              figures.failed++;
+              failures.set(outcome.functionError, (failures.get(outcome.functionError) ?? 0) + 1);
+              return;
+            }
+            figures.succeeded++;
+            latencies.push(elapsed);
+          } catch (error) {
+            if (context.signal?.aborted === true) throw error;
+            figures.failed++;
+            const message = describeError(error);
+            failures.set(message, (failures.get(message) ?? 0) + 1);
+          }
+        }),
+      ),
+    ),
+  );
+  const errors =
+    figures.failed === 0
+      ? []
+      : [`${figures.failed} of ${figures.requested} invocations of ${target.alias} failed: ${[...failures].map(([message, count]) => (count === 1 ? message : `${message} (×${count})`)).join('; ')}`];
+  return { figures, latencies, errors };
+}
+
+async function checkProvider(report: FunctionReport, statuses: VersionStatus[], context: RunContext): Promise<void> {
+  const arn = statuses.find((status) => status.capacityProviderArn !== undefined)?.capacityProviderArn;
+  if (arn === undefined) return;
+  let pending = context.providers.get(arn);
+  if (pending === undefined) {
+    pending = context.port.getCapacityProvider(arn);
+    context.providers.set(arn, pending);
+  }
+  try {
+    const provider = await pending;
+    report.capacityProvider = provider;
+    if (provider.state !== 'Active') report.errors.push(`capacity provider ${provider.arn.split(':').at(-1)} is ${provider.state}, not Active`);
+  } catch (error) {
+    report.errors.push(`could not read capacity provider ${arn}: ${describeError(error)}`);
+  }
+}
+
+// ---- helpers --------------------------------------------------------------------------------------------------
+
+function emptyReport(target: WarmupTarget): FunctionReport {
+  return {
+    function: target.functionName,
+    ...(target.configName === undefined ? {} : { name: target.configName }),
+    alias: target.alias,
+    versions: [],
+    state: 'unknown',
+    ready: false,
+    ...(target.scaling === undefined ? {} : { scaling: target.scaling, scalingApplied: false }),
+    invocations: { requested: target.invocations, succeeded: 0, failed: 0, retries: 0, executedVersions: {} },
+    errors: [],
+  };
+}
+
+function versionReport(version: string, weight: number, status: VersionStatus): VersionReport {
+  return {
+    version,
+    weight,
+    state: status.state,
+    ...(status.reasonCode === undefined ? {} : { stateReasonCode: status.reasonCode }),
+    ...(status.reason === undefined ? {} : { stateReason: status.reason }),
+  };
+}
+
+const STATE_ORDER = ['Failed', 'Inactive', 'unknown', 'Pending', 'Active'];
+
+/** The state that holds the function back the most. */
+function leastReady(versions: VersionReport[]): string {
+  const rank = (state: string) => (STATE_ORDER.includes(state) ? STATE_ORDER.indexOf(state) : 2);
+  return versions.map((v) => v.state).sort((a, b) => rank(a) - rank(b))[0] ?? 'unknown';
+}
+
+function sameScaling(actual: ScalingTarget | undefined, want: ScalingTarget): boolean {
+  return actual !== undefined && actual.minExecutionEnvironments === want.minExecutionEnvironments && actual.maxExecutionEnvironments === want.maxExecutionEnvironments;
+}
+
+function describeScaling(scaling: ScalingTarget | undefined): string {
+  return scaling === undefined ? 'none' : `min ${scaling.minExecutionEnvironments} max ${scaling.maxExecutionEnvironments}`;
+}
+
+function logOutcome(report: FunctionReport, logger: Logger): void {
+  const routing = report.versions.map((v) => (report.versions.length === 1 ? v.version : `${v.version} (${Math.round(v.weight * 100)}%)`)).join(', ');
+  if (report.ready) {
+    const latency = report.latencyMs === undefined ? '' : `, p50 ${Math.round(report.latencyMs.p50)} ms p95 ${Math.round(report.latencyMs.p95)} ms`;
+    const scaling = report.scaling === undefined ? 'scaling left as is' : `scaling ${report.scaling.minExecutionEnvironments}–${report.scaling.maxExecutionEnvironments} applied`;
+    logger.info(`${report.function}: ${report.alias} → ${routing} Active after ${seconds(report.timeToReadyMs ?? 0)}, ${scaling}, ${report.invocations.succeeded}/${report.invocations.requested} invocations${latency}`);
+  } else {
+    logger.warning(`${report.function}: ${report.alias} → ${routing || '?'} not ready: ${report.errors.join('; ')}`);
+  }
+}
+
+function seconds(ms: number): string {
+  const value = ms / 1000;
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} s`;
+}
+
+const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
+
+async function sleep(clock: WarmupClock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return clock.sleep(ms);
+  signal.throwIfAborted();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([clock.sleep(ms), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
+type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** At most `max` tasks at once, the others in order (p-limit). */
+export function limiter(max: number): Limiter {
+  const limit = pLimit(max);
+  return (task) => limit(task);
+}
