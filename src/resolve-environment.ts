@@ -20,6 +20,7 @@ export function environmentOutputs(config: GantryConfig, environment: Environmen
     account: environment.account,
     region: environment.region,
     'role-arn': names.deployRoleArn,
+    'plan-role-arn': names.planRoleArn,
     'plan-project': names.planProject,
     'apply-project': names.applyProject,
     'capacity-provider': names.capacityProvider,
