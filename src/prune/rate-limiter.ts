@@ -1,0 +1,287 @@
+/**
+ * One token-bucket rate limiter for every Lambda call of a run, installed as SDK middleware right after the
+ * retry middleware: every attempt, first tries and retries alike, takes a token before it is signed and sent.
+ * Waiters are served first come, first served (listings first), so calls go out in the order they were issued.
+ *
+ * Throttling (429) is not retried here: the SDK's retry strategy does that (in `standard` mode), and its
+ * retries come back through this bucket like any other attempt. The bucket is the only client-side rate
+ * limiter: the SDK's `adaptive` mode has one too, and measured together they fight (each 429 makes both back
+ * off; see the version-prune benchmark). When a 429 does come (another caller shares the account's quota),
+ * the bucket slows to 70% at most once per second of its own rate and climbs back to the configured rate
+ * over the next two seconds' worth of tokens, so a shared quota does not turn into a storm of 429s.
+ */
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+
+export interface RateLimiterOptions {
+  /** Tokens per second: the Lambda control-plane quota (15 per account and region) by default. */
+  ratePerSecond: number;
+  /**
+   * Most tokens saved up while idle. A little above 1 absorbs timer lateness at high rates without letting a
+   * burst exceed what the service's own bucket tolerates. Default: 20 ms of tokens, between 1 and 5.
+   */
+  burst?: number;
+  /** Milliseconds, monotonic; tests pass a fake. */
+  now?: () => number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** First in, first out, O(1) at both ends. */
+class Fifo<T> {
+  #items: T[] = [];
+  #head = 0;
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  shift(): T | undefined {
+    if (this.length === 0) return undefined;
+    const item = this.#items[this.#head++];
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+  drain(): T[] {
+    const items = this.#items.slice(this.#head);
+    this.#items = [];
+    this.#head = 0;
+    return items;
+  }
+}
+
+/** After a 429: the rate drops to this share of what it was... */
+const THROTTLE_DECREASE = 0.7;
+/** ...never below this share of the configured rate... */
+const MIN_RATE_SHARE = 0.1;
+/** ...and climbs back by this much (requests/s) per token granted: 30% of any rate in 2 s of that rate. */
+const RECOVERY_PER_TOKEN = 0.15;
+
+export class TokenBucketLimiter {
+  /** The configured rate: the ceiling. */
+  readonly ceiling: number;
+  #rate: number;
+  #sinceDecrease = Number.POSITIVE_INFINITY;
+  readonly burst: number;
+  readonly #now: () => number;
+  #tokens: number;
+  #last: number;
+  /** Waiting callers: `urgent` ones (listings, whose answers unlock more work) are served first. */
+  readonly #queues = { urgent: new Fifo<Waiter>(), normal: new Fifo<Waiter>() };
+  #timer: NodeJS.Timeout | undefined;
+  #stopped: unknown;
+  /** Tokens handed out so far. */
+  granted = 0;
+
+  constructor(options: RateLimiterOptions) {
+    if (!(options.ratePerSecond > 0)) throw new RangeError(`rate must be positive, got ${options.ratePerSecond}`);
+    this.ceiling = options.ratePerSecond;
+    this.#rate = options.ratePerSecond;
+    this.burst = options.burst ?? Math.min(5, Math.max(1, Math.floor(options.ratePerSecond * 0.02)));
+    this.#now = options.now ?? (() => performance.now());
+    this.#tokens = 1;
+    this.#last = this.#now();
+  }
+
+  /** The rate now: the ceiling, or less for a while after a 429. */
+  get ratePerSecond(): number {
+    return this.#rate;
+  }
+
+  /** A 429 came back: slow down (at most once per second's worth of tokens). */
+  onThrottle(): void {
+    if (this.#sinceDecrease < this.#rate) return;
+    this.#refill();
+    this.#rate = Math.max(this.ceiling * MIN_RATE_SHARE, this.#rate * THROTTLE_DECREASE);
+    this.#sinceDecrease = 0;
+  }
+
+  #granted(): void {
+    this.granted++;
+    this.#sinceDecrease++;
+    if (this.#rate < this.ceiling) this.#rate = Math.min(this.ceiling, this.#rate + RECOVERY_PER_TOKEN);
+  }
+
+  /** Callers waiting for a token. */
+  get queued(): number {
+    return this.#queues.urgent.length + this.#queues.normal.length;
+  }
+
+  /**
+   * Resolves when a token is granted; rejects with the stop reason once the limiter is stopped. `urgent`
+   * callers go before every normal one (first come, first served within each class).
+   */
+  acquire(urgent = false): Promise<void> {
+    if (this.#stopped !== undefined) return Promise.reject(this.#stopped);
+    if (this.queued === 0) {
+      this.#refill();
+      if (this.#tokens >= 1) {
+        this.#tokens -= 1;
+        this.#granted();
+        return Promise.resolve();
+      }
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#queues[urgent ? 'urgent' : 'normal'].push({ resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Refuses every waiting and future caller with `reason`. */
+  stop(reason: unknown): void {
+    if (this.#stopped !== undefined) return;
+    this.#stopped = reason;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const waiting = [...this.#queues.urgent.drain(), ...this.#queues.normal.drain()];
+    for (const waiter of waiting) waiter.reject(reason);
+  }
+
+  get stopped(): boolean {
+    return this.#stopped !== undefined;
+  }
+
+  #refill(): void {
+    const now = this.#now();
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.#rate);
+    this.#last = now;
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    this.#refill();
+    const wait = this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.#rate) * 1000;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#release();
+    }, wait);
+  }
+
+  #release(): void {
+    this.#refill();
+    while (this.queued > 0 && this.#tokens >= 1) {
+      this.#tokens -= 1;
+      this.#granted();
+      (this.#queues.urgent.shift() ?? this.#queues.normal.shift())!.resolve();
+    }
+    if (this.queued > 0) this.#schedule();
+  }
+}
+
+/**
+ * Bounds the calls issued but not finished, so that only about half a second of work waits at the limiter:
+ * a request is built right before its turn (not thousands up front), a function's alias re-read stays
+ * close to its deletes, and memory stays flat. Like the limiter it has an urgent lane for listings. It
+ * never limits the rate; the token bucket does that alone.
+ */
+export class CallWindow {
+  #active = 0;
+  readonly #queues = { urgent: new Fifo<Waiter>(), normal: new Fifo<Waiter>() };
+  #stopped: unknown;
+  #belowWaiters: { below: number; resolve: () => void }[] = [];
+
+  constructor(readonly size: number) {
+    if (!(size >= 1)) throw new RangeError(`window size must be at least 1, got ${size}`);
+  }
+
+  /** Calls waiting for a slot. */
+  get queued(): number {
+    return this.#queues.urgent.length + this.#queues.normal.length;
+  }
+
+  /** Runs `call` once a slot is free; rejects with the stop reason if the window is stopped first. */
+  async run<T>(call: () => Promise<T>, urgent = false): Promise<T> {
+    if (this.#stopped !== undefined) throw this.#stopped;
+    if (this.#active < this.size && this.queued === 0) this.#active++;
+    // A finishing call hands its slot straight to the next waiter (#active stays the same).
+    else await new Promise<void>((resolve, reject) => this.#queues[urgent ? 'urgent' : 'normal'].push({ resolve, reject }));
+    try {
+      return await call();
+    } finally {
+      this.#release();
+    }
+  }
+
+  /** Resolves once fewer than `below` calls wait for a slot (at once if so already, or if stopped). */
+  whenQueuedBelow(below: number): Promise<void> {
+    if (this.queued < below || this.#stopped !== undefined) return Promise.resolve();
+    return new Promise((resolve) => this.#belowWaiters.push({ below, resolve }));
+  }
+
+  /** Refuses every waiting and future call with `reason`; calls already running finish. */
+  stop(reason: unknown): void {
+    if (this.#stopped !== undefined) return;
+    this.#stopped = reason;
+    for (const waiter of [...this.#queues.urgent.drain(), ...this.#queues.normal.drain()]) waiter.reject(reason);
+    this.#notifyBelow();
+  }
+
+  #release(): void {
+    const next = this.#queues.urgent.shift() ?? this.#queues.normal.shift();
+    if (next === undefined) this.#active--;
+    else next.resolve();
+    this.#notifyBelow();
+  }
+
+  #notifyBelow(): void {
+    if (this.#belowWaiters.length === 0) return;
+    const ready = this.#belowWaiters.filter((waiter) => this.queued < waiter.below || this.#stopped !== undefined);
+    if (ready.length === 0) return;
+    this.#belowWaiters = this.#belowWaiters.filter((waiter) => !ready.includes(waiter));
+    for (const waiter of ready) waiter.resolve();
+  }
+}
+
+/** Calls in flight or waiting at the limiter: about half a second of work at `ratePerSecond`. */
+export function windowSize(ratePerSecond: number): number {
+  return Math.max(4, Math.ceil(ratePerSecond / 2));
+}
+
+/** What the middleware saw, attempt by attempt. */
+export interface CallStats {
+  /** HTTP attempts sent (retries included). */
+  attempts: number;
+  /** Attempts answered 429 (and retried by the SDK when attempts were left). */
+  throttled: number;
+  /** Attempts answered with another error (5xx, resets, conflicts...). */
+  errors: number;
+}
+
+const MIDDLEWARE_NAME = 'gantryRateLimiter';
+type StackMiddleware = Parameters<LambdaClient['middlewareStack']['addRelativeTo']>[0];
+
+/**
+ * Puts every attempt of `client` through `limiter`, between the retry middleware and signing (a request is
+ * signed when it is about to leave, never before a wait in the queue). Returns the client's running counts.
+ */
+export function limitClient(client: LambdaClient, limiter: TokenBucketLimiter): CallStats {
+  const stats: CallStats = { attempts: 0, throttled: 0, errors: 0 };
+  const middleware = (next: (args: object) => Promise<unknown>, context: { commandName?: string }) => async (args: object) => {
+      // Listings go first: each page or alias list unlocks more work (the next page, the scaling checks,
+      // a function's deletes), so the queue never waits on a chain of pages stuck behind it.
+      await limiter.acquire(context.commandName?.startsWith('List') === true);
+      stats.attempts++;
+      try {
+        return await next(args);
+      } catch (error) {
+        if (isThrottle(error)) {
+          stats.throttled++;
+          limiter.onThrottle();
+        } else stats.errors++;
+        throw error;
+      }
+  };
+  client.middlewareStack.addRelativeTo(middleware as StackMiddleware, { name: MIDDLEWARE_NAME, relation: 'after', toMiddleware: 'retryMiddleware', override: true });
+  return stats;
+}
+
+export function isThrottle(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.$metadata?.httpStatusCode === 429 || e?.name === 'TooManyRequestsException' || e?.name === 'ThrottlingException';
+}

@@ -1,0 +1,382 @@
+/**
+ * Version pruning end to end: the committed bundle (`node actions/version-prune/dist/index.js` with INPUT_*
+ * variables) and the CLI bundle (`gantry prune`) against the Lambda sandbox, with every kind of protected
+ * version, a weighted alias, throttling bursts (injected 429s and a drained quota), aliases changed while
+ * the run is going (caught by the re-read, and by the API's conflict), a run stopped by a non-retryable
+ * error and its re-run. The inputs and the limiter are tested directly; the planner has its own property
+ * tests (prune-plan.property.test.ts).
+ *
+ * The sandbox clock runs 20× faster, so the runs are told `rate: 300` (the 15 requests/s quota, in real time).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/load.js';
+import { actionInputSource, cliInputSource } from '../src/inputs.js';
+import { CallWindow, TokenBucketLimiter } from '../src/prune/rate-limiter.js';
+import type { PruneReport } from '../src/prune/report.js';
+import { versionRanges } from '../src/prune/report.js';
+import { hasOwnScaling } from '../src/prune/inventory.js';
+import { parsePruneInputs, resolvePruneSettings } from '../src/prune/settings.js';
+import { seedLambda } from '../scripts/sandbox/lambda/seed.js';
+import { ServiceError, type SandboxRequest } from '../scripts/sandbox/protocol.js';
+import { seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
+import { startSandbox, type GantrySandbox } from '../scripts/sandbox/sandbox.js';
+import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE, exampleWith } from './helpers/config-fixture.js';
+import { runBundledAction, runCliBundle } from './helpers/run-bundle.js';
+
+const SPEED = 20;
+const RATE = String(15 * SPEED);
+const ROUTER = 'orders-dev-router';
+const WORKER = 'orders-dev-worker';
+
+describe('version-prune inputs', () => {
+  const parse = (values: Record<string, string>) => parsePruneInputs(cliInputSource(values));
+
+  it('defaults to a dry run at 15 requests/s with the config of .github/gantry.yml', () => {
+    expect(parse({ environment: 'dev' })).toEqual({ configFile: '.github/gantry.yml', environment: 'dev', functions: [], force: false, dryRun: true, rate: 15 });
+    expect(parse({ functions: 'a, arn:aws:lambda:eu-west-1:123456789012:function:b\nc,a', keep: '0', force: 'true', 'dry-run': 'false', rate: '7.5' })).toMatchObject({
+      functions: ['a', 'b', 'c'],
+      keep: 0,
+      force: true,
+      dryRun: false,
+      rate: 7.5,
+    });
+    expect(parse({ 'capacity-provider': 'arn:aws:lambda:eu-west-1:123456789012:capacity-provider:orders-dev-cp' }).capacityProvider).toBe('orders-dev-cp');
+  });
+
+  it.each([
+    [{}, 'option --environment: is required: pass --environment (for example dev), or give option --functions or option --capacity-provider'],
+    [{ environment: 'dev', keep: '0' }, 'option --keep: must be at least 1; to delete every unprotected version, keep 0 together with option --force set to true'],
+    [{ environment: 'dev', keep: '100' }, 'option --keep: must be a whole number from 0 to 99, got 100'],
+    [{ functions: 'a', 'capacity-provider': 'cp' }, 'option --capacity-provider: cannot be combined with option --functions: give one scope'],
+    [{ functions: 'a:1' }, 'option --functions: must list function names or unqualified function ARNs, got "a:1"'],
+    [{ 'capacity-provider': 'no spaces' }, 'option --capacity-provider: must be a capacity provider name or ARN'],
+    [{ environment: 'dev', rate: '0' }, 'option --rate: must be requests per second, a number above 0 and at most 10000, got "0"'],
+    [{ environment: 'dev', 'dry-run': 'no' }, 'option --dry-run: must be true or false, got "no"'],
+  ])('refuses %j with one line naming the input', (values, message) => {
+    expect(() => parse(values as Record<string, string>)).toThrow(message);
+  });
+
+  it('takes keep, protect, region and the standard scaling from the environment; short names resolve', () => {
+    const config = parseConfig(exampleWith('prune: { keep: 3 }', 'prune: { keep: 3, protect: ["router:7"] }'), 'gantry.yml');
+    const source = actionInputSource({ INPUT_ENVIRONMENT: 'dev', INPUT_FUNCTIONS: 'router\nsomething-else' });
+    const settings = resolvePruneSettings(parsePruneInputs(source), source, config, {});
+    expect(settings).toMatchObject({
+      environment: 'dev',
+      region: 'eu-west-1',
+      keep: 3,
+      protect: ['router:7'],
+      scope: { kind: 'functions', functions: [{ functionName: ROUTER, shortName: 'router' }, { functionName: 'something-else' }] },
+      standardScaling: { [ROUTER]: { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 2 }, [WORKER]: { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 3 } },
+    });
+    const noEnv = actionInputSource({ 'INPUT_CAPACITY-PROVIDER': 'cp', INPUT_KEEP: '2' });
+    expect(resolvePruneSettings(parsePruneInputs(noEnv), noEnv, undefined, { AWS_REGION: 'us-east-1' })).toMatchObject({ region: 'us-east-1', keep: 2, protect: [], scope: { kind: 'capacity-provider', capacityProvider: 'cp' } });
+    const bare = actionInputSource({ INPUT_FUNCTIONS: 'a' });
+    expect(() => resolvePruneSettings(parsePruneInputs(bare), bare, undefined, {})).toThrow('no AWS region: give input "environment"');
+    expect(resolvePruneSettings(parsePruneInputs(bare), bare, undefined, { AWS_REGION: 'eu-west-1' }).keep).toBe(5);
+  });
+
+  it('counts a scaling config as the version\'s own unless it is the function\'s standard one', () => {
+    const standard = { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 2 };
+    expect(hasOwnScaling(undefined, standard)).toBe(false);
+    expect(hasOwnScaling({ ...standard }, standard)).toBe(false);
+    expect(hasOwnScaling({ MinExecutionEnvironments: 2, MaxExecutionEnvironments: 2 }, standard)).toBe(true);
+    expect(hasOwnScaling({ ...standard }, undefined)).toBe(true);
+    expect(versionRanges(['1', '2', '3', '5', '7', '8', '$LATEST.PUBLISHED'])).toBe('1–3, 5, 7, 8, $LATEST.PUBLISHED');
+  });
+});
+
+describe('the rate limiter', () => {
+  it('hands out tokens at the rate, first come first served, listings first, and refuses all once stopped', async () => {
+    let now = 0;
+    const limiter = new TokenBucketLimiter({ ratePerSecond: 100, burst: 1, now: () => now });
+    const order: string[] = [];
+    await limiter.acquire();
+    const waiting = ['a', 'b', 'c'].map((name) => limiter.acquire(name === 'c').then(() => order.push(name)));
+    expect(limiter.queued).toBe(3);
+    now = 10;
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    now = 20;
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    expect(order).toEqual(['c', 'a']);
+    limiter.stop(new Error('stopped'));
+    await expect(waiting[1]).rejects.toThrow('stopped');
+    await expect(limiter.acquire()).rejects.toThrow('stopped');
+  });
+
+  it('slows to 70% after a 429, at most once per second of tokens, and climbs back', () => {
+    const limiter = new TokenBucketLimiter({ ratePerSecond: 10, now: () => 0 });
+    limiter.onThrottle();
+    expect(limiter.ratePerSecond).toBeCloseTo(7);
+    limiter.onThrottle();
+    expect(limiter.ratePerSecond).toBeCloseTo(7);
+    expect(limiter.ceiling).toBe(10);
+  });
+
+  it('keeps at most `size` calls running; urgent ones take the next free slot', async () => {
+    const window = new CallWindow(2);
+    const release: (() => void)[] = [];
+    const started: string[] = [];
+    const call = (name: string, urgent = false) => window.run(() => new Promise<void>((resolve) => (started.push(name), release.push(resolve))), urgent);
+    const all = [call('a'), call('b'), call('c'), call('d', true)];
+    await Promise.resolve();
+    expect(started).toEqual(['a', 'b']);
+    release.shift()!();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(started).toEqual(['a', 'b', 'd']);
+    while (release.length > 0) {
+      release.shift()!();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await Promise.all(all);
+    expect(started).toEqual(['a', 'b', 'd', 'c']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// End to end: the bundles against the sandbox.
+
+let sandbox: GantrySandbox;
+const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
+
+beforeEach(async () => {
+  sandbox = await startSandbox({ clockSpeed: SPEED });
+});
+
+afterEach(async () => {
+  await sandbox.stop();
+});
+
+/** Runs `hook` on each Lambda request that passed the quota, before the service answers it. */
+function beforeLambda(hook: (operation: string, request: SandboxRequest) => void): void {
+  const lambda = sandbox.services.lambda;
+  const answer = lambda.handle.bind(lambda);
+  lambda.handle = async (operation, request) => {
+    hook(operation, request);
+    return answer(operation, request);
+  };
+}
+
+const functionOf = (request: SandboxRequest) => decodeURIComponent(request.path.split('/')[3] ?? '');
+const versionsOf = (name: string) => [...sandbox.services.lambda.state.function(name).versions.keys()];
+
+function configFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'gantry-prune-')), 'gantry.yml');
+  writeFileSync(file, text);
+  return file;
+}
+
+/**
+ * dev's router (keep 3) gets one version of each protected kind: 12 versions, live → 12 (seeded), canary
+ * → 9 with 10% on 8, provisioned concurrency on 7, its own scaling config on 6, the standard one (what warmup
+ * applies) on 5, an event source mapping on 4, the protect list on 3, and $LATEST.PUBLISHED. The worker has
+ * 8 versions, live → 8.
+ */
+function seedDev(): string {
+  const lambda = sandbox.services.lambda;
+  seedLambdaFromConfig(lambda, config, { versionsPerFunction: 8 });
+  for (let v = 9; v <= 12; v++) {
+    lambda.updateFunctionCode(ROUTER, `${ROUTER}@${v}`);
+    lambda.publishVersion(ROUTER, { instant: true });
+  }
+  lambda.putAlias(ROUTER, 'live', { functionVersion: '12' }, { instant: true });
+  lambda.putAlias(ROUTER, 'canary', { functionVersion: '9', weights: { '8': 0.1 } }, { instant: true });
+  lambda.state.putProvisionedConcurrency(ROUTER, '7', 2);
+  lambda.state.putScalingConfig(ROUTER, '6', { MinExecutionEnvironments: 2, MaxExecutionEnvironments: 5 });
+  lambda.state.putScalingConfig(ROUTER, '5', { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 2 });
+  lambda.state.createEventSourceMapping(ROUTER, '4', { eventSourceArn: 'arn:aws:sqs:eu-west-1:123456789012:orders' });
+  lambda.publishVersion(ROUTER, { publishTo: 'LATEST_PUBLISHED', instant: true });
+  return configFile(exampleWith('prune: { keep: 3 }', 'prune: { keep: 3, protect: ["router:003"] }'));
+}
+
+const actionInputs = (file: string, extra: Record<string, string> = {}) => ({ environment: 'dev', config: file, rate: RATE, ...extra });
+
+describe('version-prune end to end (bundle against the sandbox)', () => {
+  it('dry run by default: prints exactly what would be deleted, deletes nothing, reports why the rest stays', async () => {
+    const file = seedDev();
+    const result = await runBundledAction('version-prune', actionInputs(file), sandbox.env);
+    expect(result.code).toBe(0);
+    expect(sandbox.server.calls('lambda', 'DeleteFunction')).toHaveLength(0);
+    expect(result.stdout).toContain(`${ROUTER}: delete 3: 1, 2, 5; keep 10:`);
+    expect(result.stdout).toContain(`${WORKER}: delete 5: 1, 2, 3, 4, 5; keep 3:`);
+    expect(result.stdout).toContain('dry run: nothing deleted');
+    expect(result.outputs).toMatchObject({ deleted: '8', kept: '13', skipped: '0', 'dry-run': 'true' });
+    const report = JSON.parse(result.outputs['report']!) as PruneReport;
+    expect(report.dryRun).toBe(true);
+    expect(report.functions.map((fn) => [fn.function, fn.deleted])).toEqual([
+      [ROUTER, ['1', '2', '5']],
+      [WORKER, ['1', '2', '3', '4', '5']],
+    ]);
+    expect(result.summary).toContain('### Version prune: dev (dry run: nothing deleted)');
+    expect(result.summary).toContain('| `orders-dev-cp` | 21 | 13 | 100 |');
+    expect(versionsOf(ROUTER)).toHaveLength(13);
+  });
+
+  it('deletes the plan and nothing protected: aliases, a weighted alias, provisioned concurrency, own scaling config, event source mapping, protect list, $LATEST.PUBLISHED', async () => {
+    const file = seedDev();
+    const result = await runBundledAction('version-prune', actionInputs(file, { 'dry-run': 'false' }), sandbox.env);
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({ deleted: '8', kept: '13', skipped: '0', 'dry-run': 'false' });
+    expect(versionsOf(ROUTER).sort()).toEqual(['$LATEST.PUBLISHED', '10', '11', '12', '3', '4', '6', '7', '8', '9']);
+    expect(versionsOf(WORKER).sort()).toEqual(['6', '7', '8']);
+    const report = JSON.parse(result.outputs['report']!) as PruneReport;
+    const router = report.functions.find((fn) => fn.function === ROUTER)!;
+    expect(Object.fromEntries(router.kept.map((k) => [k.version, k.reasons]))).toEqual({
+      '3': ['protect-list'],
+      '4': [expect.stringMatching(/^event-source-mapping:/)],
+      '6': ['scaling-config'],
+      '7': ['provisioned-concurrency'],
+      '8': ['weighted-alias:canary'],
+      '9': ['alias:canary'],
+      '10': ['newest'],
+      '11': ['newest'],
+      '12': ['newest', 'alias:live'],
+      '$LATEST.PUBLISHED': ['$LATEST.PUBLISHED'],
+    });
+    expect(report.capacityProviders).toEqual([{ name: 'orders-dev-cp', arn: expect.stringContaining(':capacity-provider:orders-dev-cp'), versionsBefore: 21, versionsAfter: 13, limit: 100 }]);
+    expect(report.calls.errors).toBe(0);
+    expect(result.summary).toContain('Deleted 8, kept 13, skipped 0 across 2 functions');
+    expect(result.summary).toContain('| `orders-dev-router` | 3 (protect-list); 4 (event-source-mapping:');
+    // Only numbered versions were ever named in a DeleteFunction, each once.
+    const deletes = sandbox.server.calls('lambda', 'DeleteFunction');
+    expect(deletes).toHaveLength(8);
+
+    // A re-run finds nothing left to delete.
+    const again = await runBundledAction('version-prune', actionInputs(file, { 'dry-run': 'false' }), sandbox.env);
+    expect(again.outputs).toMatchObject({ deleted: '0', kept: '13' });
+    expect(sandbox.server.calls('lambda', 'DeleteFunction')).toHaveLength(8);
+  });
+
+  it('re-plans a function whose aliases changed after the plan, and skips a version that became an alias target (409)', async () => {
+    const lambda = sandbox.services.lambda;
+    seedLambda(lambda, { capacityProvider: 'cp', functions: 3, versionsPerFunction: 12, weightedAliases: [{ name: 'canary', primaryOffset: 1, additionalOffset: 2, weight: 0.2 }] });
+    // fn-0: the re-read (its second ListAliases) sees live moved to 4: 4 is re-planned away.
+    // fn-1: live moves to 8 when the first delete arrives, after the re-read: deleting 8 is a conflict.
+    let aliasReads = 0;
+    let moved = false;
+    beforeLambda((operation, request) => {
+      if (operation === 'ListAliases' && functionOf(request) === 'fn-0' && ++aliasReads === 2) lambda.putAlias('fn-0', 'live', { functionVersion: '4' }, { instant: true });
+      if (operation === 'DeleteFunction' && functionOf(request) === 'fn-1' && !moved) {
+        moved = true;
+        lambda.putAlias('fn-1', 'live', { functionVersion: '8' }, { instant: true });
+      }
+    });
+    const result = await runBundledAction('version-prune', { 'capacity-provider': 'cp', keep: '3', 'dry-run': 'false', rate: RATE }, { ...sandbox.env });
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.outputs['report']!) as PruneReport;
+    const fn0 = report.functions.find((fn) => fn.function === 'fn-0')!;
+    expect(fn0.replanned).toBe(true);
+    expect(fn0.skipped).toEqual([{ version: '4', reason: 'aliases changed since the plan; now kept: alias:live' }]);
+    expect(fn0.deleted).toEqual(['1', '2', '3', '5', '6', '7', '8', '9']);
+    const fn1 = report.functions.find((fn) => fn.function === 'fn-1')!;
+    expect(fn1.skipped).toEqual([{ version: '8', reason: 'conflict: Unable to delete version because the following aliases reference it: [live]' }]);
+    expect(fn1.deleted).toEqual(['1', '2', '3', '4', '5', '6', '7', '9']);
+    expect(result.outputs).toMatchObject({ deleted: String(8 + 8 + 9), skipped: '2' });
+    expect(result.stdout).toContain('fn-0: aliases changed since the plan; re-planned: 8 of 9 deletions remain');
+    expect(result.stdout).toContain('::warning::fn-1:8 skipped: conflict: Unable to delete version');
+    // The weighted alias kept its two versions (11 primary, 10 at 20%) everywhere.
+    for (const name of ['fn-0', 'fn-1', 'fn-2']) expect(versionsOf(name)).toEqual(expect.arrayContaining(['10', '11', '12']));
+    expect(versionsOf('fn-0')).toContain('4');
+    expect(versionsOf('fn-1')).toContain('8');
+  });
+
+  it('stops at the first non-retryable error with a report of what was and was not deleted; a re-run continues', async () => {
+    seedLambda(sandbox.services.lambda, { capacityProvider: 'cp', functions: 6, versionsPerFunction: 15 });
+    beforeLambda((operation, request) => {
+      if (operation === 'DeleteFunction' && functionOf(request) === 'fn-1' && request.query.get('Qualifier') === '3') {
+        throw new ServiceError(403, 'AccessDeniedException', 'not allowed to delete fn-1:3', { Message: 'not allowed to delete fn-1:3' });
+      }
+    });
+    const inputs = { 'capacity-provider': 'cp', keep: '2', 'dry-run': 'false', rate: RATE };
+    const result = await runBundledAction('version-prune', inputs, sandbox.env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/::error::stopped after deleting \d+ version\(s\), \d+ not attempted: deleting fn-1:3 failed: .*not allowed to delete fn-1:3; run again to continue/);
+    const report = JSON.parse(result.outputs['report']!) as PruneReport;
+    expect(report.stopped).toContain('deleting fn-1:3 failed');
+    expect(report.functions.find((fn) => fn.function === 'fn-1')!.failed).toEqual([{ version: '3', error: expect.stringContaining('not allowed to delete fn-1:3') }]);
+    expect(report.totals.notAttempted).toBeGreaterThan(0);
+    expect(report.totals.deleted + report.totals.notAttempted + report.totals.failed + report.totals.skipped).toBe(6 * 13);
+    expect(result.summary).toContain(':x: Stopped early');
+    // What the report says was deleted is gone; nothing else is.
+    const deletedBefore = report.functions.flatMap((fn) => fn.deleted.map((v) => `${fn.function}:${v}`));
+    const present = (name: string, v: string) => sandbox.services.lambda.state.function(name).versions.has(v);
+    for (const item of deletedBefore) expect(present(item.split(':')[0]!, item.split(':')[1]!)).toBe(false);
+    for (const fn of report.functions) for (const v of fn.notAttempted ?? []) expect(present(fn.function, v)).toBe(true);
+
+    // Permissions fixed (the hook removed), the re-run deletes the rest and only the rest.
+    sandbox.services.lambda.handle = Object.getPrototypeOf(sandbox.services.lambda).handle.bind(sandbox.services.lambda);
+    const rerun = await runBundledAction('version-prune', inputs, sandbox.env);
+    expect(rerun.code).toBe(0);
+    const after = JSON.parse(rerun.outputs['report']!) as PruneReport;
+    expect(after.totals.deleted).toBe(6 * 13 - deletedBefore.length);
+    for (let i = 0; i < 6; i++) expect(versionsOf(`fn-${i}`).sort()).toEqual(['14', '15']);
+  });
+  it('deletes nothing when the inventory fails, and says which listing failed', async () => {
+    seedLambda(sandbox.services.lambda, { capacityProvider: 'cp', functions: 4, versionsPerFunction: 10 });
+    beforeLambda((operation, request) => {
+      if (operation === 'ListAliases' && functionOf(request) === 'fn-2') throw new ServiceError(403, 'AccessDeniedException', 'no lambda:ListAliases on fn-2', { Message: 'no lambda:ListAliases on fn-2' });
+    });
+    const result = await runBundledAction('version-prune', { 'capacity-provider': 'cp', 'dry-run': 'false', rate: RATE }, sandbox.env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('::error::listing the aliases of fn-2 failed: caused by: no lambda:ListAliases on fn-2');
+    expect(sandbox.server.calls('lambda', 'DeleteFunction')).toHaveLength(0);
+    expect(result.outputs).toEqual({});
+  });
+});
+
+describe('gantry prune (CLI bundle against the sandbox)', () => {
+  it('rides out throttling bursts (injected 429s and a drained quota) with no failed call', async () => {
+    seedLambda(sandbox.services.lambda, { capacityProvider: 'cp', functions: 7, versionsPerFunction: 14, weightedAliases: [{ name: 'canary', primaryOffset: 5, additionalOffset: 6, weight: 0.05 }] });
+    sandbox.faults.add({ service: 'lambda', operation: 'DeleteFunction', kind: 'throttle', times: 8 });
+    sandbox.faults.add({ service: 'lambda', operation: 'ListAliases', kind: 'throttle', times: 3 });
+    sandbox.faults.add({ service: 'lambda', operation: 'GetFunctionScalingConfig', kind: 'throttle', times: 4 });
+    let deletes = 0;
+    beforeLambda((operation) => {
+      // Another caller empties the account's quota twice during the deletions.
+      if (operation === 'DeleteFunction' && (++deletes === 15 || deletes === 45)) sandbox.quotas.get('lambda-control-plane')!.drain();
+    });
+    const result = await runCliBundle(['prune', '--capacity-provider', 'cp', '--keep', '3', '--apply', '--rate', RATE], sandbox.env);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as PruneReport;
+    // 14 versions: newest 3 (12-14) kept, canary keeps 9 and 8: 9 deletions per function.
+    expect(report.totals).toMatchObject({ functions: 7, deleted: 63, skipped: 0, failed: 0, notAttempted: 0 });
+    for (let i = 0; i < 7; i++) expect(versionsOf(`fn-${i}`).sort()).toEqual(['12', '13', '14', '8', '9']);
+    const calls = sandbox.server.calls('lambda');
+    const throttled = calls.filter((call) => call.status === 429);
+    expect(throttled.length).toBeGreaterThanOrEqual(15);
+    expect(report.calls.throttled).toBe(throttled.length);
+    expect(report.calls.errors).toBe(0);
+    expect(calls.filter((call) => call.status !== 429 && call.status !== 200 && call.status !== 204)).toEqual([]);
+  });
+
+  it('dry run by default, --apply or --dry-run=false to delete, one-line errors for bad options', async () => {
+    seedLambdaFromConfig(sandbox.services.lambda, config, { versionsPerFunction: 6 });
+    const base = ['prune', '--environment', 'dev', '--config', EXAMPLE_CONFIG_FILE, '--rate', RATE];
+    const dry = await runCliBundle(base, sandbox.env);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, totals: { deleted: 6, kept: 6 } });
+    expect(dry.stderr).toContain(`${ROUTER}: delete 3: 1, 2, 3; keep 3: 4 (newest); 5 (newest); 6 (newest, alias:live)`);
+    expect(sandbox.server.calls('lambda', 'DeleteFunction')).toHaveLength(0);
+
+    const applied = await runCliBundle([...base, '--functions', 'router', '--dry-run=false', '--keep', '2'], sandbox.env);
+    expect(applied.code).toBe(0);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ dryRun: false, keep: 2, scope: { kind: 'functions', functions: [ROUTER] }, totals: { deleted: 4 } });
+    expect(versionsOf(ROUTER).sort()).toEqual(['5', '6']);
+    const viaApply = await runCliBundle([...base, '--apply'], sandbox.env);
+    expect(JSON.parse(viaApply.stdout)).toMatchObject({ dryRun: false, totals: { deleted: 3 } });
+
+    const conflicting = await runCliBundle([...base, '--apply', '--dry-run', 'true'], sandbox.env);
+    expect(conflicting.code).toBe(1);
+    expect(conflicting.stderr.trim()).toBe('error: option --apply: contradicts option --dry-run true; pass one of them');
+    const none = await runCliBundle(['prune'], sandbox.env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('error: option --environment: is required');
+    const keep0 = await runCliBundle([...base, '--keep', '0'], sandbox.env);
+    expect(keep0.stderr).toContain('option --keep: must be at least 1');
+    const forced = await runCliBundle([...base, '--keep', '0', '--force', '--functions', 'worker', '--apply'], sandbox.env);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ keep: 0, totals: { deleted: 2 } });
+    expect(versionsOf(WORKER)).toEqual(['6']);
+  });
+});
