@@ -23,6 +23,9 @@ describe('README', () => {
   it('gives the test command that .ci/run runs', () => {
     expect(readme).toContain('npm ci && npm test');
     expect(readFileSync(join(REPO_ROOT, '.ci', 'run'), 'utf8')).toContain('npm ci && npm test');
+    // The quick start's other command runs in CI too, so a newcomer's first command is known to work.
+    expect(readme).toContain('npm ci && npm run demo');
+    expect(readFileSync(join(REPO_ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm run demo$/m);
   });
 
   it('documents every action and each of its inputs and outputs', () => {

@@ -1,9 +1,99 @@
 /**
- * `npm run bench`: every benchmark, each comparing gantry with the loop it replaces in the same run, printed
- * as Markdown tables with ratios. Speed and call-count targets live here, never in timed tests.
+ * `npm run bench`: every benchmark, each comparing gantry with the loop it replaces in the same run. Prints
+ * one headline table (figure, gantry, baseline, ratio, target) and then each benchmark's detail. Speed and
+ * call-count targets live here, never in timed tests.
  */
-import { benchCodeBuildFollow, formatFollowFigures } from './codebuild-follow.js';
+import { benchBundles, formatBundleFigures, type BundleFigures } from './bundles.js';
+import { benchCapacityWarmup, formatWarmupFigures, type WarmupFigures } from './capacity-warmup.js';
+import { benchCodeBuildFollow, formatFollowFigures, type FollowFigures } from './codebuild-follow.js';
+import { benchTerraformSynth, formatSynthFigures, type SynthFigures } from './terraform-synth.js';
+import { benchVersionPrune, formatPruneFigures, quotaRatio, type PruneBenchFigures } from './version-prune.js';
 
-const sections: string[] = [];
-sections.push(formatFollowFigures(await benchCodeBuildFollow()));
-process.stdout.write(`${sections.join('\n\n')}\n`);
+interface Row {
+  figure: string;
+  gantry: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const x = (value: number) => `×${value.toFixed(2)}`;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+function followRows([adaptive, fixed]: FollowFigures[]): Row[] {
+  return [
+    { figure: 'codebuild-run: log latency p50 (line written → printed)', gantry: s(adaptive!.p50Ms), baseline: `${s(fixed!.p50Ms)} (30 s loop)`, ratio: x(fixed!.p50Ms / adaptive!.p50Ms), target: 'about 1 s' },
+    { figure: 'codebuild-run: log latency p95', gantry: s(adaptive!.p95Ms), baseline: s(fixed!.p95Ms), ratio: x(fixed!.p95Ms / adaptive!.p95Ms), target: '' },
+    { figure: 'codebuild-run: finish lag after the build ends', gantry: s(adaptive!.finishLagMs), baseline: s(fixed!.finishLagMs), ratio: x(fixed!.finishLagMs / adaptive!.finishLagMs), target: '≤ about 1 s' },
+    { figure: 'codebuild-run: API calls per build-minute', gantry: adaptive!.callsPerBuildMinute.toFixed(1), baseline: fixed!.callsPerBuildMinute.toFixed(1), ratio: x(fixed!.callsPerBuildMinute / adaptive!.callsPerBuildMinute), target: 'more calls buy the latency' },
+  ];
+}
+
+function warmupRows(figures: WarmupFigures[]): Row[] {
+  const parallel = figures.filter((f) => f.name.startsWith('gantry'));
+  const baseline = figures.find((f) => !f.name.startsWith('gantry'));
+  const same = baseline === undefined ? undefined : parallel.find((f) => f.functions === baseline.functions);
+  return [
+    ...parallel.map((f) => ({
+      figure: `capacity-warmup: total ÷ slowest function ready, F=${f.functions}`,
+      gantry: x(f.ratio),
+      baseline: '',
+      ratio: '',
+      target: '≤ ×1.20',
+    })),
+    ...(baseline === undefined || same === undefined
+      ? []
+      : [{ figure: `capacity-warmup: total time, F=${baseline.functions}`, gantry: s(same.totalMs), baseline: `${s(baseline.totalMs)} (one at a time)`, ratio: x(baseline.totalMs / same.totalMs), target: '' }]),
+    ...parallel.slice(-1).map((f) => ({ figure: `capacity-warmup: API calls per function, F=${f.functions}`, gantry: (f.controlPlanePerFunction + f.getFunctionPerFunction + f.invokesPerFunction).toFixed(1), baseline: '', ratio: '', target: '' })),
+  ];
+}
+
+function pruneRows(figures: PruneBenchFigures): Row[] {
+  const { gantry, loop } = figures;
+  return [
+    { figure: `version-prune: wall ÷ quota bound, ${figures.functions}×${figures.versions} versions`, gantry: x(quotaRatio(gantry)), baseline: '', ratio: '', target: '≤ ×1.10' },
+    { figure: 'version-prune: wall time (sandbox time)', gantry: s(gantry.wallMs), baseline: `${s(loop.wallMs)} (sequential scan)`, ratio: x(loop.wallMs / gantry.wallMs), target: '' },
+    { figure: 'version-prune: protected versions deleted / failed calls', gantry: `${gantry.protectedDeleted} / ${gantry.failedCalls}`, baseline: `${loop.protectedDeleted} / ${loop.failedCalls}`, ratio: '', target: '0 / 0' },
+  ];
+}
+
+function synthRows(figures: SynthFigures): Row[] {
+  return [
+    { figure: `terraform/: npm run synth, ${figures.environments} environments`, gantry: s(median(figures.processMs)), baseline: '', ratio: '', target: '' },
+    { figure: 'terraform/: load provider bindings (deep vs barrel import)', gantry: s(median(figures.deepImportMs)), baseline: s(median(figures.barrelImportMs)), ratio: x(median(figures.barrelImportMs) / median(figures.deepImportMs)), target: '' },
+  ];
+}
+
+function bundleRows(figures: BundleFigures[]): Row[] {
+  return figures.map((f) => ({ figure: `${f.action}: bundle size / cold start to ${f.until}`, gantry: `${Math.round(f.sizeKiB)} KiB / ${Math.round(f.coldStartMs)} ms`, baseline: '', ratio: '', target: '' }));
+}
+
+function table(rows: Row[]): string {
+  return [
+    '| Figure | gantry | Baseline | Ratio (baseline ÷ gantry) | Target |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...rows.map((row) => `| ${row.figure} | ${row.gantry} | ${row.baseline} | ${row.ratio} | ${row.target} |`),
+  ].join('\n');
+}
+
+const follow = await benchCodeBuildFollow();
+const warmup = await benchCapacityWarmup();
+const prune = await benchVersionPrune();
+const synth = await benchTerraformSynth();
+const bundles = await benchBundles();
+
+const headline = [...followRows(follow), ...warmupRows(warmup), ...pruneRows(prune), ...synthRows(synth), ...bundleRows(bundles)];
+process.stdout.write(
+  [
+    '## gantry benchmarks (one run; figures in sandbox time where the sandbox clock runs fast)',
+    '',
+    table(headline),
+    '',
+    formatFollowFigures(follow),
+    formatWarmupFigures(warmup),
+    formatPruneFigures(prune),
+    formatSynthFigures(synth),
+    formatBundleFigures(bundles),
+  ].join('\n\n') + '\n',
+);

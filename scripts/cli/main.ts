@@ -10,8 +10,10 @@ import { buildspecRun } from './buildspec-commands.js';
 import type { CliCommand, CliIo } from './command.js';
 import { configShow, configValidate } from './config-commands.js';
 import { planMetadata, planSummary, verifyPlanCommand } from './plan-commands.js';
+import { pruneCommand } from './prune-command.js';
+import { warmupCommand } from './warmup-command.js';
 
-export const COMMANDS: CliCommand[] = [configValidate, configShow, buildspecRun, planSummary, planMetadata, verifyPlanCommand];
+export const COMMANDS: CliCommand[] = [configValidate, configShow, buildspecRun, planSummary, planMetadata, verifyPlanCommand, warmupCommand, pruneCommand];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

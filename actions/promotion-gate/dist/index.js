@@ -28838,6 +28838,11 @@ function firstLine(message) {
 }
 
 // src/config/naming.ts
+import { createHash } from "node:crypto";
+function boundedName(name, max) {
+  if (name.length <= max) return name;
+  return `${name.slice(0, max - 9)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+}
 function partitionOf(region) {
   if (region.startsWith("cn-")) return "aws-cn";
   if (region.startsWith("us-gov-")) return "aws-us-gov";
@@ -28864,14 +28869,41 @@ function deriveEnvironmentNames(project, environment, env) {
     buildLogGroup: `/aws/codebuild/${prefix}`,
     deployRole,
     deployRoleArn: `arn:${partition}:iam::${env.account}:role/${deployRole}`,
+    planRole: `${prefix}-gantry-plan`,
+    planRoleArn: `arn:${partition}:iam::${env.account}:role/${prefix}-gantry-plan`,
     // Account id in bucket names: bucket names are global, and the schema's length limits keep this <= 63.
     planBucket: `${prefix}-${env.account}-plans`,
     stateBucket: `${prefix}-${env.account}-tfstate`,
     stateKey: `${project}/${environment}/terraform.tfstate`,
+    pruneProject: `${prefix}-prune`,
+    planBuildRole: `${prefix}-plan-build`,
+    applyBuildRole: `${prefix}-apply-build`,
+    pruneBuildRole: `${prefix}-prune-build`,
+    capacityProviderOperatorRole: `${prefix}-cp-operator`,
+    capacityProviderSecurityGroup: capacityProvider,
+    oidcProviderArn: `arn:${partition}:iam::${env.account}:oidc-provider/token.actions.githubusercontent.com`,
+    schedulesRole: `${prefix}-schedules`,
+    pruneScheduleRule: `${prefix}-prune`,
+    dashboard: prefix,
+    cpuAlarm: `${prefix}-cp-cpu`,
+    versionsAlarm: `${prefix}-cp-versions`,
+    versionsMetric: { namespace: "Gantry", name: "CapacityProviderFunctionVersions", filter: `${prefix}-cp-versions` },
     functions: env.functions.map((fn) => {
       const functionName = deriveFunctionName(project, environment, fn);
       const functionArn = `${lambdaArn}:function:${functionName}`;
-      return { name: fn.name, functionName, functionArn, alias: fn.alias, aliasArn: `${functionArn}:${fn.alias}` };
+      return {
+        name: fn.name,
+        functionName,
+        functionArn,
+        alias: fn.alias,
+        aliasArn: `${functionArn}:${fn.alias}`,
+        logGroup: `/aws/lambda/${functionName}`,
+        // Rule and role names are limited to 64 characters; the prefix keeps them inside the build roles' scope.
+        executionRole: boundedName(`${prefix}-${fn.name}-exec`, 64),
+        keepAliveRule: boundedName(`${prefix}-${fn.name}-keepalive`, 64),
+        errorsAlarm: `${prefix}-${fn.name}-errors`,
+        throttlesAlarm: `${prefix}-${fn.name}-throttles`
+      };
     })
   };
 }
@@ -48683,7 +48715,8 @@ var FunctionSchema = external_exports.strictObject({
     invocations: external_exports.int().min(1).max(1e3).default(5).describe("Smoke invocations after each deploy."),
     concurrency: external_exports.int().min(1).max(100).default(5).describe("Smoke invocations in flight at once.")
   }).default({ payload: {}, invocations: 5, concurrency: 5 }).describe("Post-deploy smoke test."),
-  permissions: external_exports.array(FunctionPermission).default([]).describe("What the execution role grants beyond logging; no wildcard actions.")
+  permissions: external_exports.array(FunctionPermission).default([]).describe("What the execution role grants beyond logging; no wildcard actions."),
+  package: repoPath.regex(/\.zip$/, "expected a .zip deployment package").optional().describe("Deployment package the terraform app deploys, relative to the repository root; `dist/functions/<name>.zip` unless set.")
 }).describe("A function that runs on the environment's capacity provider.");
 var ResourceNames = external_exports.strictObject({
   deployRole: external_exports.string().regex(/^[\w+=,.@-]{1,64}$/, "expected an IAM role name (1 to 64 characters)").optional().describe("IAM role the workflows assume with OIDC."),
@@ -48722,6 +48755,37 @@ var ApplyRules = external_exports.strictObject({
   maxChanges: external_exports.int().min(0).optional().describe("Most resources one apply may add, change or destroy in total; a bigger plan is refused."),
   maxDestroy: external_exports.int().min(0).optional().describe("Most resources one apply may destroy (replacements count); a bigger plan is refused.")
 }).describe("Where and when an apply may come from, and how big it may be.");
+var scheduleExpression = external_exports.string().regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/, "expected an EventBridge schedule expression such as rate(5 minutes) or cron(23 4 * * ? *)");
+var KeepAliveSchedule = external_exports.strictObject({
+  enabled: external_exports.boolean().default(false).describe(`Invoke each function's alias with its warmup payload on a schedule (EventBridge). Keeps the path exercised; it does not create capacity (see README, "terraform/").`),
+  expression: scheduleExpression.default("rate(5 minutes)").describe("When the keep-alive runs.")
+}).describe("Scheduled keep-alive invocations.");
+var PruneSchedule = external_exports.strictObject({
+  enabled: external_exports.boolean().default(false).describe("Run `gantry prune` in the environment's prune CodeBuild project on a schedule, so version hygiene does not depend on deploys."),
+  expression: scheduleExpression.default("cron(23 4 * * ? *)").describe("When the scheduled prune runs."),
+  cli: external_exports.string().min(1).default("node scripts/dist/gantry.js").describe("GANTRY_CLI of the prune build: the command that runs the gantry CLI, from the checkout's root.")
+}).describe("Scheduled version pruning.");
+var DEFAULT_SCHEDULES = {
+  keepAlive: { enabled: false, expression: "rate(5 minutes)" },
+  prune: { enabled: false, expression: "cron(23 4 * * ? *)", cli: "node scripts/dist/gantry.js" }
+};
+var LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+var Alarms = external_exports.strictObject({
+  errors: external_exports.int().min(1).default(1).describe("Errors of one function within 5 minutes that raise its errors alarm."),
+  throttles: external_exports.int().min(1).default(1).describe("Throttled invocations of one function within 5 minutes that raise its throttles alarm."),
+  cpuPercent: external_exports.number().min(1).max(100).default(80).describe("Average CPU utilization (%) of the capacity provider's instances over 15 minutes that raises the CPU alarm."),
+  versions: external_exports.int().min(1).max(100).default(90).describe("Function versions on the capacity provider (hard limit 100) that raise the versions alarm; reported by the prune build.")
+}).describe("Alarm thresholds.");
+var DEFAULT_OBSERVABILITY = {
+  logRetentionDays: 30,
+  alarmActions: [],
+  alarms: { errors: 1, throttles: 1, cpuPercent: 80, versions: 90 }
+};
+var Observability = external_exports.strictObject({
+  logRetentionDays: external_exports.int().min(1).max(3653).refine((days) => LOG_RETENTION_DAYS.includes(days), `expected one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(", ")}`).default(30).describe("Days the build and function log groups keep their events."),
+  alarmActions: external_exports.array(external_exports.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:/, "expected an ARN (arn:aws:...)")).default([]).describe("ARNs notified when an alarm fires or recovers (an SNS topic, say)."),
+  alarms: Alarms.default(DEFAULT_OBSERVABILITY.alarms)
+}).describe("CloudWatch alarms, dashboard and log retention.");
 var EnvironmentSchema = external_exports.strictObject({
   after: ENVIRONMENT_NAME.optional().describe("The environment a commit must have been deployed to before this one. Exactly one environment has no `after`: the first."),
   account: external_exports.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id, quoted so YAML keeps leading zeros").describe("AWS account id."),
@@ -48744,12 +48808,15 @@ var EnvironmentSchema = external_exports.strictObject({
     protect: external_exports.array(external_exports.string().regex(/^[A-Za-z0-9_-]+:\d+$/, 'expected "<function name>:<version number>"')).default([]).describe('Versions never deleted, as "<short function name>:<version>".')
   }).default({ keep: 5, protect: [] }).describe("Version pruning."),
   apply: ApplyRules.default({ refs: ["refs/heads/main"], events: ["push", "workflow_dispatch"], freeze: [], weeklyFreeze: [] }),
-  tags: external_exports.record(external_exports.string().min(1).max(128), external_exports.string().max(256)).default({}).describe("Cost allocation tags added to every resource.")
+  tags: external_exports.record(external_exports.string().min(1).max(128), external_exports.string().max(256)).default({}).describe("Cost allocation tags added to every resource."),
+  schedules: external_exports.strictObject({ keepAlive: KeepAliveSchedule.default(DEFAULT_SCHEDULES.keepAlive), prune: PruneSchedule.default(DEFAULT_SCHEDULES.prune) }).default(DEFAULT_SCHEDULES).describe("Scheduled jobs of the terraform app; each is off until enabled here."),
+  observability: Observability.default(DEFAULT_OBSERVABILITY)
 }).describe("One deployment environment.");
 var ConfigSchema = external_exports.strictObject({
   version: external_exports.literal(1).describe("Config format version; always 1."),
   project: label("project name").describe("Short name of the workload; the prefix of every derived resource name."),
   github: external_exports.strictObject({
+    repository: external_exports.string().regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, 'expected a GitHub repository as "owner/name"').optional().describe("The GitHub repository (`owner/name`) whose workflows may assume the deploy roles and whose code the CodeBuild projects check out. Required by the terraform app (`npm run synth`)."),
     requiredChecks: external_exports.array(external_exports.string().min(1)).default([]).describe("Check runs or commit statuses that must have succeeded on a commit before it is applied (e.g. test, security, lint).")
   }).default({ requiredChecks: [] }).describe("GitHub settings."),
   environments: external_exports.record(ENVIRONMENT_NAME, EnvironmentSchema).refine((environments) => Object.keys(environments).length > 0, "expected at least one environment").describe("Deployment environments by name, chained into one promotion order by `after`.")
