@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readUserFile } from '../../src/read-user-file.js';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { runBuildspec, type BuildspecResult } from '../../src/buildspec/runner.js';
-import { InputError, UsageError, UserError } from '../../src/errors.js';
+import { InputError, UsageError } from '../../src/errors.js';
 import { optionalString, type InputSource } from '../../src/inputs.js';
 import type { CliCommand } from './command.js';
 
@@ -24,13 +25,7 @@ export const buildspecRun: CliCommand = {
     }
     const artifactsDir = optionalString(inputs, 'artifacts-dir');
 
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UserError(code === 'ENOENT' ? `${file}: file not found` : `${file}: cannot read the file (${code ?? String(error)})`, { cause: error });
-    }
+    const text = await readUserFile(file);
 
     // The shell runs in its own process group, out of reach of the terminal's Ctrl-C: pass it on.
     const abort = new AbortController();

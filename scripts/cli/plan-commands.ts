@@ -1,7 +1,8 @@
 /**
  * The commands the terraform buildspecs call: summarize a plan, record its metadata, verify it before apply.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readUserFile } from '../../src/read-user-file.js';
+import { stat } from 'node:fs/promises';
 import { ENVIRONMENT_NAME } from '../../src/config/schema.js';
 import { InputError, UsageError, UserError } from '../../src/errors.js';
 import { choiceInput, optionalString, requiredString, type InputSource } from '../../src/inputs.js';
@@ -100,13 +101,7 @@ export const verifyPlanCommand: CliCommand = {
 };
 
 async function readSummary(file: string): Promise<PlanSummary> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${file}: file not found` : `${file}: cannot read the file (${code ?? String(error)})`, { cause: error });
-  }
+  const text = await readUserFile(file);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -8801,7 +8801,7 @@ var init_getSSOTokenFilepath = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFromFile.js
-import { readFile as readFile5 } from "node:fs/promises";
+import { readFile as readFile4 } from "node:fs/promises";
 var tokenIntercept, getSSOTokenFromFile;
 var init_getSSOTokenFromFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFromFile.js"() {
@@ -8812,7 +8812,7 @@ var init_getSSOTokenFromFile = __esm({
         return tokenIntercept[id];
       }
       const ssoTokenFilepath = getSSOTokenFilepath(id);
-      const ssoTokenText = await readFile5(ssoTokenFilepath, "utf8");
+      const ssoTokenText = await readFile4(ssoTokenFilepath, "utf8");
       return JSON.parse(ssoTokenText);
     };
   }
@@ -8929,12 +8929,12 @@ var init_parseIni = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js
 import { readFile as fsReadFile } from "node:fs/promises";
-var filePromises, fileIntercept, readFile6;
+var filePromises, fileIntercept, readFile5;
 var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     filePromises = {};
     fileIntercept = {};
-    readFile6 = (path, options) => {
+    readFile5 = (path, options) => {
       if (fileIntercept[path] !== void 0) {
         return fileIntercept[path];
       }
@@ -8972,10 +8972,10 @@ var init_loadSharedConfigFiles = __esm({
         resolvedConfigFilepath = join5(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
-        readFile6(resolvedConfigFilepath, {
+        readFile5(resolvedConfigFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).then(getConfigData).catch(swallowError),
-        readFile6(resolvedFilepath, {
+        readFile5(resolvedFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).catch(swallowError)
       ]);
@@ -9006,7 +9006,7 @@ var init_loadSsoSessionData = __esm({
     init_parseIni();
     init_readFile();
     swallowError2 = () => ({});
-    loadSsoSessionData = async (init = {}) => readFile6(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError2);
+    loadSsoSessionData = async (init = {}) => readFile5(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError2);
   }
 });
 
@@ -27474,8 +27474,19 @@ var package_default = {
 // src/version.ts
 var GANTRY_VERSION = package_default.version;
 
+// src/read-user-file.ts
+import { readFile } from "node:fs/promises";
+async function readUserFile(file2) {
+  try {
+    return await readFile(file2, "utf8");
+  } catch (error62) {
+    const code = error62.code;
+    throw new UserError(code === "ENOENT" ? `${file2}: file not found` : `${file2}: cannot read the file (${code ?? String(error62)})`, { cause: error62 });
+  }
+}
+
 // scripts/cli/buildspec-commands.ts
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { resolve as resolve3 } from "node:path";
 
 // src/buildspec/runner.ts
@@ -47753,13 +47764,7 @@ var buildspecRun = {
       throw new InputError(inputs.label("source-dir"), `${sourceDir} is not a directory`);
     }
     const artifactsDir = optionalString(inputs, "artifacts-dir");
-    let text;
-    try {
-      text = await readFile(file2, "utf8");
-    } catch (error62) {
-      const code = error62.code;
-      throw new UserError(code === "ENOENT" ? `${file2}: file not found` : `${file2}: cannot read the file (${code ?? String(error62)})`, { cause: error62 });
-    }
+    const text = await readUserFile(file2);
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once("SIGINT", stop);
@@ -48235,7 +48240,7 @@ function shellQuote2(value) {
 }
 
 // scripts/cli/plan-commands.ts
-import { readFile as readFile4, stat as stat2 } from "node:fs/promises";
+import { stat as stat2 } from "node:fs/promises";
 
 // buildspecs/terraform-version.json
 var terraform_version_default = {
@@ -48554,13 +48559,7 @@ var verifyPlanCommand = {
   }
 };
 async function readSummary(file2) {
-  let text;
-  try {
-    text = await readFile4(file2, "utf8");
-  } catch (error62) {
-    const code = error62.code;
-    throw new UserError(code === "ENOENT" ? `${file2}: file not found` : `${file2}: cannot read the file (${code ?? String(error62)})`, { cause: error62 });
-  }
+  const text = await readUserFile(file2);
   let json2;
   try {
     json2 = JSON.parse(text);
