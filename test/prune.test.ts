@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { actionInputSource, cliInputSource } from '../src/inputs.js';
-import { CallWindow, TokenBucketLimiter } from '../src/prune/rate-limiter.js';
+import { CallWindow, TokenBucketLimiter } from '../src/aws/rate-limiter.js';
 import type { PruneReport } from '../src/prune/report.js';
 import { versionRanges } from '../src/prune/report.js';
 import { hasOwnScaling } from '../src/prune/inventory.js';

@@ -16,7 +16,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { errorName, isNotFound, listAliases } from './inventory.js';
 import { compareVersions, planFunction, sameRouting, versionNumber, type FunctionInventory, type FunctionPlan, type PlanRules } from './plan.js';
-import type { CallWindow, TokenBucketLimiter } from './rate-limiter.js';
+import type { CallWindow, TokenBucketLimiter } from '../aws/rate-limiter.js';
 
 export interface SkippedVersion {
   version: string;

@@ -5,7 +5,7 @@
 import type { ExecutionResult, FailedVersion, SkippedVersion } from './execute.js';
 import type { CapacityProviderCount, Inventory } from './inventory.js';
 import type { KeptVersion, PrunePlan } from './plan.js';
-import type { CallStats } from './rate-limiter.js';
+import type { CallStats } from '../aws/rate-limiter.js';
 import type { PruneSettings } from './settings.js';
 
 /** Lambda's hard limit of function versions per capacity provider. */

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import { executePlan, RunStoppedError, type ExecutionResult } from './execute.js';
 import { collectInventory } from './inventory.js';
 import { planPrune, type PlanRules } from './plan.js';
-import { CallWindow, TokenBucketLimiter, limitClient, windowSize } from './rate-limiter.js';
+import { CallWindow, TokenBucketLimiter, limitClient, windowSize } from '../aws/rate-limiter.js';
 import { buildReport, headline, planLines, type PruneReport } from './report.js';
 import type { PruneSettings } from './settings.js';
 

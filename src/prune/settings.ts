@@ -8,6 +8,7 @@
  * gives the region, `keep` and the protect list (the inputs may override `keep`). Without it the region
  * comes from AWS_REGION and `keep` defaults to 5.
  */
+import { LAMBDA_CONTROL_PLANE_RATE } from '../aws/rate-limiter.js';
 import { InputError, UserError } from '../errors.js';
 import { CONFIG_INPUT, ENVIRONMENT_INPUT, pickEnvironment } from '../config/environment-input.js';
 import { DEFAULT_CONFIG_FILE, type EnvironmentConfig, type GantryConfig } from '../config/load.js';
@@ -25,7 +26,7 @@ export const PRUNE_INPUTS = {
 } as const;
 
 /** Lambda's control-plane quota: requests per second per account and region. */
-export const DEFAULT_RATE = 15;
+export const DEFAULT_RATE = LAMBDA_CONTROL_PLANE_RATE;
 export const MAX_RATE = 10_000;
 /** The schema's default for `prune.keep`, used when no environment is given. */
 export const DEFAULT_KEEP = 5;

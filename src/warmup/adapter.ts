@@ -8,6 +8,7 @@
  * was throttled; with one client, a throttled PutFunctionScalingConfig would slow the smoke invocations down and
  * their latency would measure gantry's rate limiter instead of the function.
  */
+import { LAMBDA_CONTROL_PLANE_RATE, TokenBucketLimiter, limitClient } from '../aws/rate-limiter.js';
 import {
   GetAliasCommand,
   GetCapacityProviderCommand,
@@ -91,8 +92,15 @@ export interface WarmupClients {
   invoke: LambdaClient;
 }
 
-export function createWarmupClients(region: string): WarmupClients {
-  return { controlPlane: createLambdaClient({ region }), getFunction: createLambdaClient({ region }), invoke: createLambdaClient({ region }) };
+/**
+ * One client per Lambda quota. The control-plane client is paced by the same token bucket as version-prune
+ * (at `controlPlaneRate` requests/s, the SDK's standard retry mode behind it) so that fifty functions starting
+ * at once queue for the quota instead of drawing a burst of 429s and the adaptive mode's long slowdowns.
+ */
+export function createWarmupClients(region: string, controlPlaneRate: number = LAMBDA_CONTROL_PLANE_RATE): WarmupClients {
+  const controlPlane = createLambdaClient({ region, retryMode: 'standard' });
+  limitClient(controlPlane, new TokenBucketLimiter({ ratePerSecond: controlPlaneRate }));
+  return { controlPlane, getFunction: createLambdaClient({ region }), invoke: createLambdaClient({ region }) };
 }
 
 export function lambdaWarmupPort(clients: WarmupClients, polling: ActivePolling = DEFAULT_ACTIVE_POLLING): WarmupPort {

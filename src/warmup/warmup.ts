@@ -12,6 +12,7 @@
  * Lambda is reached only through a {@link WarmupPort}; time through a {@link WarmupClock}.
  */
 import pLimit from 'p-limit';
+import { LAMBDA_CONTROL_PLANE_RATE } from '../aws/rate-limiter.js';
 import { loadEnvironment } from '../config/environment-input.js';
 import type { EnvironmentConfig } from '../config/load.js';
 import { InputError, describeError } from '../errors.js';
@@ -79,7 +80,7 @@ export async function warmupFromInputs(source: InputSource, deps: WarmupEntryDep
 
 export async function warmupEnvironment(settings: WarmupSettings, environment: EnvironmentConfig, source: InputSource, deps: WarmupEntryDeps): Promise<WarmupReport> {
   const clock = deps.clock ?? REAL_CLOCK;
-  const port = deps.port ?? lambdaWarmupPort(createWarmupClients(environment.region), { ...DEFAULT_ACTIVE_POLLING, speed: clock.speed });
+  const port = deps.port ?? lambdaWarmupPort(createWarmupClients(environment.region, LAMBDA_CONTROL_PLANE_RATE * clock.speed), { ...DEFAULT_ACTIVE_POLLING, speed: clock.speed });
   const { selection } = settings;
   let providerVersions: string[] = [];
   if (selection.kind === 'capacity-provider') {

@@ -46662,6 +46662,159 @@ function validateConcurrency(concurrency) {
   }
 }
 
+// src/aws/rate-limiter.ts
+var LAMBDA_CONTROL_PLANE_RATE = 15;
+var Fifo = class {
+  #items = [];
+  #head = 0;
+  get length() {
+    return this.#items.length - this.#head;
+  }
+  push(item) {
+    this.#items.push(item);
+  }
+  shift() {
+    if (this.length === 0) return void 0;
+    const item = this.#items[this.#head++];
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+  drain() {
+    const items = this.#items.slice(this.#head);
+    this.#items = [];
+    this.#head = 0;
+    return items;
+  }
+};
+var THROTTLE_DECREASE = 0.7;
+var MIN_RATE_SHARE = 0.1;
+var RECOVERY_PER_TOKEN = 0.15;
+var TokenBucketLimiter = class {
+  /** The configured rate: the ceiling. */
+  ceiling;
+  #rate;
+  #sinceDecrease = Number.POSITIVE_INFINITY;
+  burst;
+  #now;
+  #tokens;
+  #last;
+  /** Waiting callers: `urgent` ones (listings, whose answers unlock more work) are served first. */
+  #queues = { urgent: new Fifo(), normal: new Fifo() };
+  #timer;
+  #stopped;
+  /** Tokens handed out so far. */
+  granted = 0;
+  constructor(options) {
+    if (!(options.ratePerSecond > 0)) throw new RangeError(`rate must be positive, got ${options.ratePerSecond}`);
+    this.ceiling = options.ratePerSecond;
+    this.#rate = options.ratePerSecond;
+    this.burst = options.burst ?? Math.min(5, Math.max(1, Math.floor(options.ratePerSecond * 0.02)));
+    this.#now = options.now ?? (() => performance.now());
+    this.#tokens = 1;
+    this.#last = this.#now();
+  }
+  /** The rate now: the ceiling, or less for a while after a 429. */
+  get ratePerSecond() {
+    return this.#rate;
+  }
+  /** A 429 came back: slow down (at most once per second's worth of tokens). */
+  onThrottle() {
+    if (this.#sinceDecrease < this.#rate) return;
+    this.#refill();
+    this.#rate = Math.max(this.ceiling * MIN_RATE_SHARE, this.#rate * THROTTLE_DECREASE);
+    this.#sinceDecrease = 0;
+  }
+  #granted() {
+    this.granted++;
+    this.#sinceDecrease++;
+    if (this.#rate < this.ceiling) this.#rate = Math.min(this.ceiling, this.#rate + RECOVERY_PER_TOKEN);
+  }
+  /** Callers waiting for a token. */
+  get queued() {
+    return this.#queues.urgent.length + this.#queues.normal.length;
+  }
+  /**
+   * Resolves when a token is granted; rejects with the stop reason once the limiter is stopped. `urgent`
+   * callers go before every normal one (first come, first served within each class).
+   */
+  acquire(urgent = false) {
+    if (this.#stopped !== void 0) return Promise.reject(this.#stopped);
+    if (this.queued === 0) {
+      this.#refill();
+      if (this.#tokens >= 1) {
+        this.#tokens -= 1;
+        this.#granted();
+        return Promise.resolve();
+      }
+    }
+    return new Promise((resolve2, reject) => {
+      this.#queues[urgent ? "urgent" : "normal"].push({ resolve: resolve2, reject });
+      this.#schedule();
+    });
+  }
+  /** Refuses every waiting and future caller with `reason`. */
+  stop(reason) {
+    if (this.#stopped !== void 0) return;
+    this.#stopped = reason;
+    if (this.#timer !== void 0) clearTimeout(this.#timer);
+    this.#timer = void 0;
+    const waiting = [...this.#queues.urgent.drain(), ...this.#queues.normal.drain()];
+    for (const waiter of waiting) waiter.reject(reason);
+  }
+  get stopped() {
+    return this.#stopped !== void 0;
+  }
+  #refill() {
+    const now = this.#now();
+    this.#tokens = Math.min(this.burst, this.#tokens + (now - this.#last) / 1e3 * this.#rate);
+    this.#last = now;
+  }
+  #schedule() {
+    if (this.#timer !== void 0) return;
+    this.#refill();
+    const wait = this.#tokens >= 1 ? 0 : (1 - this.#tokens) / this.#rate * 1e3;
+    this.#timer = setTimeout(() => {
+      this.#timer = void 0;
+      this.#release();
+    }, wait);
+  }
+  #release() {
+    this.#refill();
+    while (this.queued > 0 && this.#tokens >= 1) {
+      this.#tokens -= 1;
+      this.#granted();
+      (this.#queues.urgent.shift() ?? this.#queues.normal.shift()).resolve();
+    }
+    if (this.queued > 0) this.#schedule();
+  }
+};
+var MIDDLEWARE_NAME = "gantryRateLimiter";
+function limitClient(client, limiter2) {
+  const stats = { attempts: 0, throttled: 0, errors: 0 };
+  const middleware = (next, context) => async (args) => {
+    await limiter2.acquire(context.commandName?.startsWith("List") === true);
+    stats.attempts++;
+    try {
+      return await next(args);
+    } catch (error63) {
+      if (isThrottle(error63)) {
+        stats.throttled++;
+        limiter2.onThrottle();
+      } else stats.errors++;
+      throw error63;
+    }
+  };
+  client.middlewareStack.addRelativeTo(middleware, { name: MIDDLEWARE_NAME, relation: "after", toMiddleware: "retryMiddleware", override: true });
+  return stats;
+}
+function isThrottle(error63) {
+  const e6 = error63;
+  return e6?.$metadata?.httpStatusCode === 429 || e6?.name === "TooManyRequestsException" || e6?.name === "ThrottlingException";
+}
+
 // src/inputs.ts
 function actionInputSource(env2 = process.env) {
   return {
@@ -73166,8 +73319,10 @@ function createLambdaClient(options) {
 var MissingResource = class extends Error {
 };
 var DEFAULT_ACTIVE_POLLING = { minDelayMs: 1e3, maxDelayMs: 1e4, speed: 1 };
-function createWarmupClients(region) {
-  return { controlPlane: createLambdaClient({ region }), getFunction: createLambdaClient({ region }), invoke: createLambdaClient({ region }) };
+function createWarmupClients(region, controlPlaneRate = LAMBDA_CONTROL_PLANE_RATE) {
+  const controlPlane = createLambdaClient({ region, retryMode: "standard" });
+  limitClient(controlPlane, new TokenBucketLimiter({ ratePerSecond: controlPlaneRate }));
+  return { controlPlane, getFunction: createLambdaClient({ region }), invoke: createLambdaClient({ region }) };
 }
 function lambdaWarmupPort(clients, polling = DEFAULT_ACTIVE_POLLING) {
   const { controlPlane: client, getFunction, invoke } = clients;
@@ -73388,7 +73543,7 @@ async function warmupFromInputs(source, deps) {
 }
 async function warmupEnvironment(settings, environment, source, deps) {
   const clock = deps.clock ?? REAL_CLOCK;
-  const port = deps.port ?? lambdaWarmupPort(createWarmupClients(environment.region), { ...DEFAULT_ACTIVE_POLLING, speed: clock.speed });
+  const port = deps.port ?? lambdaWarmupPort(createWarmupClients(environment.region, LAMBDA_CONTROL_PLANE_RATE * clock.speed), { ...DEFAULT_ACTIVE_POLLING, speed: clock.speed });
   const { selection } = settings;
   let providerVersions = [];
   if (selection.kind === "capacity-provider") {

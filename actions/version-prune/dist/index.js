@@ -73533,7 +73533,8 @@ async function executePlan(plans, inventory, rules, deps) {
   }
 }
 
-// src/prune/rate-limiter.ts
+// src/aws/rate-limiter.ts
+var LAMBDA_CONTROL_PLANE_RATE = 15;
 var Fifo = class {
   #items = [];
   #head = 0;
@@ -73949,7 +73950,7 @@ var PRUNE_INPUTS = {
   capacityProvider: "capacity-provider",
   rate: "rate"
 };
-var DEFAULT_RATE = 15;
+var DEFAULT_RATE = LAMBDA_CONTROL_PLANE_RATE;
 var MAX_RATE = 1e4;
 var DEFAULT_KEEP = 5;
 var MAX_KEEP = 99;

@@ -12,6 +12,9 @@
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 
+/** Lambda's control-plane quota: requests per second per account and region, shared by every control-plane call. */
+export const LAMBDA_CONTROL_PLANE_RATE = 15;
+
 export interface RateLimiterOptions {
   /** Tokens per second: the Lambda control-plane quota (15 per account and region) by default. */
   ratePerSecond: number;
