@@ -87,9 +87,7 @@ const headline = [...followRows(follow), ...warmupRows(warmup), ...pruneRows(pru
 process.stdout.write(
   [
     '## gantry benchmarks (one run; figures in sandbox time where the sandbox clock runs fast)',
-    '',
     table(headline),
-    '',
     formatFollowFigures(follow),
     formatWarmupFigures(warmup),
     formatPruneFigures(prune),
