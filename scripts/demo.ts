@@ -18,11 +18,9 @@ import { TERRAFORM_PIN } from '../src/terraform/pin.js';
 import { REPO_ROOT, startAction, type ActionResult } from './local-runner.js';
 import type { BuildScript } from './sandbox/codebuild/build.js';
 import { startSandbox, type GantrySandbox } from './sandbox/sandbox.js';
-import { seedCodeBuildFromConfig, seedLambdaFromConfig } from './sandbox/seed-config.js';
+import { seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from './sandbox/seed-config.js';
 
 const configFile = process.argv[2] ?? join(REPO_ROOT, '.github', 'gantry.yml');
-const OWNER = 'example';
-const REPO = 'app';
 /** The commit being delivered, and one that only ever reached dev. */
 const COMMIT = '5ca1ab1e00000000000000000000000000000001';
 const STRAY_COMMIT = 'baddcafe00000000000000000000000000000002';
@@ -46,13 +44,14 @@ async function main(): Promise<number> {
   let sandbox: GantrySandbox | undefined;
   try {
     console.log(`gantry demo: ${config.project}, ${config.order.join(' → ')} on the local sandbox`);
-    sandbox = await setUp(config, work, realBuilds);
+    const setup = await setUp(config, work, realBuilds);
+    sandbox = setup.sandbox;
     console.log(
       realBuilds
         ? `CodeBuild runs gantry's buildspecs for real with terraform ${TERRAFORM_PIN.version} (built-in resources only: no provider download).`
         : color(33, `terraform ${TERRAFORM_PIN.version} is not on PATH and cannot be downloaded here: CodeBuild follows a script instead of running the buildspecs.`),
     );
-    const context = { config, sandbox, work, summaries, realBuilds };
+    const context = { config, sandbox, repository: setup.repository, work, summaries, realBuilds };
     for (const name of config.order) {
       const environment = config.environments.get(name)!;
       if (environment.previous !== undefined && name === config.order.at(-1)) await strayCommitIsRefused(context, environment);
@@ -69,12 +68,14 @@ async function main(): Promise<number> {
 interface DemoContext {
   config: GantryConfig;
   sandbox: GantrySandbox;
+  /** `owner/name` of the sandbox's GitHub repository. */
+  repository: string;
   work: string;
   summaries: string;
   realBuilds: boolean;
 }
 
-async function setUp(config: GantryConfig, work: string, realBuilds: boolean): Promise<GantrySandbox> {
+async function setUp(config: GantryConfig, work: string, realBuilds: boolean): Promise<{ sandbox: GantrySandbox; repository: string }> {
   // The repository CodeBuild checks out: a small terraform app where the config says each environment's lives.
   const repo = join(work, 'repo');
   for (const environment of config.environments.values()) {
@@ -92,13 +93,13 @@ async function setUp(config: GantryConfig, work: string, realBuilds: boolean): P
     for (const fn of environment.functions) sandbox.services.lambda.setHandler(fn.functionName, (_event, { version }) => ({ ok: true, version }));
   }
   const github = sandbox.services.github;
-  github.addRepo(OWNER, REPO);
-  github.setBranch(OWNER, REPO, 'main', COMMIT, { protected: true });
-  github.setBranch(OWNER, REPO, 'hotfix', STRAY_COMMIT);
+  const { owner, repo: name, fullName } = seedGitHubFromConfig(github, config);
+  github.setBranch(owner, name, 'main', COMMIT, { protected: true });
+  github.setBranch(owner, name, 'hotfix', STRAY_COMMIT);
   for (const sha of [COMMIT, STRAY_COMMIT]) {
-    for (const name of config.github.requiredChecks) github.addCheckRun(OWNER, REPO, { name, headSha: sha, status: 'completed', conclusion: 'success' });
+    for (const name of config.github.requiredChecks) github.addCheckRun(owner, name, { name, headSha: sha, status: 'completed', conclusion: 'success' });
   }
-  return sandbox;
+  return { sandbox, repository: fullName };
 }
 
 /** The variables GitHub's runner gives a step, for a run of this demo. */
@@ -107,7 +108,7 @@ function runnerEnv(context: DemoContext, environment: EnvironmentConfig, sha: st
   const eventName = environment.apply.events.includes('push') ? 'push' : 'workflow_dispatch';
   return {
     ...context.sandbox.env,
-    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+    GITHUB_REPOSITORY: context.repository,
     GITHUB_SHA: sha,
     GITHUB_REF: 'refs/heads/main',
     GITHUB_EVENT_NAME: eventName,

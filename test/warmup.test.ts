@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { cliInputSource } from '../src/inputs.js';
-import { failureMessage, latencyFigures, percentile, renderWarmupMarkdown, type FunctionReport, type WarmupReport } from '../src/warmup/report.js';
+import { percentile } from '../src/stats.js';
+import { failureMessage, latencyFigures, renderWarmupMarkdown, type FunctionReport, type WarmupReport } from '../src/warmup/report.js';
 import { parseWarmupInputs } from '../src/warmup/settings.js';
 import { planTargets } from '../src/warmup/targets.js';
 import { limiter } from '../src/warmup/warmup.js';

@@ -3,13 +3,13 @@
  * first request it sends (resolve-environment sends none: to its exit), run as GitHub's runner runs it
  * against the sandbox. Median of a few runs.
  */
-import { statSync } from 'node:fs';
+import { median } from '../../src/stats.js';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { REPO_ROOT, startAction } from '../local-runner.js';
 import { startSandbox } from '../sandbox/sandbox.js';
-import { seedCodeBuildFromConfig, seedLambdaFromConfig } from '../sandbox/seed-config.js';
-import { readFileSync } from 'node:fs';
+import { seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from '../sandbox/seed-config.js';
 
 export interface BundleFigures {
   action: string;
@@ -32,7 +32,6 @@ const INPUTS: Record<string, Record<string, string>> = {
   'version-prune': { environment: 'dev' },
 };
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function benchBundles(runs = 5): Promise<BundleFigures[]> {
   const sandbox = await startSandbox();
@@ -40,8 +39,8 @@ export async function benchBundles(runs = 5): Promise<BundleFigures[]> {
     const config = parseConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
     seedLambdaFromConfig(sandbox.services.lambda, config, { versionsPerFunction: 2 });
     seedCodeBuildFromConfig(sandbox.services.codebuild, config);
-    sandbox.services.github.addRepo('example', 'app');
-    sandbox.services.github.setBranch('example', 'app', 'main', SHA);
+    const repository = seedGitHubFromConfig(sandbox.services.github, config);
+    sandbox.services.github.setBranch(repository.owner, repository.repo, 'main', SHA);
     const figures: BundleFigures[] = [];
     for (const [action, inputs] of Object.entries(INPUTS)) {
       const bundle = join(REPO_ROOT, 'actions', action, 'dist', 'index.js');
@@ -49,7 +48,7 @@ export async function benchBundles(runs = 5): Promise<BundleFigures[]> {
       for (let run = 0; run < runs; run++) {
         const seen = sandbox.server.requests.length;
         const started = performance.now();
-        const child = await startAction(action, { config: CONFIG, ...inputs }, { ...sandbox.env, GITHUB_REPOSITORY: 'example/app', GITHUB_SHA: SHA, GITHUB_REF: 'refs/heads/main', GITHUB_EVENT_NAME: 'push', GITHUB_RUN_ID: `bench-${run}` });
+        const child = await startAction(action, { config: CONFIG, ...inputs }, { ...sandbox.env, GITHUB_REPOSITORY: repository.fullName, GITHUB_SHA: SHA, GITHUB_REF: 'refs/heads/main', GITHUB_EVENT_NAME: 'push', GITHUB_RUN_ID: `bench-${run}` });
         let firstRequestAt: number | undefined;
         const watch = setInterval(() => {
           if (firstRequestAt === undefined && sandbox.server.requests.length > seen) firstRequestAt = performance.now();

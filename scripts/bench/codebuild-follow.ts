@@ -15,6 +15,7 @@ import { createCodeBuildClient, createLogsClient } from '../../src/aws/clients.j
 import { followBuild } from '../../src/codebuild/follow-build.js';
 import { DEFAULT_SCHEDULE, type PollSchedule } from '../../src/codebuild/poll-schedule.js';
 import { MemoryLogger } from '../../src/logger.js';
+import { percentile } from '../../src/stats.js';
 import type { BuildScript, ScriptedPhase } from '../sandbox/codebuild/build.js';
 import { startSandbox, type GantrySandbox } from '../sandbox/sandbox.js';
 
@@ -45,11 +46,6 @@ export function benchmarkScript(): BuildScript {
     { phase: 'FINALIZING', durationMs: 5_000 },
   ];
   return { phases };
-}
-
-function percentile(values: number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
 }
 
 async function measure(

@@ -3,6 +3,7 @@
  * one headline table (figure, gantry, baseline, ratio, target) and then each benchmark's detail. Speed and
  * call-count targets live here, never in timed tests.
  */
+import { median } from '../../src/stats.js';
 import { benchBundles, formatBundleFigures, type BundleFigures } from './bundles.js';
 import { benchCapacityWarmup, formatWarmupFigures, type WarmupFigures } from './capacity-warmup.js';
 import { benchCodeBuildFollow, formatFollowFigures, type FollowFigures } from './codebuild-follow.js';
@@ -19,7 +20,6 @@ interface Row {
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const x = (value: number) => `×${value.toFixed(2)}`;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 function followRows([adaptive, fixed]: FollowFigures[]): Row[] {
   return [

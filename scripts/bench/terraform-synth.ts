@@ -7,6 +7,7 @@
  *
  * Every figure is wall time of one run, on this machine; medians smooth the noise of a shared machine.
  */
+import { median } from '../../src/stats.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,6 @@ export interface SynthFigures {
   deepModules: number;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 function timeProcess(args: string[]): number {
   const started = performance.now();

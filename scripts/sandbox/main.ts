@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { describeError } from '../../src/errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../src/config/load.js';
-import { seedCodeBuildFromConfig, seedLambdaFromConfig } from './seed-config.js';
+import { seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from './seed-config.js';
 import { startSandbox } from './sandbox.js';
 
 const { values } = parseArgs({
@@ -34,15 +34,15 @@ const projects = seedCodeBuildFromConfig(
   config,
   values['source-dir'] === undefined ? {} : { sourceDir: values['source-dir'] },
 );
-sandbox.services.github.addRepo('example', 'app');
+const repository = seedGitHubFromConfig(sandbox.services.github, config);
 
 const lines = [
   `# gantry sandbox on ${sandbox.url} (clock ×${clockSpeed}), seeded from ${values.config}:`,
   ...environments.map((env) => `#   ${env.environment}: ${env.functions.join(', ')} on ${env.capacityProviderArn.split(':').at(-1)}`),
   `#   CodeBuild projects: ${projects.join(', ')}${values['source-dir'] === undefined ? ' (scripted builds)' : ` (executing ${values['source-dir']})`}`,
-  '#   GitHub repository: example/app',
+  `#   GitHub repository: ${repository.fullName}`,
   '# Paste these into another shell:',
-  ...Object.entries({ ...sandbox.env, GITHUB_REPOSITORY: 'example/app' }).map(([name, value]) => `export ${name}=${value}`),
+  ...Object.entries({ ...sandbox.env, GITHUB_REPOSITORY: repository.fullName }).map(([name, value]) => `export ${name}=${value}`),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 

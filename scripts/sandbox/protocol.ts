@@ -89,3 +89,45 @@ export function parseJsonBody<T = Record<string, unknown>>(request: SandboxReque
     throw new ServiceError(400, 'SerializationException', 'Could not parse request body into json');
   }
 }
+
+/** A JSON 1.1 success answer. */
+export function json11Ok(body: unknown): SandboxResponse {
+  return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body };
+}
+
+/**
+ * What every AWS JSON 1.1 service shares: requests are POSTs told apart by `X-Amz-Target`, errors carry
+ * `__type`, throttling is `ThrottlingException`. A service names its target prefix and its 5xx error code.
+ */
+export abstract class Json11Service implements SandboxService {
+  abstract readonly name: string;
+
+  constructor(
+    private readonly targetPrefix: string,
+    private readonly internalErrorCode: string,
+    private readonly internalErrorMessage: string,
+  ) {}
+
+  matches(request: SandboxRequest): boolean {
+    return request.method === 'POST' && json11Operation(request, this.targetPrefix) !== undefined;
+  }
+
+  operation(request: SandboxRequest): string {
+    return json11Operation(request, this.targetPrefix) ?? '?';
+  }
+
+  abstract quotaFor(operation: string): string | undefined;
+  abstract handle(operation: string, request: SandboxRequest): Promise<SandboxResponse>;
+
+  throttleError(): ServiceError {
+    return new ServiceError(400, 'ThrottlingException', 'Rate exceeded');
+  }
+
+  serverError(status: number): ServiceError {
+    return new ServiceError(status, this.internalErrorCode, this.internalErrorMessage);
+  }
+
+  errorResponse(error: ServiceError): SandboxResponse {
+    return json11Error(error);
+  }
+}

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { GantryConfig } from '../../src/config/load.js';
 import type { CodeBuildService } from './codebuild/service.js';
+import type { GitHubService } from './github/service.js';
 import type { LambdaService } from './lambda/service.js';
 
 export interface SeedFromConfigOptions {
@@ -74,4 +75,12 @@ export function seedCodeBuildFromConfig(codebuild: CodeBuildService, config: Gan
     }
   }
   return projects;
+}
+
+/** The repository the sandbox's GitHub holds: the config's `github.repository`, or a stand-in when unset. */
+export function seedGitHubFromConfig(github: GitHubService, config: GantryConfig): { owner: string; repo: string; fullName: string } {
+  const fullName = config.github.repository ?? 'example/app';
+  const [owner = 'example', repo = 'app'] = fullName.split('/');
+  github.addRepo(owner, repo);
+  return { owner, repo, fullName };
 }

@@ -109,6 +109,6 @@ export function resolveRun(inputs: CodeBuildRunInputs, environment: EnvironmentC
     project: inputs.project ?? (inputs.mode === 'plan' ? names.planProject : names.applyProject),
     workingDirectory: inputs.workingDirectory ?? environment.terraform.workingDirectory,
     ...(varFile === undefined ? {} : { varFile }),
-    planLocation: `${store}/${environment.name}/${inputs.sourceVersion}`,
+    planLocation: `${store}/${names.planKeyPrefix}${inputs.sourceVersion}`,
   };
 }

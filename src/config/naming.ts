@@ -46,6 +46,8 @@ export interface EnvironmentNames {
   planRoleArn: string;
   /** Bucket holding saved plans between the plan and the apply build. */
   planBucket: string;
+  /** Key prefix of this environment's plans in any plan store: a plan lives at `<store>/<prefix><commit>/`. */
+  planKeyPrefix: string;
   /** Remote state bucket and key (S3 backend with native lock files). */
   stateBucket: string;
   stateKey: string;
@@ -111,6 +113,7 @@ export function deriveEnvironmentNames(project: string, environment: string, env
     planRoleArn: `arn:${partition}:iam::${env.account}:role/${prefix}-gantry-plan`,
     // Account id in bucket names: bucket names are global, and the schema's length limits keep this <= 63.
     planBucket: `${prefix}-${env.account}-plans`,
+    planKeyPrefix: `${environment}/`,
     stateBucket: `${prefix}-${env.account}-tfstate`,
     stateKey: `${project}/${environment}/terraform.tfstate`,
     pruneProject: `${prefix}-prune`,

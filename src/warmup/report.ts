@@ -2,6 +2,7 @@
  * The warmup report: its JSON shape (the action's `report` output and the CLI's stdout), the latency figures,
  * and the job summary (a table and a Mermaid chart of latency per function). Pure.
  */
+import { percentile } from '../stats.js';
 import type { ScalingTarget } from './targets.js';
 
 export interface VersionReport {
@@ -63,13 +64,6 @@ export interface WarmupReport {
   /** The worst p95 latency across functions, in ms; undefined when nothing was invoked. */
   p95Ms?: number;
   functions: FunctionReport[];
-}
-
-/** Nearest-rank percentile of a non-empty list. */
-export function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil(fraction * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1] ?? Number.NaN;
 }
 
 export function latencyFigures(latencies: readonly number[]): LatencyFigures | undefined {

@@ -38,7 +38,7 @@ export class Builds extends Construct {
     this.logGroup = new CloudwatchLogGroup(this, 'logs', { name: names.buildLogGroup, retentionInDays: ctx.env.observability.logRetentionDays });
     this.planBucket = this.#planBucket(ctx);
 
-    const planObjects = arn.object(names.planBucket, `${ctx.env.name}/*`);
+    const planObjects = arn.object(names.planBucket, `${names.planKeyPrefix}*`);
     const plan = new Role(this, 'plan-role', {
       name: names.planBuildRole,
       description: `CodeBuild ${names.planProject}: terraform plan of ${ctx.env.name} (read-only, writes the plan)`,

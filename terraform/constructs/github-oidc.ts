@@ -77,9 +77,9 @@ export function deployRoleStatements(ctx: StackContext): Statement[] {
       Sid: 'ReadOwnPlans',
       Action: ['s3:ListBucket'],
       Resource: [arn.bucket(names.planBucket)],
-      Condition: { StringLike: { 's3:prefix': [`${ctx.env.name}/*`] } },
+      Condition: { StringLike: { 's3:prefix': [`${names.planKeyPrefix}*`] } },
     },
-    { Sid: 'ReadOwnPlanObjects', Action: ['s3:GetObject'], Resource: [arn.object(names.planBucket, `${ctx.env.name}/*`)] },
+    { Sid: 'ReadOwnPlanObjects', Action: ['s3:GetObject'], Resource: [arn.object(names.planBucket, `${names.planKeyPrefix}*`)] },
   ];
 }
 

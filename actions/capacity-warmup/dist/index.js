@@ -46399,12 +46399,14 @@ function describeError(error63) {
   return parts.length === 0 ? "unknown error" : parts.join(": caused by: ");
 }
 
-// src/warmup/report.ts
+// src/stats.ts
 function percentile(values, fraction) {
   const sorted = [...values].sort((a6, b6) => a6 - b6);
   const rank = Math.max(1, Math.ceil(fraction * sorted.length));
   return sorted[Math.min(sorted.length, rank) - 1] ?? Number.NaN;
 }
+
+// src/warmup/report.ts
 function latencyFigures(latencies) {
   if (latencies.length === 0) return void 0;
   return { p50: round(percentile(latencies, 0.5)), p95: round(percentile(latencies, 0.95)), max: round(Math.max(...latencies)) };
@@ -47084,6 +47086,7 @@ function deriveEnvironmentNames(project, environment, env2) {
     planRoleArn: `arn:${partition2}:iam::${env2.account}:role/${prefix}-gantry-plan`,
     // Account id in bucket names: bucket names are global, and the schema's length limits keep this <= 63.
     planBucket: `${prefix}-${env2.account}-plans`,
+    planKeyPrefix: `${environment}/`,
     stateBucket: `${prefix}-${env2.account}-tfstate`,
     stateKey: `${project}/${environment}/terraform.tfstate`,
     pruneProject: `${prefix}-prune`,

@@ -53368,6 +53368,7 @@ function deriveEnvironmentNames(project, environment, env2) {
     planRoleArn: `arn:${partition2}:iam::${env2.account}:role/${prefix}-gantry-plan`,
     // Account id in bucket names: bucket names are global, and the schema's length limits keep this <= 63.
     planBucket: `${prefix}-${env2.account}-plans`,
+    planKeyPrefix: `${environment}/`,
     stateBucket: `${prefix}-${env2.account}-tfstate`,
     stateKey: `${project}/${environment}/terraform.tfstate`,
     pruneProject: `${prefix}-prune`,
@@ -78054,7 +78055,7 @@ function resolveRun(inputs, environment) {
     project: inputs.project ?? (inputs.mode === "plan" ? names.planProject : names.applyProject),
     workingDirectory: inputs.workingDirectory ?? environment.terraform.workingDirectory,
     ...varFile === void 0 ? {} : { varFile },
-    planLocation: `${store}/${environment.name}/${inputs.sourceVersion}`
+    planLocation: `${store}/${names.planKeyPrefix}${inputs.sourceVersion}`
   };
 }
 

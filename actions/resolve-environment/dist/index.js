@@ -27324,6 +27324,7 @@ function deriveEnvironmentNames(project, environment, env) {
     planRoleArn: `arn:${partition}:iam::${env.account}:role/${prefix}-gantry-plan`,
     // Account id in bucket names: bucket names are global, and the schema's length limits keep this <= 63.
     planBucket: `${prefix}-${env.account}-plans`,
+    planKeyPrefix: `${environment}/`,
     stateBucket: `${prefix}-${env.account}-tfstate`,
     stateKey: `${project}/${environment}/terraform.tfstate`,
     pruneProject: `${prefix}-prune`,

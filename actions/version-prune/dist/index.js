@@ -46930,6 +46930,7 @@ function deriveEnvironmentNames(project, environment, env2) {
     planRoleArn: `arn:${partition2}:iam::${env2.account}:role/${prefix}-gantry-plan`,
     // Account id in bucket names: bucket names are global, and the schema's length limits keep this <= 63.
     planBucket: `${prefix}-${env2.account}-plans`,
+    planKeyPrefix: `${environment}/`,
     stateBucket: `${prefix}-${env2.account}-tfstate`,
     stateKey: `${project}/${environment}/terraform.tfstate`,
     pruneProject: `${prefix}-prune`,

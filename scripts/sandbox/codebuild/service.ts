@@ -12,15 +12,7 @@ import { UserError } from '../../../src/errors.js';
 import { parseBuildspec, runBuildspec } from '../../../src/buildspec/runner.js';
 import type { SandboxCore } from '../frame.js';
 import { SANDBOX_REGION } from '../frame.js';
-import {
-  ServiceError,
-  json11Error,
-  json11Operation,
-  parseJsonBody,
-  type SandboxRequest,
-  type SandboxResponse,
-  type SandboxService,
-} from '../protocol.js';
+import { Json11Service, ServiceError, json11Ok as ok, parseJsonBody, type SandboxRequest, type SandboxResponse } from '../protocol.js';
 import type { LogsStore } from '../logs/store.js';
 import {
   PRE_PHASES,
@@ -37,7 +29,6 @@ import {
   type LogWriter,
 } from './build.js';
 
-const TARGET_PREFIX = 'CodeBuild_20161006';
 const ACCOUNT = '123456789012';
 /** StartBuild's idempotency token is honoured for 5 minutes. */
 const IDEMPOTENCY_WINDOW_MS = 5 * 60_000;
@@ -77,11 +68,10 @@ export interface CodeBuildOptions {
   keepWorkDirs?: boolean;
 }
 
-const ok = (body: unknown): SandboxResponse => ({ status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body });
 const invalid = (message: string) => new ServiceError(400, 'InvalidInputException', message);
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
-export class CodeBuildService implements SandboxService {
+export class CodeBuildService extends Json11Service {
   readonly name = 'codebuild';
   readonly builds = new Map<string, BuildRecord>();
   readonly #projects = new Map<string, Project>();
@@ -92,6 +82,7 @@ export class CodeBuildService implements SandboxService {
     private readonly logs: LogsStore,
     readonly options: CodeBuildOptions = {},
   ) {
+    super('CodeBuild_20161006', 'InternalFailure', 'An internal error occurred.');
     const previous = logs.beforeRead;
     logs.beforeRead = () => {
       previous();
@@ -132,14 +123,6 @@ export class CodeBuildService implements SandboxService {
     return this.build(id);
   }
 
-  matches(request: SandboxRequest): boolean {
-    return request.method === 'POST' && json11Operation(request, TARGET_PREFIX) !== undefined;
-  }
-
-  operation(request: SandboxRequest): string {
-    return json11Operation(request, TARGET_PREFIX) ?? '?';
-  }
-
   quotaFor(operation: string): string | undefined {
     return `codebuild-${operation}`;
   }
@@ -166,18 +149,6 @@ export class CodeBuildService implements SandboxService {
       default:
         throw invalid(`The sandbox does not implement ${operation}`);
     }
-  }
-
-  throttleError(): ServiceError {
-    return new ServiceError(400, 'ThrottlingException', 'Rate exceeded');
-  }
-
-  serverError(status: number): ServiceError {
-    return new ServiceError(status, 'InternalFailure', 'An internal error occurred.');
-  }
-
-  errorResponse(error: ServiceError): SandboxResponse {
-    return json11Error(error);
   }
 
   #startBuild(body: Record<string, unknown>): BuildRecord {

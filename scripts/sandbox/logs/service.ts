@@ -3,34 +3,17 @@
  * FilterLogEvents over a LogsStore that CodeBuild builds write to.
  */
 import type { SandboxCore } from '../frame.js';
-import {
-  ServiceError,
-  json11Error,
-  json11Operation,
-  parseJsonBody,
-  type SandboxRequest,
-  type SandboxResponse,
-  type SandboxService,
-} from '../protocol.js';
+import { Json11Service, ServiceError, json11Ok as ok, parseJsonBody, type SandboxRequest, type SandboxResponse } from '../protocol.js';
 import { LogsStore, type FilterQuery, type GetLogEventsQuery } from './store.js';
 
-const TARGET_PREFIX = 'Logs_20140328';
-const ok = (body: unknown): SandboxResponse => ({ status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body });
 
-export class LogsService implements SandboxService {
+export class LogsService extends Json11Service {
   readonly name = 'logs';
   readonly store: LogsStore;
 
   constructor(core: SandboxCore) {
+    super('Logs_20140328', 'ServiceUnavailableException', 'The service cannot complete the request.');
     this.store = new LogsStore(() => core.clock.now());
-  }
-
-  matches(request: SandboxRequest): boolean {
-    return request.method === 'POST' && json11Operation(request, TARGET_PREFIX) !== undefined;
-  }
-
-  operation(request: SandboxRequest): string {
-    return json11Operation(request, TARGET_PREFIX) ?? '?';
   }
 
   /** CloudWatch Logs quotas are per operation (see DEFAULT_QUOTAS). */
@@ -50,18 +33,6 @@ export class LogsService implements SandboxService {
       default:
         throw new ServiceError(400, 'UnknownOperationException', `The sandbox does not implement ${operation}`);
     }
-  }
-
-  throttleError(): ServiceError {
-    return new ServiceError(400, 'ThrottlingException', 'Rate exceeded');
-  }
-
-  serverError(status: number): ServiceError {
-    return new ServiceError(status, 'ServiceUnavailableException', 'The service cannot complete the request.');
-  }
-
-  errorResponse(error: ServiceError): SandboxResponse {
-    return json11Error(error);
   }
 }
 
