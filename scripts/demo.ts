@@ -77,9 +77,9 @@ interface DemoContext {
 
 async function setUp(config: GantryConfig, work: string, realBuilds: boolean): Promise<{ sandbox: GantrySandbox; repository: string }> {
   // The repository CodeBuild checks out: a small terraform app where the config says each environment's lives.
-  const repo = join(work, 'repo');
+  const source = join(work, 'repo');
   for (const environment of config.environments.values()) {
-    cpSync(join(REPO_ROOT, 'scripts', 'demo-app'), join(repo, environment.terraform.workingDirectory), { recursive: true });
+    cpSync(join(REPO_ROOT, 'scripts', 'demo-app'), join(source, environment.terraform.workingDirectory), { recursive: true });
   }
   mkdirSync(join(work, 'plans'));
   const sandbox = await startSandbox({
@@ -88,16 +88,16 @@ async function setUp(config: GantryConfig, work: string, realBuilds: boolean): P
     codebuild: { containerEnv: { GANTRY_CLI: `node ${join(REPO_ROOT, 'scripts', 'dist', 'gantry.js')}`, HOME: join(work, 'home') } },
   });
   seedLambdaFromConfig(sandbox.services.lambda, config, { versionsPerFunction: 12 });
-  seedCodeBuildFromConfig(sandbox.services.codebuild, config, realBuilds ? { sourceDir: repo } : {});
+  seedCodeBuildFromConfig(sandbox.services.codebuild, config, realBuilds ? { sourceDir: source } : {});
   for (const environment of config.environments.values()) {
     for (const fn of environment.functions) sandbox.services.lambda.setHandler(fn.functionName, (_event, { version }) => ({ ok: true, version }));
   }
   const github = sandbox.services.github;
-  const { owner, repo: name, fullName } = seedGitHubFromConfig(github, config);
-  github.setBranch(owner, name, 'main', COMMIT, { protected: true });
-  github.setBranch(owner, name, 'hotfix', STRAY_COMMIT);
+  const { owner, repo, fullName } = seedGitHubFromConfig(github, config);
+  github.setBranch(owner, repo, 'main', COMMIT, { protected: true });
+  github.setBranch(owner, repo, 'hotfix', STRAY_COMMIT);
   for (const sha of [COMMIT, STRAY_COMMIT]) {
-    for (const name of config.github.requiredChecks) github.addCheckRun(owner, name, { name, headSha: sha, status: 'completed', conclusion: 'success' });
+    for (const check of config.github.requiredChecks) github.addCheckRun(owner, repo, { name: check, headSha: sha, status: 'completed', conclusion: 'success' });
   }
   return { sandbox, repository: fullName };
 }
