@@ -1,68 +1,99 @@
 /**
- * The one bundler: every action's `actions/<name>/index.ts` → `actions/<name>/dist/index.js`, and the CLI
- * `scripts/gantry.ts` → `scripts/dist/gantry.js`. Bundles are committed (GitHub runs them without an
- * install) and must run on Node 20 and 24.
+ * The one bundler. Bundles are committed (GitHub runs an action without an install) and must start on Node 20
+ * and 24.
  *
- *   npm run bundle          rebuild every bundle
- *   npm run bundle:check    fail if a committed bundle differs from a fresh build
+ * - The actions: one esbuild build, code-split and minified. Each `actions/<name>/index.ts` (generated from its
+ *   definition) becomes the small entry `actions/<name>/dist/index.js`, where GitHub looks for it; the code they
+ *   share lives in chunks under `actions/dist/`. An entry statically loads only its definition and the input
+ *   parser; the work, and with it the AWS SDK or Octokit, is a dynamic import taken after the inputs parse.
+ * - The CLI: `scripts/gantry.ts` → the single file `scripts/dist/gantry.js`, since a CodeBuild build downloads it
+ *   as one file (buildspecs: GANTRY_CLI_URL + GANTRY_CLI_SHA256).
+ *
+ *   npm run bundle                 rebuild everything
+ *   npm run bundle -- --analyze    also print what each output is made of (esbuild's metafile analysis)
+ *   npm run bundle:check           fail if a committed file differs from a fresh build, or a stale chunk remains
  */
-import { build, type BuildOptions } from 'esbuild';
-import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { analyzeMetafile, type BuildOptions, type BuildResult, build } from 'esbuild';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export interface BundleTarget {
-  entry: string;
-  outfile: string;
+/** Where the actions' shared chunks go. */
+export const CHUNK_DIR = 'actions/dist';
+export const CLI_BUNDLE = 'scripts/dist/gantry.js';
+
+async function version(root: string): Promise<string> {
+  return (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-export async function bundleTargets(root: string = ROOT): Promise<BundleTarget[]> {
-  const actions = (await readdir(join(root, 'actions'), { withFileTypes: true }))
+async function common(root: string): Promise<BuildOptions> {
+  return {
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    // Node 20 is the oldest runtime a bundle must start on (GitHub runs them on node24).
+    target: 'node20',
+    // Prefer the packages' ES module builds: smaller bundles, no CommonJS wrappers.
+    mainFields: ['module', 'main'],
+    minify: true,
+    // A few dependencies still call require() on Node built-ins; give them one in the ES module bundle.
+    banner: { js: "import{createRequire as __gantryRequire}from'node:module';const require=__gantryRequire(import.meta.url);" },
+    define: { __GANTRY_VERSION__: JSON.stringify(await version(root)) },
+    legalComments: 'eof',
+    charset: 'utf8',
+    logLevel: 'warning',
+    metafile: true,
+    write: false,
+  };
+}
+
+export async function actionEntries(root: string = ROOT): Promise<string[]> {
+  return (await readdir(join(root, 'actions'), { withFileTypes: true }))
     .filter((entry) => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'index.ts')))
-    .map((entry) => entry.name)
+    .map((entry) => `actions/${entry.name}/index.ts`)
     .sort();
-  return [
-    ...actions.map((name) => ({ entry: `actions/${name}/index.ts`, outfile: `actions/${name}/dist/index.js` })),
-    { entry: 'scripts/gantry.ts', outfile: 'scripts/dist/gantry.js' },
-  ];
 }
 
-const OPTIONS: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  // Node 20 is the oldest runtime a bundle must start on (GitHub runs them on node24).
-  target: 'node20',
-  // Prefer the packages' ES module builds: smaller bundles, no CommonJS wrappers.
-  mainFields: ['module', 'main'],
-  // A few dependencies still call require() on Node built-ins; give them one in the ES module bundle.
-  banner: { js: "import { createRequire as __gantryCreateRequire } from 'node:module';\nconst require = __gantryCreateRequire(import.meta.url);" },
-  legalComments: 'eof',
-  charset: 'utf8',
-  logLevel: 'warning',
-  write: false,
-};
-
-/** Builds one bundle in memory. Deterministic: the same sources give the same bytes. */
-export async function buildBundle(target: BundleTarget, root: string = ROOT): Promise<string> {
-  const result = await build({ ...OPTIONS, absWorkingDir: root, entryPoints: [target.entry], outfile: target.outfile });
-  const [file] = result.outputFiles ?? [];
-  if (file === undefined) throw new Error(`esbuild produced nothing for ${target.entry}`);
-  return file.text;
-}
-
-/** The bundles whose committed file is missing or differs from a fresh build. */
-export async function staleBundles(root: string = ROOT): Promise<string[]> {
-  const stale: string[] = [];
-  for (const target of await bundleTargets(root)) {
-    const fresh = await buildBundle(target, root);
-    const committed = await readFile(join(root, target.outfile), 'utf8').catch(() => undefined);
-    if (committed !== fresh) stale.push(target.outfile);
+/** Builds everything in memory: output path (relative to the root) → content. Deterministic. */
+export async function buildAll(root: string = ROOT): Promise<{ files: Map<string, string>; results: BuildResult[] }> {
+  const options = await common(root);
+  const actions = await build({
+    ...options,
+    entryPoints: await actionEntries(root),
+    splitting: true,
+    outdir: '.',
+    outbase: '.',
+    entryNames: '[dir]/dist/[name]',
+    chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
+  });
+  const cli = await build({ ...options, entryPoints: ['scripts/gantry.ts'], outfile: CLI_BUNDLE });
+  const files = new Map<string, string>();
+  for (const result of [actions, cli]) {
+    for (const file of result.outputFiles ?? []) files.set(file.path.slice(root.length + 1), file.text);
   }
-  return stale;
+  return { files, results: [actions, cli] };
+}
+
+/** Chunk files on disk that the build no longer produces. */
+async function staleChunks(root: string, files: Map<string, string>): Promise<string[]> {
+  const dir = join(root, CHUNK_DIR);
+  if (!existsSync(dir)) return [];
+  return (await readdir(dir)).map((name) => `${CHUNK_DIR}/${name}`).filter((path) => !files.has(path));
+}
+
+/** The committed files that are missing, differ from a fresh build, or are left over from an older one. */
+export async function staleBundles(root: string = ROOT): Promise<string[]> {
+  const { files } = await buildAll(root);
+  const stale: string[] = [];
+  for (const [path, text] of files) {
+    const committed = await readFile(join(root, path), 'utf8').catch(() => undefined);
+    if (committed !== text) stale.push(path);
+  }
+  return [...stale, ...(await staleChunks(root, files))];
 }
 
 async function main(): Promise<void> {
@@ -76,11 +107,19 @@ async function main(): Promise<void> {
     console.log('All bundles match their sources.');
     return;
   }
-  for (const target of await bundleTargets()) {
-    const text = await buildBundle(target);
-    await mkdir(join(ROOT, dirname(target.outfile)), { recursive: true });
-    await writeFile(join(ROOT, target.outfile), text);
-    console.log(`${relative(ROOT, join(ROOT, target.outfile))}  ${(text.length / 1024).toFixed(0)} KiB`);
+  const { files, results } = await buildAll();
+  for (const path of await staleChunks(ROOT, files)) await rm(join(ROOT, path));
+  let total = 0;
+  for (const [path, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    await mkdir(join(ROOT, dirname(path)), { recursive: true });
+    await writeFile(join(ROOT, path), text);
+    const bytes = Buffer.byteLength(text);
+    total += bytes;
+    console.log(`${path.padEnd(52)} ${(bytes / 1024).toFixed(1).padStart(8)} KiB`);
+  }
+  console.log(`${'total'.padEnd(52)} ${(total / 1024).toFixed(1).padStart(8)} KiB`);
+  if (process.argv.includes('--analyze')) {
+    for (const result of results) if (result.metafile !== undefined) console.log(await analyzeMetafile(result.metafile));
   }
 }
 

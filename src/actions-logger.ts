@@ -1,36 +1,35 @@
-import { randomUUID } from 'node:crypto';
-import * as core from '@actions/core';
 import type { Logger } from './logger.js';
+import { issueCommand } from './workflow-commands.js';
 
 /** Logger for GitHub Actions: workflow commands, so warnings and errors become annotations. */
 export class ActionsLogger implements Logger {
   debug(message: string): void {
-    core.debug(message);
+    issueCommand('debug', message);
   }
   info(message: string): void {
-    core.info(message);
+    process.stdout.write(`${message}\n`);
   }
   warning(message: string): void {
-    core.warning(message);
+    issueCommand('warning', message);
   }
   error(message: string): void {
-    core.error(message);
+    issueCommand('error', message);
   }
   output(line: string): void {
     if (!line.trimStart().startsWith('::')) {
-      core.info(line);
+      this.info(line);
       return;
     }
     // The runner would obey a `::command::` line from a build log; suspend command processing around it.
-    const token = randomUUID();
-    core.info(`::stop-commands::${token}`);
-    core.info(line);
-    core.info(`::${token}::`);
+    const token = globalThis.crypto.randomUUID();
+    this.info(`::stop-commands::${token}`);
+    this.info(line);
+    this.info(`::${token}::`);
   }
   startGroup(title: string): void {
-    core.startGroup(title);
+    issueCommand('group', title);
   }
   endGroup(): void {
-    core.endGroup();
+    issueCommand('endgroup', '');
   }
 }

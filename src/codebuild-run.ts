@@ -16,13 +16,13 @@ import { gantryFile, optionalGantryFile } from './gantry-files.js';
 import { createGitHubClient, type GitHubClient } from './github/client.js';
 import { isPullRequestEvent, readRunContext, type RunContext } from './github/run-context.js';
 import { COMMENT_MAX_CHARS, markerLine, upsertStickyComment } from './github/sticky-comment.js';
-import type { ActionContext } from './run-action.js';
+import type { ActionContext } from './definition/define.js';
 import { terraformPinEnv } from './terraform/pin.js';
 import { planSummaryFromExported, renderPlanMarkdown, type PlanSummary } from './terraform/plan-summary.js';
 import { buildFailure, describeFailure, exportedVariables } from './codebuild/build-status.js';
 import { followBuild, type LogLine } from './codebuild/follow-build.js';
 import type { PollSchedule } from './codebuild/poll-schedule.js';
-import { parseCodeBuildRunInputs, resolveRun, type CodeBuildRunInputs, type ResolvedRun } from './codebuild/settings.js';
+import { resolveRun, type CodeBuildRunInputs, type ResolvedRun } from './codebuild/settings.js';
 import { startBuildRequest, type CliDownload } from './codebuild/start-request.js';
 
 /** Seams for tests and the benchmark; the action itself builds everything from its inputs and environment. */
@@ -37,8 +37,7 @@ export interface CodeBuildRunDeps {
 /** GitHub kills a cancelled step about 10 s after SIGINT; StopBuild must be sent well before. */
 const STOP_TIMEOUT_MS = 5_000;
 
-export async function codebuildRunAction(context: ActionContext, deps: CodeBuildRunDeps = {}): Promise<void> {
-  const inputs = parseCodeBuildRunInputs(context.inputs, context.env);
+export async function codebuildRunAction(inputs: CodeBuildRunInputs, context: ActionContext, deps: CodeBuildRunDeps = {}): Promise<void> {
   const { environment } = await loadEnvironment(inputs.target, context.inputs);
   const run = resolveRun(inputs, environment);
   const { logger } = context;

@@ -3,60 +3,25 @@
  * and GitHub's own records (deployments, check runs, commit statuses), fails closed, reports every rule with
  * its evidence, and for an allowed apply creates the GitHub deployment the later steps report on.
  */
-import { parseEnvironmentTarget, loadEnvironment, type EnvironmentTarget } from './config/environment-input.js';
+import { loadEnvironment } from './config/environment-input.js';
 import type { GantryConfig } from './config/load.js';
-import { GantryError, InputError } from './errors.js';
+import { InputError, UserError } from './errors.js';
 import { readChecks, readDeployments } from './gate/evidence.js';
-import { evaluateGate, type GateDecision, type GateFacts, type GateMode, type RuleResult } from './gate/rules.js';
+import { evaluateGate, type GateDecision, type GateFacts, type RuleResult } from './gate/rules.js';
 import { createGitHubClient, type GitHubClient } from './github/client.js';
 import { readRunContext } from './github/run-context.js';
-import { booleanInput, choiceInput, integerInput, optionalString, type InputSource } from './inputs.js';
-import type { ActionContext } from './run-action.js';
+import type { GateInputs } from './gate/settings.js';
+import type { ActionContext } from './definition/define.js';
 
 /** The gate said no: the step fails with the reason, one line, no stack. */
-export class GateDeniedError extends GantryError {}
-
-export interface GateInputs {
-  target: EnvironmentTarget;
-  mode: GateMode;
-  sha: string;
-  githubToken?: string;
-  plan?: { add: number; change: number; destroy: number };
-  createDeployment: boolean;
-}
-
-const COUNT = { min: 0, max: 1_000_000 };
-
-export function parseGateInputs(source: InputSource, env: NodeJS.ProcessEnv): GateInputs {
-  const target = parseEnvironmentTarget(source);
-  const mode = choiceInput(source, 'mode', ['plan', 'apply'] as const);
-  const sha = optionalString(source, 'sha') ?? env['GITHUB_SHA'];
-  if (sha === undefined) throw new InputError(source.label('sha'), `is required outside a workflow run: ${source.howToSet('sha')} to the commit SHA`);
-  if (!/^[0-9a-f]{40}$/.test(sha)) throw new InputError(source.label('sha'), `must be a full 40-character commit SHA, got "${sha}"`);
-  const counts = [integerInput(source, 'plan-add', COUNT), integerInput(source, 'plan-change', COUNT), integerInput(source, 'plan-destroy', COUNT)];
-  const given = counts.filter((count) => count !== undefined).length;
-  if (given !== 0 && given !== 3) {
-    throw new InputError(source.label('plan-add'), 'plan-add, plan-change and plan-destroy go together: pass all three (the plan step\'s outputs) or none');
-  }
-  const [add, change, destroy] = counts as [number, number, number];
-  const githubToken = optionalString(source, 'github-token');
-  return {
-    target,
-    mode,
-    sha,
-    ...(githubToken === undefined ? {} : { githubToken }),
-    ...(given === 3 ? { plan: { add, change, destroy } } : {}),
-    createDeployment: booleanInput(source, 'create-deployment', true),
-  };
-}
+export class GateDeniedError extends UserError {}
 
 export interface GateDeps {
   github?: GitHubClient;
   now?: () => Date;
 }
 
-export async function promotionGateAction(context: ActionContext, deps: GateDeps = {}): Promise<void> {
-  const inputs = parseGateInputs(context.inputs, context.env);
+export async function promotionGateAction(inputs: GateInputs, context: ActionContext, deps: GateDeps = {}): Promise<void> {
   const { config, environment } = await loadEnvironment(inputs.target, context.inputs);
   const run = readRunContext(context.env);
   context.setOutput('environment', environment.name);

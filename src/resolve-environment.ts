@@ -3,10 +3,12 @@
  * (the OIDC role to assume, the region, the project and provider names), taken from the config file so no
  * workflow spells a name by hand.
  */
-import { loadEnvironment, parseEnvironmentTarget, type EnvironmentTarget } from './config/environment-input.js';
+import { loadEnvironment } from './config/environment-input.js';
 import type { EnvironmentConfig, GantryConfig } from './config/load.js';
-import type { InputSource } from './inputs.js';
-import type { ActionContext } from './run-action.js';
+import type { ActionContext, CliIo, InputValues } from './definition/define.js';
+import type { resolveEnvironmentInputs } from './definitions/resolve-environment.js';
+
+type Inputs = InputValues<typeof resolveEnvironmentInputs>;
 
 /** Output name → value; also what `gantry config show` prints. */
 export function environmentOutputs(config: GantryConfig, environment: EnvironmentConfig): Record<string, string> {
@@ -33,17 +35,27 @@ export function environmentOutputs(config: GantryConfig, environment: Environmen
   };
 }
 
-export function parseResolveEnvironmentInputs(source: InputSource): EnvironmentTarget {
-  return parseEnvironmentTarget(source);
-}
-
-export async function resolveEnvironmentAction(context: ActionContext): Promise<void> {
-  const target = parseResolveEnvironmentInputs(context.inputs);
-  const { config, environment } = await loadEnvironment(target, context.inputs);
+export async function resolveEnvironmentAction(inputs: Inputs, context: ActionContext): Promise<void> {
+  const { config, environment } = await loadEnvironment({ configFile: inputs.config, environment: inputs.environment }, context.inputs);
   const outputs = environmentOutputs(config, environment);
   for (const [name, value] of Object.entries(outputs)) context.setOutput(name, value);
   context.logger.info(
     `${environment.name}: account ${environment.account}, ${environment.region}, role ${outputs['role-arn']}` +
       (environment.previous === undefined ? ' (first environment)' : ` (after ${environment.previous})`),
   );
+}
+
+/** `gantry config show`: the same names as JSON, or as GANTRY_NAME=value lines a shell can source. */
+export async function configShowCommand(inputs: Inputs, io: CliIo): Promise<void> {
+  const { config, environment } = await loadEnvironment({ configFile: inputs.config, environment: inputs.environment }, io.inputs);
+  const outputs = environmentOutputs(config, environment);
+  if (inputs.format !== 'env') {
+    io.stdout(JSON.stringify(outputs, null, 2));
+    return;
+  }
+  for (const [name, value] of Object.entries(outputs)) io.stdout(`GANTRY_${name.toUpperCase().replace(/-/g, '_')}=${shellQuote(value)}`);
+}
+
+function shellQuote(value: string): string {
+  return /^[\w./:@,+-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }

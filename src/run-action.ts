@@ -1,40 +1,25 @@
 /**
- * The one way an action's entry point runs its main: consistent failure reporting for every action.
+ * The one way an action runs: parse the inputs against the action's definition (nothing heavy is loaded yet),
+ * then call its run function, and turn any error into a failed step.
  *
  * A {@link UserError} fails the step with its one-line message; any other error fails it with the message
  * and its causes, and logs the stack at debug level (visible when the job is re-run with debug logging).
  */
-import * as core from '@actions/core';
 import { ActionsLogger } from './actions-logger.js';
+import { type ActionContext, type ActionDefinition, type InputSpecs, parseInputs } from './definition/define.js';
 import { UserError, describeError } from './errors.js';
-import { actionInputSource, type InputSource } from './inputs.js';
+import { actionInputSource } from './inputs.js';
 import type { Logger } from './logger.js';
+import { appendSummary, setFailed, setOutput } from './workflow-commands.js';
 
-/** What an action's main gets: its inputs and the ways to report back. */
-export interface ActionContext {
-  inputs: InputSource;
-  logger: Logger;
-  setOutput(name: string, value: string | number | boolean): void;
-  /** Appends Markdown to the job summary. */
-  appendSummary(markdown: string): Promise<void>;
-  env: NodeJS.ProcessEnv;
-  /**
-   * Aborted when the workflow is cancelled (the runner sends SIGINT, then SIGTERM, then kills the process).
-   * The first call installs the signal handlers, so actions that never ask keep Node's default behaviour.
-   */
-  cancellation(): AbortSignal;
-}
+export type { ActionContext } from './definition/define.js';
 
 export function actionsContext(env: NodeJS.ProcessEnv = process.env): ActionContext {
   return {
     inputs: actionInputSource(env),
     logger: new ActionsLogger(),
-    setOutput: (name, value) => core.setOutput(name, value),
-    appendSummary: async (markdown) => {
-      // Outside a runner (no GITHUB_STEP_SUMMARY) there is nowhere to write a summary; skip it quietly.
-      if (env['GITHUB_STEP_SUMMARY'] === undefined) return;
-      await core.summary.addRaw(markdown, true).write();
-    },
+    setOutput: (name, value) => setOutput(name, String(value), env),
+    appendSummary: async (markdown) => appendSummary(markdown, env),
     env,
     cancellation: cancellationSignal,
   };
@@ -55,11 +40,12 @@ function cancellationSignal(): AbortSignal {
   return cancelled.signal;
 }
 
-/** Runs `main` and turns any error into a failed step. Never throws. */
-export async function runAction(main: (context: ActionContext) => Promise<void>): Promise<void> {
-  const context = actionsContext();
+/** Parses the inputs, then runs the action. Never throws: a failure fails the step. */
+export async function runDefinedAction<I extends InputSpecs, S>(definition: ActionDefinition<I, S>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const context = actionsContext(env);
   try {
-    await main(context);
+    const settings = parseInputs(definition, actionInputSource(env), env, 'action');
+    await definition.run(settings, context);
   } catch (error) {
     reportFailure(error, context.logger);
   }
@@ -69,5 +55,5 @@ export function reportFailure(error: unknown, logger: Logger): void {
   if (error instanceof Error && !(error instanceof UserError) && error.stack !== undefined) {
     logger.debug(error.stack);
   }
-  core.setFailed(error instanceof UserError ? error.message : describeError(error));
+  setFailed(error instanceof UserError ? error.message : describeError(error));
 }

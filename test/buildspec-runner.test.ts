@@ -279,7 +279,7 @@ describe('gantry buildspec run', () => {
     expect(failed.stdout).toContain('Error while executing command: exit 4. Reason: exit status 4');
 
     const badEnv = await cli([join(dir, 'fail.yml'), '--env', 'NOVALUE']);
-    expect(badEnv).toMatchObject({ code: 1, log: ['error: option --env: expected NAME=VALUE, got "NOVALUE"'] });
+    expect(badEnv).toMatchObject({ code: 1, log: ['error: option --env: must list NAME=VALUE pairs, got "NOVALUE"'] });
 
     const missing = await cli([join(dir, 'nope.yml')]);
     expect(missing).toMatchObject({ code: 1, log: [`error: ${join(dir, 'nope.yml')}: file not found`] });

@@ -9,26 +9,29 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Build } from '@aws-sdk/client-codebuild';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cliInputSource, actionInputSource } from '../src/inputs.js';
 import { parseConfig } from '../src/config/load.js';
 import { buildFailure, describeFailure, phaseEntered, signalsNearEnd } from '../src/codebuild/build-status.js';
 import { DEFAULT_SCHEDULE, nextLogDelay, statusDelay } from '../src/codebuild/poll-schedule.js';
-import { parseCodeBuildRunInputs, resolveRun } from '../src/codebuild/settings.js';
+import { resolveRun } from '../src/codebuild/settings.js';
+import { parseInputs } from '../src/definition/define.js';
+import { codebuildRun } from '../src/definitions/codebuild-run.js';
 import { buildVariables, idempotencyToken, startBuildRequest } from '../src/codebuild/start-request.js';
 import { readRunContext } from '../src/github/run-context.js';
 import type { BuildScript, ScriptedPhase } from '../scripts/sandbox/codebuild/build.js';
 import { seedCodeBuildFromConfig } from '../scripts/sandbox/seed-config.js';
 import { startSandbox, type GantrySandbox } from '../scripts/sandbox/sandbox.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
-import { runBundledAction, startBundledAction } from './helpers/run-bundle.js';
+import { runBundledAction, startBundledAction, type StartedAction } from './helpers/run-bundle.js';
+import { controlClock, intercept, until } from './helpers/sandbox-control.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const PLAN_SHA = 'ab'.repeat(32);
 const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
 
 describe('codebuild-run inputs', () => {
-  const parse = (values: Record<string, string>, env: NodeJS.ProcessEnv = { GITHUB_SHA: SHA }) => parseCodeBuildRunInputs(cliInputSource(values), env);
+  const parse = (values: Record<string, string>, env: NodeJS.ProcessEnv = { GITHUB_SHA: SHA }) => parseInputs(codebuildRun, cliInputSource(values), env, 'action');
 
   it('takes the commit from GITHUB_SHA and everything else from the config', () => {
     const inputs = parse({ environment: 'qa', mode: 'plan' });
@@ -63,7 +66,7 @@ describe('codebuild-run inputs', () => {
 describe('the StartBuild request', () => {
   const env = { GITHUB_SHA: SHA, GITHUB_REPOSITORY: 'example/app', GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'plan' };
   const parts = (values: Record<string, string>, extraEnv: Record<string, string> = {}) => {
-    const inputs = parseCodeBuildRunInputs(actionInputSource(inputEnv(values)), { ...env, ...extraEnv });
+    const inputs = parseInputs(codebuildRun, actionInputSource(inputEnv(values)), { ...env, ...extraEnv }, 'action');
     return { inputs, run: resolveRun(inputs, config.environments.get(inputs.target.environment)!), context: readRunContext({ ...env, ...extraEnv }), buildspec: 'version: 0.2\n', terraformPin: { GANTRY_TERRAFORM_VERSION: '1.11.4' } };
   };
 
@@ -142,18 +145,34 @@ function inputEnv(values: Record<string, string>): NodeJS.ProcessEnv {
 // ---------------------------------------------------------------------------------------------------------
 // End to end: the bundle against the sandbox.
 
-let sandbox: GantrySandbox;
-
-beforeEach(async () => {
-  sandbox = await startSandbox({ clockSpeed: 10 });
-  seedCodeBuildFromConfig(sandbox.services.codebuild, config);
-  sandbox.services.github.addRepo('example', 'app');
-  sandbox.services.github.addPullRequest('example', 'app', { number: 7, headSha: SHA, headRef: 'feature', baseRef: 'main' });
+/** Each end-to-end test gets its own sandbox, so they run concurrently: most of their time is the action's polling. */
+const e2e = it.extend<{ sandbox: GantrySandbox }>({
+  // eslint-disable-next-line no-empty-pattern
+  sandbox: async ({}, use) => {
+    const sandbox = await startSandbox({ clockSpeed: 10 });
+    seedCodeBuildFromConfig(sandbox.services.codebuild, config);
+    sandbox.services.github.addRepo('example', 'app');
+    sandbox.services.github.addPullRequest('example', 'app', { number: 7, headSha: SHA, headRef: 'feature', baseRef: 'main' });
+    await use(sandbox);
+    await sandbox.stop();
+  },
 });
 
-afterEach(async () => {
-  await sandbox.stop();
-});
+/**
+ * Once StartBuild has answered (IN_PROGRESS), sandbox time jumps `ms` ahead: a scripted build shorter than that is
+ * over, its whole log written, when the action first looks. Every run then takes the same path through the
+ * action's real-time poll schedule (log, near the end, status, drain) instead of one that depends on how fast the
+ * machine is, and the shortest one.
+ */
+function buildsRunAheadBy(sandbox: GantrySandbox, ms: number): void {
+  const clock = controlClock(sandbox.clock);
+  intercept(sandbox.services.codebuild, async (operation, _request, answer) => {
+    const response = await answer();
+    if (operation === 'StartBuild') clock.advance(ms);
+    return response;
+  });
+}
+const BUILD_DONE = 60_000;
 
 /** A build in sandbox milliseconds: 10× clock, so 1 s of build is 0.1 s of test. */
 function script(options: { failIn?: ScriptedPhase['phase']; status?: ScriptedPhase['status']; exported?: Record<string, string>; buildMs?: number } = {}): BuildScript {
@@ -189,7 +208,7 @@ const PLAN_EXPORTS = {
   GANTRY_PLAN_RESOURCES: JSON.stringify([['create', 'terraform_data.a'], ['create', 'terraform_data.b'], ['update', 'terraform_data.c']]),
 };
 
-function workflowEnv(extra: Record<string, string> = {}): Record<string, string> {
+function workflowEnv(sandbox: GantrySandbox, extra: Record<string, string> = {}): Record<string, string> {
   const eventDir = mkdtempSync(join(tmpdir(), 'gantry-event-'));
   const eventPath = join(eventDir, 'event.json');
   writeFileSync(eventPath, JSON.stringify({ pull_request: { number: 7 } }));
@@ -208,10 +227,11 @@ function workflowEnv(extra: Record<string, string> = {}): Record<string, string>
 
 const planInputs = (extra: Record<string, string> = {}) => ({ environment: 'dev', mode: 'plan', config: EXAMPLE_CONFIG_FILE, 'github-token': 'sandbox-token', ...extra });
 
-describe('codebuild-run end to end (bundle against the sandbox)', () => {
-  it('plans: streams the log in one group per phase, sets outputs, writes the summary and one PR comment updated in place', async () => {
+describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () => {
+  e2e('plans: streams the log in one group per phase, sets outputs, writes the summary and one PR comment updated in place', async ({ sandbox, expect }) => {
+    buildsRunAheadBy(sandbox, BUILD_DONE);
     sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: PLAN_EXPORTS }));
-    const result = await runBundledAction('codebuild-run', planInputs(), workflowEnv());
+    const result = await runBundledAction('codebuild-run', planInputs(), workflowEnv(sandbox));
     expect(result.code).toBe(0);
     expect(result.outputs).toMatchObject({ status: 'SUCCEEDED', 'build-number': '1', 'plan-sha256': PLAN_SHA, 'plan-add': '2', 'plan-change': '1', 'plan-destroy': '0' });
     expect(result.outputs['build-id']).toMatch(/^orders-dev-plan:/);
@@ -238,7 +258,7 @@ describe('codebuild-run end to end (bundle against the sandbox)', () => {
 
     // The next push: a new run plans again and the same comment is updated, not a second one added.
     sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: { ...PLAN_EXPORTS, GANTRY_PLAN_ADD: '5' } }));
-    const again = await runBundledAction('codebuild-run', planInputs(), workflowEnv({ GITHUB_RUN_ID: '1002' }));
+    const again = await runBundledAction('codebuild-run', planInputs(), workflowEnv(sandbox, { GITHUB_RUN_ID: '1002' }));
     expect(again.code).toBe(0);
     const updated = sandbox.services.github.comments('example', 'app', 7);
     expect(updated).toHaveLength(1);
@@ -246,71 +266,82 @@ describe('codebuild-run end to end (bundle against the sandbox)', () => {
     expect(updated[0]!.id).toBe(comments[0]!.id);
     expect(again.outputs['comment-url']).toBe(result.outputs['comment-url']);
     expect(again.stdout).toContain('plan comment updated');
-  }, 30_000);
+  });
 
-  it.each([
+  e2e.for([
     ['FAILED', 'BUILD'],
     ['FAULT', 'PROVISIONING'],
     ['TIMED_OUT', 'BUILD'],
     ['STOPPED', 'PRE_BUILD'],
-  ] as const)('fails the step when the build ends %s, naming the phase and its message', async (status, phase) => {
+  ] as const)('fails the step when the build ends %s, naming the phase and its message', async ([status, phase], { sandbox, expect }) => {
+    buildsRunAheadBy(sandbox, BUILD_DONE);
     sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ failIn: phase, status }));
-    const result = await runBundledAction('codebuild-run', planInputs(), workflowEnv());
+    const result = await runBundledAction('codebuild-run', planInputs(), workflowEnv(sandbox));
     expect(result.code).toBe(1);
     expect(result.outputs['status']).toBe(status);
     expect(result.stdout).toMatch(new RegExp(`::error::build orders-dev-plan:\\S+ ${status} in ${phase}: ${status === 'FAILED' ? 'COMMAND_EXECUTION_ERROR' : status}: Error while executing command: terraform plan`));
     // The PR comment says the plan failed: an older plan must not look current.
     expect(sandbox.services.github.comments('example', 'app', 7)[0]!.body).toContain('did not complete');
-  }, 20_000);
+  });
 
-  it('rides out throttling and 5xx through the SDK retry strategy', async () => {
+  e2e('rides out throttling and 5xx through the SDK retry strategy', async ({ sandbox, expect }) => {
+    buildsRunAheadBy(sandbox, BUILD_DONE);
     sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: PLAN_EXPORTS }));
     sandbox.faults.add({ service: 'codebuild', operation: 'StartBuild', kind: 'throttle', times: 2 });
     sandbox.faults.add({ service: 'codebuild', operation: 'BatchGetBuilds', kind: 'throttle', times: 2 });
     sandbox.faults.add({ service: 'logs', operation: 'GetLogEvents', kind: 'server-error', status: 503, times: 2 });
-    const result = await runBundledAction('codebuild-run', planInputs({ comment: 'false' }), workflowEnv());
+    const result = await runBundledAction('codebuild-run', planInputs({ comment: 'false' }), workflowEnv(sandbox));
     expect(result.code).toBe(0);
     expect(result.outputs['status']).toBe('SUCCEEDED');
     expect(sandbox.server.calls('codebuild', 'StartBuild').map((call) => call.status)).toEqual([400, 400, 200]);
     expect(sandbox.services.codebuild.builds.size).toBe(1);
     expect(sandbox.server.calls('logs', 'GetLogEvents').filter((call) => call.status === 503)).toHaveLength(2);
-  }, 30_000);
+  });
 
-  it('stops the build when the workflow is cancelled (SIGINT) and exits promptly', async () => {
+  e2e('stops the build when the workflow is cancelled (SIGINT) and exits promptly', async ({ sandbox, expect }) => {
     sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ buildMs: 3_600_000 }));
-    const started = await startBundledAction('codebuild-run', planInputs({ comment: 'false' }), workflowEnv());
-    let buildId: string | undefined;
-    while (buildId === undefined) {
-      buildId = (await started.outputsSoFar())['build-id'];
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    // Wait until the build is running, then cancel as the runner does.
-    while (sandbox.services.codebuild.build(buildId).phases.at(-1)?.phaseType !== 'BUILD') await new Promise((resolve) => setTimeout(resolve, 20));
-    const cancelledAt = Date.now();
-    started.child.kill('SIGINT');
+    // The first log poll once the build runs BUILD is held unanswered, and the workflow is cancelled meanwhile.
+    // "Promptly": the action stops the build while that poll is still unanswered, without waiting for it (or for
+    // its next poll); then it sends nothing more.
+    let started: StartedAction | undefined;
+    let held: { seq: number; stoppedMeanwhile: boolean } | undefined;
+    const building = () => {
+      const [id] = sandbox.services.codebuild.builds.keys();
+      return id !== undefined && sandbox.services.codebuild.build(id).phases.at(-1)?.phaseType === 'BUILD';
+    };
+    intercept(sandbox.services.logs, async (operation, request, answer) => {
+      if (operation === 'GetLogEvents' && held === undefined && building()) {
+        held = { seq: sandbox.server.calls('logs', 'GetLogEvents').at(-1)!.seq, stoppedMeanwhile: false };
+        started!.child.kill('SIGINT');
+        held.stoppedMeanwhile = await until(() => sandbox.server.calls('codebuild', 'StopBuild').length > 0, { giveUpMs: 30_000 });
+      }
+      return answer();
+    });
+    started = await startBundledAction('codebuild-run', planInputs({ comment: 'false' }), workflowEnv(sandbox));
     const result = await started.result;
-    expect(Date.now() - cancelledAt).toBeLessThan(5_000);
+    const buildId = result.outputs['build-id']!;
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`::error::workflow cancelled: stopped build ${buildId}`);
-    expect(sandbox.server.calls('codebuild', 'StopBuild')).toHaveLength(1);
+    expect(held?.stoppedMeanwhile).toBe(true);
+    expect(sandbox.server.requests.filter((call) => call.seq > held!.seq).map((call) => call.operation)).toEqual(['StopBuild']);
     expect(sandbox.services.codebuild.build(buildId).buildStatus).toBe('STOPPED');
     expect(result.outputs['status']).toBe('STOPPED');
-  }, 20_000);
+  });
 
-  it('starts one build when the step is retried, and returns at once with wait: false', async () => {
+  e2e('starts one build when the step is retried, and returns at once with wait: false', async ({ sandbox, expect }) => {
     sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: PLAN_EXPORTS }));
-    const first = await runBundledAction('codebuild-run', planInputs({ wait: 'false' }), workflowEnv());
-    const retried = await runBundledAction('codebuild-run', planInputs({ wait: 'false' }), workflowEnv());
+    const first = await runBundledAction('codebuild-run', planInputs({ wait: 'false' }), workflowEnv(sandbox));
+    const retried = await runBundledAction('codebuild-run', planInputs({ wait: 'false' }), workflowEnv(sandbox));
     expect(first.code).toBe(0);
     expect(first.outputs['status']).toBe('IN_PROGRESS');
     expect(retried.outputs['build-id']).toBe(first.outputs['build-id']);
     expect(sandbox.services.codebuild.builds.size).toBe(1);
     expect(sandbox.server.calls('codebuild', 'StartBuild')).toHaveLength(2);
     expect(sandbox.server.calls('codebuild', 'BatchGetBuilds')).toHaveLength(0);
-  }, 20_000);
+  });
 
-  it('refuses bad input before starting anything', async () => {
-    const result = await runBundledAction('codebuild-run', { environment: 'dev', mode: 'apply', config: EXAMPLE_CONFIG_FILE }, workflowEnv());
+  e2e('refuses bad input before starting anything', async ({ sandbox, expect }) => {
+    const result = await runBundledAction('codebuild-run', { environment: 'dev', mode: 'apply', config: EXAMPLE_CONFIG_FILE }, workflowEnv(sandbox));
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('::error::input "plan-sha256": is required with mode apply');
     expect(sandbox.server.requests).toHaveLength(0);

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cliInputSource } from '../src/inputs.js';
-import { parseDeploymentStatusInputs } from '../src/deployment-status.js';
-import { parseGateInputs } from '../src/promotion-gate.js';
+import { parseInputs } from '../src/definition/define.js';
+import { deploymentStatus } from '../src/definitions/deployment-status.js';
+import { promotionGate } from '../src/definitions/promotion-gate.js';
 import { startSandbox, type GantrySandbox } from '../scripts/sandbox/sandbox.js';
 import { EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
 import { runBundledAction } from './helpers/run-bundle.js';
@@ -132,7 +133,7 @@ describe('gate and deployment-status inputs', () => {
     [{ environment: 'dev', mode: 'apply', sha: SHA, 'plan-add': '1' }, 'option --plan-add: plan-add, plan-change and plan-destroy go together'],
     [{ environment: 'dev', mode: 'apply', sha: SHA, 'plan-add': '-1', 'plan-change': '0', 'plan-destroy': '0' }, 'option --plan-add: must be a whole number'],
   ])('gate refuses %j', (values, message) => {
-    expect(() => parseGateInputs(cliInputSource(values), {})).toThrow(message);
+    expect(() => parseInputs(promotionGate, cliInputSource(values), {}, 'action')).toThrow(message);
   });
 
   it.each([
@@ -141,6 +142,6 @@ describe('gate and deployment-status inputs', () => {
     [{ 'deployment-id': '12', state: 'success', 'github-token': 't', 'log-url': 'not a url' }, 'option --log-url: must be an http(s) URL'],
     [{ 'deployment-id': '12', state: 'success', 'github-token': 't', description: 'x'.repeat(141) }, 'option --description: must be at most 140 characters'],
   ])('deployment-status refuses %j', (values, message) => {
-    expect(() => parseDeploymentStatusInputs(cliInputSource(values))).toThrow(message);
+    expect(() => parseInputs(deploymentStatus, cliInputSource(values), {}, 'cli')).toThrow(message);
   });
 });

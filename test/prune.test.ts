@@ -18,7 +18,9 @@ import { CallWindow, TokenBucketLimiter } from '../src/aws/rate-limiter.js';
 import type { PruneReport } from '../src/prune/report.js';
 import { versionRanges } from '../src/prune/report.js';
 import { hasOwnScaling } from '../src/prune/inventory.js';
-import { parsePruneInputs, resolvePruneSettings } from '../src/prune/settings.js';
+import { parseInputs } from '../src/definition/define.js';
+import { versionPrune } from '../src/definitions/version-prune.js';
+import { resolvePruneSettings } from '../src/prune/settings.js';
 import { seedLambda } from '../scripts/sandbox/lambda/seed.js';
 import { ServiceError, type SandboxRequest } from '../scripts/sandbox/protocol.js';
 import { seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
@@ -32,7 +34,7 @@ const ROUTER = 'orders-dev-router';
 const WORKER = 'orders-dev-worker';
 
 describe('version-prune inputs', () => {
-  const parse = (values: Record<string, string>) => parsePruneInputs(cliInputSource(values));
+  const parse = (values: Record<string, string>) => parseInputs(versionPrune, cliInputSource(values), {}, 'cli');
 
   it('defaults to a dry run at 15 requests/s with the config of .github/gantry.yml', () => {
     expect(parse({ environment: 'dev' })).toEqual({ configFile: '.github/gantry.yml', environment: 'dev', functions: [], force: false, dryRun: true, rate: 15 });
@@ -62,7 +64,7 @@ describe('version-prune inputs', () => {
   it('takes keep, protect, region and the standard scaling from the environment; short names resolve', () => {
     const config = parseConfig(exampleWith('prune: { keep: 3 }', 'prune: { keep: 3, protect: ["router:7"] }'), 'gantry.yml');
     const source = actionInputSource({ INPUT_ENVIRONMENT: 'dev', INPUT_FUNCTIONS: 'router\nsomething-else' });
-    const settings = resolvePruneSettings(parsePruneInputs(source), source, config, {});
+    const settings = resolvePruneSettings(parseInputs(versionPrune, source, {}, 'cli'), source, config, {});
     expect(settings).toMatchObject({
       environment: 'dev',
       region: 'eu-west-1',
@@ -72,10 +74,10 @@ describe('version-prune inputs', () => {
       standardScaling: { [ROUTER]: { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 2 }, [WORKER]: { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 3 } },
     });
     const noEnv = actionInputSource({ 'INPUT_CAPACITY-PROVIDER': 'cp', INPUT_KEEP: '2' });
-    expect(resolvePruneSettings(parsePruneInputs(noEnv), noEnv, undefined, { AWS_REGION: 'us-east-1' })).toMatchObject({ region: 'us-east-1', keep: 2, protect: [], scope: { kind: 'capacity-provider', capacityProvider: 'cp' } });
+    expect(resolvePruneSettings(parseInputs(versionPrune, noEnv, {}, 'cli'), noEnv, undefined, { AWS_REGION: 'us-east-1' })).toMatchObject({ region: 'us-east-1', keep: 2, protect: [], scope: { kind: 'capacity-provider', capacityProvider: 'cp' } });
     const bare = actionInputSource({ INPUT_FUNCTIONS: 'a' });
-    expect(() => resolvePruneSettings(parsePruneInputs(bare), bare, undefined, {})).toThrow('no AWS region: give input "environment"');
-    expect(resolvePruneSettings(parsePruneInputs(bare), bare, undefined, { AWS_REGION: 'eu-west-1' }).keep).toBe(5);
+    expect(() => resolvePruneSettings(parseInputs(versionPrune, bare, {}, 'cli'), bare, undefined, {})).toThrow('no AWS region: give input "environment"');
+    expect(resolvePruneSettings(parseInputs(versionPrune, bare, {}, 'cli'), bare, undefined, { AWS_REGION: 'eu-west-1' }).keep).toBe(5);
   });
 
   it('counts a scaling config as the version\'s own unless it is the function\'s standard one', () => {

@@ -316,10 +316,10 @@ describe('CLI', () => {
     const file = planJsonFile();
     expect(await cli('plan-summary', file, '--format', 'markdown', '--commit', COMMIT)).toMatchObject({
       code: 1,
-      log: ['error: option --environment: is required: pass --environment (for example dev)'],
+      log: ['error: option --environment: is required for --format markdown: pass --environment'],
     });
     expect((await cli('plan-summary', file, '--format', 'yaml')).log).toEqual(['error: option --format: must be one of json, env, markdown, got "yaml"']);
-    expect((await cli('plan-summary', file, '--sha256', 'abc')).log).toEqual(['error: option --sha256: expected 64 hexadecimal characters (sha256sum tfplan), got "abc"']);
+    expect((await cli('plan-summary', file, '--sha256', 'abc')).log).toEqual(['error: option --sha256: must be 64 hexadecimal characters (sha256sum tfplan), got "abc"']);
     expect((await cli('plan-summary', join(tempDir(), 'missing.json'))).log[0]).toMatch(/missing\.json: file not found$/);
     const state = planJsonFile({ format_version: '1.0', values: {} });
     expect((await cli('plan-summary', state)).log).toEqual([`error: ${state}: not a terraform plan: expected the output of "terraform show -json <planfile>" (an object with format_version and planned_values)`]);
@@ -334,9 +334,9 @@ describe('CLI', () => {
     const noBuild = await cli('plan-metadata', '--plan', planFile, '--environment', 'dev', '--commit', COMMIT, '--build-id', '', '--terraform-version', '1.12.0');
     expect(JSON.parse(noBuild.stdout)).toEqual({ environment: 'dev', commit: COMMIT, sha256, terraformVersion: '1.12.0' });
     expect((await cli('plan-metadata', '--plan', planFile, '--environment', 'dev', '--commit', 'main')).log).toEqual([
-      'error: option --commit: expected a full commit SHA, 40 hexadecimal characters, got "main"',
+      'error: option --commit: must be a full commit SHA, 40 hexadecimal characters, got "main"',
     ]);
-    expect((await cli('plan-metadata', '--plan', planFile, '--environment', 'Dev!', '--commit', COMMIT)).log[0]).toMatch(/^error: option --environment: "Dev!" is not an environment name/);
+    expect((await cli('plan-metadata', '--plan', planFile, '--environment', 'Dev!', '--commit', COMMIT)).log[0]).toMatch(/^error: option --environment: must be an environment name: lower-case letters, digits and "-", starting with a letter, at most 20 characters, got "Dev!"$/);
     expect((await cli('plan-metadata', '--plan', join(tempDir(), 'tfplan'), '--environment', 'dev', '--commit', COMMIT)).log[0]).toMatch(/^error: option --plan: .*tfplan: file not found$/);
   });
 
@@ -351,7 +351,7 @@ describe('CLI', () => {
     });
     expect((await cli(...args, '--commit', COMMIT)).log).toEqual(['error: option --expected-sha256: is required: pass --expected-sha256']);
     expect((await cli(...args, '--commit', COMMIT, '--expected-sha256', 'nope')).log).toEqual([
-      'error: option --expected-sha256: expected 64 hexadecimal characters, the GANTRY_PLAN_SHA256 of the plan build, got "nope"',
+      'error: option --expected-sha256: must be 64 hexadecimal characters (sha256sum tfplan), got "nope"',
     ]);
   });
 });

@@ -9,7 +9,8 @@ import { parseConfig } from '../src/config/load.js';
 import { cliInputSource } from '../src/inputs.js';
 import { percentile } from '../src/stats.js';
 import { failureMessage, latencyFigures, renderWarmupMarkdown, type FunctionReport, type WarmupReport } from '../src/warmup/report.js';
-import { parseWarmupInputs } from '../src/warmup/settings.js';
+import { parseInputs } from '../src/definition/define.js';
+import { capacityWarmup } from '../src/definitions/capacity-warmup.js';
 import { planTargets } from '../src/warmup/targets.js';
 import { limiter } from '../src/warmup/warmup.js';
 import type { LambdaService } from '../scripts/sandbox/lambda/service.js';
@@ -17,13 +18,14 @@ import type { LambdaOptions, VersionFailure } from '../scripts/sandbox/lambda/st
 import { seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
 import { startSandbox, type GantrySandbox } from '../scripts/sandbox/sandbox.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
-import { runBundledAction, runCliBundle, startBundledAction } from './helpers/run-bundle.js';
+import { runBundledAction, runCliBundle, startBundledAction, type StartedAction } from './helpers/run-bundle.js';
+import { intercept, lambdaFunctionOf, until } from './helpers/sandbox-control.js';
 
 const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
 const dev = config.environments.get('dev')!;
 
 describe('capacity-warmup inputs', () => {
-  const parse = (values: Record<string, string>) => parseWarmupInputs(cliInputSource(values));
+  const parse = (values: Record<string, string>) => parseInputs(capacityWarmup, cliInputSource(values), {}, 'cli');
 
   it('defaults to the environment\'s functions and the config\'s warmup settings', () => {
     expect(parse({ environment: 'dev' })).toEqual({
@@ -173,6 +175,11 @@ describe('limiter', () => {
 /** Sandbox time runs 20× faster: a 10 s provisioning delay is half a second of test. */
 const SPEED = 20;
 const DEFAULT_LAMBDA: LambdaOptions = { provisioningDelayMs: 10_000, scalingConvergenceDelayMs: 6_000, invokeLatencyMs: 40 };
+/**
+ * Polls of one wait within a 2 s timeout: the first look, the SDK waiter's (at least 1 s apart) or the scaling
+ * check's (1 s, doubling), and one last read. A run that waited for the version instead would poll for minutes.
+ */
+const MAX_POLLS_IN_2_S = 6;
 
 async function sandboxWith(lambda: LambdaOptions = {}): Promise<GantrySandbox> {
   const sandbox = await startSandbox({ clockSpeed: SPEED, lambda: { ...DEFAULT_LAMBDA, ...lambda } });
@@ -204,11 +211,22 @@ function deploy(lambda: LambdaService, functionName: string, options: DeployOpti
   return version;
 }
 
-/** Once the warmup has read the version (it is Pending then), makes it turn Active `afterMs` later. */
-async function activeAfterFirstLook(sandbox: GantrySandbox, functionName: string, version: string, afterMs: number): Promise<void> {
-  const looked = () => sandbox.server.calls('lambda', 'GetFunction').some((call) => call.path.includes(`/${functionName}`));
-  while (!looked()) await new Promise((resolve) => setTimeout(resolve, 5));
-  sandbox.services.lambda.state.function(functionName).versions.get(version)!.readyAt = sandbox.clock.now() + afterMs;
+/**
+ * Answers GetFunction for `functionName` as the sandbox does, recording the state each answer gave; once the
+ * warmup's waiter has seen the version Pending (its first poll, after the warmup's first look), the version turns
+ * Active `afterMs` of sandbox time later. Nothing depends on when the polls happen.
+ */
+function activeAfterFirstPoll(sandbox: GantrySandbox, functionName: string, version: string, afterMs: number): string[] {
+  const { lambda } = sandbox.services;
+  const states: string[] = [];
+  intercept(lambda, async (operation, request, answer) => {
+    const response = await answer();
+    if (operation !== 'GetFunction' || lambdaFunctionOf(request.path) !== functionName) return response;
+    states.push((response.body as { Configuration?: { State?: string } }).Configuration?.State ?? '?');
+    if (states.length === 2) lambda.state.function(functionName).versions.get(version)!.readyAt = sandbox.clock.now() + afterMs;
+    return response;
+  });
+  return states;
 }
 
 function warmup(sandbox: GantrySandbox, inputs: Record<string, string>) {
@@ -235,10 +253,9 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
       });
       deploy(lambda, 'orders-dev-router', { delayMs: 3_600_000 });
       deploy(lambda, 'orders-dev-worker');
-      const running = warmup(sandbox, { environment: 'dev', 'check-provider': 'true' });
-      // The router's version turns Active 20 s (sandbox) after the warmup first looked at it.
-      await activeAfterFirstLook(sandbox, 'orders-dev-router', '4', 20_000);
-      const result = await running;
+      // The router's version turns Active 20 s (sandbox) after the warmup's waiter first saw it Pending.
+      const routerStates = activeAfterFirstPoll(sandbox, 'orders-dev-router', '4', 20_000);
+      const result = await warmup(sandbox, { environment: 'dev', 'check-provider': 'true' });
       expect(result.stdout).not.toContain('::error::');
       expect(result.code).toBe(0);
       expect(result.outputs['ready']).toBe('true');
@@ -258,7 +275,14 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
         capacityProvider: { arn: 'arn:aws:lambda:eu-west-1:123456789012:capacity-provider:orders-dev-cp', state: 'Active' },
         errors: [],
       });
-      expect(router.timeToReadyMs).toBeGreaterThanOrEqual(20_000 / SPEED);
+      // The warmup looked (Pending), its waiter polled (Pending) until a poll found the version Active, then stopped.
+      expect(routerStates.length).toBeGreaterThanOrEqual(3);
+      expect(routerStates.slice(0, -1).every((state) => state === 'Pending')).toBe(true);
+      expect(routerStates.at(-1)).toBe('Active');
+      // Time to ready covers that wait: at least the sandbox time from the waiter's first poll (after the
+      // warmup's clock started) to the poll that found it Active, in real ms (the sandbox runs SPEED× faster).
+      const routerPolls = sandbox.server.calls('lambda', 'GetFunction').filter((call) => lambdaFunctionOf(call.path) === 'orders-dev-router');
+      expect(router.timeToReadyMs).toBeGreaterThanOrEqual(Math.floor((routerPolls.at(-1)!.at - routerPolls[1]!.at) / SPEED) - 2);
       expect(router.latencyMs!.max).toBeGreaterThanOrEqual(router.latencyMs!.p95);
       expect(byName(r, 'orders-dev-worker')).toMatchObject({ version: '4', ready: true, scaling: { maxExecutionEnvironments: 3 }, scalingApplied: true });
       expect(Number(result.outputs['p95-ms'])).toBe(r.p95Ms !== undefined ? Math.round(r.p95Ms) : NaN);
@@ -274,9 +298,16 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
       expect(sandbox.server.calls('lambda', 'GetFunction').length).toBeGreaterThan(2);
       expect(sandbox.server.calls('lambda', 'GetFunctionConfiguration')).toHaveLength(0);
       expect(sandbox.server.calls('lambda', 'GetCapacityProvider')).toHaveLength(1);
-      // No smoke invocation before the version was Active and scaled.
-      const firstInvoke = sandbox.server.calls('lambda', 'Invoke')[0]!.seq;
-      expect(sandbox.server.calls('lambda', 'PutFunctionScalingConfig').every((call) => call.seq < firstInvoke)).toBe(true);
+      // No smoke invocation of a function before its version was Active and scaled. (Per function: the warmup
+      // orders each function's steps, not one function's steps against another's.)
+      for (const name of ['orders-dev-router', 'orders-dev-worker']) {
+        const calls = (operation: string) => sandbox.server.calls('lambda', operation).filter((call) => lambdaFunctionOf(call.path) === name);
+        const firstInvoke = calls('Invoke')[0]!.seq;
+        expect(calls('GetFunction').every((call) => call.seq < firstInvoke)).toBe(true);
+        expect(calls('PutFunctionScalingConfig')).toHaveLength(1);
+        expect(calls('PutFunctionScalingConfig')[0]!.seq).toBeLessThan(firstInvoke);
+        expect(calls('GetFunctionScalingConfig').every((call) => call.seq < firstInvoke)).toBe(true);
+      }
       expect(result.stdout).toMatch(/orders-dev-router: live → 4 Active after [\d.]+ s, scaling 1–2 applied, 5\/5 invocations, p50 \d+ ms p95 \d+ ms/);
       expect(result.summary).toContain(':white_check_mark: 2 of 2 functions ready');
       expect(result.summary).toContain('| `orders-dev-router` | live → 4 | Active |');
@@ -344,11 +375,16 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
     const sandbox = await sandboxWith({ scalingConvergenceDelayMs: 3_600_000 });
     try {
       const { lambda } = sandbox.services;
-      deploy(lambda, 'orders-dev-worker', { delayMs: 3_600_000 });
-      const started = performance.now();
+      const version = deploy(lambda, 'orders-dev-worker', { delayMs: 3_600_000 });
       const result = await warmup(sandbox, { environment: 'dev', 'timeout-seconds': '2' });
-      // 2 s, not the 3 minutes (3600 s of sandbox time) the version would take.
-      expect(performance.now() - started).toBeLessThan(15_000);
+      // It gave up at its timeout, not when the version turned Active (an hour of sandbox time, 3 minutes real):
+      // the version and the scaling config are as they were, and the waits polled a few times, then stopped.
+      const worker = lambda.state.function('orders-dev-worker');
+      expect(lambda.state.versionState(worker.versions.get(version)!).State).toBe('Pending');
+      expect(lambda.state.appliedScaling(lambda.state.function('orders-dev-router').versions.get('3')!)).toBeUndefined();
+      const polls = (operation: string, name: string) => sandbox.server.calls('lambda', operation).filter((call) => lambdaFunctionOf(call.path) === name).length;
+      expect(polls('GetFunction', 'orders-dev-worker')).toBeLessThanOrEqual(MAX_POLLS_IN_2_S);
+      expect(polls('GetFunctionScalingConfig', 'orders-dev-router')).toBeLessThanOrEqual(MAX_POLLS_IN_2_S);
       expect(result.code).toBe(1);
       const r = report(result.outputs);
       expect(byName(r, 'orders-dev-worker').errors).toEqual(['version 4 did not become Active within 2 s: last seen Pending (Creating: The function is being created.)']);
@@ -366,15 +402,29 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
     const sandbox = await sandboxWith();
     try {
       deploy(sandbox.services.lambda, 'orders-dev-router', { delayMs: 3_600_000 });
-      const started = await startBundledAction('capacity-warmup', { config: EXAMPLE_CONFIG_FILE, environment: 'dev' }, sandbox.env);
-      while (sandbox.server.calls('lambda', 'GetFunction').length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
-      const cancelledAt = performance.now();
-      started.child.kill('SIGINT');
+      // The waiter's first poll of the router is held unanswered; the workflow is cancelled meanwhile. "At once":
+      // the warmup reports the failure while that poll is still unanswered, without waiting for it.
+      let started: StartedAction | undefined;
+      let stdout = '';
+      let reportedWhileHeld: boolean | undefined;
+      let routerLooks = 0;
+      intercept(sandbox.services.lambda, async (operation, request, answer) => {
+        if (operation === 'GetFunction' && lambdaFunctionOf(request.path) === 'orders-dev-router' && ++routerLooks === 2) {
+          started!.child.kill('SIGINT');
+          reportedWhileHeld = await until(() => stdout.includes('::error::'), { giveUpMs: 30_000 });
+        }
+        return answer();
+      });
+      started = await startBundledAction('capacity-warmup', { config: EXAMPLE_CONFIG_FILE, environment: 'dev' }, sandbox.env);
+      started.child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       const result = await started.result;
-      expect(performance.now() - cancelledAt).toBeLessThan(2_000);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('::error::workflow cancelled (SIGINT)');
-      expect(sandbox.server.calls('lambda', 'Invoke').filter((call) => call.path.includes('orders-dev-router'))).toHaveLength(0);
+      expect(reportedWhileHeld).toBe(true);
+      // Nothing more for the router after the held poll: no further poll, no scaling, no invocation.
+      const router = sandbox.server.requests.filter((call) => call.service === 'lambda' && lambdaFunctionOf(call.path) === 'orders-dev-router');
+      expect(router.map((call) => call.operation)).toEqual(['GetAlias', 'GetFunction', 'GetFunction']);
+      expect(sandbox.server.calls('lambda', 'Invoke').filter((call) => lambdaFunctionOf(call.path) === 'orders-dev-router')).toHaveLength(0);
     } finally {
       await sandbox.stop();
     }

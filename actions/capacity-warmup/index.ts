@@ -1,5 +1,6 @@
-// Thin entry: all logic lives in src/ and is tested there.
-import { capacityWarmupAction } from '../../src/capacity-warmup.js';
-import { runAction } from '../../src/run-action.js';
+// Generated from src/definitions/capacity-warmup.ts by "npm run generate". The thin entry: parse the inputs, then
+// load and run the action (src/run-action.ts); everything else lives in src/ and is tested there.
+import { capacityWarmup } from '../../src/definitions/capacity-warmup.js';
+import { runDefinedAction } from '../../src/run-action.js';
 
-await runAction((context) => capacityWarmupAction(context));
+await runDefinedAction(capacityWarmup);

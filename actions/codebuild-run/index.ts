@@ -1,5 +1,6 @@
-// Thin entry: all logic lives in src/ and is tested there.
-import { codebuildRunAction } from '../../src/codebuild-run.js';
-import { runAction } from '../../src/run-action.js';
+// Generated from src/definitions/codebuild-run.ts by "npm run generate". The thin entry: parse the inputs, then
+// load and run the action (src/run-action.ts); everything else lives in src/ and is tested there.
+import { codebuildRun } from '../../src/definitions/codebuild-run.js';
+import { runDefinedAction } from '../../src/run-action.js';
 
-await runAction((context) => codebuildRunAction(context));
+await runDefinedAction(codebuildRun);

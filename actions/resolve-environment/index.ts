@@ -1,5 +1,6 @@
-// Thin entry: all logic lives in src/ and is tested there.
-import { runAction } from '../../src/run-action.js';
-import { resolveEnvironmentAction } from '../../src/resolve-environment.js';
+// Generated from src/definitions/resolve-environment.ts by "npm run generate". The thin entry: parse the inputs, then
+// load and run the action (src/run-action.ts); everything else lives in src/ and is tested there.
+import { resolveEnvironment } from '../../src/definitions/resolve-environment.js';
+import { runDefinedAction } from '../../src/run-action.js';
 
-await runAction(resolveEnvironmentAction);
+await runDefinedAction(resolveEnvironment);

@@ -1,5 +1,6 @@
-// Thin entry: all logic lives in src/ and is tested there.
-import { runAction } from '../../src/run-action.js';
-import { versionPruneAction } from '../../src/version-prune.js';
+// Generated from src/definitions/version-prune.ts by "npm run generate". The thin entry: parse the inputs, then
+// load and run the action (src/run-action.ts); everything else lives in src/ and is tested there.
+import { versionPrune } from '../../src/definitions/version-prune.js';
+import { runDefinedAction } from '../../src/run-action.js';
 
-await runAction((context) => versionPruneAction(context));
+await runDefinedAction(versionPrune);

@@ -14,7 +14,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { cliInputSource } from '../../src/inputs.js';
 import { MemoryLogger } from '../../src/logger.js';
 import type { WarmupReport } from '../../src/warmup/report.js';
-import { parseWarmupInputs } from '../../src/warmup/settings.js';
+import { parseInputs } from '../../src/definition/define.js';
+import { capacityWarmup } from '../../src/definitions/capacity-warmup.js';
 import { warmupEnvironment } from '../../src/warmup/warmup.js';
 import { seedLambda } from '../sandbox/lambda/seed.js';
 import { startSandbox } from '../sandbox/sandbox.js';
@@ -75,7 +76,7 @@ async function warmF(name: string, count: number, speed: number, parallelFunctio
     const config = parseConfig(benchConfig(count), 'bench.yml');
     const source = cliInputSource({ environment: 'dev' });
     const before = sandbox.server.requests.length;
-    const report: WarmupReport = await warmupEnvironment(parseWarmupInputs(source), config.environments.get('dev')!, source, {
+    const report: WarmupReport = await warmupEnvironment(parseInputs(capacityWarmup, source, {}, 'cli'), config.environments.get('dev')!, source, {
       logger: new MemoryLogger(),
       clock: sandbox.clock,
       ...(parallelFunctions === undefined ? {} : { parallelFunctions }),

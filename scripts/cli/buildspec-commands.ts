@@ -2,28 +2,29 @@ import { readUserFile } from '../../src/read-user-file.js';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { runBuildspec, type BuildspecResult } from '../../src/buildspec/runner.js';
+import { defineCommand } from '../../src/definition/define.js';
+import { list, text } from '../../src/definition/input-types.js';
 import { InputError, UsageError } from '../../src/errors.js';
-import { optionalString, type InputSource } from '../../src/inputs.js';
-import type { CliCommand } from './command.js';
 
-export const buildspecRun: CliCommand = {
-  name: 'buildspec run',
-  summary: 'Run a CodeBuild buildspec (version 0.2) here, in one bash session, with CodeBuild\'s phase rules.',
-  positionals: '<file>',
-  options: {
-    'source-dir': { type: 'string', description: 'Directory the commands start in (CODEBUILD_SRC_DIR).', defaultText: 'the current directory' },
-    env: { type: 'string', multiple: true, description: 'NAME=VALUE for the build, over the buildspec\'s env.variables; repeat for more.' },
-    'artifacts-dir': { type: 'string', description: 'Copy the artifacts of a successful build into this directory.' },
+export const buildspecRun = defineCommand({
+  inputs: {
+    'source-dir': { description: 'Directory the commands start in (CODEBUILD_SRC_DIR).', type: text(4096), defaultText: 'the current directory' },
+    env: { description: "NAME=VALUE for the build, over the buildspec's env.variables; repeat for more.", type: list({ regex: /^[A-Za-z_][A-Za-z0-9_]*=/, what: 'NAME=VALUE pairs', linesOnly: true }) },
+    'artifacts-dir': { description: 'Copy the artifacts of a successful build into this directory.', type: text(4096) },
   },
-  async run(inputs, positionals, io) {
+  cli: {
+    name: 'buildspec run',
+    summary: "Run a CodeBuild buildspec (version 0.2) here, in one bash session, with CodeBuild's phase rules.",
+    positionals: '<file>',
+    async run(inputs, io, positionals) {
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'expected the buildspec file' : `expected one buildspec file, got ${positionals.length}`);
     const file = positionals[0]!;
-    const env = parseEnvOption(inputs, 'env');
-    const sourceDir = resolve(optionalString(inputs, 'source-dir') ?? process.cwd());
+    const env = Object.fromEntries((inputs.env ?? []).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]));
+    const sourceDir = resolve(inputs['source-dir'] ?? process.cwd());
     if (!(await stat(sourceDir).then((info) => info.isDirectory(), () => false))) {
-      throw new InputError(inputs.label('source-dir'), `${sourceDir} is not a directory`);
+      throw new InputError(io.inputs.label('source-dir'), `${sourceDir} is not a directory`);
     }
-    const artifactsDir = optionalString(inputs, 'artifacts-dir');
+    const artifactsDir = inputs['artifacts-dir'];
 
     const text = await readUserFile(file);
 
@@ -49,21 +50,9 @@ export const buildspecRun: CliCommand = {
     }
     io.stdout(summarize(result, artifactsDir));
     return result.status === 'SUCCEEDED' ? 0 : 1;
+    },
   },
-};
-
-/** `--env NAME=VALUE`, repeated; the value may contain "=". */
-export function parseEnvOption(inputs: InputSource, name: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  const value = inputs.get(name);
-  if (value === undefined) return env;
-  for (const item of value.split('\n')) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(item);
-    if (match === null) throw new InputError(inputs.label(name), `expected NAME=VALUE, got "${item}"`);
-    env[match[1]!] = match[2]!;
-  }
-  return env;
-}
+});
 
 function summarize(result: BuildspecResult, artifactsDir: string | undefined): string {
   const rows = result.phases.map((phase) => [

@@ -3,23 +3,40 @@
  * Exit codes: 0 success, 1 failure (including invalid config or input), 2 bad usage.
  */
 import { parseArgs } from 'node:util';
+import { inputsFor, parseInputs, type InputSpec } from '../../src/definition/define.js';
+import { capacityWarmup } from '../../src/definitions/capacity-warmup.js';
+import { resolveEnvironment } from '../../src/definitions/resolve-environment.js';
+import { versionPrune } from '../../src/definitions/version-prune.js';
 import { UsageError, UserError, describeError } from '../../src/errors.js';
 import { cliInputSource } from '../../src/inputs.js';
 import { GANTRY_VERSION } from '../../src/version.js';
 import { buildspecRun } from './buildspec-commands.js';
 import type { CliCommand, CliIo } from './command.js';
-import { configShow, configValidate } from './config-commands.js';
+import { configValidate } from './config-commands.js';
 import { planMetadata, planSummary, verifyPlanCommand } from './plan-commands.js';
-import { pruneCommand } from './prune-command.js';
-import { warmupCommand } from './warmup-command.js';
 
-export const COMMANDS: CliCommand[] = [configValidate, configShow, buildspecRun, planSummary, planMetadata, verifyPlanCommand, warmupCommand, pruneCommand];
+/** An action definition that has a CLI part is a command as it stands. */
+function actionCommand(definition: { cli?: unknown }): CliCommand {
+  if (definition.cli === undefined) throw new Error('an action without a cli part is not a command');
+  return definition as CliCommand;
+}
+
+export const COMMANDS: CliCommand[] = [
+  configValidate,
+  actionCommand(resolveEnvironment),
+  buildspecRun,
+  planSummary,
+  planMetadata,
+  verifyPlanCommand,
+  actionCommand(capacityWarmup),
+  actionCommand(versionPrune),
+];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-export async function runCli(argv: string[], io: CliIo, commands: CliCommand[] = COMMANDS): Promise<number> {
+export async function runCli(argv: string[], io: Omit<CliIo, 'inputs'>, commands: CliCommand[] = COMMANDS): Promise<number> {
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   if (argv[0] === '--version') {
     io.stdout(GANTRY_VERSION);
@@ -39,13 +56,15 @@ export async function runCli(argv: string[], io: CliIo, commands: CliCommand[] =
     io.stdout(commandHelp(command));
     return EXIT_OK;
   }
-  const args = argv.slice(command.name.split(' ').length);
+  const args = argv.slice(command.cli.name.split(' ').length);
   try {
     const { values, positionals } = parseCommandArgs(command, args);
-    return (await command.run(cliInputSource(values), positionals, io)) ?? EXIT_OK;
+    const source = cliInputSource(values);
+    const settings = parseInputs(command, source, io.env, 'cli');
+    return (await command.cli.run(settings, { ...io, inputs: source }, positionals)) ?? EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError) {
-      io.logger.error(`${error.message}; run "gantry ${command.name} --help"`);
+      io.logger.error(`${error.message}; run "gantry ${command.cli.name} --help"`);
       return EXIT_USAGE;
     }
     if (error instanceof UserError) {
@@ -61,51 +80,86 @@ export async function runCli(argv: string[], io: CliIo, commands: CliCommand[] =
 function findCommand(argv: string[], commands: CliCommand[]): CliCommand | undefined {
   const words = argv.filter((arg) => !arg.startsWith('-'));
   return commands
-    .filter((command) => command.name.split(' ').every((word, index) => words[index] === word && argv[index] === word))
-    .sort((a, b) => b.name.length - a.name.length)[0];
+    .filter(({ cli }) => cli.name.split(' ').every((word, index) => words[index] === word && argv[index] === word))
+    .sort((a, b) => b.cli.name.length - a.cli.name.length)[0];
+}
+
+const BOOLEAN_WORDS = new Set(['true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
+
+/**
+ * Rewrites every known option to `--name=value` before parseArgs sees it. A boolean input is a flag on the
+ * CLI: `--force`, `--force=false` or `--force false` (parseArgs has no optional values). A value option takes
+ * the next word whatever it starts with, so `--keep -1` reaches the input's own check ("must be a whole number
+ * from 0 to 99, got -1") instead of parseArgs' two-line "ambiguous" complaint.
+ */
+function normalizeOptions(args: string[], kinds: Map<string, 'string' | 'boolean'>): string[] {
+  const out: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--') {
+      out.push(...args.slice(index));
+      break;
+    }
+    const kind = arg.startsWith('--') && !arg.includes('=') ? kinds.get(arg.slice(2)) : undefined;
+    const next = args[index + 1];
+    if (kind === 'boolean') {
+      const value = next !== undefined && BOOLEAN_WORDS.has(next) ? next : 'true';
+      if (value === next) index++;
+      out.push(`${arg}=${value}`);
+    } else if (kind === 'string' && next !== undefined) {
+      out.push(`${arg}=${next}`);
+      index++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 function parseCommandArgs(command: CliCommand, args: string[]) {
-  const options = Object.fromEntries(
-    Object.entries(command.options).map(([name, option]) => [name, { type: option.type, multiple: option.multiple ?? false }]),
-  );
+  const inputs = inputsFor(command.inputs, 'cli');
+  const kinds = new Map(inputs.map(([name, spec]) => [name, spec.type.cli]));
+  const options = Object.fromEntries(inputs.map(([name, spec]) => [name, { type: 'string' as const, multiple: spec.type.multiple ?? false }]));
   try {
-    const parsed = parseArgs({ args, options, strict: true, allowPositionals: command.positionals !== undefined });
-    return { values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals };
+    const parsed = parseArgs({ args: normalizeOptions(args, kinds), options, strict: true, allowPositionals: command.cli.positionals !== undefined });
+    return { values: parsed.values as Record<string, string | string[] | undefined>, positionals: parsed.positionals };
   } catch (error) {
-    // parseArgs explains itself ("Unknown option '--x'"); keep its words, drop its own advice.
-    const message = error instanceof Error ? error.message.split('. ')[0]!.replace(/^Unknown option/, 'unknown option') : String(error);
+    // parseArgs explains itself ("Unknown option '--x'"); keep its first sentence on one line, drop its advice.
+    const message = error instanceof Error ? error.message.split(/\.\s/)[0]!.replace(/\s+/g, ' ').replace(/^Unknown option/, 'unknown option') : String(error);
     throw new UsageError(message, { cause: error });
   }
 }
 
 export function generalHelp(commands: CliCommand[]): string {
-  const width = Math.max(...commands.map((command) => command.name.length));
+  const width = Math.max(...commands.map(({ cli }) => cli.name.length));
   return [
     `gantry ${GANTRY_VERSION}: promotion gate, CodeBuild runner, warmup and version pruning for Lambda Managed Instances.`,
     '',
     'Usage: gantry <command> [options]',
     '',
     'Commands:',
-    ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    ...commands.map(({ cli }) => `  ${cli.name.padEnd(width)}  ${cli.summary}`),
     '',
     'Run "gantry <command> --help" for a command\'s options. Exit codes: 0 success, 1 failure, 2 bad usage.',
   ].join('\n');
 }
 
+/** One option's line in --help, from its input definition. */
+function optionHelp(name: string, spec: InputSpec): string {
+  const value = spec.type.cli === 'string' ? ' <value>' : '';
+  const fallback = spec.default ?? spec.defaultText;
+  const notes = [spec.required === true ? 'required' : undefined, fallback === undefined ? undefined : `default: ${fallback}`].filter((note) => note !== undefined);
+  const format = spec.type.cli === 'boolean' ? '' : ` Takes ${spec.type.format}.`;
+  return `  --${`${name}${value}`.padEnd(28)} ${spec.description}${format}${notes.length === 0 ? '' : ` (${notes.join('; ')})`}`;
+}
+
 export function commandHelp(command: CliCommand): string {
-  const lines = Object.entries(command.options).map(([name, option]) => {
-    const value = option.type === 'string' ? ' <value>' : '';
-    const fallback = option.defaultText === undefined ? '' : ` (default: ${option.defaultText})`;
-    return `  --${`${name}${value}`.padEnd(28)} ${option.description}${fallback}`;
-  });
+  const { cli } = command;
   return [
-    `Usage: gantry ${command.name}${command.positionals === undefined ? '' : ` ${command.positionals}`} [options]`,
+    `Usage: gantry ${cli.name}${cli.positionals === undefined ? '' : ` ${cli.positionals}`} [options]`,
     '',
-    command.summary,
+    cli.summary,
     '',
     'Options:',
-    ...lines,
+    ...inputsFor(command.inputs, 'cli').map(([name, spec]) => optionHelp(name, spec)),
     `  --${'help'.padEnd(28)} Show this help.`,
   ].join('\n');
 }

@@ -1,12 +1,14 @@
 /**
- * codebuild-run inputs → typed settings. Pure: every problem is an InputError naming the input and the fix,
- * raised before anything is started.
+ * codebuild-run's inputs → typed settings: the cross-input rules the definition (src/definitions/codebuild-run.ts)
+ * cannot express per input. Pure: every problem is an InputError naming the input and the fix, raised before
+ * anything is started.
  */
 import { isAbsolute, normalize } from 'node:path';
-import { InputError } from '../errors.js';
-import { parseEnvironmentTarget, type EnvironmentTarget } from '../config/environment-input.js';
+import type { EnvironmentTarget } from '../definition/common-inputs.js';
+import type { InputValues, SettingsContext } from '../definition/define.js';
+import type { codebuildRunInputs } from '../definitions/codebuild-run.js';
 import type { EnvironmentConfig } from '../config/load.js';
-import { booleanInput, choiceInput, optionalString, type InputSource } from '../inputs.js';
+import { COMMIT_SHA } from '../patterns.js';
 
 export const RUN_MODES = ['plan', 'apply'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
@@ -28,54 +30,33 @@ export interface CodeBuildRunInputs {
   githubToken?: string;
 }
 
-const SHA1 = /^[0-9a-f]{40}$/;
-const SHA256 = /^[0-9a-f]{64}$/;
-const PROJECT = /^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/;
-
-export function parseCodeBuildRunInputs(source: InputSource, env: NodeJS.ProcessEnv): CodeBuildRunInputs {
-  const target = parseEnvironmentTarget(source);
-  const mode = choiceInput(source, 'mode', RUN_MODES);
-  const fail = (name: string, problem: string): never => {
-    throw new InputError(source.label(name), problem);
-  };
-
-  const sourceVersion = optionalString(source, 'source-version') ?? env['GITHUB_SHA'];
-  if (sourceVersion === undefined) fail('source-version', `is required outside a workflow run: ${source.howToSet('source-version')} to the commit SHA`);
+export function toCodeBuildRunInputs(values: InputValues<typeof codebuildRunInputs>, context: SettingsContext): CodeBuildRunInputs {
+  const { mode } = values;
+  const sourceVersion = values['source-version'] ?? context.env['GITHUB_SHA'];
+  if (sourceVersion === undefined) context.fail('source-version', `is required outside a workflow run: ${context.howToSet('source-version')} to the commit SHA`);
   // A branch name would let the build pick up whatever the branch points at by then: only a commit is reviewable.
-  if (!SHA1.test(sourceVersion!)) fail('source-version', `must be a full 40-character commit SHA, got "${sourceVersion}"`);
+  if (!COMMIT_SHA.test(sourceVersion)) context.fail('source-version', `must be a full 40-character commit SHA, got "${sourceVersion.slice(0, 80)}" (from GITHUB_SHA)`);
 
-  const planSha256 = optionalString(source, 'plan-sha256')?.toLowerCase();
+  const planSha256 = values['plan-sha256']?.toLowerCase();
   if (mode === 'apply' && planSha256 === undefined) {
-    fail('plan-sha256', `is required with mode apply: pass the plan step's plan-sha256 output, so that only the reviewed plan is applied`);
+    context.fail('plan-sha256', `is required with mode apply: pass the plan step's plan-sha256 output, so that only the reviewed plan is applied`);
   }
-  if (planSha256 !== undefined && mode === 'plan') fail('plan-sha256', 'is only for mode apply; remove it from the plan step');
-  if (planSha256 !== undefined && !SHA256.test(planSha256)) fail('plan-sha256', `must be 64 hex digits (a sha256), got "${planSha256}"`);
+  if (planSha256 !== undefined && mode === 'plan') context.fail('plan-sha256', 'is only for mode apply; remove it from the plan step');
 
-  const planStore = optionalString(source, 'plan-store');
-  if (planStore !== undefined && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(planStore) && !isAbsolute(planStore)) {
-    fail('plan-store', `must be s3://bucket[/prefix] or an absolute directory, got "${planStore}"`);
-  }
-
-  const project = optionalString(source, 'project');
-  if (project !== undefined && !PROJECT.test(project)) fail('project', `must be a CodeBuild project name (letters, digits, "-" and "_"), got "${project}"`);
-
-  const workingDirectory = optionalString(source, 'working-directory');
-  if (workingDirectory !== undefined) checkRepoPath(workingDirectory, (problem) => fail('working-directory', problem));
-  const varFile = optionalString(source, 'var-file');
-  if (varFile !== undefined) checkRepoPath(varFile, (problem) => fail('var-file', problem));
-
-  const githubToken = optionalString(source, 'github-token');
+  const { 'plan-store': planStore, project, 'working-directory': workingDirectory, 'var-file': varFile, 'github-token': githubToken } = values;
+  if (workingDirectory !== undefined) checkRepoPath(workingDirectory, (problem) => context.fail('working-directory', problem));
+  if (varFile !== undefined) checkRepoPath(varFile, (problem) => context.fail('var-file', problem));
   return {
-    target,
+    target: { configFile: values.config, environment: values.environment },
     mode,
-    sourceVersion: sourceVersion!,
+    sourceVersion,
     ...(planSha256 === undefined ? {} : { planSha256 }),
     ...(planStore === undefined ? {} : { planStore: planStore.replace(/\/+$/, '') }),
     ...(project === undefined ? {} : { project }),
     ...(workingDirectory === undefined ? {} : { workingDirectory: normalize(workingDirectory) }),
     ...(varFile === undefined ? {} : { varFile: normalize(varFile) }),
-    wait: booleanInput(source, 'wait', true),
-    comment: booleanInput(source, 'comment', true),
+    wait: values.wait,
+    comment: values.comment ?? false,
     ...(githubToken === undefined ? {} : { githubToken }),
   };
 }

@@ -11,7 +11,9 @@ import { promotionOrder } from './promotion-order.js';
 import { ConfigSchema, type FunctionSettings, type RawConfig, type RawEnvironment } from './schema.js';
 
 /** Where the actions and the CLI look for the config unless told otherwise. */
-export const DEFAULT_CONFIG_FILE = '.github/gantry.yml';
+import { DEFAULT_CONFIG_FILE } from '../definition/common-inputs.js';
+
+export { DEFAULT_CONFIG_FILE };
 
 export type ResolvedFunction = FunctionSettings & { functionName: string; functionArn: string; aliasArn: string };
 

@@ -9,21 +9,12 @@
  * comes from AWS_REGION and `keep` defaults to 5.
  */
 import { LAMBDA_CONTROL_PLANE_RATE } from '../aws/rate-limiter.js';
-import { InputError, UserError } from '../errors.js';
-import { CONFIG_INPUT, ENVIRONMENT_INPUT, pickEnvironment } from '../config/environment-input.js';
-import { DEFAULT_CONFIG_FILE, type EnvironmentConfig, type GantryConfig } from '../config/load.js';
-import { booleanInput, integerInput, listInput, optionalString, type InputSource } from '../inputs.js';
-
-export const PRUNE_INPUTS = {
-  environment: ENVIRONMENT_INPUT,
-  config: CONFIG_INPUT,
-  dryRun: 'dry-run',
-  keep: 'keep',
-  force: 'force',
-  functions: 'functions',
-  capacityProvider: 'capacity-provider',
-  rate: 'rate',
-} as const;
+import type { InputValues, SettingsContext } from '../definition/define.js';
+import type { versionPruneInputs } from '../definitions/version-prune.js';
+import { UserError } from '../errors.js';
+import { pickEnvironment } from '../config/environment-input.js';
+import type { EnvironmentConfig, GantryConfig } from '../config/load.js';
+import type { InputSource } from '../inputs.js';
 
 /** Lambda's control-plane quota: requests per second per account and region. */
 export const DEFAULT_RATE = LAMBDA_CONTROL_PLANE_RATE;
@@ -44,60 +35,40 @@ export interface PruneInputs {
   rate: number;
 }
 
-const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]{1,64})$/;
-const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const PROVIDER_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:capacity-provider:([A-Za-z0-9_-]{1,64})$/;
+const ARN_NAME = /:(?:function|capacity-provider):([A-Za-z0-9_-]{1,64})$/;
+/** A name or an unqualified ARN (the definition checked which) → the name. */
+const nameOf = (value: string): string => ARN_NAME.exec(value)?.[1] ?? value;
 
-export function parsePruneInputs(source: InputSource): PruneInputs {
-  const fail = (name: string, problem: string): never => {
-    throw new InputError(source.label(name), problem);
-  };
-  const environment = optionalString(source, PRUNE_INPUTS.environment);
-  const functions = listInput(source, PRUNE_INPUTS.functions).map((item) => {
-    const arn = FUNCTION_ARN.exec(item);
-    if (arn !== null) return arn[1]!;
-    if (!FUNCTION_NAME.test(item)) fail(PRUNE_INPUTS.functions, `must list function names or unqualified function ARNs, got "${item}"`);
-    return item;
-  });
-  let capacityProvider = optionalString(source, PRUNE_INPUTS.capacityProvider);
-  if (capacityProvider !== undefined) {
-    const arn = PROVIDER_ARN.exec(capacityProvider);
-    if (arn !== null) capacityProvider = arn[1]!;
-    else if (!PROVIDER_NAME.test(capacityProvider)) fail(PRUNE_INPUTS.capacityProvider, `must be a capacity provider name or ARN, got "${capacityProvider}"`);
-  }
+/** The cross-input rules of version-prune's inputs (each input was checked on its own by the definition). */
+export function toPruneInputs(values: InputValues<typeof versionPruneInputs>, context: SettingsContext): PruneInputs {
+  const { environment, force, keep } = values;
+  const functions = [...new Set((values.functions ?? []).map(nameOf))];
+  const capacityProvider = values['capacity-provider'] === undefined ? undefined : nameOf(values['capacity-provider']);
   if (environment === undefined && functions.length === 0 && capacityProvider === undefined) {
-    fail(PRUNE_INPUTS.environment, `is required: ${source.howToSet(PRUNE_INPUTS.environment)} (for example dev), or give ${source.label(PRUNE_INPUTS.functions)} or ${source.label(PRUNE_INPUTS.capacityProvider)}`);
+    context.fail('environment', `is required: ${context.howToSet('environment')} (for example dev), or give ${context.label('functions')} or ${context.label('capacity-provider')}`);
   }
   if (functions.length > 0 && capacityProvider !== undefined) {
-    fail(PRUNE_INPUTS.capacityProvider, `cannot be combined with ${source.label(PRUNE_INPUTS.functions)}: give one scope`);
+    context.fail('capacity-provider', `cannot be combined with ${context.label('functions')}: give one scope`);
   }
-
-  const force = booleanInput(source, PRUNE_INPUTS.force, false);
-  const keep = integerInput(source, PRUNE_INPUTS.keep, { min: 0, max: MAX_KEEP });
   if (keep === 0 && !force) {
-    fail(PRUNE_INPUTS.keep, `must be at least 1; to delete every unprotected version, keep 0 together with ${source.label(PRUNE_INPUTS.force)} set to true`);
+    context.fail('keep', `must be at least 1; to delete every unprotected version, keep 0 together with ${context.label('force')} set to true`);
   }
+  // On the CLI, --apply is --dry-run=false; the two must not disagree.
+  const given = values['dry-run'];
+  if (values.apply === true && given === true) {
+    context.fail('apply', `contradicts ${context.label('dry-run')} true; pass one of them`);
+  }
+  const dryRun = values.apply === true ? false : (given ?? true);
   return {
-    configFile: optionalString(source, PRUNE_INPUTS.config) ?? DEFAULT_CONFIG_FILE,
+    configFile: values.config,
     ...(environment === undefined ? {} : { environment }),
-    functions: [...new Set(functions)],
+    functions,
     ...(capacityProvider === undefined ? {} : { capacityProvider }),
     ...(keep === undefined ? {} : { keep }),
     force,
-    dryRun: booleanInput(source, PRUNE_INPUTS.dryRun, true),
-    rate: rateInput(source),
+    dryRun,
+    rate: values.rate,
   };
-}
-
-function rateInput(source: InputSource): number {
-  const value = source.get(PRUNE_INPUTS.rate);
-  if (value === undefined) return DEFAULT_RATE;
-  const parsed = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
-  if (!(parsed > 0 && parsed <= MAX_RATE)) {
-    throw new InputError(source.label(PRUNE_INPUTS.rate), `must be requests per second, a number above 0 and at most ${MAX_RATE}, got "${value}"`);
-  }
-  return parsed;
 }
 
 export interface ScopedFunction {
@@ -136,7 +107,7 @@ export interface PruneSettings {
 }
 
 /** Applies the config (when an environment is given) to the inputs. */
-export function resolvePruneSettings(inputs: PruneInputs, source: InputSource, config: GantryConfig | undefined, env: NodeJS.ProcessEnv): PruneSettings {
+export function resolvePruneSettings(inputs: PruneInputs, source: Pick<InputSource, 'label'>, config: GantryConfig | undefined, env: NodeJS.ProcessEnv): PruneSettings {
   let environment: EnvironmentConfig | undefined;
   if (inputs.environment !== undefined) {
     if (config === undefined) throw new Error('resolvePruneSettings: an environment needs the config');
@@ -157,7 +128,7 @@ export function resolvePruneSettings(inputs: PruneInputs, source: InputSource, c
 
   const region = environment?.region ?? emptyToUndefined(env['AWS_REGION']) ?? emptyToUndefined(env['AWS_DEFAULT_REGION']);
   if (region === undefined) {
-    throw new UserError(`no AWS region: give ${source.label(PRUNE_INPUTS.environment)} (its region comes from the config file) or set AWS_REGION`);
+    throw new UserError(`no AWS region: give ${source.label('environment')} (its region comes from the config file) or set AWS_REGION`);
   }
   return {
     ...(environment === undefined ? {} : { environment: environment.name }),

@@ -1,25 +1,11 @@
 /**
- * capacity-warmup inputs → typed settings. Pure: every problem is an InputError naming the input and the fix,
- * raised before any AWS call.
+ * capacity-warmup's inputs → typed settings: the cross-input rules the definition
+ * (src/definitions/capacity-warmup.ts) cannot express per input. Pure: every problem is an InputError naming
+ * the input and the fix, raised before any AWS call.
  */
-import { InputError } from '../errors.js';
-import { parseEnvironmentTarget, type EnvironmentTarget } from '../config/environment-input.js';
-import { booleanInput, integerInput, jsonInput, listInput, optionalString, secondsInput, type InputSource } from '../inputs.js';
-
-export const FUNCTIONS_INPUT = 'functions';
-export const CAPACITY_PROVIDER_INPUT = 'capacity-provider';
-export const PAYLOAD_INPUT = 'payload';
-export const INVOCATIONS_INPUT = 'invocations';
-export const CONCURRENCY_INPUT = 'concurrency';
-export const TIMEOUT_INPUT = 'timeout-seconds';
-export const CHECK_PROVIDER_INPUT = 'check-provider';
-
-/** The same ranges as the config file's `warmup` block. */
-export const INVOCATIONS_RANGE = { min: 1, max: 1000 };
-export const CONCURRENCY_RANGE = { min: 1, max: 100 };
-/** Versions on Managed Instances take minutes to get their execution environments; an hour is the ceiling. */
-export const TIMEOUT_RANGE = { min: 1, max: 3600 };
-export const DEFAULT_TIMEOUT_SECONDS = 600;
+import type { EnvironmentTarget } from '../definition/common-inputs.js';
+import type { InputValues, SettingsContext } from '../definition/define.js';
+import type { capacityWarmupInputs } from '../definitions/capacity-warmup.js';
 
 /** A function named in the `functions` input: a config short name or an AWS function name, maybe with `:alias`. */
 export interface FunctionRequest {
@@ -51,21 +37,12 @@ export interface WarmupSettings {
 
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const ALIAS_NAME = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
-const PROVIDER = /^([A-Za-z0-9_-]{1,64}|arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:capacity-provider:[A-Za-z0-9_-]{1,64})$/;
 
-export function parseWarmupInputs(source: InputSource): WarmupSettings {
-  const target = parseEnvironmentTarget(source);
-  const fail = (name: string, problem: string): never => {
-    throw new InputError(source.label(name), problem);
-  };
-
-  const functions = listInput(source, FUNCTIONS_INPUT).map((item) => parseFunctionRequest(item, (problem) => fail(FUNCTIONS_INPUT, problem)));
-  const capacityProvider = optionalString(source, CAPACITY_PROVIDER_INPUT);
+export function toWarmupSettings(values: InputValues<typeof capacityWarmupInputs>, context: SettingsContext): WarmupSettings {
+  const functions = (values.functions ?? []).map((item) => parseFunctionRequest(item, (problem) => context.fail('functions', problem)));
+  const capacityProvider = values['capacity-provider'];
   if (capacityProvider !== undefined && functions.length > 0) {
-    fail(CAPACITY_PROVIDER_INPUT, `cannot be combined with ${source.label(FUNCTIONS_INPUT)}: warm either an explicit list or everything on a capacity provider`);
-  }
-  if (capacityProvider !== undefined && !PROVIDER.test(capacityProvider)) {
-    fail(CAPACITY_PROVIDER_INPUT, `must be a capacity provider name or ARN, got "${capacityProvider}"`);
+    context.fail('capacity-provider', `cannot be combined with ${context.label('functions')}: warm either an explicit list or everything on a capacity provider`);
   }
   const selection: TargetSelection =
     functions.length > 0
@@ -73,20 +50,17 @@ export function parseWarmupInputs(source: InputSource): WarmupSettings {
       : capacityProvider !== undefined
         ? { kind: 'capacity-provider', capacityProvider }
         : { kind: 'environment' };
-
-  const payload = jsonInput(source, PAYLOAD_INPUT);
-  const invocations = integerInput(source, INVOCATIONS_INPUT, INVOCATIONS_RANGE);
-  const concurrency = integerInput(source, CONCURRENCY_INPUT, CONCURRENCY_RANGE);
+  const { payload, invocations, concurrency } = values;
   return {
-    target,
+    target: { configFile: values.config, environment: values.environment },
     selection,
     overrides: {
-      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+      ...(payload === undefined ? {} : { payload }),
       ...(invocations === undefined ? {} : { invocations }),
       ...(concurrency === undefined ? {} : { concurrency }),
     },
-    timeoutSeconds: secondsInput(source, TIMEOUT_INPUT, TIMEOUT_RANGE, DEFAULT_TIMEOUT_SECONDS),
-    checkProvider: booleanInput(source, CHECK_PROVIDER_INPUT, false),
+    timeoutSeconds: values['timeout-seconds'],
+    checkProvider: values['check-provider'],
   };
 }
 

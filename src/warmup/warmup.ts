@@ -13,14 +13,13 @@
  */
 import pLimit from 'p-limit';
 import { LAMBDA_CONTROL_PLANE_RATE } from '../aws/rate-limiter.js';
-import { loadEnvironment } from '../config/environment-input.js';
 import type { EnvironmentConfig } from '../config/load.js';
 import { InputError, describeError } from '../errors.js';
 import type { InputSource } from '../inputs.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_ACTIVE_POLLING, MissingResource, createWarmupClients, lambdaWarmupPort, type ScalingStatus, type VersionStatus, type WarmupPort } from './adapter.js';
 import { assembleReport, latencyFigures, type FunctionReport, type InvocationFigures, type VersionReport, type WarmupReport } from './report.js';
-import { CAPACITY_PROVIDER_INPUT, FUNCTIONS_INPUT, parseWarmupInputs, type WarmupSettings } from './settings.js';
+import type { WarmupSettings } from './settings.js';
 import { planTargets, type ScalingTarget, type WarmupTarget } from './targets.js';
 
 export interface WarmupClock {
@@ -72,13 +71,7 @@ export interface WarmupEntryDeps {
   parallelFunctions?: number;
 }
 
-export async function warmupFromInputs(source: InputSource, deps: WarmupEntryDeps): Promise<WarmupReport> {
-  const settings = parseWarmupInputs(source);
-  const { environment } = await loadEnvironment(settings.target, source);
-  return warmupEnvironment(settings, environment, source, deps);
-}
-
-export async function warmupEnvironment(settings: WarmupSettings, environment: EnvironmentConfig, source: InputSource, deps: WarmupEntryDeps): Promise<WarmupReport> {
+export async function warmupEnvironment(settings: WarmupSettings, environment: EnvironmentConfig, source: Pick<InputSource, 'label'>, deps: WarmupEntryDeps): Promise<WarmupReport> {
   const clock = deps.clock ?? REAL_CLOCK;
   const port = deps.port ?? lambdaWarmupPort(createWarmupClients(environment.region, LAMBDA_CONTROL_PLANE_RATE * clock.speed), { ...DEFAULT_ACTIVE_POLLING, speed: clock.speed });
   const { selection } = settings;
@@ -87,13 +80,13 @@ export async function warmupEnvironment(settings: WarmupSettings, environment: E
     try {
       providerVersions = await port.listProviderVersions(selection.capacityProvider);
     } catch (error) {
-      if (error instanceof MissingResource) throw new InputError(source.label(CAPACITY_PROVIDER_INPUT), `"${selection.capacityProvider}" is not a capacity provider in ${environment.region}: ${error.message}`);
+      if (error instanceof MissingResource) throw new InputError(source.label('capacity-provider'), `"${selection.capacityProvider}" is not a capacity provider in ${environment.region}: ${error.message}`);
       throw error;
     }
-    if (providerVersions.length === 0) throw new InputError(source.label(CAPACITY_PROVIDER_INPUT), `no function versions run on "${selection.capacityProvider}"; nothing to warm`);
+    if (providerVersions.length === 0) throw new InputError(source.label('capacity-provider'), `no function versions run on "${selection.capacityProvider}"; nothing to warm`);
   }
   const targets = planTargets(selection, environment, settings.overrides, providerVersions);
-  const selectedBy = selection.kind === 'functions' ? source.label(FUNCTIONS_INPUT) : selection.kind === 'capacity-provider' ? source.label(CAPACITY_PROVIDER_INPUT) : source.label('environment');
+  const selectedBy = selection.kind === 'functions' ? source.label('functions') : selection.kind === 'capacity-provider' ? source.label('capacity-provider') : source.label('environment');
   return runWarmup(
     { environment: environment.name, targets, timeoutMs: settings.timeoutSeconds * 1000, checkProvider: settings.checkProvider, selectedBy },
     {

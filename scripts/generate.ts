@@ -1,0 +1,173 @@
+/**
+ * Generates every file that is derived from a definition, so that nothing is described twice:
+ *   - per action (src/definitions/): `actions/<name>/action.yml`, the thin bundle entry `actions/<name>/index.ts`,
+ *     and `actions/<name>/README.md` (inputs and outputs tables, usage);
+ *   - in README.md: each action's inputs/outputs tables and the configuration reference (from the config schema).
+ * The CLI's options and --help are built from the same definitions at run time (scripts/cli/main.ts).
+ *
+ *   npm run generate            rewrite the generated files
+ *   npm run generate -- --check fail, naming each file, when a committed file differs from what this generates
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { type ActionDefinition, type InputSpec, type InputSpecs, inputsFor } from '../src/definition/define.js';
+import { ACTIONS } from '../src/definitions/index.js';
+import { END as CONFIG_END, START as CONFIG_START, configReference } from './config-docs.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// biome-ignore lint/suspicious/noExplicitAny: the generator handles definitions of every input and settings type.
+type AnyAction = ActionDefinition<InputSpecs, any>;
+
+const TEXT_FORMAT = /^text/;
+
+/** What action.yml and the tables say about an input: its description, and its format unless it is free text. */
+function describeInput(spec: InputSpec): string {
+  return TEXT_FORMAT.test(spec.type.format) ? spec.description : `${spec.description} Takes ${spec.type.format}.`;
+}
+
+function definitionFile(definition: AnyAction): string {
+  return `src/definitions/${definition.name}.ts`;
+}
+
+export function actionYml(definition: AnyAction): string {
+  const inputs = Object.fromEntries(
+    inputsFor(definition.inputs, 'action').map(([name, spec]) => {
+      const fallback = spec.actionDefault ?? spec.default;
+      // A default the runner evaluates makes the input optional for GitHub, whatever the parser demands.
+      const required = spec.required === true && spec.actionDefault === undefined;
+      return [name, { description: describeInput(spec), required, ...(fallback === undefined ? {} : { default: fallback }) }];
+    }),
+  );
+  const outputs = Object.fromEntries(Object.entries(definition.outputs).map(([name, spec]) => [name, { description: spec.description }]));
+  const document = {
+    name: `gantry ${definition.name}`,
+    description: definition.description,
+    author: 'gantry',
+    branding: definition.branding,
+    inputs,
+    outputs,
+    runs: { using: 'node24', main: 'dist/index.js' },
+  };
+  return `# Generated from ${definitionFile(definition)} by "npm run generate": edit the definition, not this file.\n${stringify(document, { lineWidth: 118, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' })}`;
+}
+
+export function actionEntry(definition: AnyAction): string {
+  const exported = definition.name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  return [
+    `// Generated from ${definitionFile(definition)} by "npm run generate". The thin entry: parse the inputs, then`,
+    '// load and run the action (src/run-action.ts); everything else lives in src/ and is tested there.',
+    `import { ${exported} } from '../../src/definitions/${definition.name}.js';`,
+    "import { runDefinedAction } from '../../src/run-action.js';",
+    '',
+    `await runDefinedAction(${exported});`,
+    '',
+  ].join('\n');
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** The inputs and outputs tables, as both READMEs show them. */
+export function actionTables(definition: AnyAction): string {
+  const inputs = inputsFor(definition.inputs, 'action').map(([name, spec]) => {
+    const fallback = spec.actionDefault ?? spec.default ?? spec.defaultText;
+    const required = spec.required === true && spec.actionDefault === undefined ? 'yes' : 'no';
+    return `| \`${name}\` | ${required} | ${fallback === undefined ? '' : `\`${cell(fallback)}\``} | ${cell(describeInput(spec))} |`;
+  });
+  const outputs = Object.entries(definition.outputs).map(([name, spec]) => `| \`${name}\` | ${cell(spec.description)} |`);
+  return [
+    '| Input | Required | Default | Description |',
+    '| --- | --- | --- | --- |',
+    ...inputs,
+    '',
+    '| Output | Description |',
+    '| --- | --- |',
+    ...outputs,
+  ].join('\n');
+}
+
+export function actionReadme(definition: AnyAction): string {
+  const example = inputsFor(definition.inputs, 'action')
+    .filter(([, spec]) => spec.required === true && spec.actionDefault === undefined)
+    .map(([name]) => `      ${name}: ...`);
+  const cliName = definition.cli?.name;
+  return [
+    `<!-- Generated from ${definitionFile(definition)} by "npm run generate": edit the definition, not this file. -->`,
+    `# gantry ${definition.name}`,
+    '',
+    definition.description,
+    '',
+    '```yaml',
+    `    - uses: OWNER/gantry/actions/${definition.name}@v1`,
+    ...(example.length === 0 ? [] : ['      with:', ...example.map((line) => `  ${line}`)]),
+    '```',
+    '',
+    actionTables(definition),
+    '',
+    ...(cliName === undefined ? [] : [`The same from a shell or a CodeBuild buildspec: \`gantry ${cliName}\` (\`gantry ${cliName} --help\` lists its options).`, '']),
+    'See the repository README for the whole delivery and the configuration file.',
+    '',
+  ].join('\n');
+}
+
+export const actionSectionStart = (name: string) => `<!-- action:${name}:start (generated by npm run generate) -->`;
+export const actionSectionEnd = (name: string) => `<!-- action:${name}:end -->`;
+
+function replaceBetween(text: string, start: string, end: string, body: string, file: string): string {
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from === -1 || to === -1 || to < from) throw new Error(`${file}: the markers ${start} … ${end} are missing`);
+  return `${text.slice(0, from + start.length)}\n${body}\n${text.slice(to)}`;
+}
+
+/** README.md with every generated section replaced. */
+export function readmeWithGeneratedSections(readme: string): string {
+  let text = replaceBetween(readme, CONFIG_START, CONFIG_END, configReference(), 'README.md');
+  for (const definition of ACTIONS as readonly AnyAction[]) {
+    text = replaceBetween(text, actionSectionStart(definition.name), actionSectionEnd(definition.name), actionTables(definition), 'README.md');
+  }
+  return text;
+}
+
+/** Every generated file: path relative to the root → the content it must have. */
+export async function generatedFiles(root: string = ROOT): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const definition of ACTIONS as readonly AnyAction[]) {
+    files.set(`actions/${definition.name}/action.yml`, actionYml(definition));
+    files.set(`actions/${definition.name}/index.ts`, actionEntry(definition));
+    files.set(`actions/${definition.name}/README.md`, actionReadme(definition));
+  }
+  files.set('README.md', readmeWithGeneratedSections(await readFile(join(root, 'README.md'), 'utf8')));
+  return files;
+}
+
+/** The generated files whose committed content differs from a fresh generation. */
+export async function staleGeneratedFiles(root: string = ROOT): Promise<string[]> {
+  const stale: string[] = [];
+  for (const [path, content] of await generatedFiles(root)) {
+    const committed = await readFile(join(root, path), 'utf8').catch(() => undefined);
+    if (committed !== content) stale.push(path);
+  }
+  return stale;
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--check')) {
+    const stale = await staleGeneratedFiles();
+    if (stale.length > 0) {
+      console.error(`Generated files out of date: ${stale.join(', ')}. Run "npm run generate" and commit the result.`);
+      process.exitCode = 1;
+      return;
+    }
+    console.log('All generated files match their definitions.');
+    return;
+  }
+  for (const [path, content] of await generatedFiles()) {
+    await writeFile(join(ROOT, path), content);
+    console.log(`wrote ${path}`);
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -1,0 +1,37 @@
+/**
+ * promotion-gate's inputs → typed settings: the rules across inputs that the definition
+ * (src/definitions/promotion-gate.ts) cannot express per input. Pure.
+ */
+import type { EnvironmentTarget } from '../definition/common-inputs.js';
+import type { InputValues, SettingsContext } from '../definition/define.js';
+import type { promotionGateInputs } from '../definitions/promotion-gate.js';
+import { COMMIT_SHA } from '../patterns.js';
+import type { GateMode } from './rules.js';
+
+export interface GateInputs {
+  target: EnvironmentTarget;
+  mode: GateMode;
+  sha: string;
+  githubToken?: string;
+  plan?: { add: number; change: number; destroy: number };
+  createDeployment: boolean;
+}
+
+export function toGateInputs(values: InputValues<typeof promotionGateInputs>, context: SettingsContext): GateInputs {
+  const sha = values.sha ?? context.env['GITHUB_SHA'];
+  if (sha === undefined) context.fail('sha', `is required outside a workflow run: ${context.howToSet('sha')} to the commit SHA`);
+  if (!COMMIT_SHA.test(sha)) context.fail('sha', `must be a full 40-character commit SHA, got "${sha.slice(0, 80)}" (from GITHUB_SHA)`);
+  const { 'plan-add': add, 'plan-change': change, 'plan-destroy': destroy, 'github-token': githubToken } = values;
+  const given = [add, change, destroy].filter((count) => count !== undefined).length;
+  if (given !== 0 && given !== 3) {
+    context.fail('plan-add', "plan-add, plan-change and plan-destroy go together: pass all three (the plan step's outputs) or none");
+  }
+  return {
+    target: { configFile: values.config, environment: values.environment },
+    mode: values.mode,
+    sha,
+    ...(githubToken === undefined ? {} : { githubToken }),
+    ...(add !== undefined && change !== undefined && destroy !== undefined ? { plan: { add, change, destroy } } : {}),
+    createDeployment: values['create-deployment'],
+  };
+}
