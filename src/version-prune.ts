@@ -12,7 +12,8 @@ import { OperationError } from './errors.js';
 import type { InputSource } from './inputs.js';
 import { summaryMarkdown, type PruneReport } from './prune/report.js';
 import { runPrune, type PruneDeps } from './prune/run.js';
-import { resolvePruneSettings, type PruneInputs, type PruneSettings } from './prune/settings.js';
+import { resolvePruneSettings } from './prune/resolve.js';
+import type { PruneInputs, PruneSettings } from './prune/settings.js';
 
 /** Applies the config file, when an environment is given, to the parsed inputs. */
 export async function loadPruneSettings(inputs: PruneInputs, source: Pick<InputSource, 'label'>, env: NodeJS.ProcessEnv): Promise<PruneSettings> {

@@ -20,7 +20,7 @@ import { versionRanges } from '../src/prune/report.js';
 import { hasOwnScaling } from '../src/prune/inventory.js';
 import { parseInputs } from '../src/definition/define.js';
 import { versionPrune } from '../src/definitions/version-prune.js';
-import { resolvePruneSettings } from '../src/prune/settings.js';
+import { resolvePruneSettings } from '../src/prune/resolve.js';
 import { seedLambda } from '../scripts/sandbox/lambda/seed.js';
 import { ServiceError, type SandboxRequest } from '../scripts/sandbox/protocol.js';
 import { seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
