@@ -109,7 +109,7 @@ interface RunOutcome {
 
 async function reportPlan(context: ActionContext, deps: CodeBuildRunDeps, outcome: RunOutcome): Promise<void> {
   const { build, run, inputs } = outcome;
-  const summary = planSummaryFromExported(build.exportedEnvironmentVariables?.map((v) => ({ name: v.name ?? '', value: v.value ?? '' })) ?? []);
+  const summary = planSummaryFromExported(exportedVariables(build));
   const failure = buildFailure(build);
   if (summary !== undefined) {
     context.setOutput('plan-sha256', summary.sha256);

@@ -17,16 +17,6 @@ export interface Logger {
   endGroup(): void;
 }
 
-/** Runs `fn` inside a log group and always closes the group. */
-export async function withGroup<T>(logger: Logger, title: string, fn: () => Promise<T>): Promise<T> {
-  logger.startGroup(title);
-  try {
-    return await fn();
-  } finally {
-    logger.endGroup();
-  }
-}
-
 export interface ConsoleLoggerOptions {
   debug?: boolean;
   /** Where lines go; stderr by default so that stdout stays free for a command's result. */

@@ -49,6 +49,10 @@ export async function runDefinedAction<I extends InputSpecs, S>(definition: Acti
   } catch (error) {
     reportFailure(error, context.logger);
   }
+  // A cancelled action has done its cleanup (stopped its build, say) and reported; leave now. A timer still
+  // pending in a library (the SDK waiter sleeps up to its maxDelay before it looks at its abort signal) would
+  // otherwise keep the step alive until GitHub kills it, about 10 s after SIGINT.
+  if (cancelled?.signal.aborted === true) process.exit();
 }
 
 export function reportFailure(error: unknown, logger: Logger): void {

@@ -11,10 +11,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { actionInputSource, cliInputSource } from '../src/inputs.js';
-import { CallWindow, TokenBucketLimiter } from '../src/aws/rate-limiter.js';
+import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { TokenBucketLimiter, limitClient } from '../src/aws/rate-limiter.js';
 import type { PruneReport } from '../src/prune/report.js';
 import { versionRanges } from '../src/prune/report.js';
 import { hasOwnScaling } from '../src/prune/inventory.js';
@@ -117,42 +118,51 @@ describe('the rate limiter', () => {
     expect(limiter.ceiling).toBe(10);
   });
 
-  it('keeps at most `size` calls running; urgent ones take the next free slot', async () => {
-    const window = new CallWindow(2);
+  it('keeps at most `inFlight` calls of a client running, the others in the order they were made', async () => {
+    const client = new LambdaClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    limitClient(client, new TokenBucketLimiter({ ratePerSecond: 1000 }), { inFlight: 2 });
     const release: (() => void)[] = [];
     const started: string[] = [];
-    const call = (name: string, urgent = false) => window.run(() => new Promise<void>((resolve) => (started.push(name), release.push(resolve))), urgent);
-    const all = [call('a'), call('b'), call('c'), call('d', true)];
-    await Promise.resolve();
+    // In place of the network: a call runs until the test releases it.
+    const fake = () => async (args: { input: { FunctionName?: string } }) => {
+      started.push(args.input.FunctionName!);
+      await new Promise<void>((resolve) => release.push(resolve));
+      return { output: { $metadata: {} }, response: {} };
+    };
+    client.middlewareStack.add(fake as never, { step: 'initialize', priority: 'low' });
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+    const all = ['a', 'b', 'c', 'd'].map((name) => client.send(new GetFunctionCommand({ FunctionName: name })));
+    await tick();
     expect(started).toEqual(['a', 'b']);
     release.shift()!();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(started).toEqual(['a', 'b', 'd']);
+    await tick();
+    expect(started).toEqual(['a', 'b', 'c']);
     while (release.length > 0) {
       release.shift()!();
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await tick();
     }
     await Promise.all(all);
-    expect(started).toEqual(['a', 'b', 'd', 'c']);
+    expect(started).toEqual(['a', 'b', 'c', 'd']);
   });
 });
 
 // ---------------------------------------------------------------------------------------------------------
 // End to end: the bundles against the sandbox.
 
-let sandbox: GantrySandbox;
 const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
 
-beforeEach(async () => {
-  sandbox = await startSandbox({ clockSpeed: SPEED });
-});
-
-afterEach(async () => {
-  await sandbox.stop();
+/** Each end-to-end test gets its own sandbox, so they run concurrently. */
+const e2e = it.extend<{ sandbox: GantrySandbox }>({
+  // eslint-disable-next-line no-empty-pattern
+  sandbox: async ({}, use) => {
+    const sandbox = await startSandbox({ clockSpeed: SPEED });
+    await use(sandbox);
+    await sandbox.stop();
+  },
 });
 
 /** Runs `hook` on each Lambda request that passed the quota, before the service answers it. */
-function beforeLambda(hook: (operation: string, request: SandboxRequest) => void): void {
+function beforeLambda(sandbox: GantrySandbox, hook: (operation: string, request: SandboxRequest) => void): void {
   const lambda = sandbox.services.lambda;
   const answer = lambda.handle.bind(lambda);
   lambda.handle = async (operation, request) => {
@@ -162,7 +172,7 @@ function beforeLambda(hook: (operation: string, request: SandboxRequest) => void
 }
 
 const functionOf = (request: SandboxRequest) => decodeURIComponent(request.path.split('/')[3] ?? '');
-const versionsOf = (name: string) => [...sandbox.services.lambda.state.function(name).versions.keys()];
+const versionsOf = (sandbox: GantrySandbox, name: string) => [...sandbox.services.lambda.state.function(name).versions.keys()];
 
 function configFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'gantry-prune-')), 'gantry.yml');
@@ -176,7 +186,7 @@ function configFile(text: string): string {
  * applies) on 5, an event source mapping on 4, the protect list on 3, and $LATEST.PUBLISHED. The worker has
  * 8 versions, live → 8.
  */
-function seedDev(): string {
+function seedDev(sandbox: GantrySandbox): string {
   const lambda = sandbox.services.lambda;
   seedLambdaFromConfig(lambda, config, { versionsPerFunction: 8 });
   for (let v = 9; v <= 12; v++) {
@@ -195,9 +205,9 @@ function seedDev(): string {
 
 const actionInputs = (file: string, extra: Record<string, string> = {}) => ({ environment: 'dev', config: file, rate: RATE, ...extra });
 
-describe('version-prune end to end (bundle against the sandbox)', () => {
-  it('dry run by default: prints exactly what would be deleted, deletes nothing, reports why the rest stays', async () => {
-    const file = seedDev();
+describe.concurrent('version-prune end to end (bundle against the sandbox)', () => {
+  e2e('dry run by default: prints exactly what would be deleted, deletes nothing, reports why the rest stays', async ({ sandbox, expect }) => {
+    const file = seedDev(sandbox);
     const result = await runBundledAction('version-prune', actionInputs(file), sandbox.env);
     expect(result.code).toBe(0);
     expect(sandbox.server.calls('lambda', 'DeleteFunction')).toHaveLength(0);
@@ -213,16 +223,16 @@ describe('version-prune end to end (bundle against the sandbox)', () => {
     ]);
     expect(result.summary).toContain('### Version prune: dev (dry run: nothing deleted)');
     expect(result.summary).toContain('| `orders-dev-cp` | 21 | 13 | 100 |');
-    expect(versionsOf(ROUTER)).toHaveLength(13);
+    expect(versionsOf(sandbox, ROUTER)).toHaveLength(13);
   });
 
-  it('deletes the plan and nothing protected: aliases, a weighted alias, provisioned concurrency, own scaling config, event source mapping, protect list, $LATEST.PUBLISHED', async () => {
-    const file = seedDev();
+  e2e('deletes the plan and nothing protected: aliases, a weighted alias, provisioned concurrency, own scaling config, event source mapping, protect list, $LATEST.PUBLISHED', async ({ sandbox, expect }) => {
+    const file = seedDev(sandbox);
     const result = await runBundledAction('version-prune', actionInputs(file, { 'dry-run': 'false' }), sandbox.env);
     expect(result.code).toBe(0);
     expect(result.outputs).toMatchObject({ deleted: '8', kept: '13', skipped: '0', 'dry-run': 'false' });
-    expect(versionsOf(ROUTER).sort()).toEqual(['$LATEST.PUBLISHED', '10', '11', '12', '3', '4', '6', '7', '8', '9']);
-    expect(versionsOf(WORKER).sort()).toEqual(['6', '7', '8']);
+    expect(versionsOf(sandbox, ROUTER).sort()).toEqual(['$LATEST.PUBLISHED', '10', '11', '12', '3', '4', '6', '7', '8', '9']);
+    expect(versionsOf(sandbox, WORKER).sort()).toEqual(['6', '7', '8']);
     const report = JSON.parse(result.outputs['report']!) as PruneReport;
     const router = report.functions.find((fn) => fn.function === ROUTER)!;
     expect(Object.fromEntries(router.kept.map((k) => [k.version, k.reasons]))).toEqual({
@@ -251,14 +261,14 @@ describe('version-prune end to end (bundle against the sandbox)', () => {
     expect(sandbox.server.calls('lambda', 'DeleteFunction')).toHaveLength(8);
   });
 
-  it('re-plans a function whose aliases changed after the plan, and skips a version that became an alias target (409)', async () => {
+  e2e('re-plans a function whose aliases changed after the plan, and skips a version that became an alias target (409)', async ({ sandbox, expect }) => {
     const lambda = sandbox.services.lambda;
     seedLambda(lambda, { capacityProvider: 'cp', functions: 3, versionsPerFunction: 12, weightedAliases: [{ name: 'canary', primaryOffset: 1, additionalOffset: 2, weight: 0.2 }] });
     // fn-0: the re-read (its second ListAliases) sees live moved to 4: 4 is re-planned away.
     // fn-1: live moves to 8 when the first delete arrives, after the re-read: deleting 8 is a conflict.
     let aliasReads = 0;
     let moved = false;
-    beforeLambda((operation, request) => {
+    beforeLambda(sandbox, (operation, request) => {
       if (operation === 'ListAliases' && functionOf(request) === 'fn-0' && ++aliasReads === 2) lambda.putAlias('fn-0', 'live', { functionVersion: '4' }, { instant: true });
       if (operation === 'DeleteFunction' && functionOf(request) === 'fn-1' && !moved) {
         moved = true;
@@ -279,14 +289,14 @@ describe('version-prune end to end (bundle against the sandbox)', () => {
     expect(result.stdout).toContain('fn-0: aliases changed since the plan; re-planned: 8 of 9 deletions remain');
     expect(result.stdout).toContain('::warning::fn-1:8 skipped: conflict: Unable to delete version');
     // The weighted alias kept its two versions (11 primary, 10 at 20%) everywhere.
-    for (const name of ['fn-0', 'fn-1', 'fn-2']) expect(versionsOf(name)).toEqual(expect.arrayContaining(['10', '11', '12']));
-    expect(versionsOf('fn-0')).toContain('4');
-    expect(versionsOf('fn-1')).toContain('8');
+    for (const name of ['fn-0', 'fn-1', 'fn-2']) expect(versionsOf(sandbox, name)).toEqual(expect.arrayContaining(['10', '11', '12']));
+    expect(versionsOf(sandbox, 'fn-0')).toContain('4');
+    expect(versionsOf(sandbox, 'fn-1')).toContain('8');
   });
 
-  it('stops at the first non-retryable error with a report of what was and was not deleted; a re-run continues', async () => {
+  e2e('stops at the first non-retryable error with a report of what was and was not deleted; a re-run continues', async ({ sandbox, expect }) => {
     seedLambda(sandbox.services.lambda, { capacityProvider: 'cp', functions: 6, versionsPerFunction: 15 });
-    beforeLambda((operation, request) => {
+    beforeLambda(sandbox, (operation, request) => {
       if (operation === 'DeleteFunction' && functionOf(request) === 'fn-1' && request.query.get('Qualifier') === '3') {
         throw new ServiceError(403, 'AccessDeniedException', 'not allowed to delete fn-1:3', { Message: 'not allowed to delete fn-1:3' });
       }
@@ -313,11 +323,11 @@ describe('version-prune end to end (bundle against the sandbox)', () => {
     expect(rerun.code).toBe(0);
     const after = JSON.parse(rerun.outputs['report']!) as PruneReport;
     expect(after.totals.deleted).toBe(6 * 13 - deletedBefore.length);
-    for (let i = 0; i < 6; i++) expect(versionsOf(`fn-${i}`).sort()).toEqual(['14', '15']);
+    for (let i = 0; i < 6; i++) expect(versionsOf(sandbox, `fn-${i}`).sort()).toEqual(['14', '15']);
   });
-  it('deletes nothing when the inventory fails, and says which listing failed', async () => {
+  e2e('deletes nothing when the inventory fails, and says which listing failed', async ({ sandbox, expect }) => {
     seedLambda(sandbox.services.lambda, { capacityProvider: 'cp', functions: 4, versionsPerFunction: 10 });
-    beforeLambda((operation, request) => {
+    beforeLambda(sandbox, (operation, request) => {
       if (operation === 'ListAliases' && functionOf(request) === 'fn-2') throw new ServiceError(403, 'AccessDeniedException', 'no lambda:ListAliases on fn-2', { Message: 'no lambda:ListAliases on fn-2' });
     });
     const result = await runBundledAction('version-prune', { 'capacity-provider': 'cp', 'dry-run': 'false', rate: RATE }, sandbox.env);
@@ -328,14 +338,14 @@ describe('version-prune end to end (bundle against the sandbox)', () => {
   });
 });
 
-describe('gantry prune (CLI bundle against the sandbox)', () => {
-  it('rides out throttling bursts (injected 429s and a drained quota) with no failed call', async () => {
+describe.concurrent('gantry prune (CLI bundle against the sandbox)', () => {
+  e2e('rides out throttling bursts (injected 429s and a drained quota) with no failed call', async ({ sandbox, expect }) => {
     seedLambda(sandbox.services.lambda, { capacityProvider: 'cp', functions: 7, versionsPerFunction: 14, weightedAliases: [{ name: 'canary', primaryOffset: 5, additionalOffset: 6, weight: 0.05 }] });
     sandbox.faults.add({ service: 'lambda', operation: 'DeleteFunction', kind: 'throttle', times: 8 });
     sandbox.faults.add({ service: 'lambda', operation: 'ListAliases', kind: 'throttle', times: 3 });
     sandbox.faults.add({ service: 'lambda', operation: 'GetFunctionScalingConfig', kind: 'throttle', times: 4 });
     let deletes = 0;
-    beforeLambda((operation) => {
+    beforeLambda(sandbox, (operation) => {
       // Another caller empties the account's quota twice during the deletions.
       if (operation === 'DeleteFunction' && (++deletes === 15 || deletes === 45)) sandbox.quotas.get('lambda-control-plane')!.drain();
     });
@@ -344,7 +354,7 @@ describe('gantry prune (CLI bundle against the sandbox)', () => {
     const report = JSON.parse(result.stdout) as PruneReport;
     // 14 versions: newest 3 (12-14) kept, canary keeps 9 and 8: 9 deletions per function.
     expect(report.totals).toMatchObject({ functions: 7, deleted: 63, skipped: 0, failed: 0, notAttempted: 0 });
-    for (let i = 0; i < 7; i++) expect(versionsOf(`fn-${i}`).sort()).toEqual(['12', '13', '14', '8', '9']);
+    for (let i = 0; i < 7; i++) expect(versionsOf(sandbox, `fn-${i}`).sort()).toEqual(['12', '13', '14', '8', '9']);
     const calls = sandbox.server.calls('lambda');
     const throttled = calls.filter((call) => call.status === 429);
     expect(throttled.length).toBeGreaterThanOrEqual(15);
@@ -353,10 +363,16 @@ describe('gantry prune (CLI bundle against the sandbox)', () => {
     expect(calls.filter((call) => call.status !== 429 && call.status !== 200 && call.status !== 204)).toEqual([]);
   });
 
-  it('dry run by default, --apply or --dry-run=false to delete, one-line errors for bad options', async () => {
+  e2e('dry run by default, --apply or --dry-run=false to delete, one-line errors for bad options', async ({ sandbox, expect }) => {
     seedLambdaFromConfig(sandbox.services.lambda, config, { versionsPerFunction: 6 });
     const base = ['prune', '--environment', 'dev', '--config', EXAMPLE_CONFIG_FILE, '--rate', RATE];
-    const dry = await runCliBundle(base, sandbox.env);
+    // The runs refused for bad options touch nothing: they go side by side with the first dry run.
+    const [dry, conflicting, none, keep0] = await Promise.all([
+      runCliBundle(base, sandbox.env),
+      runCliBundle([...base, '--apply', '--dry-run', 'true'], sandbox.env),
+      runCliBundle(['prune'], sandbox.env),
+      runCliBundle([...base, '--keep', '0'], sandbox.env),
+    ]);
     expect(dry.code).toBe(0);
     expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, totals: { deleted: 6, kept: 6 } });
     expect(dry.stderr).toContain(`${ROUTER}: delete 3: 1, 2, 3; keep 3: 4 (newest); 5 (newest); 6 (newest, alias:live)`);
@@ -365,20 +381,17 @@ describe('gantry prune (CLI bundle against the sandbox)', () => {
     const applied = await runCliBundle([...base, '--functions', 'router', '--dry-run=false', '--keep', '2'], sandbox.env);
     expect(applied.code).toBe(0);
     expect(JSON.parse(applied.stdout)).toMatchObject({ dryRun: false, keep: 2, scope: { kind: 'functions', functions: [ROUTER] }, totals: { deleted: 4 } });
-    expect(versionsOf(ROUTER).sort()).toEqual(['5', '6']);
+    expect(versionsOf(sandbox, ROUTER).sort()).toEqual(['5', '6']);
     const viaApply = await runCliBundle([...base, '--apply'], sandbox.env);
     expect(JSON.parse(viaApply.stdout)).toMatchObject({ dryRun: false, totals: { deleted: 3 } });
 
-    const conflicting = await runCliBundle([...base, '--apply', '--dry-run', 'true'], sandbox.env);
     expect(conflicting.code).toBe(1);
     expect(conflicting.stderr.trim()).toBe('error: option --apply: contradicts option --dry-run true; pass one of them');
-    const none = await runCliBundle(['prune'], sandbox.env);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('error: option --environment: is required');
-    const keep0 = await runCliBundle([...base, '--keep', '0'], sandbox.env);
     expect(keep0.stderr).toContain('option --keep: must be at least 1');
     const forced = await runCliBundle([...base, '--keep', '0', '--force', '--functions', 'worker', '--apply'], sandbox.env);
     expect(JSON.parse(forced.stdout)).toMatchObject({ keep: 0, totals: { deleted: 2 } });
-    expect(versionsOf(WORKER)).toEqual(['6']);
+    expect(versionsOf(sandbox, WORKER)).toEqual(['6']);
   });
 });

@@ -134,11 +134,10 @@ describe('exported variables', () => {
     const vars = planExportedVariables(summary, sha);
     expect(vars).toMatchObject({ GANTRY_PLAN_SHA256: sha, GANTRY_PLAN_ADD: '3', GANTRY_PLAN_CHANGE: '1', GANTRY_PLAN_DESTROY: '3', GANTRY_PLAN_REPLACE: '2' });
     expect(JSON.parse(vars['GANTRY_PLAN_RESOURCES']!)).toEqual(summary.resources.map((resource) => [resource.action, resource.address]));
-    const exported = Object.entries(vars).map(([name, value]) => ({ name, value }));
-    expect(planSummaryFromExported(exported)).toEqual({ ...summary, sha256: sha });
-    expect(planSummaryFromExported([{ name: 'GANTRY_APPLIED_SHA256', value: sha }])).toBeUndefined();
-    expect(planSummaryFromExported([{ name: 'GANTRY_PLAN_SHA256', value: '' }])).toBeUndefined();
-    expect(() => planSummaryFromExported([...exported, { name: 'GANTRY_PLAN_ADD', value: 'two' }])).toThrow('GANTRY_PLAN_ADD="two"');
+    expect(planSummaryFromExported(vars)).toEqual({ ...summary, sha256: sha });
+    expect(planSummaryFromExported({ GANTRY_APPLIED_SHA256: sha })).toBeUndefined();
+    expect(planSummaryFromExported({ GANTRY_PLAN_SHA256: '' })).toBeUndefined();
+    expect(() => planSummaryFromExported({ ...vars, GANTRY_PLAN_ADD: 'two' })).toThrow('GANTRY_PLAN_ADD="two"');
   });
 
   it(`cuts the resource list under ${MAX_EXPORTED_RESOURCES_CHARS} characters, whole entries only, counting what it cut`, () => {
@@ -198,7 +197,7 @@ describe('renderPlanMarkdown', () => {
 
   it('counts what an exported list already cut', () => {
     const vars = planExportedVariables(resourcesOf(500), 'c'.repeat(64));
-    const summary = planSummaryFromExported(Object.entries(vars).map(([name, value]) => ({ name, value })))!;
+    const summary = planSummaryFromExported(vars)!;
     const markdown = renderPlanMarkdown(summary, { environment: 'qa', commit: COMMIT, buildId: 'b:1' });
     const rows = markdown.split('\n').filter((line) => line.startsWith('| create | `'));
     expect(rows.length).toBeGreaterThan(0);
@@ -257,8 +256,8 @@ describe('verifyPlan', () => {
   it('refuses a missing plan, missing or malformed metadata, and an expected sha that is not one', async () => {
     const files = await planFiles();
     const base = { ...files, expectedSha256: files.sha256, environment: 'dev', commit: COMMIT };
-    await expect(verifyPlan({ ...base, planFile: join(files.dir, 'nope') })).rejects.toThrow(/^plan file missing: cannot read .*nope \(ENOENT\); refusing to apply$/);
-    await expect(verifyPlan({ ...base, metadataFile: join(files.dir, 'nope.json') })).rejects.toThrow(/^plan metadata missing: /);
+    await expect(verifyPlan({ ...base, planFile: join(files.dir, 'nope') })).rejects.toThrow(/^\/.*\/nope: file not found; refusing to apply$/);
+    await expect(verifyPlan({ ...base, metadataFile: join(files.dir, 'nope.json') })).rejects.toThrow(/^\/.*\/nope\.json: file not found; refusing to apply$/);
     writeFileSync(files.metadataFile, JSON.stringify({ environment: 'dev', commit: 'abc', sha256: files.sha256, terraformVersion: '1.11.4' }));
     await expect(verifyPlan(base)).rejects.toThrow('plan-metadata.json: commit is missing or malformed; refusing to apply');
     await expect(verifyPlan({ ...base, expectedSha256: '' })).rejects.toThrow('expected plan sha256 "" is not 64 hexadecimal characters; refusing to apply');

@@ -8,11 +8,14 @@
  * - API calls per function, by quota (control plane, GetFunction, Invoke), and how many were throttled.
  * Smoke-invoke latency is not reported here: at a fast clock it measures the SDK's own overhead, multiplied.
  *
- * The sandbox clock runs `speed` times faster; the core gets the same clock, so every figure is in sandbox time.
+ * The sandbox clock runs `speed` times faster; the core gets the same clock, so every figure is in sandbox time,
+ * and a Lambda port to match (see {@link sandboxPort}).
  */
+import { LAMBDA_CONTROL_PLANE_RATE } from '../../src/aws/rate-limiter.js';
 import { parseConfig } from '../../src/config/load.js';
 import { cliInputSource } from '../../src/inputs.js';
 import { MemoryLogger } from '../../src/logger.js';
+import { DEFAULT_ACTIVE_POLLING, createWarmupClients, lambdaWarmupPort, type WarmupPort } from '../../src/warmup/adapter.js';
 import type { WarmupReport } from '../../src/warmup/report.js';
 import { parseInputs } from '../../src/definition/define.js';
 import { capacityWarmup } from '../../src/definitions/capacity-warmup.js';
@@ -58,6 +61,19 @@ function benchConfig(count: number): string {
   ].join('\n');
 }
 
+/**
+ * The warmup's Lambda port for a sandbox whose clock runs `speed` times faster than real time. The control
+ * plane's 15 requests/s are 15 per sandbox second; the SDK waiter counts real time, so its delays and its
+ * deadline (given in sandbox milliseconds by the core) are divided by the speed.
+ */
+function sandboxPort(region: string, speed: number): WarmupPort {
+  const port = lambdaWarmupPort(createWarmupClients(region, LAMBDA_CONTROL_PLANE_RATE * speed), {
+    minDelayMs: DEFAULT_ACTIVE_POLLING.minDelayMs / speed,
+    maxDelayMs: DEFAULT_ACTIVE_POLLING.maxDelayMs / speed,
+  });
+  return { ...port, waitActive: (functionName, version, timeoutMs, signal) => port.waitActive(functionName, version, timeoutMs / speed, signal) };
+}
+
 async function warmF(name: string, count: number, speed: number, parallelFunctions?: number): Promise<WarmupFigures> {
   const sandbox = await startSandbox({ clockSpeed: speed, lambda: { scalingConvergenceDelayMs: SCALING_CONVERGENCE_MS, invokeLatencyMs: INVOKE_LATENCY_MS } });
   const saved = { ...process.env };
@@ -76,9 +92,11 @@ async function warmF(name: string, count: number, speed: number, parallelFunctio
     const config = parseConfig(benchConfig(count), 'bench.yml');
     const source = cliInputSource({ environment: 'dev' });
     const before = sandbox.server.requests.length;
-    const report: WarmupReport = await warmupEnvironment(parseInputs(capacityWarmup, source, {}, 'cli'), config.environments.get('dev')!, source, {
+    const environment = config.environments.get('dev')!;
+    const report: WarmupReport = await warmupEnvironment(parseInputs(capacityWarmup, source, {}, 'cli'), environment, source, {
       logger: new MemoryLogger(),
       clock: sandbox.clock,
+      port: sandboxPort(environment.region, speed),
       ...(parallelFunctions === undefined ? {} : { parallelFunctions }),
     });
     const requests = sandbox.server.requests.slice(before).filter((request) => request.service === 'lambda');

@@ -23,15 +23,16 @@ import {
   DeleteFunctionCommand,
   GetFunctionScalingConfigCommand,
   LambdaClient,
-  ListAliasesCommand,
-  ListEventSourceMappingsCommand,
-  ListFunctionsCommand,
-  ListProvisionedConcurrencyConfigsCommand,
-  ListVersionsByFunctionCommand,
+  paginateListAliases,
+  paginateListEventSourceMappings,
+  paginateListFunctions,
+  paginateListProvisionedConcurrencyConfigs,
+  paginateListVersionsByFunction,
 } from '@aws-sdk/client-lambda';
 import { awsClientConfig, createLambdaClient } from '../../src/aws/clients.js';
+import { parseLambdaArn } from '../../src/aws/lambda-arn.js';
 import { MemoryLogger } from '../../src/logger.js';
-import { aliasRouting, hasOwnScaling, parseFunctionArn } from '../../src/prune/inventory.js';
+import { aliasRouting, hasOwnScaling } from '../../src/prune/inventory.js';
 import { deletionCandidates, planFunction, type FunctionInventory, type PlanRules } from '../../src/prune/plan.js';
 import type { PruneReport } from '../../src/prune/report.js';
 import { runPrune } from '../../src/prune/run.js';
@@ -164,50 +165,29 @@ export async function gantryRun(name: string, functions: number, versions: numbe
 
 /** The loop gantry replaces: scan every function, then prune each, one call at a time. */
 async function sequentialScan(client: LambdaClient, providerArn: string, rules: PlanRules): Promise<{ deleted: number; failedCalls: number }> {
-  const pages = async <T>(fetch: (marker: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> => {
-    const all: T[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await fetch(marker);
-      all.push(...page.items);
-      marker = page.next;
-    } while (marker !== undefined);
-    return all;
+  const all = async <Page, T>(pages: AsyncIterable<Page>, items: (page: Page) => T[] | undefined): Promise<T[]> => {
+    const found: T[] = [];
+    for await (const page of pages) found.push(...(items(page) ?? []));
+    return found;
   };
-  const m = (marker: string | undefined) => (marker === undefined ? {} : { Marker: marker });
   let deleted = 0;
   let failedCalls = 0;
-  const functions = await pages(async (marker) => {
-    const page = await client.send(new ListFunctionsCommand(m(marker)));
-    return { items: page.Functions ?? [], next: page.NextMarker };
-  });
+  const functions = await all(paginateListFunctions({ client }, {}), (page) => page.Functions);
   for (const { FunctionName: name } of functions) {
     const functionName = name!;
-    const versions = await pages(async (marker) => {
-      const page = await client.send(new ListVersionsByFunctionCommand({ FunctionName: functionName, ...m(marker) }));
-      return { items: page.Versions ?? [], next: page.NextMarker };
-    });
+    const versions = await all(paginateListVersionsByFunction({ client }, { FunctionName: functionName }), (page) => page.Versions);
     const onProvider = versions.filter((v) => v.Version !== '$LATEST' && v.CapacityProviderConfig?.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn === providerArn);
     if (onProvider.length === 0) continue;
-    const aliases = await pages(async (marker) => {
-      const page = await client.send(new ListAliasesCommand({ FunctionName: functionName, ...m(marker) }));
-      return { items: page.Aliases ?? [], next: page.NextMarker };
-    });
-    const provisioned = await pages(async (marker) => {
-      const page = await client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: functionName, ...m(marker) }));
-      return { items: page.ProvisionedConcurrencyConfigs ?? [], next: page.NextMarker };
-    });
-    const mappings = await pages(async (marker) => {
-      const page = await client.send(new ListEventSourceMappingsCommand({ FunctionName: functionName, ...m(marker) }));
-      return { items: page.EventSourceMappings ?? [], next: page.NextMarker };
-    });
+    const aliases = await all(paginateListAliases({ client }, { FunctionName: functionName }), (page) => page.Aliases);
+    const provisioned = await all(paginateListProvisionedConcurrencyConfigs({ client }, { FunctionName: functionName }), (page) => page.ProvisionedConcurrencyConfigs);
+    const mappings = await all(paginateListEventSourceMappings({ client }, { FunctionName: functionName }), (page) => page.EventSourceMappings);
     const inventory: FunctionInventory = {
       functionName,
       versions: onProvider.map((v) => v.Version!),
       aliases: aliases.map(aliasRouting),
-      provisioned: provisioned.flatMap((c) => parseFunctionArn(c.FunctionArn ?? '')?.qualifier ?? []),
+      provisioned: provisioned.flatMap((c) => parseLambdaArn(c.FunctionArn ?? '')?.qualifier ?? []),
       eventSourceMappings: mappings.flatMap((e) => {
-        const qualifier = parseFunctionArn(e.FunctionArn ?? '')?.qualifier;
+        const qualifier = parseLambdaArn(e.FunctionArn ?? '')?.qualifier;
         return qualifier === undefined ? [] : [{ qualifier, uuid: e.UUID ?? '' }];
       }),
       scaling: {},

@@ -1,8 +1,11 @@
 /**
  * The sandbox clock. Sandbox time runs `speed` times faster than real time, so a benchmark can exercise a
  * 15 requests/s quota or a 2-minute provisioning delay in a fraction of the wall time. Everything in the
- * sandbox that waits or measures (quotas, version states, builds, log timestamps) uses this clock.
+ * sandbox that waits or measures (quotas, version states, builds, log timestamps) uses this clock, and a
+ * benchmark hands it to gantry's core where the core takes a clock (the warmup's `WarmupClock`).
  */
+import { setTimeout } from 'node:timers/promises';
+
 export class SandboxClock {
   readonly #realStart = performance.now();
   readonly #epochStart: number;
@@ -17,9 +20,9 @@ export class SandboxClock {
     return this.#epochStart + (performance.now() - this.#realStart) * this.speed;
   }
 
-  /** Resolves after `ms` of sandbox time. */
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms / this.speed)));
+  /** Resolves after `ms` of sandbox time; rejects once `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return setTimeout(Math.max(0, ms / this.speed), undefined, { signal });
   }
 
   /** Real milliseconds that `ms` of sandbox time takes. */

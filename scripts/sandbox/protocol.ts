@@ -1,7 +1,6 @@
 /**
  * What a sandbox service implements, and the wire formats of errors per protocol.
  */
-import type { SandboxClock } from './clock.js';
 
 export interface SandboxRequest {
   method: string;
@@ -32,10 +31,6 @@ export class ServiceError extends Error {
   ) {
     super(message);
   }
-}
-
-export interface ServiceContext {
-  clock: SandboxClock;
 }
 
 export interface SandboxService {

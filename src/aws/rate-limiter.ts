@@ -9,8 +9,14 @@
  * off; see the version-prune benchmark). When a 429 does come (another caller shares the account's quota),
  * the bucket slows to 70% at most once per second of its own rate and climbs back to the configured rate
  * over the next two seconds' worth of tokens, so a shared quota does not turn into a storm of 429s.
+ *
+ * Optionally the client also bounds its calls in flight (p-limit, first come first served), so that only
+ * about half a second of work waits at the bucket: a request is built and signed right before its turn (not
+ * thousands up front), a function's alias re-read stays close to its deletes, and memory stays flat. That
+ * bound never limits the rate; the bucket does that alone.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import pLimit from 'p-limit';
 
 /** Lambda's control-plane quota: requests per second per account and region, shared by every control-plane call. */
 export const LAMBDA_CONTROL_PLANE_RATE = 15;
@@ -177,72 +183,8 @@ export class TokenBucketLimiter {
   }
 }
 
-/**
- * Bounds the calls issued but not finished, so that only about half a second of work waits at the limiter:
- * a request is built right before its turn (not thousands up front), a function's alias re-read stays
- * close to its deletes, and memory stays flat. Like the limiter it has an urgent lane for listings. It
- * never limits the rate; the token bucket does that alone.
- */
-export class CallWindow {
-  #active = 0;
-  readonly #queues = { urgent: new Fifo<Waiter>(), normal: new Fifo<Waiter>() };
-  #stopped: unknown;
-  #belowWaiters: { below: number; resolve: () => void }[] = [];
-
-  constructor(readonly size: number) {
-    if (!(size >= 1)) throw new RangeError(`window size must be at least 1, got ${size}`);
-  }
-
-  /** Calls waiting for a slot. */
-  get queued(): number {
-    return this.#queues.urgent.length + this.#queues.normal.length;
-  }
-
-  /** Runs `call` once a slot is free; rejects with the stop reason if the window is stopped first. */
-  async run<T>(call: () => Promise<T>, urgent = false): Promise<T> {
-    if (this.#stopped !== undefined) throw this.#stopped;
-    if (this.#active < this.size && this.queued === 0) this.#active++;
-    // A finishing call hands its slot straight to the next waiter (#active stays the same).
-    else await new Promise<void>((resolve, reject) => this.#queues[urgent ? 'urgent' : 'normal'].push({ resolve, reject }));
-    try {
-      return await call();
-    } finally {
-      this.#release();
-    }
-  }
-
-  /** Resolves once fewer than `below` calls wait for a slot (at once if so already, or if stopped). */
-  whenQueuedBelow(below: number): Promise<void> {
-    if (this.queued < below || this.#stopped !== undefined) return Promise.resolve();
-    return new Promise((resolve) => this.#belowWaiters.push({ below, resolve }));
-  }
-
-  /** Refuses every waiting and future call with `reason`; calls already running finish. */
-  stop(reason: unknown): void {
-    if (this.#stopped !== undefined) return;
-    this.#stopped = reason;
-    for (const waiter of [...this.#queues.urgent.drain(), ...this.#queues.normal.drain()]) waiter.reject(reason);
-    this.#notifyBelow();
-  }
-
-  #release(): void {
-    const next = this.#queues.urgent.shift() ?? this.#queues.normal.shift();
-    if (next === undefined) this.#active--;
-    else next.resolve();
-    this.#notifyBelow();
-  }
-
-  #notifyBelow(): void {
-    if (this.#belowWaiters.length === 0) return;
-    const ready = this.#belowWaiters.filter((waiter) => this.queued < waiter.below || this.#stopped !== undefined);
-    if (ready.length === 0) return;
-    this.#belowWaiters = this.#belowWaiters.filter((waiter) => !ready.includes(waiter));
-    for (const waiter of ready) waiter.resolve();
-  }
-}
-
 /** Calls in flight or waiting at the limiter: about half a second of work at `ratePerSecond`. */
-export function windowSize(ratePerSecond: number): number {
+export function inFlightFor(ratePerSecond: number): number {
   return Math.max(4, Math.ceil(ratePerSecond / 2));
 }
 
@@ -256,14 +198,24 @@ export interface CallStats {
   errors: number;
 }
 
+export interface LimitClientOptions {
+  /**
+   * Calls issued but not finished, at most (see {@link inFlightFor}); a call keeps its slot through its
+   * retries. Unbounded when absent.
+   */
+  inFlight?: number;
+}
+
 const MIDDLEWARE_NAME = 'gantryRateLimiter';
+const IN_FLIGHT_MIDDLEWARE_NAME = 'gantryInFlight';
 type StackMiddleware = Parameters<LambdaClient['middlewareStack']['addRelativeTo']>[0];
 
 /**
  * Puts every attempt of `client` through `limiter`, between the retry middleware and signing (a request is
- * signed when it is about to leave, never before a wait in the queue). Returns the client's running counts.
+ * signed when it is about to leave, never before a wait in the queue), and with `inFlight` bounds its calls
+ * in flight. Returns the client's running counts.
  */
-export function limitClient(client: LambdaClient, limiter: TokenBucketLimiter): CallStats {
+export function limitClient(client: LambdaClient, limiter: TokenBucketLimiter, options: LimitClientOptions = {}): CallStats {
   const stats: CallStats = { attempts: 0, throttled: 0, errors: 0 };
   const middleware = (next: (args: object) => Promise<unknown>, context: { commandName?: string }) => async (args: object) => {
       // Listings go first: each page or alias list unlocks more work (the next page, the scaling checks,
@@ -281,6 +233,12 @@ export function limitClient(client: LambdaClient, limiter: TokenBucketLimiter): 
       }
   };
   client.middlewareStack.addRelativeTo(middleware as StackMiddleware, { name: MIDDLEWARE_NAME, relation: 'after', toMiddleware: 'retryMiddleware', override: true });
+  if (options.inFlight !== undefined) {
+    // First of all middleware, where `send` is called: slots go in the order the calls were made.
+    const slots = pLimit(options.inFlight);
+    const bound = (next: (args: object) => Promise<unknown>) => (args: object) => slots(() => next(args));
+    client.middlewareStack.add(bound as never, { step: 'initialize', priority: 'high', name: IN_FLIGHT_MIDDLEWARE_NAME, override: true });
+  }
   return stats;
 }
 

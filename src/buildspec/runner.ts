@@ -11,6 +11,7 @@ import { constants, homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+import { setTimeout } from 'node:timers/promises';
 import { OperationError, UserError } from '../errors.js';
 import { PHASE_TYPES, parseBuildspec, type BuildspecPhase, type ParsedBuildspec, type PhaseType } from './parse.js';
 
@@ -321,7 +322,7 @@ class Shell {
         this.#killGroup(child);
         this.#child = undefined;
         // Let the last lines in the pipes arrive, but not wait on a daemon that escaped the process group.
-        void Promise.race([streamsEnded, new Promise((wait) => setTimeout(wait, 500))]).then(() => {
+        void Promise.race([streamsEnded, setTimeout(500)]).then(() => {
           const status = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
           const pending = this.#pending;
           this.#pending = undefined;

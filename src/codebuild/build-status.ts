@@ -3,8 +3,6 @@
  */
 import type { Build } from '@aws-sdk/client-codebuild';
 
-export const FAILED_STATUSES = ['FAILED', 'FAULT', 'TIMED_OUT', 'STOPPED'] as const;
-
 export interface BuildFailure {
   status: string;
   phase: string;

@@ -3,6 +3,7 @@
  * phase, and returns the finished build. Polling follows `poll-schedule.ts`; throttling and transient
  * errors are retried by the SDK clients' own retry strategy, not here.
  */
+import { setTimeout } from 'node:timers/promises';
 import { BatchGetBuildsCommand, type Build, type CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { GetLogEventsCommand, ResourceNotFoundException, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { OperationError } from '../errors.js';
@@ -103,7 +104,8 @@ export async function followBuild(started: Build, options: FollowOptions): Promi
         nextStatusAt = Date.now() + statusDelay(schedule, { streamFound, nearEnd });
         if (isComplete(build)) break;
       }
-      await sleep(Math.max(0, Math.min(logDelay, nextStatusAt - Date.now())), signal);
+      // A cancelled workflow ends the wait at once (it rejects; the catch below turns that into `cancelled`).
+      await setTimeout(Math.max(0, Math.min(logDelay, nextStatusAt - Date.now())), undefined, { signal });
     }
     // The build is done: read the rest of its log, up to the same-token end.
     for (let page = 0; page < MAX_DRAIN_PAGES; page++) {
@@ -116,17 +118,4 @@ export async function followBuild(started: Build, options: FollowOptions): Promi
   } finally {
     if (group !== undefined) logger.endGroup();
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -3,8 +3,8 @@
  *
  * Every problem becomes one {@link ConfigError} line: `file:line:col: path.in.file: what is expected`.
  */
-import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
+import { readUserFile } from '../read-user-file.js';
 import { parseYamlFile, type Locate } from '../yaml-file.js';
 import { deriveEnvironmentNames, type EnvironmentNames } from './naming.js';
 import { promotionOrder } from './promotion-order.js';
@@ -35,15 +35,7 @@ export interface GantryConfig {
 }
 
 export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<GantryConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? 'file not found; create it or point the config input at it' : `cannot read the file (${code ?? String(error)})`;
-    throw new ConfigError({ file, path: '' }, problem, { cause: error });
-  }
-  return parseConfig(text, file);
+  return parseConfig(await readUserFile(file, { ifMissing: 'create it or point the config input at it' }), file);
 }
 
 /** Pure: config text in, validated and resolved config out (or a ConfigError). */
@@ -102,13 +94,4 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
     });
   }
   return { file, project: raw.project, github: raw.github, order, environments };
-}
-
-/** Looks an environment up by name; the error lists the environments the config has. */
-export function findEnvironment(config: GantryConfig, name: string): EnvironmentConfig | undefined {
-  return config.environments.get(name);
-}
-
-export function describeEnvironments(config: GantryConfig): string {
-  return config.order.join(', ');
 }

@@ -6,6 +6,7 @@
  * reference platform's sanity workflow looked for a project that did not exist).
  */
 import { createHash } from 'node:crypto';
+import { formatLambdaArn } from '../aws/lambda-arn.js';
 import type { FunctionSettings, RawEnvironment } from './schema.js';
 
 export interface FunctionNames {
@@ -96,14 +97,14 @@ export function deriveFunctionName(project: string, environment: string, fn: Pic
 export function deriveEnvironmentNames(project: string, environment: string, env: RawEnvironment): EnvironmentNames {
   const partition = partitionOf(env.region);
   const prefix = `${project}-${environment}`;
-  const lambdaArn = `arn:${partition}:lambda:${env.region}:${env.account}`;
+  const lambda = { partition, region: env.region, account: env.account };
   const capacityProvider = env.names.capacityProvider ?? `${prefix}-cp`;
   const deployRole = env.names.deployRole ?? `${prefix}-gantry-deploy`;
   return {
     environment,
     partition,
     capacityProvider,
-    capacityProviderArn: `${lambdaArn}:capacity-provider:${capacityProvider}`,
+    capacityProviderArn: formatLambdaArn({ ...lambda, resource: 'capacity-provider', name: capacityProvider }),
     planProject: env.names.planProject ?? `${prefix}-plan`,
     applyProject: env.names.applyProject ?? `${prefix}-apply`,
     buildLogGroup: `/aws/codebuild/${prefix}`,
@@ -131,13 +132,12 @@ export function deriveEnvironmentNames(project: string, environment: string, env
     versionsMetric: { namespace: 'Gantry', name: 'CapacityProviderFunctionVersions', filter: `${prefix}-cp-versions` },
     functions: env.functions.map((fn) => {
       const functionName = deriveFunctionName(project, environment, fn);
-      const functionArn = `${lambdaArn}:function:${functionName}`;
       return {
         name: fn.name,
         functionName,
-        functionArn,
+        functionArn: formatLambdaArn({ ...lambda, resource: 'function', name: functionName }),
         alias: fn.alias,
-        aliasArn: `${functionArn}:${fn.alias}`,
+        aliasArn: formatLambdaArn({ ...lambda, resource: 'function', name: functionName, qualifier: fn.alias }),
         logGroup: `/aws/lambda/${functionName}`,
         // Rule and role names are limited to 64 characters; the prefix keeps them inside the build roles' scope.
         executionRole: boundedName(`${prefix}-${fn.name}-exec`, 64),

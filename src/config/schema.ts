@@ -156,8 +156,6 @@ const ApplyRules = z
   })
   .describe('Where and when an apply may come from, and how big it may be.');
 
-export type Weekday = (typeof WEEKDAYS)[number];
-
 const scheduleExpression = z
   .string()
   .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/, 'expected an EventBridge schedule expression such as rate(5 minutes) or cron(23 4 * * ? *)');

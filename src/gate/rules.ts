@@ -5,6 +5,7 @@
  */
 import type { EnvironmentConfig } from '../config/load.js';
 import { globToRegExp } from '../glob.js';
+import { COMMIT_SHA } from '../patterns.js';
 
 export type GateMode = 'plan' | 'apply';
 
@@ -71,7 +72,6 @@ export interface GateDecision {
 }
 
 const NEVER_APPLY_EVENTS = new Set(['pull_request', 'pull_request_target']);
-const SHA1 = /^[0-9a-f]{40}$/;
 
 export function evaluateGate(facts: GateFacts): GateDecision {
   const rules = facts.mode === 'plan' ? planRules(facts) : applyRules(facts);
@@ -107,7 +107,7 @@ const skip = (detail: string) => ({ status: 'skip' as const, detail });
 function commitRule(facts: GateFacts): RuleResult {
   return {
     rule: 'commit',
-    ...(SHA1.test(facts.sha) ? pass('a full commit SHA') : fail(`"${facts.sha}" is not a full 40-character commit SHA`)),
+    ...(COMMIT_SHA.test(facts.sha) ? pass('a full commit SHA') : fail(`"${facts.sha}" is not a full 40-character commit SHA`)),
     evidence: facts.sha,
   };
 }

@@ -17,7 +17,6 @@ export interface RunContext {
   runAttempt: string;
   job: string;
   serverUrl: string;
-  apiUrl: string;
   /** The pull request number on pull_request events. */
   pullRequest?: number;
   /** The link to this run's log, for messages that point at "the full log". */
@@ -41,7 +40,6 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
     runAttempt: env['GITHUB_RUN_ATTEMPT'] ?? '1',
     job: env['GITHUB_JOB'] ?? '',
     serverUrl,
-    apiUrl: env['GITHUB_API_URL'] ?? 'https://api.github.com',
     ...(pullRequest === undefined ? {} : { pullRequest }),
     runUrl: repository === '' || runId === '' ? '' : `${serverUrl}/${repository}/actions/runs/${runId}`,
   };

@@ -2,9 +2,10 @@
  * Carries out a prune plan: per function, re-read the aliases right before deleting (re-planning the
  * function if its routing changed), then delete its versions, all through the run's one rate limiter.
  *
- * - Functions go one after another: a function's alias re-read is issued once the previous function's
- *   deletes have all been issued (at most a call window, half a second of work, ahead), so calls are always
- *   waiting for the next token (the run goes at the quota) while the re-read stays close to its deletes.
+ * - Functions go one after another: a function's alias re-read queues behind the previous function's
+ *   deletes (the client's calls in flight are bounded and served first come, first served), so it is sent
+ *   once they have all been sent, about half a second of work ahead. Calls are always waiting for the next
+ *   token (the run goes at the quota) while the re-read stays close to its deletes.
  * - A re-plan can only keep more: nothing the printed plan did not list is ever deleted.
  * - A ResourceConflictException (the version became an alias target after the re-read) is a skip with its
  *   reason; a function that no longer exists skips its versions. Any other error that survives the SDK's
@@ -15,8 +16,17 @@ import { DeleteFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { errorName, isNotFound, listAliases } from './inventory.js';
-import { compareVersions, planFunction, sameRouting, versionNumber, type FunctionInventory, type FunctionPlan, type PlanRules } from './plan.js';
-import type { CallWindow, TokenBucketLimiter } from '../aws/rate-limiter.js';
+import {
+  compareVersions,
+  planFunction,
+  sameRouting,
+  versionNumber,
+  type AliasRouting,
+  type FunctionInventory,
+  type FunctionPlan,
+  type PlanRules,
+} from './plan.js';
+import { isRunStopped, type RunStop } from './stop.js';
 
 export interface SkippedVersion {
   version: string;
@@ -46,20 +56,14 @@ export interface ExecutionResult {
 }
 
 export interface ExecuteDeps {
+  /** The run's client: paced by its rate limiter, its calls in flight bounded (src/aws/rate-limiter.ts). */
   client: LambdaClient;
-  limiter: TokenBucketLimiter;
-  window: CallWindow;
+  /** The run's stop, shared with the inventory and the cancellation. */
+  stop: RunStop;
   logger: Logger;
-  signal?: AbortSignal;
 }
 
-/** Thrown into calls still waiting for a token once the run stops; they were never sent. */
-export class RunStoppedError extends Error {
-  constructor(readonly reason: string) {
-    super(`run stopped: ${reason}`);
-    this.name = 'RunStoppedError';
-  }
-}
+const GONE = 'the function no longer exists';
 
 export async function executePlan(
   plans: readonly FunctionPlan[],
@@ -67,99 +71,99 @@ export async function executePlan(
   rules: PlanRules,
   deps: ExecuteDeps,
 ): Promise<ExecutionResult> {
-  const { client, limiter, window, logger } = deps;
-  const issue = <T>(call: () => Promise<T>, urgent: boolean) => window.run(call, urgent);
-  let stopped: string | undefined;
-  const stop = (reason: string) => {
-    if (stopped !== undefined) return;
-    stopped = reason;
-    const error = new RunStoppedError(reason);
-    window.stop(error);
-    limiter.stop(error);
-  };
-  const onAbort = () => stop(describeError(deps.signal?.reason ?? 'cancelled'));
-  if (deps.signal?.aborted === true) onAbort();
-  deps.signal?.addEventListener('abort', onAbort, { once: true });
+  const execution = new Execution(inventory, rules, deps);
+  // One function at a time up to its deletes being issued; the deletes themselves overlap the next re-read.
+  for (const plan of plans) await execution.start(plan);
+  return execution.finished();
+}
 
-  const outcomes: FunctionOutcome[] = [];
-  const running: Promise<void>[] = [];
-  try {
-    for (const plan of plans) {
-      const outcome: FunctionOutcome = { functionName: plan.functionName, deleted: [], skipped: [], notAttempted: [], failed: [], replanned: false };
-      outcomes.push(outcome);
-      if (plan.delete.length === 0) continue;
-      // The previous function's deletes are all in flight or at the limiter: re-read this one's aliases now.
-      await window.whenQueuedBelow(1);
-      if (stopped !== undefined) {
-        outcome.notAttempted.push(...plan.delete);
-        continue;
-      }
-      const deletions = await reread(plan, inventory.get(plan.functionName), outcome);
-      running.push(...deletions.map((version) => deleteVersion(plan.functionName, version, outcome)));
+class Execution {
+  readonly #outcomes: FunctionOutcome[] = [];
+  readonly #deletes: Promise<void>[] = [];
+
+  constructor(
+    private readonly inventory: ReadonlyMap<string, FunctionInventory>,
+    private readonly rules: PlanRules,
+    private readonly deps: ExecuteDeps,
+  ) {}
+
+  /** One function: re-read its aliases, then issue the deletions that stand, without waiting for them. */
+  async start(plan: FunctionPlan): Promise<void> {
+    const outcome: FunctionOutcome = { functionName: plan.functionName, deleted: [], skipped: [], notAttempted: [], failed: [], replanned: false };
+    this.#outcomes.push(outcome);
+    if (plan.delete.length === 0) return;
+    if (this.deps.stop.reason !== undefined) {
+      outcome.notAttempted.push(...plan.delete);
+      return;
     }
-    await Promise.all(running);
-  } finally {
-    deps.signal?.removeEventListener('abort', onAbort);
+    const deletions = await this.#reread(plan, outcome);
+    this.#deletes.push(...deletions.map((version) => this.#delete(plan.functionName, version, outcome)));
   }
-  for (const outcome of outcomes) {
-    outcome.deleted.sort(compareVersions);
-    outcome.notAttempted.sort(compareVersions);
-    outcome.skipped.sort((a, b) => compareVersions(a.version, b.version));
-    outcome.failed.sort((a, b) => compareVersions(a.version, b.version));
-  }
-  return { outcomes, ...(stopped === undefined ? {} : { stopped }) };
 
-  /** Re-reads the aliases; returns the deletions that stand (re-planned if the routing changed). */
-  async function reread(plan: FunctionPlan, fn: FunctionInventory | undefined, outcome: FunctionOutcome): Promise<string[]> {
-    let deletions = plan.delete;
+  /** Once every delete has an answer: the outcomes, versions oldest first. */
+  async finished(): Promise<ExecutionResult> {
+    await Promise.all(this.#deletes);
+    for (const outcome of this.#outcomes) {
+      outcome.deleted.sort(compareVersions);
+      outcome.notAttempted.sort(compareVersions);
+      outcome.skipped.sort((a, b) => compareVersions(a.version, b.version));
+      outcome.failed.sort((a, b) => compareVersions(a.version, b.version));
+    }
+    const stopped = this.deps.stop.reason;
+    return { outcomes: this.#outcomes, ...(stopped === undefined ? {} : { stopped }) };
+  }
+
+  /** The planned deletions that still stand: all of them, or fewer if the aliases changed since the plan. */
+  async #reread(plan: FunctionPlan, outcome: FunctionOutcome): Promise<string[]> {
+    const fn = this.inventory.get(plan.functionName);
     if (fn === undefined) throw new Error(`executePlan: no inventory for ${plan.functionName}`);
+    let aliases: AliasRouting[];
     try {
-      const aliases = await listAliases(client, plan.functionName, issue);
-      if (!sameRouting(aliases, fn.aliases)) {
-        const replanned = planFunction({ ...fn, aliases }, rules);
-        const still = new Set(replanned.delete);
-        for (const version of deletions.filter((v) => !still.has(v))) {
-          const kept = replanned.kept.find((k) => k.version === version);
-          outcome.skipped.push({ version, reason: `aliases changed since the plan; now kept: ${kept?.reasons.join(', ') ?? 'unknown'}` });
-        }
-        deletions = deletions.filter((version) => still.has(version));
-        outcome.replanned = true;
-        logger.info(`${plan.functionName}: aliases changed since the plan; re-planned: ${deletions.length} of ${plan.delete.length} deletions remain`);
-      }
+      aliases = await listAliases(this.deps.client, plan.functionName);
     } catch (error) {
-      if (error instanceof RunStoppedError || errorName(error) === 'RunStoppedError') {
-        outcome.notAttempted.push(...deletions);
-        return [];
+      if (isRunStopped(error)) outcome.notAttempted.push(...plan.delete);
+      else if (isNotFound(error)) outcome.skipped.push(...plan.delete.map((version) => ({ version, reason: GONE })));
+      else {
+        outcome.notAttempted.push(...plan.delete);
+        this.deps.stop.stop(`re-reading the aliases of ${plan.functionName} failed: ${describeError(error)}`);
       }
-      if (isNotFound(error)) {
-        outcome.skipped.push(...deletions.map((version) => ({ version, reason: 'the function no longer exists' })));
-        return [];
-      }
-      outcome.notAttempted.push(...deletions);
-      stop(`re-reading the aliases of ${plan.functionName} failed: ${describeError(error)}`);
       return [];
     }
+    if (sameRouting(aliases, fn.aliases)) return plan.delete;
+    return this.#replan(plan, { ...fn, aliases }, outcome);
+  }
+
+  /** Plans the function again with its new aliases; a version the new plan keeps is skipped, with why. */
+  #replan(plan: FunctionPlan, fn: FunctionInventory, outcome: FunctionOutcome): string[] {
+    const replanned = planFunction(fn, this.rules);
+    const still = new Set(replanned.delete);
+    for (const version of plan.delete.filter((v) => !still.has(v))) {
+      const kept = replanned.kept.find((k) => k.version === version);
+      outcome.skipped.push({ version, reason: `aliases changed since the plan; now kept: ${kept?.reasons.join(', ') ?? 'unknown'}` });
+    }
+    const deletions = plan.delete.filter((version) => still.has(version));
+    outcome.replanned = true;
+    this.deps.logger.info(`${plan.functionName}: aliases changed since the plan; re-planned: ${deletions.length} of ${plan.delete.length} deletions remain`);
     return deletions;
   }
 
-  async function deleteVersion(functionName: string, version: string, outcome: FunctionOutcome): Promise<void> {
+  async #delete(functionName: string, version: string, outcome: FunctionOutcome): Promise<void> {
     // Defence in depth: a DeleteFunction without a numbered qualifier deletes the whole function.
     if (versionNumber(version) === undefined) throw new Error(`refusing to delete ${functionName}:${version}: not a numbered version`);
-    if (stopped !== undefined) {
+    if (this.deps.stop.reason !== undefined) {
       outcome.notAttempted.push(version);
       return;
     }
     try {
-      await issue(() => client.send(new DeleteFunctionCommand({ FunctionName: functionName, Qualifier: version })), false);
+      await this.deps.client.send(new DeleteFunctionCommand({ FunctionName: functionName, Qualifier: version }));
       outcome.deleted.push(version);
     } catch (error) {
-      const name = errorName(error);
-      if (error instanceof RunStoppedError || name === 'RunStoppedError') outcome.notAttempted.push(version);
-      else if (name === 'ResourceConflictException') outcome.skipped.push({ version, reason: `conflict: ${(error as Error).message}` });
-      else if (isNotFound(error)) outcome.skipped.push({ version, reason: 'the function no longer exists' });
+      if (isRunStopped(error)) outcome.notAttempted.push(version);
+      else if (errorName(error) === 'ResourceConflictException') outcome.skipped.push({ version, reason: `conflict: ${(error as Error).message}` });
+      else if (isNotFound(error)) outcome.skipped.push({ version, reason: GONE });
       else {
         outcome.failed.push({ version, error: describeError(error) });
-        stop(`deleting ${functionName}:${version} failed: ${describeError(error)}`);
+        this.deps.stop.stop(`deleting ${functionName}:${version} failed: ${describeError(error)}`);
       }
     }
   }

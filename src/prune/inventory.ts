@@ -1,6 +1,6 @@
 /**
  * The inventory adapter: lists what the planner needs, every call through the run's one rate limiter and
- * as many in flight as the limiter allows.
+ * as many in flight as the limiter allows. Listings use the SDK's own paginators.
  *
  * - Versions: per function (ListVersionsByFunction), or for a capacity provider in one paginated listing
  *   (ListFunctionVersionsByCapacityProvider) instead of scanning every function.
@@ -15,14 +15,15 @@
  */
 import {
   GetFunctionScalingConfigCommand,
-  ListAliasesCommand,
-  ListEventSourceMappingsCommand,
-  ListFunctionVersionsByCapacityProviderCommand,
-  ListProvisionedConcurrencyConfigsCommand,
-  ListVersionsByFunctionCommand,
+  paginateListAliases,
+  paginateListEventSourceMappings,
+  paginateListFunctionVersionsByCapacityProvider,
+  paginateListProvisionedConcurrencyConfigs,
+  paginateListVersionsByFunction,
   type AliasConfiguration,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
+import { lambdaNameOf, parseLambdaArn } from '../aws/lambda-arn.js';
 import { OperationError } from '../errors.js';
 import { LATEST, deletionCandidates, type AliasRouting, type FunctionInventory, type PlanRules } from './plan.js';
 import type { PruneScope, ScalingValues } from './settings.js';
@@ -43,15 +44,9 @@ export interface Inventory {
   providerOf: Record<string, Record<string, string>>;
 }
 
-/** Issues one call: through the run's call window (urgent: listings, which unlock more work). */
-export type Issue = <T>(call: () => Promise<T>, urgent: boolean) => Promise<T>;
-
-/** Issues a call at once (tests and one-off scripts without a window). */
-export const issueDirectly: Issue = (call) => call();
-
 export interface InventoryDeps {
+  /** The run's client: paced by its rate limiter, its calls in flight bounded (src/aws/rate-limiter.ts). */
   client: LambdaClient;
-  issue: Issue;
 }
 
 export interface InventoryOptions {
@@ -62,24 +57,13 @@ export interface InventoryOptions {
   standardScaling: Record<string, ScalingValues>;
 }
 
+type EventSourceMappingRef = FunctionInventory['eventSourceMappings'][number];
+
 /** Whether a GetFunctionScalingConfig answer is the version's own scaling config. */
 export function hasOwnScaling(requested: Partial<ScalingValues> | undefined, standard: ScalingValues | undefined): boolean {
   if (requested === undefined) return false;
   if (standard === undefined) return true;
   return requested.MinExecutionEnvironments !== standard.MinExecutionEnvironments || requested.MaxExecutionEnvironments !== standard.MaxExecutionEnvironments;
-}
-
-/** `arn:aws:lambda:region:account:function:name[:qualifier]` → name and qualifier. */
-export function parseFunctionArn(arn: string): { functionName: string; qualifier?: string } | undefined {
-  const parts = arn.split(':');
-  if (parts.length < 7 || parts[0] !== 'arn' || parts[5] !== 'function') return undefined;
-  const functionName = parts[6]!;
-  const qualifier = parts[7];
-  return qualifier === undefined ? { functionName } : { functionName, qualifier };
-}
-
-export function capacityProviderNameOf(arn: string): string {
-  return arn.startsWith('arn:') ? (arn.split(':')[6] ?? arn) : arn;
 }
 
 export function errorName(error: unknown): string | undefined {
@@ -90,36 +74,42 @@ export function isNotFound(error: unknown): boolean {
   return errorName(error) === 'ResourceNotFoundException';
 }
 
-async function allPages<T>(fetch: (marker: string | undefined) => Promise<{ items: T[]; next: string | undefined }>, onPage?: (items: T[]) => void): Promise<T[]> {
-  const all: T[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await fetch(marker);
-    all.push(...page.items);
-    onPage?.(page.items);
-    marker = page.next;
-  } while (marker !== undefined && marker !== '');
-  return all;
-}
-
 export function aliasRouting(alias: AliasConfiguration): AliasRouting {
   return { name: alias.Name ?? '', functionVersion: alias.FunctionVersion ?? '', weights: { ...alias.RoutingConfig?.AdditionalVersionWeights } };
 }
 
 /** Every alias of a function, with its routing. */
-export async function listAliases(client: LambdaClient, functionName: string, issue: Issue = issueDirectly): Promise<AliasRouting[]> {
-  const aliases = await allPages(async (marker) => {
-    const page = await issue(() => client.send(new ListAliasesCommand({ FunctionName: functionName, ...(marker === undefined ? {} : { Marker: marker }) })), true);
-    return { items: page.Aliases ?? [], next: page.NextMarker };
-  });
-  return aliases.map(aliasRouting);
+export async function listAliases(client: LambdaClient, functionName: string): Promise<AliasRouting[]> {
+  const aliases: AliasRouting[] = [];
+  for await (const page of paginateListAliases({ client }, { FunctionName: functionName })) {
+    aliases.push(...(page.Aliases ?? []).map(aliasRouting));
+  }
+  return aliases;
 }
 
+/**
+ * Lists everything in scope. Any failure fails the whole inventory (nothing is deleted on a partial view),
+ * except a function that does not exist, which is reported as missing.
+ */
+export async function collectInventory(scope: PruneScope, options: InventoryOptions, { client }: InventoryDeps): Promise<Inventory> {
+  const listing = new InventoryListing(client, options);
+  // Every listing starts at once; each starts what it unlocks (a function's other listings, scaling
+  // checks, provider counts) as its pages come in, so the calls always fill the limiter.
+  listing.listEventSourceMappings();
+  if (scope.kind === 'capacity-provider') listing.listProviderVersions(scope.capacityProvider);
+  else for (const { functionName } of scope.functions) listing.listFunctionVersions(functionName);
+  return listing.finish();
+}
+
+/** What is known of one function so far. */
 class FunctionState {
   readonly versions = new Set<string>();
+  /** Undefined until every page is in. */
   aliases: AliasRouting[] | undefined;
+  /** Undefined until every page is in. */
   provisioned: string[] | undefined;
   readonly scaling: Record<string, boolean> = {};
+  /** Versions whose scaling config was asked for (answered or not). */
   readonly requested = new Set<string>();
   missing = false;
 
@@ -128,7 +118,7 @@ class FunctionState {
     readonly shortName: string | undefined,
   ) {}
 
-  inventory(eventSourceMappings: FunctionInventory['eventSourceMappings']): FunctionInventory {
+  inventory(eventSourceMappings: EventSourceMappingRef[]): FunctionInventory {
     return {
       functionName: this.functionName,
       ...(this.shortName === undefined ? {} : { shortName: this.shortName }),
@@ -141,214 +131,258 @@ class FunctionState {
   }
 }
 
-/**
- * Lists everything in scope. Any failure fails the whole inventory (nothing is deleted on a partial view),
- * except a function that does not exist, which is reported as missing.
- */
-export async function collectInventory(scope: PruneScope, { rules, shortNames, standardScaling }: InventoryOptions, { client, issue }: InventoryDeps): Promise<Inventory> {
-  const states = new Map<string, FunctionState>();
-  const providerOf: Record<string, Record<string, string>> = {};
-  const providers = new Map<string, Promise<CapacityProviderCount>>();
-  const work: Promise<unknown>[] = [];
-  let failure: unknown;
-  let failNow: (error: unknown) => void = () => undefined;
-  const failed = new Promise<never>((_, reject) => (failNow = reject));
-  failed.catch(() => undefined);
-  const track = <T>(promise: Promise<T>): Promise<T> => {
-    // The first failure ends the inventory at once; the caller abandons the calls still waiting.
-    work.push(
-      promise.catch((error: unknown) => {
-        if (failure !== undefined) return;
-        failure = error;
-        failNow(error);
-      }),
-    );
-    return promise;
-  };
-  const settle = async () => {
-    for (let settled = 0; settled < work.length; ) {
-      const batch = work.slice(settled);
-      await Promise.race([Promise.all(batch), failed]);
-      settled += batch.length;
-    }
-  };
+/** One inventory run: the listings in flight and what they found so far. */
+class InventoryListing {
+  readonly #client: LambdaClient;
+  readonly #options: InventoryOptions;
+  readonly #work = new Work();
+  readonly #functions = new Map<string, FunctionState>();
+  readonly #providerOf: Record<string, Record<string, string>> = {};
+  readonly #providers = new Map<string, Promise<CapacityProviderCount>>();
+  /** Function name → its event source mappings; undefined until the account's listing is complete. */
+  #mappings: Map<string, EventSourceMappingRef[]> | undefined;
 
-  let mappings: Map<string, FunctionInventory['eventSourceMappings']> | undefined;
-  const mappingsListed = track(
-    allPages(async (marker) => {
-      const page = await issue(() => client.send(new ListEventSourceMappingsCommand({ ...(marker === undefined ? {} : { Marker: marker }) })), true);
-      return { items: page.EventSourceMappings ?? [], next: page.NextMarker };
-    })
-      .then((all) => {
-        mappings = new Map();
-        for (const mapping of all) {
-          const parsed = parseFunctionArn(mapping.FunctionArn ?? '');
-          if (parsed?.qualifier === undefined) continue;
-          const list = mappings.get(parsed.functionName) ?? [];
-          list.push({ qualifier: parsed.qualifier, uuid: mapping.UUID ?? '' });
-          mappings.set(parsed.functionName, list);
+  constructor(client: LambdaClient, options: InventoryOptions) {
+    this.#client = client;
+    this.#options = options;
+  }
+
+  /**
+   * Every event source mapping of the account, once: a mapping on a qualified ARN keeps that version. Until
+   * this listing is complete no function's candidates are known, so its end checks every function so far.
+   */
+  listEventSourceMappings(): void {
+    this.#track('listing event source mappings', async () => {
+      const mappings = new Map<string, EventSourceMappingRef[]>();
+      for await (const page of paginateListEventSourceMappings({ client: this.#client }, {})) {
+        for (const mapping of page.EventSourceMappings ?? []) {
+          const arn = parseLambdaArn(mapping.FunctionArn ?? '');
+          if (arn?.qualifier === undefined) continue; // on the unqualified function: keeps no version
+          const list = mappings.get(arn.name) ?? [];
+          list.push({ qualifier: arn.qualifier, uuid: mapping.UUID ?? '' });
+          mappings.set(arn.name, list);
         }
-        for (const state of states.values()) checkCandidates(state);
-      })
-      .catch((error: unknown) => {
-        throw new OperationError(`listing event source mappings failed`, { cause: error });
-      }),
-  );
+      }
+      this.#mappings = mappings;
+      for (const fn of this.#functions.values()) this.#checkCandidates(fn);
+    });
+  }
 
-  const countProvider = (arn: string, known?: number) => {
-    if (providers.has(arn)) return;
-    const name = capacityProviderNameOf(arn);
-    const counted =
-      known !== undefined
-        ? Promise.resolve({ name, arn, versions: known })
-        : allPages(async (marker) => {
-            const page = await issue(() => client.send(new ListFunctionVersionsByCapacityProviderCommand({ CapacityProviderName: name, ...(marker === undefined ? {} : { Marker: marker }) })), true);
-            return { items: page.FunctionVersions ?? [], next: page.NextMarker };
-          }).then(
-            (all) => ({ name, arn, versions: all.length }),
-            (error: unknown) => {
-              throw new OperationError(`counting the versions on capacity provider ${name} failed`, { cause: error });
-            },
-          );
-    providers.set(arn, counted);
-    track(counted);
-  };
-
-  const checkCandidates = (state: FunctionState) => {
-    if (state.missing || state.aliases === undefined || state.provisioned === undefined || mappings === undefined) return;
-    const candidates = deletionCandidates(state.inventory(mappings.get(state.functionName) ?? []), rules);
-    for (const version of candidates) {
-      if (state.requested.has(version)) continue;
-      state.requested.add(version);
-      track(
-        issue(() => client.send(new GetFunctionScalingConfigCommand({ FunctionName: state.functionName, Qualifier: version })), false).then(
-            (config) => {
-              state.scaling[version] = hasOwnScaling(config.RequestedFunctionScalingConfig, standardScaling[state.functionName]);
-            },
-            (error: unknown) => {
-              // The version is gone already: nothing to protect, and its delete will be a no-op.
-              if (isNotFound(error)) state.scaling[version] = false;
-              else throw new OperationError(`reading the scaling config of ${state.functionName}:${version} failed`, { cause: error });
-            },
-          ),
-      );
-    }
-  };
-
-  const markMissing = (state: FunctionState) => {
-    state.missing = true;
-  };
-
-  const startFunction = (functionName: string): FunctionState => {
-    const existing = states.get(functionName);
-    if (existing !== undefined) return existing;
-    const shortName = shortNames[functionName];
-    const state = new FunctionState(functionName, shortName);
-    states.set(functionName, state);
-    track(
-      listAliases(client, functionName, issue).then(
-        (aliases) => {
-          state.aliases = aliases;
-          checkCandidates(state);
-        },
-        (error: unknown) => {
-          if (isNotFound(error)) return markMissing(state);
-          throw new OperationError(`listing the aliases of ${functionName} failed`, { cause: error });
-        },
-      ),
-    );
-    track(
-      allPages(async (marker) => {
-        const page = await issue(() => client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: functionName, ...(marker === undefined ? {} : { Marker: marker }) })), true);
-        return { items: page.ProvisionedConcurrencyConfigs ?? [], next: page.NextMarker };
-      }).then(
-        (configs) => {
-          state.provisioned = configs.flatMap((config) => parseFunctionArn(config.FunctionArn ?? '')?.qualifier ?? []);
-          checkCandidates(state);
-        },
-        (error: unknown) => {
-          if (isNotFound(error)) return markMissing(state);
-          throw new OperationError(`listing the provisioned concurrency of ${functionName} failed`, { cause: error });
-        },
-      ),
-    );
-    return state;
-  };
-
-  const addVersion = (state: FunctionState, version: string, providerArn: string | undefined) => {
-    if (version === LATEST) return; // not a published version; never a deletion candidate
-    state.versions.add(version);
-    if (providerArn !== undefined) (providerOf[state.functionName] ??= {})[version] = providerArn;
-  };
-
-  if (scope.kind === 'capacity-provider') {
-    const listed = allPages(
-      async (marker) => {
-        const page = await issue(() => client.send(new ListFunctionVersionsByCapacityProviderCommand({ CapacityProviderName: scope.capacityProvider, ...(marker === undefined ? {} : { Marker: marker }) })), true);
-        return { items: (page.FunctionVersions ?? []).map((item) => ({ arn: item.FunctionArn ?? '', provider: page.CapacityProviderArn })), next: page.NextMarker };
-      },
-      (items) => {
+  /**
+   * Capacity-provider scope: every version on the provider in one paginated listing, instead of a scan of
+   * every function. A function is started when its first version comes in; each page's functions are
+   * checked at once, and the listing's length is the provider's version count.
+   */
+  listProviderVersions(capacityProvider: string): void {
+    this.#track(`listing the function versions on capacity provider ${capacityProvider}`, async () => {
+      let providerArn: string | undefined;
+      let count = 0;
+      for await (const page of paginateListFunctionVersionsByCapacityProvider({ client: this.#client }, { CapacityProviderName: capacityProvider })) {
+        const items = page.FunctionVersions ?? [];
+        if (items.length > 0) providerArn ??= page.CapacityProviderArn;
+        count += items.length;
         const touched = new Set<FunctionState>();
         for (const item of items) {
-          const parsed = parseFunctionArn(item.arn);
-          if (parsed?.qualifier === undefined) continue;
-          const state = startFunction(parsed.functionName);
-          addVersion(state, parsed.qualifier, item.provider);
-          touched.add(state);
+          const arn = parseLambdaArn(item.FunctionArn ?? '');
+          if (arn?.qualifier === undefined) continue;
+          const fn = this.#startFunction(arn.name);
+          this.#addVersion(fn, arn.qualifier, page.CapacityProviderArn);
+          touched.add(fn);
         }
-        for (const state of touched) checkCandidates(state);
+        for (const fn of touched) this.#checkCandidates(fn);
+      }
+      if (providerArn !== undefined) this.#countProvider(providerArn, count);
+    });
+  }
+
+  /**
+   * Functions scope: one function's versions. Each page counts the providers it names and checks the
+   * function again, so scaling checks start before the last page.
+   */
+  listFunctionVersions(functionName: string): void {
+    const fn = this.#startFunction(functionName);
+    this.#track(
+      `listing the versions of ${functionName}`,
+      async () => {
+        for await (const page of paginateListVersionsByFunction({ client: this.#client }, { FunctionName: functionName })) {
+          for (const item of page.Versions ?? []) {
+            const provider = item.CapacityProviderConfig?.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn;
+            this.#addVersion(fn, item.Version ?? LATEST, provider);
+            if (provider !== undefined && item.Version !== LATEST) this.#countProvider(provider);
+          }
+          this.#checkCandidates(fn);
+        }
       },
-    ).then(
-      (all) => {
-        const arn = all[0]?.provider;
-        if (arn !== undefined) countProvider(arn, all.length);
-      },
-      (error: unknown) => {
-        throw new OperationError(`listing the function versions on capacity provider ${scope.capacityProvider} failed`, { cause: error });
-      },
+      fn,
     );
-    track(listed);
-  } else {
-    for (const { functionName } of scope.functions) {
-      const state = startFunction(functionName);
-      track(
-        allPages(
-          async (marker) => {
-            const page = await issue(() => client.send(new ListVersionsByFunctionCommand({ FunctionName: functionName, ...(marker === undefined ? {} : { Marker: marker }) })), true);
-            return { items: page.Versions ?? [], next: page.NextMarker };
-          },
-          (items) => {
-            for (const item of items) {
-              const provider = item.CapacityProviderConfig?.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn;
-              addVersion(state, item.Version ?? LATEST, provider);
-              if (provider !== undefined && item.Version !== LATEST) countProvider(provider);
-            }
-            checkCandidates(state);
-          },
-        ).then(
-          () => undefined,
-          (error: unknown) => {
-            if (isNotFound(error)) return markMissing(state);
-            throw new OperationError(`listing the versions of ${functionName} failed`, { cause: error });
-          },
-        ),
-      );
+  }
+
+  /** Waits for every listing and what they started, makes a last pass over the candidates, and sums up. */
+  async finish(): Promise<Inventory> {
+    await this.#work.settled();
+    // A last pass: every candidate of the complete listing is checked (usually all were, on the way).
+    for (const fn of this.#functions.values()) this.#checkCandidates(fn);
+    await this.#work.settled();
+
+    const mappings = this.#mappings ?? new Map<string, EventSourceMappingRef[]>();
+    const functions = [...this.#functions.values()];
+    return {
+      functions: functions.filter((fn) => !fn.missing).map((fn) => fn.inventory(mappings.get(fn.functionName) ?? [])),
+      missing: functions
+        .filter((fn) => fn.missing)
+        .map((fn) => fn.functionName)
+        .sort(),
+      capacityProviders: (await Promise.all(this.#providers.values())).sort((a, b) => a.name.localeCompare(b.name)),
+      providerOf: this.#providerOf,
+    };
+  }
+
+  /**
+   * A function's aliases and provisioned concurrency, listed once however the function was found: both keep
+   * versions, so its candidates are known only when both are in. A function that does not exist is missing.
+   */
+  #startFunction(functionName: string): FunctionState {
+    const existing = this.#functions.get(functionName);
+    if (existing !== undefined) return existing;
+    const fn = new FunctionState(functionName, this.#options.shortNames[functionName]);
+    this.#functions.set(functionName, fn);
+    this.#track(
+      `listing the aliases of ${functionName}`,
+      async () => {
+        fn.aliases = await listAliases(this.#client, functionName);
+        this.#checkCandidates(fn);
+      },
+      fn,
+    );
+    this.#track(
+      `listing the provisioned concurrency of ${functionName}`,
+      async () => {
+        const qualifiers: string[] = [];
+        for await (const page of paginateListProvisionedConcurrencyConfigs({ client: this.#client }, { FunctionName: functionName })) {
+          for (const config of page.ProvisionedConcurrencyConfigs ?? []) {
+            const qualifier = parseLambdaArn(config.FunctionArn ?? '')?.qualifier;
+            if (qualifier !== undefined) qualifiers.push(qualifier);
+          }
+        }
+        fn.provisioned = qualifiers;
+        this.#checkCandidates(fn);
+      },
+      fn,
+    );
+    return fn;
+  }
+
+  #addVersion(fn: FunctionState, version: string, providerArn: string | undefined): void {
+    if (version === LATEST) return; // not a published version; never a deletion candidate
+    fn.versions.add(version);
+    if (providerArn === undefined) return;
+    const versions = this.#providerOf[fn.functionName] ?? {};
+    versions[version] = providerArn;
+    this.#providerOf[fn.functionName] = versions;
+  }
+
+  /**
+   * Asks for the scaling config of each version nothing else keeps, once the function's aliases, its
+   * provisioned concurrency and the account's event source mappings are in. The version list may still be
+   * partial: a partial list only under-counts candidates, so nothing is asked for needlessly, and a later
+   * page (or the last pass) asks for the rest. Each version is asked for once.
+   */
+  #checkCandidates(fn: FunctionState): void {
+    if (fn.missing || fn.aliases === undefined || fn.provisioned === undefined || this.#mappings === undefined) return;
+    const candidates = deletionCandidates(fn.inventory(this.#mappings.get(fn.functionName) ?? []), this.#options.rules);
+    for (const version of candidates) {
+      if (fn.requested.has(version)) continue;
+      fn.requested.add(version);
+      this.#work.track(this.#readScaling(fn, version));
     }
   }
 
-  // Everything started so far, and whatever it started in turn (scaling checks, provider counts).
-  await settle();
-  await mappingsListed;
-  // A last pass: every candidate of the complete listing is checked (usually all were, on the way).
-  for (const state of states.values()) checkCandidates(state);
-  await settle();
+  async #readScaling(fn: FunctionState, version: string): Promise<void> {
+    try {
+      const config = await this.#client.send(new GetFunctionScalingConfigCommand({ FunctionName: fn.functionName, Qualifier: version }));
+      fn.scaling[version] = hasOwnScaling(config.RequestedFunctionScalingConfig, this.#options.standardScaling[fn.functionName]);
+    } catch (error) {
+      // The version is gone already: nothing to protect, and its delete will be a no-op.
+      if (isNotFound(error)) fn.scaling[version] = false;
+      else throw new OperationError(`reading the scaling config of ${fn.functionName}:${version} failed`, { cause: error });
+    }
+  }
 
-  const eventSourceMappings = mappings ?? new Map();
-  const present = [...states.values()].filter((state) => !state.missing);
-  return {
-    functions: present.map((state) => state.inventory(eventSourceMappings.get(state.functionName) ?? [])),
-    missing: [...states.values()].filter((state) => state.missing).map((state) => state.functionName).sort(),
-    capacityProviders: (await Promise.all(providers.values())).sort((a, b) => a.name.localeCompare(b.name)),
-    providerOf,
-  };
+  /**
+   * The version count of a capacity provider a version runs on, once per provider, for the report: `known`
+   * when the provider's listing was the scope, otherwise one listing of its own.
+   */
+  #countProvider(arn: string, known?: number): void {
+    if (this.#providers.has(arn)) return;
+    const name = lambdaNameOf(arn);
+    const counted = known !== undefined ? Promise.resolve({ name, arn, versions: known }) : this.#listProviderCount(name, arn);
+    this.#providers.set(arn, counted);
+    this.#work.track(counted);
+  }
+
+  async #listProviderCount(name: string, arn: string): Promise<CapacityProviderCount> {
+    try {
+      let versions = 0;
+      for await (const page of paginateListFunctionVersionsByCapacityProvider({ client: this.#client }, { CapacityProviderName: name })) {
+        versions += page.FunctionVersions?.length ?? 0;
+      }
+      return { name, arn, versions };
+    } catch (error) {
+      throw new OperationError(`counting the versions on capacity provider ${name} failed`, { cause: error });
+    }
+  }
+
+  /**
+   * Runs one listing as tracked work. A failure fails the inventory, saying what was being listed; for a
+   * listing of `fn`'s own, "not found" marks the function missing instead.
+   */
+  #track(what: string, listing: () => Promise<void>, fn?: FunctionState): void {
+    this.#work.track(
+      listing().catch((error: unknown) => {
+        if (fn !== undefined && isNotFound(error)) {
+          fn.missing = true;
+          return;
+        }
+        throw new OperationError(`${what} failed`, { cause: error });
+      }),
+    );
+  }
+}
+
+/**
+ * The inventory's work in flight, each piece possibly starting more. `settled` waits for all of it, however
+ * much is added meanwhile, and rejects with the first failure at once: nothing is deleted on a partial
+ * view, so there is no point waiting for the rest (the caller abandons the calls still queued).
+ */
+class Work {
+  readonly #pending: Promise<void>[] = [];
+  #failed = false;
+  readonly #failure: Promise<never>;
+  #fail: (error: unknown) => void = () => undefined;
+
+  constructor() {
+    this.#failure = new Promise<never>((_, reject) => (this.#fail = reject));
+    this.#failure.catch(() => undefined); // observed by `settled`, if anyone waits
+  }
+
+  track(promise: Promise<unknown>): void {
+    this.#pending.push(
+      promise.then(
+        () => undefined,
+        (error: unknown) => {
+          if (this.#failed) return;
+          this.#failed = true;
+          this.#fail(error);
+        },
+      ),
+    );
+  }
+
+  async settled(): Promise<void> {
+    for (let done = 0; done < this.#pending.length; ) {
+      const batch = this.#pending.slice(done);
+      await Promise.race([Promise.all(batch), this.#failure]);
+      done += batch.length;
+    }
+  }
 }

@@ -7,12 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
+import { COMMIT_SHA, SHA256 } from '../patterns.js';
+import { readUserFile, userFileError } from '../read-user-file.js';
 
-export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
-export const COMMIT_PATTERN = /^[0-9a-f]{40}$/;
 export const TERRAFORM_VERSION_PATTERN = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/;
+
+const REFUSING = 'refusing to apply';
 
 export interface PlanMetadata {
   environment: string;
@@ -41,14 +42,14 @@ export interface VerifyPlanOptions {
 /** The plan's metadata when the plan may be applied; otherwise a UserError saying what differs. */
 export async function verifyPlan(options: VerifyPlanOptions): Promise<PlanMetadata> {
   const expected = options.expectedSha256.toLowerCase();
-  if (!SHA256_PATTERN.test(expected)) {
+  if (!SHA256.test(expected)) {
     throw new UserError(`expected plan sha256 "${options.expectedSha256}" is not 64 hexadecimal characters; refusing to apply`);
   }
   let actual: string;
   try {
     actual = await sha256File(options.planFile);
   } catch (error) {
-    throw new UserError(`plan file missing: cannot read ${options.planFile} (${errorCode(error)}); refusing to apply`, { cause: error });
+    throw userFileError(options.planFile, error, { ifMissing: REFUSING });
   }
   const metadata = await readPlanMetadata(options.metadataFile);
   if (actual !== expected) throw new UserError(`plan sha256 ${actual} does not match the reviewed plan ${expected}; refusing to apply`);
@@ -63,12 +64,7 @@ export async function verifyPlan(options: VerifyPlanOptions): Promise<PlanMetada
 }
 
 export async function readPlanMetadata(file: string): Promise<PlanMetadata> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UserError(`plan metadata missing: cannot read ${file} (${errorCode(error)}); refusing to apply`, { cause: error });
-  }
+  const text = await readUserFile(file, { ifMissing: REFUSING });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -85,8 +81,8 @@ function metadataProblem(value: unknown): string | undefined {
   const record = value as Record<string, unknown>;
   const checks: [keyof PlanMetadata, RegExp][] = [
     ['environment', /^.+$/],
-    ['commit', COMMIT_PATTERN],
-    ['sha256', SHA256_PATTERN],
+    ['commit', COMMIT_SHA],
+    ['sha256', SHA256],
     ['terraformVersion', TERRAFORM_VERSION_PATTERN],
   ];
   for (const [key, pattern] of checks) {
@@ -95,8 +91,4 @@ function metadataProblem(value: unknown): string | undefined {
   }
   if (record['buildId'] !== undefined && typeof record['buildId'] !== 'string') return 'buildId is not a string';
   return undefined;
-}
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? String(error);
 }

@@ -146,12 +146,11 @@ function moreCount(address: string): number {
  * The plan summary a build exported, or undefined when it exported none (an apply build, or a plan build
  * that failed before summarizing). A variable that is there but malformed is a bug in the buildspec.
  */
-export function planSummaryFromExported(vars: { name: string; value: string }[]): (PlanSummary & { sha256: string }) | undefined {
-  const byName = new Map(vars.map((variable) => [variable.name, variable.value]));
-  const sha256 = byName.get(PLAN_VARIABLES.sha256) ?? '';
+export function planSummaryFromExported(byName: Record<string, string>): (PlanSummary & { sha256: string }) | undefined {
+  const sha256 = byName[PLAN_VARIABLES.sha256] ?? '';
   if (sha256 === '') return undefined;
   const count = (name: string): number => {
-    const value = byName.get(name) ?? '';
+    const value = byName[name] ?? '';
     if (!/^\d+$/.test(value)) throw new OperationError(`the build exported ${name}="${value}"; expected a whole number`);
     return Number(value);
   };
@@ -161,7 +160,7 @@ export function planSummaryFromExported(vars: { name: string; value: string }[])
     change: count(PLAN_VARIABLES.change),
     destroy: count(PLAN_VARIABLES.destroy),
     replace: count(PLAN_VARIABLES.replace),
-    resources: parseResources(byName.get(PLAN_VARIABLES.resources) ?? '[]'),
+    resources: parseResources(byName[PLAN_VARIABLES.resources] ?? '[]'),
   };
 }
 

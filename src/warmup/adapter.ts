@@ -22,10 +22,11 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../aws/clients.js';
+import { OperationError } from '../errors.js';
 import type { ScalingTarget } from './targets.js';
 
 /** Lambda answered "not found" (function, alias, version or capacity provider); the message is Lambda's. */
-export class MissingResource extends Error {}
+export class MissingResource extends OperationError {}
 
 export interface VersionStatus {
   version: string;
@@ -77,14 +78,9 @@ export interface WarmupPort {
 export interface ActivePolling {
   minDelayMs: number;
   maxDelayMs: number;
-  /**
-   * Sandbox time runs this many times faster than the SDK's own clock (1 against AWS); the waiter's delays
-   * and deadline are divided by it.
-   */
-  speed: number;
 }
 
-export const DEFAULT_ACTIVE_POLLING: ActivePolling = { minDelayMs: 1_000, maxDelayMs: 10_000, speed: 1 };
+export const DEFAULT_ACTIVE_POLLING: ActivePolling = { minDelayMs: 1_000, maxDelayMs: 10_000 };
 
 export interface WarmupClients {
   controlPlane: LambdaClient;
@@ -129,9 +125,9 @@ export function lambdaWarmupPort(clients: WarmupClients, polling: ActivePolling 
     async waitActive(functionName, version, timeoutMs, signal) {
       // GetFunction (the V2 waiter) has its own 100 requests/s quota; GetFunctionConfiguration would share the
       // control plane's 15 with every other call of the warmup.
-      const maxWaitTime = timeoutMs / 1000 / polling.speed;
-      const maxDelay = Math.min(polling.maxDelayMs / 1000 / polling.speed, maxWaitTime / 2);
-      const minDelay = Math.min(polling.minDelayMs / 1000 / polling.speed, maxDelay);
+      const maxWaitTime = timeoutMs / 1000;
+      const maxDelay = Math.min(polling.maxDelayMs / 1000, maxWaitTime / 2);
+      const minDelay = Math.min(polling.minDelayMs / 1000, maxDelay);
       try {
         const result = await waitUntilFunctionActiveV2(
           { client: getFunction, maxWaitTime, minDelay, maxDelay, ...(signal === undefined ? {} : { abortSignal: signal }) },

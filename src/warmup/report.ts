@@ -2,6 +2,7 @@
  * The warmup report: its JSON shape (the action's `report` output and the CLI's stdout), the latency figures,
  * and the job summary (a table and a Mermaid chart of latency per function). Pure.
  */
+import { lambdaNameOf } from '../aws/lambda-arn.js';
 import { percentile } from '../stats.js';
 import type { ScalingTarget } from './targets.js';
 
@@ -111,7 +112,7 @@ export function renderWarmupMarkdown(report: WarmupReport): string {
       ms(fn.latencyMs?.p50),
       ms(fn.latencyMs?.p95),
       ms(fn.latencyMs?.max),
-      fn.capacityProvider === undefined ? '—' : `${fn.capacityProvider.arn.split(':').at(-1)}: ${fn.capacityProvider.state}`,
+      fn.capacityProvider === undefined ? '—' : `${lambdaNameOf(fn.capacityProvider.arn)}: ${fn.capacityProvider.state}`,
       fn.errors.length === 0 ? '' : cell(fn.errors.join('; ')),
     ].join(' | '),
   );

@@ -6,6 +6,7 @@
  * in the `functions` input or found on the capacity provider) gets the config file's defaults for alias and
  * warmup, and keeps whatever scaling config it has: gantry only applies a scaling config someone wrote down.
  */
+import { lambdaNameOf } from '../aws/lambda-arn.js';
 import type { EnvironmentConfig, ResolvedFunction } from '../config/load.js';
 import { FunctionSchema } from '../config/schema.js';
 import type { FunctionRequest, TargetSelection, WarmupOverrides } from './settings.js';
@@ -45,7 +46,7 @@ export function planTargets(
     case 'functions':
       return selection.functions.map((request) => fromRequest(request, environment, overrides));
     case 'capacity-provider': {
-      const names = [...new Set(providerVersionArns.map(functionNameOfArn))];
+      const names = [...new Set(providerVersionArns.map(lambdaNameOf))];
       return names.map((name) => fromRequest({ name }, environment, overrides));
     }
   }
@@ -73,9 +74,4 @@ function fromConfig(fn: ResolvedFunction, alias: string | undefined, overrides: 
     invocations: overrides.invocations ?? fn.warmup.invocations,
     concurrency: overrides.concurrency ?? fn.warmup.concurrency,
   };
-}
-
-/** `arn:aws:lambda:eu-west-1:123456789012:function:orders-dev-router:7` → `orders-dev-router`. */
-export function functionNameOfArn(arn: string): string {
-  return arn.split(':')[6] ?? arn;
 }

@@ -11,29 +11,29 @@
  *
  * Lambda is reached only through a {@link WarmupPort}; time through a {@link WarmupClock}.
  */
+import { setTimeout } from 'node:timers/promises';
 import pLimit from 'p-limit';
-import { LAMBDA_CONTROL_PLANE_RATE } from '../aws/rate-limiter.js';
+import { lambdaNameOf } from '../aws/lambda-arn.js';
 import type { EnvironmentConfig } from '../config/load.js';
 import { InputError, describeError } from '../errors.js';
 import type { InputSource } from '../inputs.js';
 import type { Logger } from '../logger.js';
-import { DEFAULT_ACTIVE_POLLING, MissingResource, createWarmupClients, lambdaWarmupPort, type ScalingStatus, type VersionStatus, type WarmupPort } from './adapter.js';
+import { MissingResource, createWarmupClients, lambdaWarmupPort, type ScalingStatus, type VersionStatus, type WarmupPort } from './adapter.js';
 import { assembleReport, latencyFigures, type FunctionReport, type InvocationFigures, type VersionReport, type WarmupReport } from './report.js';
 import type { WarmupSettings } from './settings.js';
 import { planTargets, type ScalingTarget, type WarmupTarget } from './targets.js';
 
+/** Time as the core measures and waits it; a benchmark passes a faster one (with a port to match). */
 export interface WarmupClock {
   /** Milliseconds. */
   now(): number;
-  sleep(ms: number): Promise<void>;
-  /** How many times faster than the SDK's own clock this one runs (1 outside the sandbox). */
-  speed: number;
+  /** Resolves after `ms`; rejects once `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const REAL_CLOCK: WarmupClock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  speed: 1,
+  sleep: (ms, signal) => setTimeout(ms, undefined, { signal }),
 };
 
 /** Functions warmed at once: a capacity provider holds at most 100 versions, so 50 covers most in one wave. */
@@ -73,7 +73,7 @@ export interface WarmupEntryDeps {
 
 export async function warmupEnvironment(settings: WarmupSettings, environment: EnvironmentConfig, source: Pick<InputSource, 'label'>, deps: WarmupEntryDeps): Promise<WarmupReport> {
   const clock = deps.clock ?? REAL_CLOCK;
-  const port = deps.port ?? lambdaWarmupPort(createWarmupClients(environment.region, LAMBDA_CONTROL_PLANE_RATE * clock.speed), { ...DEFAULT_ACTIVE_POLLING, speed: clock.speed });
+  const port = deps.port ?? lambdaWarmupPort(createWarmupClients(environment.region));
   const { selection } = settings;
   let providerVersions: string[] = [];
   if (selection.kind === 'capacity-provider') {
@@ -170,7 +170,8 @@ async function resolve(target: WarmupTarget, context: RunContext): Promise<Resol
     return { resolved: { target, routing, statuses } };
   } catch (error) {
     if (error instanceof MissingResource) return { problem: `${where}: ${error.message}` };
-    if (context.signal?.aborted === true) throw error;
+    // Cancelled: whichever call or wait noticed first, the run fails with the cancellation's own reason.
+    if (context.signal?.aborted === true) throw context.signal.reason;
     return { failed: { ...emptyReport(target), errors: [`could not resolve ${where}: ${describeError(error)}`] } };
   }
 }
@@ -228,7 +229,7 @@ async function warm(resolved: Resolved, context: RunContext): Promise<FunctionRe
     report.errors.push(...errors);
     return report;
   } catch (error) {
-    if (context.signal?.aborted === true) throw error;
+    if (context.signal?.aborted === true) throw context.signal.reason;
     report.errors.push(describeError(error));
     return report;
   } finally {
@@ -252,7 +253,7 @@ async function applyScaling(target: WarmupTarget, version: string, deadline: num
   for (;;) {
     const remaining = deadline - clock.now();
     if (remaining <= 0) return { scaling: status, converged: false };
-    await sleep(clock, Math.min(delay, remaining), context.signal);
+    await clock.sleep(Math.min(delay, remaining), context.signal);
     delay = Math.min(delay * 2, SCALING_POLLING.maxDelayMs);
     status = await port.getScaling(target.functionName, version);
     if (sameScaling(status.applied, want)) return { scaling: status, converged: true };
@@ -310,7 +311,7 @@ async function checkProvider(report: FunctionReport, statuses: VersionStatus[], 
   try {
     const provider = await pending;
     report.capacityProvider = provider;
-    if (provider.state !== 'Active') report.errors.push(`capacity provider ${provider.arn.split(':').at(-1)} is ${provider.state}, not Active`);
+    if (provider.state !== 'Active') report.errors.push(`capacity provider ${lambdaNameOf(provider.arn)} is ${provider.state}, not Active`);
   } catch (error) {
     report.errors.push(`could not read capacity provider ${arn}: ${describeError(error)}`);
   }
@@ -375,21 +376,6 @@ function seconds(ms: number): string {
 }
 
 const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
-
-async function sleep(clock: WarmupClock, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return clock.sleep(ms);
-  signal.throwIfAborted();
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    await Promise.race([clock.sleep(ms), aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
-  }
-}
 
 type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 

@@ -1,2 +1,0 @@
-import{createRequire as __gantryRequire}from'node:module';const require=__gantryRequire(import.meta.url);
-import{a as n,g as p,k as c}from"./chunk-LAEJYKY7.js";import{r as i,y as e}from"./chunk-4I4C3AHS.js";var o=i(n,"AWSGirApiService","LambdaClient",e),m={},r=(t,f,d,x)=>[];var s=class extends o(m,r,"GetFunctionScalingConfig",p){};var a=class extends o(m,r,"ListFunctionVersionsByCapacityProvider",c){};export{o as a,m as b,r as c,s as d,a as e};
