@@ -6,6 +6,7 @@ import { parseBuildspec, runBuildspec, type BuildspecLine, type BuildspecRunOpti
 import { ConfigError } from '../src/errors.js';
 import { MemoryLogger } from '../src/logger.js';
 import { runCli } from '../scripts/cli/main.js';
+import { until } from './helpers/sandbox-control.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -195,11 +196,11 @@ describe('runBuildspec', () => {
     expect(unmatched.result.artifactsError).toBe('CLIENT_ERROR: no matching artifact paths found');
   });
 
-  it('stops on abort: the shell is killed, the current phase and the build are STOPPED', async () => {
+  it('stops on abort: the shell and its children are killed, the current phase and the build are STOPPED', async () => {
     const controller = new AbortController();
-    const started = Date.now();
-    const { result, statuses } = await run(
-      ['version: 0.2', 'phases:', '  build:', '    commands:', '      - echo started; sleep 30', '    finally: [echo never]'].join('\n'),
+    const pidFile = join(tempDir(), 'sleep.pid');
+    const { result, statuses, output } = await run(
+      ['version: 0.2', 'phases:', '  build:', '    commands:', `      - sleep 30 & echo $! > ${pidFile}; echo started; wait`, '    finally: [echo never]'].join('\n'),
       {
         signal: controller.signal,
         onLine: (line) => {
@@ -209,7 +210,18 @@ describe('runBuildspec', () => {
     );
     expect(result.status).toBe('STOPPED');
     expect(statuses).toEqual(['INSTALL:SUCCEEDED', 'PRE_BUILD:SUCCEEDED', 'BUILD:STOPPED']);
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(output('BUILD')).not.toContain('never');
+    // The build's own child is gone too (killed with the shell's process group), not left sleeping.
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(await until(() => !alive())).toBe(true);
   });
 });
 

@@ -74,31 +74,33 @@ describe.skipIf(!hasTerraform)('plan integrity (real buildspecs, real terraform,
     expect(planSha).toBe(createHash('sha256').update(stored).digest('hex'));
     expect(result.stdout).toContain('::group::BUILD');
     expect(result.summary).toContain('terraform_data.first');
-  }, 90_000);
+  });
 
-  it('refuses a plan made for another commit, changing nothing', async () => {
+  // The next three only read the stored plan, and each build runs in its own copy of the source: side by side.
+  it.concurrent('refuses a plan made for another commit, changing nothing', async ({ expect }) => {
     const result = await run('apply', OTHER_COMMIT, { 'plan-sha256': planSha });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/::error::build orders-dev-apply:\S+ FAILED in PRE_BUILD/);
     expect(result.stdout).not.toContain('Apply complete');
-  }, 90_000);
+  });
 
-  it('refuses a sha256 other than the reviewed one', async () => {
+  it.concurrent('refuses a sha256 other than the reviewed one', async ({ expect }) => {
     const result = await run('apply', COMMIT, { 'plan-sha256': 'f'.repeat(64) });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('does not match the reviewed plan');
     expect(result.stdout).toMatch(/FAILED in PRE_BUILD/);
     expect(result.stdout).not.toContain('Apply complete');
-  }, 90_000);
+  });
 
-  it('applies exactly the reviewed plan', async () => {
+  it.concurrent('applies exactly the reviewed plan', async ({ expect }) => {
     const result = await run('apply', COMMIT, { 'plan-sha256': planSha });
     expect(result.code, result.stdout).toBe(0);
     expect(result.outputs).toMatchObject({ status: 'SUCCEEDED', 'applied-sha256': planSha });
     expect(result.stdout).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed.');
     expect(result.summary).toContain(`Applied the reviewed plan \`${planSha.slice(0, 16)}`);
-  }, 90_000);
+  });
 
+  // After the apply: it changes the stored plan.
   it('refuses a tampered plan file, changing nothing', async () => {
     appendFileSync(join(store, 'dev', COMMIT, 'tfplan'), 'x');
     const result = await run('apply', COMMIT, { 'plan-sha256': planSha, 'source-version': COMMIT });
@@ -107,5 +109,5 @@ describe.skipIf(!hasTerraform)('plan integrity (real buildspecs, real terraform,
     expect(result.stdout).toMatch(/FAILED in PRE_BUILD/);
     expect(result.stdout).not.toContain('::group::BUILD');
     expect(result.stdout).not.toContain('Apply complete');
-  }, 90_000);
+  });
 });

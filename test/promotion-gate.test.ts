@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliInputSource } from '../src/inputs.js';
 import { parseInputs } from '../src/definition/define.js';
 import { deploymentStatus } from '../src/definitions/deployment-status.js';
@@ -18,108 +18,146 @@ import { runBundledAction } from './helpers/run-bundle.js';
 const SHA = 'c0ffee0000000000000000000000000000000001';
 const NEVER_PROMOTED = 'c0ffee0000000000000000000000000000000002';
 
-let sandbox: GantrySandbox;
-
-beforeEach(async () => {
-  sandbox = await startSandbox();
-  const github = sandbox.services.github;
+async function startSeededSandbox(): Promise<GantrySandbox> {
+  const started = await startSandbox();
+  const github = started.services.github;
   github.addRepo('example', 'app');
   github.setBranch('example', 'app', 'main', SHA, { protected: true });
   github.setBranch('example', 'app', 'other', NEVER_PROMOTED);
   for (const sha of [SHA, NEVER_PROMOTED]) {
     for (const name of ['test', 'security']) github.addCheckRun('example', 'app', { name, headSha: sha, status: 'completed', conclusion: 'success' });
   }
-});
+  return started;
+}
 
-afterEach(async () => {
-  await sandbox.stop();
-});
-
-function workflowEnv(eventName: string, ref: string, extra: Record<string, string> = {}): Record<string, string> {
+function workflowEnv(sandbox: GantrySandbox, eventName: string, ref: string, extra: Record<string, string> = {}): Record<string, string> {
   const eventPath = join(mkdtempSync(join(tmpdir(), 'gantry-event-')), 'event.json');
   writeFileSync(eventPath, JSON.stringify(eventName.startsWith('pull_request') ? { pull_request: { number: 7 } } : {}));
   return { ...sandbox.env, GITHUB_REPOSITORY: 'example/app', GITHUB_EVENT_NAME: eventName, GITHUB_REF: ref, GITHUB_EVENT_PATH: eventPath, GITHUB_RUN_ID: '42', ...extra };
 }
 
-const gate = (environment: string, mode: string, sha: string, env: Record<string, string>, extra: Record<string, string> = {}) =>
-  runBundledAction('promotion-gate', { environment, mode, sha, config: EXAMPLE_CONFIG_FILE, 'github-token': 'sandbox-token', ...extra }, env);
+function gate(sandbox: GantrySandbox, environment: string, mode: string, sha: string, event: [name: string, ref: string], extra: Record<string, string> = {}) {
+  return runBundledAction('promotion-gate', { environment, mode, sha, config: EXAMPLE_CONFIG_FILE, 'github-token': 'sandbox-token', ...extra }, workflowEnv(sandbox, ...event));
+}
+
+const PUSH: [string, string] = ['push', 'refs/heads/main'];
+const DISPATCH: [string, string] = ['workflow_dispatch', 'refs/heads/main'];
 
 /** What deploy.yml does after an allowed gate: in_progress, then success. */
-async function deploy(environment: string, sha: string, eventName: string): Promise<string> {
-  const allowed = await gate(environment, 'apply', sha, workflowEnv(eventName, 'refs/heads/main'));
+async function deploy(sandbox: GantrySandbox, environment: string, sha: string): Promise<string> {
+  const allowed = await gate(sandbox, environment, 'apply', sha, PUSH);
   expect(allowed.code, allowed.stdout).toBe(0);
   const id = allowed.outputs['deployment-id']!;
   for (const state of ['in_progress', 'success']) {
-    const status = await runBundledAction('deployment-status', { 'deployment-id': id, state, 'github-token': 'sandbox-token' }, workflowEnv(eventName, 'refs/heads/main'));
+    const status = await runBundledAction('deployment-status', { 'deployment-id': id, state, 'github-token': 'sandbox-token' }, workflowEnv(sandbox, ...PUSH));
     expect(status.code, status.stdout).toBe(0);
   }
   return id;
 }
 
-describe('promotion-gate against GitHub (sandbox)', () => {
+/**
+ * Every bundle run is a node process (about 0.2 s on a quiet machine, a second or more on a loaded one), so the
+ * promotion history these tests start from is made once, through the real gate and deployment-status bundles:
+ * SHA deployed to dev, then qa; NEVER_PROMOTED deployed to dev only (side by side). Each test adds to it (a
+ * refusal, plans, a prod deployment) and asserts on what it adds, not on what the others added.
+ */
+describe('promotion-gate against GitHub (sandbox), after SHA went through dev and qa', () => {
+  let sandbox: GantrySandbox;
+  let devId = '';
+  let qaId = '';
+
+  beforeAll(async () => {
+    sandbox = await startSeededSandbox();
+    await Promise.all([
+      (async () => {
+        devId = await deploy(sandbox, 'dev', SHA);
+        qaId = await deploy(sandbox, 'qa', SHA);
+      })(),
+      deploy(sandbox, 'dev', NEVER_PROMOTED),
+    ]);
+  });
+
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  const deploymentsOf = (sha: string) => sandbox.services.github.deployments('example', 'app').filter((d) => d.sha === sha);
+
   it('refuses a prod apply of a commit that never reached qa, naming the missing evidence, and creates nothing', async () => {
-    await deploy('dev', NEVER_PROMOTED, 'push');
-    const result = await gate('prod', 'apply', NEVER_PROMOTED, workflowEnv('workflow_dispatch', 'refs/heads/main'));
+    const result = await gate(sandbox, 'prod', 'apply', NEVER_PROMOTED, DISPATCH);
     expect(result.code).toBe(1);
     expect(result.outputs['allowed']).toBe('false');
     expect(result.outputs['reason']).toBe('apply prod at c0ffee000000: refused: no successful deployment of c0ffee000000 to qa (deployments seen: none at all); deploy it to qa first');
     expect(result.stdout).toContain(`::error::${result.outputs['reason']}`);
     expect(result.summary).toContain('| previous environment | ❌ fail |');
-    expect(sandbox.services.github.deployments('example', 'app').filter((d) => d.environment === 'prod')).toHaveLength(0);
-  }, 30_000);
+    expect(deploymentsOf(NEVER_PROMOTED).map((d) => d.environment)).toEqual(['dev']);
+  });
 
   it('allows the same after dev and qa succeeded, and creates the prod deployment', async () => {
-    const devId = await deploy('dev', SHA, 'push');
-    const qaId = await deploy('qa', SHA, 'push');
-    const result = await gate('prod', 'apply', SHA, workflowEnv('workflow_dispatch', 'refs/heads/main'));
+    const result = await gate(sandbox, 'prod', 'apply', SHA, DISPATCH);
     expect(result.code, result.stdout).toBe(0);
     expect(result.outputs).toMatchObject({ allowed: 'true', environment: 'prod', mode: 'apply' });
     expect(result.outputs['reason']).toBe('apply prod at c0ffee000000: allowed (5 rules passed)');
     expect(result.summary).toMatch(new RegExp(`\\| previous environment \\| ✅ pass \\| deployed to qa successfully \\(#${qaId}\\)`));
     expect(result.summary).toContain('| required checks | ✅ pass | test, security succeeded |');
-    const prod = sandbox.services.github.deployments('example', 'app').find((d) => d.environment === 'prod')!;
-    expect(String(prod.id)).toBe(result.outputs['deployment-id']);
-    expect(prod.sha).toBe(SHA);
+    const prod = deploymentsOf(SHA).filter((d) => d.environment === 'prod');
+    expect(prod).toHaveLength(1);
+    expect(String(prod[0]!.id)).toBe(result.outputs['deployment-id']);
     expect(Number(devId)).toBeLessThan(Number(qaId));
-  }, 30_000);
+  });
 
   it('refuses a pull_request apply in every environment, and allows the plan', async () => {
-    await deploy('dev', SHA, 'push');
-    await deploy('qa', SHA, 'push');
-    for (const environment of ['dev', 'qa', 'prod']) {
-      for (const eventName of ['pull_request', 'pull_request_target']) {
-        const result = await gate(environment, 'apply', SHA, workflowEnv(eventName, 'refs/heads/main'));
-        expect(result.code).toBe(1);
+    const before = sandbox.services.github.deployments('example', 'app').length;
+    // Independent runs: side by side.
+    const runs = ['dev', 'qa', 'prod'].flatMap((environment) => [
+      ...['pull_request', 'pull_request_target'].map(async (eventName) => ({ environment, eventName, result: await gate(sandbox, environment, 'apply', SHA, [eventName, 'refs/heads/main']) })),
+      (async () => ({ environment, eventName: 'plan', result: await gate(sandbox, environment, 'plan', SHA, ['pull_request', 'refs/pull/7/merge']) }))(),
+    ]);
+    for (const { environment, eventName, result } of await Promise.all(runs)) {
+      if (eventName === 'plan') {
+        expect(result.code, `${environment} plan: ${result.stdout}`).toBe(0);
+        expect(result.outputs['allowed']).toBe('true');
+      } else {
+        expect(result.code, `${environment} ${eventName}`).toBe(1);
         expect(result.outputs['reason']).toContain(`apply is never allowed from ${eventName}`);
       }
-      const plan = await gate(environment, 'plan', SHA, workflowEnv('pull_request', 'refs/pull/7/merge'));
-      expect(plan.code, plan.stdout).toBe(0);
-      expect(plan.outputs['allowed']).toBe('true');
     }
-    expect(sandbox.services.github.deployments('example', 'app')).toHaveLength(2);
-  }, 60_000);
+    expect(sandbox.services.github.deployments('example', 'app')).toHaveLength(before);
+  });
+});
 
-  it('refuses when a required check failed on the commit, and when GitHub cannot be read (fails closed)', async () => {
+/** Each of these starts from a history with no deployment at all, in its own sandbox: they run side by side. */
+const fresh = it.extend<{ sandbox: GantrySandbox }>({
+  // eslint-disable-next-line no-empty-pattern
+  sandbox: async ({}, use) => {
+    const sandbox = await startSeededSandbox();
+    await use(sandbox);
+    await sandbox.stop();
+  },
+});
+
+describe.concurrent('promotion-gate against GitHub (sandbox), from a fresh history', () => {
+  fresh('refuses when a required check failed on the commit, and when GitHub cannot be read (fails closed)', async ({ sandbox, expect }) => {
     sandbox.services.github.addCheckRun('example', 'app', { name: 'security', headSha: SHA, status: 'completed', conclusion: 'failure' });
-    const failed = await gate('dev', 'apply', SHA, workflowEnv('push', 'refs/heads/main'));
+    const [failed, wrongToken] = await Promise.all([gate(sandbox, 'dev', 'apply', SHA, PUSH), gate(sandbox, 'dev', 'apply', NEVER_PROMOTED, PUSH, { 'github-token': 'stolen' })]);
     expect(failed.code).toBe(1);
     expect(failed.outputs['reason']).toContain('required checks not successful on c0ffee000000: security (check run failure)');
 
-    const wrongToken = await gate('dev', 'apply', NEVER_PROMOTED, workflowEnv('push', 'refs/heads/main'), { 'github-token': 'stolen' });
     expect(wrongToken.code).toBe(1);
     expect(wrongToken.outputs['reason']).toContain('could not read the checks of c0ffee000000: ');
     expect(wrongToken.outputs['reason']).toContain('Bad credentials');
-  }, 30_000);
+    expect(sandbox.services.github.deployments('example', 'app')).toHaveLength(0);
+  });
 
-  it('retries a GitHub 5xx (Octokit retry plugin) instead of refusing on a blip', async () => {
+  fresh('retries a GitHub 5xx (Octokit retry plugin) instead of refusing on a blip', async ({ sandbox, expect }) => {
     sandbox.faults.add({ service: 'github', operation: 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', kind: 'server-error', status: 502, times: 1 });
-    const result = await gate('dev', 'apply', SHA, workflowEnv('push', 'refs/heads/main'));
+    const result = await gate(sandbox, 'dev', 'apply', SHA, PUSH);
     expect(result.code, result.stdout).toBe(0);
     expect(sandbox.server.calls('github', 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs').map((call) => call.status)).toEqual([502, 200]);
-  }, 30_000);
+  });
 
-  it('passes the early check with create-deployment false without creating a deployment', async () => {
-    const result = await gate('dev', 'apply', SHA, workflowEnv('push', 'refs/heads/main'), { 'create-deployment': 'false' });
+  fresh('passes the early check with create-deployment false without creating a deployment', async ({ sandbox, expect }) => {
+    const result = await gate(sandbox, 'dev', 'apply', SHA, PUSH, { 'create-deployment': 'false' });
     expect(result.code, result.stdout).toBe(0);
     expect(result.outputs['deployment-id']).toBeUndefined();
     expect(sandbox.services.github.deployments('example', 'app')).toHaveLength(0);

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCodeBuildClient, createLogsClient } from '../src/aws/clients.js';
 import type { BuildScript } from '../scripts/sandbox/codebuild/build.js';
 import { startSandbox, type GantrySandbox, type GantrySandboxOptions } from '../scripts/sandbox/sandbox.js';
+import { controlClock, until } from './helpers/sandbox-control.js';
 
 const saved = { ...process.env };
 let sandbox: GantrySandbox | undefined;
@@ -205,10 +206,14 @@ describe('sandbox CloudWatch Logs', () => {
         { phase: 'FINALIZING', durationMs: 10 },
       ],
     });
+    // Sandbox time stands still until the stream has been looked for: the build is still provisioning.
+    const clock = controlClock(sb.clock);
+    clock.freeze();
     const { build } = await codebuild.send(new StartBuildCommand({ projectName: 'p' }));
     const stream = { logGroupName: build!.logs!.groupName!, logStreamName: build!.logs!.streamName! };
     expect(stream.logStreamName).toMatch(/^p\/[0-9a-f-]{36}$/);
     await expect(logs.send(new GetLogEventsCommand(stream))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    clock.resume();
     await waitComplete(codebuild, build!.id!);
     const { events } = await logs.send(new GetLogEventsCommand({ ...stream, startFromHead: true }));
     const messages = events!.map((event) => event.message!);
@@ -221,14 +226,26 @@ describe('sandbox CloudWatch Logs', () => {
   });
 
   it('throttles GetLogEvents beyond 25 req/s with ThrottlingException; the SDK backs off and succeeds', async () => {
-    const { sandbox: sb, logs } = await start({ clockSpeed: 1 });
+    const { sandbox: sb } = await start();
+    // Standard retry mode: the adaptive mode's client-side limiter would add seconds of real-time pacing.
+    const logs = createLogsClient({ region: 'eu-west-1', retryMode: 'standard' });
     sb.services.logs.store.append('/g', 's', 'x');
-    const results = await Promise.all(Array.from({ length: 40 }, () => logs.send(new GetLogEventsCommand({ logGroupName: '/g', logStreamName: 's' }))));
+    // Sandbox time stands still during the burst: the bucket (25) cannot refill, so exactly 25 pass at first.
+    const clock = controlClock(sb.clock);
+    clock.freeze();
+    const burst = Promise.all(Array.from({ length: 40 }, () => logs.send(new GetLogEventsCommand({ logGroupName: '/g', logStreamName: 's' }))));
+    await until(() => sb.server.calls('logs', 'GetLogEvents').length >= 40, { everyMs: 1 });
+    const frozen = sb.server.calls('logs', 'GetLogEvents').length;
+    clock.advance(1_000);
+    clock.resume();
+    const results = await burst;
     expect(results.every((result) => result.events!.length === 1)).toBe(true);
     const calls = sb.server.calls('logs', 'GetLogEvents');
-    expect(calls.filter((call) => call.throttled).length).toBeGreaterThan(0);
+    expect(calls.slice(0, 25).every((call) => call.status === 200 && !call.throttled)).toBe(true);
+    expect(calls.slice(25, frozen).every((call) => call.throttled && call.status === 400)).toBe(true);
+    expect(calls.filter((call) => call.throttled).length).toBeGreaterThanOrEqual(40 - 25);
     expect(calls.filter((call) => call.status === 200)).toHaveLength(40);
-  }, 20_000);
+  });
 });
 
 describe('sandbox CodeBuild: executing the buildspec', () => {

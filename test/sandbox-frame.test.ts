@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCodeBuildClient } from '../src/aws/clients.js';
 import { startSandboxWith, type RunningSandbox } from '../scripts/sandbox/frame.js';
 import { ServiceError, json11Error, json11Operation, type SandboxRequest, type SandboxService } from '../scripts/sandbox/protocol.js';
+import { controlClock, until } from './helpers/sandbox-control.js';
 
 class FakeCodeBuild implements SandboxService {
   readonly name = 'codebuild';
@@ -38,7 +39,8 @@ let sandbox: RunningSandbox<{ codebuild: FakeCodeBuild }>;
 const saved = { ...process.env };
 
 beforeEach(async () => {
-  sandbox = await startSandboxWith(() => ({ codebuild: new FakeCodeBuild() }), { quotas: { codebuild: { ratePerSecond: 2, burst: 2 } } });
+  // Sandbox time runs 50× faster: 10 s of injected latency is 0.2 s of test.
+  sandbox = await startSandboxWith(() => ({ codebuild: new FakeCodeBuild() }), { clockSpeed: 50, quotas: { codebuild: { ratePerSecond: 2, burst: 2 } } });
   Object.assign(process.env, sandbox.env);
 });
 afterEach(async () => {
@@ -46,7 +48,8 @@ afterEach(async () => {
   process.env = { ...saved };
 });
 
-const client = () => createCodeBuildClient({ region: 'eu-west-1', maxAttempts: 6 });
+/** Standard retry mode: the adaptive mode's client-side limiter would add seconds of real-time pacing after a throttle. */
+const client = () => createCodeBuildClient({ region: 'eu-west-1', maxAttempts: 6, retryMode: 'standard' });
 
 describe('sandbox frame', () => {
   it('answers the real SDK client and records the call', async () => {
@@ -58,10 +61,20 @@ describe('sandbox frame', () => {
 
   it('throttles past the quota with the real error, and the SDK backs off until it succeeds', async () => {
     const c = client();
-    const results = await Promise.all(Array.from({ length: 5 }, () => c.send(new ListProjectsCommand({}))));
+    // Sandbox time stands still during the burst: the bucket (2) cannot refill, so exactly 2 of 5 pass at first.
+    const clock = controlClock(sandbox.clock);
+    clock.freeze();
+    const burst = Promise.all(Array.from({ length: 5 }, () => c.send(new ListProjectsCommand({}))));
+    await until(() => sandbox.server.calls('codebuild').length >= 5, { everyMs: 1 });
+    const frozen = sandbox.server.calls('codebuild').length;
+    clock.advance(1_000);
+    clock.resume();
+    const results = await burst;
     expect(results.every((result) => result.projects?.[0] === 'p1')).toBe(true);
     const calls = sandbox.server.calls('codebuild');
-    expect(calls.filter((call) => call.throttled).length).toBeGreaterThan(0);
+    expect(calls.slice(0, 2).map((call) => [call.status, call.throttled])).toEqual([[200, false], [200, false]]);
+    expect(calls.slice(2, frozen).every((call) => call.throttled && call.status === 400)).toBe(true);
+    expect(calls.filter((call) => call.throttled).length).toBeGreaterThanOrEqual(3);
     expect(calls.filter((call) => call.status === 200)).toHaveLength(5);
   });
 
@@ -72,10 +85,14 @@ describe('sandbox frame', () => {
     expect(first.$metadata.attempts).toBe(3);
     expect(sandbox.server.calls('codebuild').map((call) => call.status)).toEqual([503, 'reset', 200]);
 
-    sandbox.faults.add({ service: 'codebuild', operation: '*', kind: 'latency', latencyMs: 300, times: 1 });
-    const started = performance.now();
+    // Latency is sandbox time: the answer comes 10 s of sandbox clock (0.2 s real) after the request arrived. A
+    // timer can fire early by the event loop's cached time, so allow half: an undelayed answer takes far less.
+    sandbox.faults.add({ service: 'codebuild', operation: '*', kind: 'latency', latencyMs: 10_000, times: 1 });
     await client().send(new ListProjectsCommand({}));
-    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    const answeredAt = sandbox.clock.now();
+    const delayed = sandbox.server.calls('codebuild').at(-1)!;
+    expect(delayed).toMatchObject({ fault: 'latency', status: 200 });
+    expect(answeredAt - delayed.at).toBeGreaterThanOrEqual(10_000 / 2);
 
     sandbox.faults.add({ service: 'codebuild', operation: '*', kind: 'throttle', times: 2 });
     const throttled = await client().send(new ListProjectsCommand({}));

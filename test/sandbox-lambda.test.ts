@@ -3,7 +3,8 @@
  * throttling at the real control-plane quota, every fault kind, version states (through the SDK's own
  * waiter), the 100-versions-per-capacity-provider limit, alias protection on DeleteFunction, alias eventual
  * consistency, scaling config convergence, Invoke, capacity providers, provisioned concurrency and event
- * source mappings. Delays are in sandbox time with a fast clock, so the file runs in seconds.
+ * source mappings. Delays are in sandbox time, which the tests move forward (or hold still) themselves: no test
+ * waits for a delay in real time or depends on how fast the machine is.
  */
 import {
   CreateAliasCommand,
@@ -38,6 +39,7 @@ import { createLambdaClient } from '../src/aws/clients.js';
 import { startSandboxWith, type RunningSandbox, type SandboxOptions } from '../scripts/sandbox/frame.js';
 import { seedLambda } from '../scripts/sandbox/lambda/seed.js';
 import { LambdaService, type LambdaOptions } from '../scripts/sandbox/lambda/service.js';
+import { controlClock, intercept, until } from './helpers/sandbox-control.js';
 
 const saved = { ...process.env };
 let sandbox: RunningSandbox<{ lambda: LambdaService }> | undefined;
@@ -48,17 +50,20 @@ afterEach(async () => {
   process.env = { ...saved };
 });
 
-/** Starts a sandbox with only the Lambda service; the clock runs 20× faster unless told otherwise. */
+/**
+ * Starts a sandbox with only the Lambda service; the clock runs 20× faster unless told otherwise. The client
+ * retries in standard mode: these tests are about the sandbox, and the adaptive mode's client-side rate limiter
+ * would only add seconds of real-time pacing after each 429 (gantry's clients are tested in aws-clients.test.ts).
+ */
 async function start(lambdaOptions: LambdaOptions = {}, options: SandboxOptions = {}) {
   const started = await startSandboxWith((core) => ({ lambda: new LambdaService(core, lambdaOptions) }), { clockSpeed: 20, ...options });
   sandbox = started;
   Object.assign(process.env, started.env);
-  return { sandbox: started, lambda: started.services.lambda, client: createLambdaClient({ region: 'eu-west-1' }) };
+  return { sandbox: started, lambda: started.services.lambda, client: createLambdaClient({ region: 'eu-west-1', retryMode: 'standard' }) };
 }
 
 const zip = (text: string) => new TextEncoder().encode(text);
-const realMs = (sandboxMs: number) => sandboxMs / 20;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const HOUR = 3_600_000;
 
 async function createManagedFunction(client: LambdaClient, name: string, providerArn: string) {
   return client.send(
@@ -124,19 +129,35 @@ describe('sandbox Lambda: listing and paging', () => {
 
 describe('sandbox Lambda: quota and faults', () => {
   it('throttles a burst beyond 15 req/s with the real 429, and the SDK retries until every call succeeds', async () => {
-    const { sandbox: sb, lambda, client } = await start({}, { clockSpeed: 1 });
+    const { sandbox: sb, lambda, client } = await start();
     seedLambda(lambda, { functions: 2, versionsPerFunction: 1 });
-    const results = await Promise.all(Array.from({ length: 24 }, () => client.send(new ListAliasesCommand({ FunctionName: 'fn-0' }))));
+    // Sandbox time stands still during the burst, so the bucket (15 tokens) cannot refill however slowly the
+    // requests arrive: exactly the first 15 pass and every later one is throttled.
+    const clock = controlClock(sb.clock);
+    clock.freeze();
+    const burst = Promise.all(Array.from({ length: 24 }, () => client.send(new ListAliasesCommand({ FunctionName: 'fn-0' }))));
+    await until(() => sb.server.calls('lambda', 'ListAliases').length >= 24, { everyMs: 1 });
+    const frozen = sb.server.calls('lambda', 'ListAliases').length;
+    // A second of sandbox time refills the bucket: the retries get through.
+    clock.advance(1_000);
+    clock.resume();
+    const results = await burst;
     expect(results.every((result) => result.Aliases?.[0]?.Name === 'live')).toBe(true);
     const calls = sb.server.calls('lambda', 'ListAliases');
+    expect(calls.slice(0, 15).map((call) => call.status)).toEqual(Array.from({ length: 15 }, () => 200));
     const throttled = calls.filter((call) => call.throttled);
-    expect(throttled.length).toBeGreaterThan(0);
+    expect(calls.slice(15, frozen).every((call) => call.throttled)).toBe(true);
+    expect(throttled.length).toBeGreaterThanOrEqual(24 - 15);
     expect(throttled.every((call) => call.status === 429)).toBe(true);
     expect(calls.filter((call) => call.status === 200)).toHaveLength(24);
-    // GetFunction has its own 100 req/s quota: a burst of 30 is never throttled.
-    await Promise.all(Array.from({ length: 30 }, () => client.send(new GetFunctionCommand({ FunctionName: 'fn-1' }))));
+    // GetFunction has its own 100 req/s quota: a burst of 30 is never throttled (a fresh client, so that the
+    // first one's client-side rate limiting after the 429s does not pace this burst).
+    clock.freeze();
+    const fresh = createLambdaClient({ region: 'eu-west-1', retryMode: 'standard' });
+    await Promise.all(Array.from({ length: 30 }, () => fresh.send(new GetFunctionCommand({ FunctionName: 'fn-1' }))));
     expect(sb.server.calls('lambda', 'GetFunction').filter((call) => call.throttled)).toHaveLength(0);
-  }, 15_000);
+    expect(sb.server.calls('lambda', 'GetFunction')).toHaveLength(30);
+  });
 
   it('answers a throttle with TooManyRequestsException, Reason and Retry-After', async () => {
     const { sandbox: sb, client } = await start();
@@ -152,28 +173,46 @@ describe('sandbox Lambda: quota and faults', () => {
   it('injects a server error, a reset, latency and a throttle on a Lambda call; the SDK recovers', async () => {
     const { sandbox: sb, lambda, client } = await start();
     seedLambda(lambda, { functions: 1, versionsPerFunction: 1 });
+    // The throttle first: the SDK's backoff after a throttle doubles with each attempt (up to 4 s by the third).
+    sb.faults.add({ service: 'lambda', operation: 'GetFunctionConfiguration', kind: 'throttle', times: 1 });
     sb.faults.add({ service: 'lambda', operation: 'GetFunctionConfiguration', kind: 'server-error', status: 503, times: 1 });
     sb.faults.add({ service: 'lambda', operation: 'GetFunctionConfiguration', kind: 'reset', times: 1 });
-    sb.faults.add({ service: 'lambda', operation: 'GetFunctionConfiguration', kind: 'throttle', times: 1 });
     const config = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn-0', Qualifier: 'live' }));
     expect(config.Version).toBe('1');
     expect(config.$metadata.attempts).toBe(4);
-    expect(sb.server.calls('lambda', 'GetFunctionConfiguration').map((call) => call.status)).toEqual([503, 'reset', 429, 200]);
+    expect(sb.server.calls('lambda', 'GetFunctionConfiguration').map((call) => call.status)).toEqual([429, 503, 'reset', 200]);
 
     sb.faults.add({ service: 'lambda', operation: 'DeleteFunction', kind: 'server-error', times: 1 });
     const failing = createLambdaClient({ region: 'eu-west-1', maxAttempts: 1 });
     await expect(failing.send(new DeleteFunctionCommand({ FunctionName: 'fn-0' }))).rejects.toMatchObject({ name: 'ServiceException', $metadata: { httpStatusCode: 500 } });
 
+    // Latency is sandbox time: the answer comes 6 s of sandbox clock after the request arrived.
     sb.faults.add({ service: 'lambda', operation: '*', kind: 'latency', latencyMs: 6_000, times: 1 });
-    const started = performance.now();
     await client.send(new ListVersionsByFunctionCommand({ FunctionName: 'fn-0' }));
-    expect(performance.now() - started).toBeGreaterThanOrEqual(realMs(6_000) - 10);
-  }, 15_000);
+    const answeredAt = sb.clock.now();
+    const [delayed] = sb.server.calls('lambda', 'ListVersionsByFunction');
+    expect(delayed).toMatchObject({ fault: 'latency', status: 200 });
+    // A timer can fire early by the event loop's cached time: allow half (150 ms real), still far above what
+    // an undelayed answer takes.
+    expect(answeredAt - delayed!.at).toBeGreaterThanOrEqual(6_000 / 2);
+  });
 });
 
 describe('sandbox Lambda: versions', () => {
   it('publishes a version Pending → Active (SDK waiter), and Pending → Failed with the reason code', async () => {
-    const { lambda, client } = await start({ provisioningDelayMs: 20_000 });
+    // Provisioning takes an hour of sandbox time: a version stays Pending until the test moves the clock.
+    const { sandbox: sb, lambda, client } = await start({ provisioningDelayMs: HOUR });
+    const clock = controlClock(sb.clock);
+    // What each GetFunctionConfiguration answered; after the waiter's first look at a version, an hour passes.
+    const seen: string[] = [];
+    intercept(lambda, async (operation, request, answer) => {
+      const response = await answer();
+      if (operation !== 'GetFunctionConfiguration') return response;
+      const state = (response.body as { State?: string }).State!;
+      seen.push(`${request.query.get('Qualifier')}:${state}`);
+      if (state === 'Pending') clock.advance(HOUR);
+      return response;
+    });
     const provider = lambda.createCapacityProvider('cp', {}, { instant: true });
     await createManagedFunction(client, 'router', provider.arn);
     await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'router', ZipFile: zip('router v1') }));
@@ -186,18 +225,22 @@ describe('sandbox Lambda: versions', () => {
       message: 'The operation cannot be performed at this time. The function is currently in the following state: Pending',
       $metadata: { httpStatusCode: 409 },
     });
-    const waited = await waitUntilPublishedVersionActive({ client, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { FunctionName: 'router', Qualifier: '1' });
+    const waiter = { client, maxWaitTime: 60, minDelay: 0.05, maxDelay: 0.05 };
+    const waited = await waitUntilPublishedVersionActive(waiter, { FunctionName: 'router', Qualifier: '1' });
     expect(waited.state).toBe('SUCCESS');
+    expect(seen).toEqual(['1:Pending', '1:Active']);
     expect((await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'router', Qualifier: '1' }))).State).toBe('Active');
 
     lambda.failNextPublish('router', { reasonCode: 'InsufficientCapacity', reason: 'Not enough capacity on cp' });
     await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'router', ZipFile: zip('router v2') }));
     const second = await client.send(new PublishVersionCommand({ FunctionName: 'router' }));
-    expect(second.Version).toBe('2');
-    await expect(waitUntilPublishedVersionActive({ client, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { FunctionName: 'router', Qualifier: '2' })).rejects.toThrow(/FAILURE/);
+    expect(second).toMatchObject({ Version: '2', State: 'Pending' });
+    seen.length = 0;
+    await expect(waitUntilPublishedVersionActive(waiter, { FunctionName: 'router', Qualifier: '2' })).rejects.toThrow(/FAILURE/);
+    expect(seen).toEqual(['2:Pending', '2:Failed']);
     const failed = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'router', Qualifier: '2' }));
     expect(failed).toMatchObject({ State: 'Failed', StateReasonCode: 'InsufficientCapacity', StateReason: 'Not enough capacity on cp' });
-  }, 15_000);
+  });
 
   it('returns the newest version again when nothing changed, and publishes $LATEST.PUBLISHED with PublishTo', async () => {
     const { lambda, client } = await start();
@@ -263,11 +306,14 @@ describe('sandbox Lambda: versions', () => {
 
 describe('sandbox Lambda: aliases, scaling, invoke', () => {
   it('shows alias changes only after the visibility delay, while DeleteFunction checks the true state', async () => {
-    const { lambda, client } = await start();
+    const { sandbox: sb, lambda, client } = await start();
     seedLambda(lambda, { functions: 1, versionsPerFunction: 3 });
     await client.send(new CreateAliasCommand({ FunctionName: 'fn-0', Name: 'stable', FunctionVersion: '1' }));
     expect((await client.send(new GetAliasCommand({ FunctionName: 'fn-0', Name: 'stable' }))).FunctionVersion).toBe('1');
 
+    // Sandbox time stands still from here: the change stays invisible until the test moves the clock.
+    const clock = controlClock(sb.clock);
+    clock.freeze();
     lambda.options.aliasVisibilityDelayMs = 20_000;
     const updated = await client.send(new UpdateAliasCommand({ FunctionName: 'fn-0', Name: 'stable', FunctionVersion: '2' }));
     expect(updated.FunctionVersion).toBe('2');
@@ -278,13 +324,17 @@ describe('sandbox Lambda: aliases, scaling, invoke', () => {
     await client.send(new DeleteFunctionCommand({ FunctionName: 'fn-0', Qualifier: '1' }));
     await expect(client.send(new DeleteFunctionCommand({ FunctionName: 'fn-0', Qualifier: '2' }))).rejects.toMatchObject({ name: 'ResourceConflictException' });
 
-    await sleep(realMs(20_000) + 100);
+    clock.advance(19_999);
+    expect((await client.send(new GetAliasCommand({ FunctionName: 'fn-0', Name: 'stable' }))).FunctionVersion).toBe('1');
+    clock.advance(1);
     expect((await client.send(new GetAliasCommand({ FunctionName: 'fn-0', Name: 'stable' }))).FunctionVersion).toBe('2');
   });
 
   it('converges the applied scaling config to the requested one', async () => {
-    const { lambda, client } = await start({ scalingConvergenceDelayMs: 20_000 });
+    const { sandbox: sb, lambda, client } = await start({ scalingConvergenceDelayMs: 20_000 });
     seedLambda(lambda, { functions: 1, versionsPerFunction: 2 });
+    const clock = controlClock(sb.clock);
+    clock.freeze();
     const put = await client.send(
       new PutFunctionScalingConfigCommand({ FunctionName: 'fn-0', Qualifier: '2', FunctionScalingConfig: { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 3 } }),
     );
@@ -293,7 +343,9 @@ describe('sandbox Lambda: aliases, scaling, invoke', () => {
     expect(before.FunctionArn).toBe('arn:aws:lambda:eu-west-1:123456789012:function:fn-0:2');
     expect(before.RequestedFunctionScalingConfig).toEqual({ MinExecutionEnvironments: 1, MaxExecutionEnvironments: 3 });
     expect(before.AppliedFunctionScalingConfig).toBeUndefined();
-    await sleep(realMs(20_000) + 100);
+    clock.advance(19_999);
+    expect((await client.send(new GetFunctionScalingConfigCommand({ FunctionName: 'fn-0', Qualifier: '2' }))).AppliedFunctionScalingConfig).toBeUndefined();
+    clock.advance(1);
     const after = await client.send(new GetFunctionScalingConfigCommand({ FunctionName: 'fn-0', Qualifier: '2' }));
     expect(after.AppliedFunctionScalingConfig).toEqual({ MinExecutionEnvironments: 1, MaxExecutionEnvironments: 3 });
     await expect(
@@ -330,7 +382,9 @@ describe('sandbox Lambda: aliases, scaling, invoke', () => {
 
 describe('sandbox Lambda: capacity providers, provisioned concurrency, event source mappings', () => {
   it('moves a capacity provider Pending → Active → Deleting → gone', async () => {
-    const { client } = await start({ capacityProviderDelayMs: 10_000 });
+    const { sandbox: sb, client } = await start({ capacityProviderDelayMs: 10_000 });
+    const clock = controlClock(sb.clock);
+    clock.freeze();
     const created = await client.send(
       new CreateCapacityProviderCommand({
         CapacityProviderName: 'orders-dev-cp',
@@ -341,11 +395,16 @@ describe('sandbox Lambda: capacity providers, provisioned concurrency, event sou
     );
     expect(created.CapacityProvider).toMatchObject({ CapacityProviderArn: 'arn:aws:lambda:eu-west-1:123456789012:capacity-provider:orders-dev-cp', State: 'Pending' });
     expect(created.CapacityProvider!.InstanceRequirements?.AllowedInstanceTypes).toEqual(['m7g.large']);
-    await sleep(realMs(10_000) + 100);
-    expect((await client.send(new GetCapacityProviderCommand({ CapacityProviderName: 'orders-dev-cp' }))).CapacityProvider!.State).toBe('Active');
+    const state = async () => (await client.send(new GetCapacityProviderCommand({ CapacityProviderName: 'orders-dev-cp' }))).CapacityProvider!.State;
+    clock.advance(9_999);
+    expect(await state()).toBe('Pending');
+    clock.advance(1);
+    expect(await state()).toBe('Active');
     const deleting = await client.send(new DeleteCapacityProviderCommand({ CapacityProviderName: 'orders-dev-cp' }));
     expect(deleting.CapacityProvider!.State).toBe('Deleting');
-    await sleep(realMs(10_000) + 100);
+    clock.advance(9_999);
+    expect(await state()).toBe('Deleting');
+    clock.advance(1);
     await expect(client.send(new GetCapacityProviderCommand({ CapacityProviderName: 'orders-dev-cp' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
