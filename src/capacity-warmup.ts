@@ -11,11 +11,13 @@ import type { ActionContext, CliIo } from './definition/define.js';
 import { OperationError } from './errors.js';
 import { failureMessage, renderWarmupMarkdown } from './warmup/report.js';
 import type { WarmupSettings } from './warmup/settings.js';
+import { createWarmupClients, lambdaWarmupPort } from './warmup/adapter.js';
 import { type WarmupEntryDeps, warmupEnvironment } from './warmup/warmup.js';
 
 export async function capacityWarmupAction(settings: WarmupSettings, context: ActionContext, deps: Partial<WarmupEntryDeps> = {}): Promise<void> {
   const { environment } = await loadEnvironment(settings.target, context.inputs);
-  const report = await warmupEnvironment(settings, environment, context.inputs, { logger: context.logger, signal: context.cancellation(), ...deps });
+  const port = deps.port ?? lambdaWarmupPort(createWarmupClients(environment.region));
+  const report = await warmupEnvironment(settings, environment, context.inputs, { logger: context.logger, signal: context.cancellation(), ...deps, port });
   context.setOutput('report', JSON.stringify(report));
   context.setOutput('ready', report.ready);
   context.setOutput('p95-ms', report.p95Ms === undefined ? '' : String(Math.round(report.p95Ms)));
@@ -26,7 +28,7 @@ export async function capacityWarmupAction(settings: WarmupSettings, context: Ac
 /** `gantry warmup`: the JSON report on stdout, exit 1 unless ready. */
 export async function warmupCommand(settings: WarmupSettings, io: CliIo): Promise<number> {
   const { environment } = await loadEnvironment(settings.target, io.inputs);
-  const report = await warmupEnvironment(settings, environment, io.inputs, { logger: io.logger });
+  const report = await warmupEnvironment(settings, environment, io.inputs, { logger: io.logger, port: lambdaWarmupPort(createWarmupClients(environment.region)) });
   io.stdout(JSON.stringify(report, null, 2));
   if (report.ready) return 0;
   io.logger.error(failureMessage(report));

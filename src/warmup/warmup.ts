@@ -18,7 +18,7 @@ import type { EnvironmentConfig } from '../config/load.js';
 import { InputError, describeError } from '../errors.js';
 import type { InputSource } from '../inputs.js';
 import type { Logger } from '../logger.js';
-import { MissingResource, createWarmupClients, lambdaWarmupPort, type ScalingStatus, type VersionStatus, type WarmupPort } from './adapter.js';
+import { MissingResource, type ScalingStatus, type VersionStatus, type WarmupPort } from './adapter.js';
 import { assembleReport, latencyFigures, type FunctionReport, type InvocationFigures, type VersionReport, type WarmupReport } from './report.js';
 import type { WarmupSettings } from './settings.js';
 import { planTargets, type ScalingTarget, type WarmupTarget } from './targets.js';
@@ -61,11 +61,11 @@ export interface WarmupDeps {
   parallelInvocations?: number;
 }
 
-/** Settings and config in, report out: what the action and the CLI both run. */
+/** Settings, environment and Lambda in, report out: what the action and the CLI both run. */
 export interface WarmupEntryDeps {
   logger: Logger;
-  /** Built from the environment's region when absent. */
-  port?: WarmupPort;
+  /** The caller builds it (for the environment's region): the core neither reads config nor builds clients. */
+  port: WarmupPort;
   clock?: WarmupClock;
   signal?: AbortSignal;
   parallelFunctions?: number;
@@ -73,7 +73,7 @@ export interface WarmupEntryDeps {
 
 export async function warmupEnvironment(settings: WarmupSettings, environment: EnvironmentConfig, source: Pick<InputSource, 'label'>, deps: WarmupEntryDeps): Promise<WarmupReport> {
   const clock = deps.clock ?? REAL_CLOCK;
-  const port = deps.port ?? lambdaWarmupPort(createWarmupClients(environment.region));
+  const { port } = deps;
   const { selection } = settings;
   let providerVersions: string[] = [];
   if (selection.kind === 'capacity-provider') {
