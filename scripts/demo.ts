@@ -49,7 +49,10 @@ async function main(): Promise<number> {
     console.log(
       realBuilds
         ? `CodeBuild runs gantry's buildspecs for real with terraform ${TERRAFORM_PIN.version} (built-in resources only: no provider download).`
-        : color(33, `terraform ${TERRAFORM_PIN.version} is not on PATH and cannot be downloaded here: CodeBuild follows a script instead of running the buildspecs.`),
+        : color(
+            33,
+            `terraform ${TERRAFORM_PIN.version} is not on PATH and cannot be downloaded here: CodeBuild follows a script instead of running the buildspecs.`,
+          ),
     );
     const context = { config, sandbox, repository: setup.repository, work, summaries, realBuilds };
     for (const name of config.order) {
@@ -97,7 +100,8 @@ async function setUp(config: GantryConfig, work: string, realBuilds: boolean): P
   github.setBranch(owner, repo, 'main', COMMIT, { protected: true });
   github.setBranch(owner, repo, 'hotfix', STRAY_COMMIT);
   for (const sha of [COMMIT, STRAY_COMMIT]) {
-    for (const check of config.github.requiredChecks) github.addCheckRun(owner, repo, { name: check, headSha: sha, status: 'completed', conclusion: 'success' });
+    for (const check of config.github.requiredChecks)
+      github.addCheckRun(owner, repo, { name: check, headSha: sha, status: 'completed', conclusion: 'success' });
   }
   return { sandbox, repository: fullName };
 }
@@ -121,7 +125,14 @@ function runnerEnv(context: DemoContext, environment: EnvironmentConfig, sha: st
 let summaryCount = 0;
 
 /** Runs one action bundle, showing its log condensed: phase groups as headings, errors in full. */
-async function step(context: DemoContext, environment: EnvironmentConfig, label: string, action: string, inputs: Record<string, string>, env: Record<string, string>): Promise<ActionResult> {
+async function step(
+  context: DemoContext,
+  environment: EnvironmentConfig,
+  label: string,
+  action: string,
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+): Promise<ActionResult> {
   process.stdout.write(`  ${label} … `);
   const groups: string[] = [];
   const started = await startAction(action, { config: configFile, ...inputs }, env, {
@@ -152,9 +163,21 @@ function errorOf(result: ActionResult): string {
 
 async function strayCommitIsRefused(context: DemoContext, environment: EnvironmentConfig): Promise<void> {
   console.log(`\n${environment.name}: a commit that never reached ${environment.previous} (${STRAY_COMMIT.slice(0, 12)})`);
-  const result = await step(context, environment, 'gate (apply)', 'promotion-gate', { environment: environment.name, mode: 'apply', sha: STRAY_COMMIT, 'github-token': 'sandbox-token' }, runnerEnv(context, environment, STRAY_COMMIT, 'gate'));
+  const result = await step(
+    context,
+    environment,
+    'gate (apply)',
+    'promotion-gate',
+    { environment: environment.name, mode: 'apply', sha: STRAY_COMMIT, 'github-token': 'sandbox-token' },
+    runnerEnv(context, environment, STRAY_COMMIT, 'gate'),
+  );
   const refused = result.code !== 0 && result.outputs['allowed'] === 'false';
-  record(environment.name, 'gate refuses an unpromoted commit', refused, refused ? `refused, as it should be: ${result.outputs['reason']}` : `expected a refusal, got: ${result.outputs['reason'] ?? errorOf(result)}`);
+  record(
+    environment.name,
+    'gate refuses an unpromoted commit',
+    refused,
+    refused ? `refused, as it should be: ${result.outputs['reason']}` : `expected a refusal, got: ${result.outputs['reason'] ?? errorOf(result)}`,
+  );
 }
 
 async function deliver(context: DemoContext, environment: EnvironmentConfig): Promise<void> {
@@ -163,32 +186,65 @@ async function deliver(context: DemoContext, environment: EnvironmentConfig): Pr
   const env = (job: string) => runnerEnv(context, environment, COMMIT, job);
   const token = { 'github-token': 'sandbox-token' };
 
-  const early = await step(context, environment, 'gate (early check)', 'promotion-gate', { environment: name, mode: 'apply', sha: COMMIT, 'create-deployment': 'false', ...token }, env('plan'));
+  const early = await step(
+    context,
+    environment,
+    'gate (early check)',
+    'promotion-gate',
+    { environment: name, mode: 'apply', sha: COMMIT, 'create-deployment': 'false', ...token },
+    env('plan'),
+  );
   record(name, 'gate', early.code === 0, early.code === 0 ? early.outputs['reason']! : errorOf(early));
   if (early.code !== 0) return;
 
   if (!context.realBuilds) scriptBuilds(context, environment);
-  const plan = await step(context, environment, 'plan (CodeBuild)', 'codebuild-run', { environment: name, mode: 'plan', 'plan-store': join(context.work, 'plans'), comment: 'false' }, env('plan'));
+  const plan = await step(
+    context,
+    environment,
+    'plan (CodeBuild)',
+    'codebuild-run',
+    { environment: name, mode: 'plan', 'plan-store': join(context.work, 'plans'), comment: 'false' },
+    env('plan'),
+  );
   const counts = `+${plan.outputs['plan-add']} ~${plan.outputs['plan-change']} -${plan.outputs['plan-destroy']}`;
-  record(name, 'plan', plan.code === 0, plan.code === 0 ? `plan ${counts}, sha256 ${plan.outputs['plan-sha256']?.slice(0, 12)}…, build #${plan.outputs['build-number']}` : errorOf(plan));
+  record(
+    name,
+    'plan',
+    plan.code === 0,
+    plan.code === 0 ? `plan ${counts}, sha256 ${plan.outputs['plan-sha256']?.slice(0, 12)}…, build #${plan.outputs['build-number']}` : errorOf(plan),
+  );
   if (plan.code !== 0) return;
 
-  const gate = await step(context, environment, 'gate (apply)', 'promotion-gate', {
-    environment: name,
-    mode: 'apply',
-    sha: COMMIT,
-    'plan-add': plan.outputs['plan-add']!,
-    'plan-change': plan.outputs['plan-change']!,
-    'plan-destroy': plan.outputs['plan-destroy']!,
-    ...token,
-  }, env('apply'));
+  const gate = await step(
+    context,
+    environment,
+    'gate (apply)',
+    'promotion-gate',
+    {
+      environment: name,
+      mode: 'apply',
+      sha: COMMIT,
+      'plan-add': plan.outputs['plan-add']!,
+      'plan-change': plan.outputs['plan-change']!,
+      'plan-destroy': plan.outputs['plan-destroy']!,
+      ...token,
+    },
+    env('apply'),
+  );
   const deploymentId = gate.outputs['deployment-id'];
   record(name, 'gate + deployment', gate.code === 0 && deploymentId !== undefined, gate.code === 0 ? `allowed; deployment #${deploymentId}` : errorOf(gate));
   if (deploymentId === undefined) return;
   await step(context, environment, 'deployment status', 'deployment-status', { 'deployment-id': deploymentId, state: 'in_progress', ...token }, env('apply'));
   console.log('in_progress');
 
-  const apply = await step(context, environment, 'apply (CodeBuild)', 'codebuild-run', { environment: name, mode: 'apply', 'plan-sha256': plan.outputs['plan-sha256']!, 'plan-store': join(context.work, 'plans') }, env('apply'));
+  const apply = await step(
+    context,
+    environment,
+    'apply (CodeBuild)',
+    'codebuild-run',
+    { environment: name, mode: 'apply', 'plan-sha256': plan.outputs['plan-sha256']!, 'plan-store': join(context.work, 'plans') },
+    env('apply'),
+  );
   const applied = apply.code === 0 && apply.outputs['applied-sha256'] === plan.outputs['plan-sha256'];
   record(name, 'apply', applied, applied ? `applied exactly the reviewed plan (${apply.outputs['applied-sha256']?.slice(0, 12)}…)` : errorOf(apply));
   let ok = applied;
@@ -197,10 +253,22 @@ async function deliver(context: DemoContext, environment: EnvironmentConfig): Pr
     const warmup = await step(context, environment, 'warmup', 'capacity-warmup', { environment: name }, env('apply'));
     record(name, 'warmup', warmup.code === 0, warmup.code === 0 ? `ready, worst p95 ${warmup.outputs['p95-ms']} ms` : errorOf(warmup));
     const prune = await step(context, environment, 'prune', 'version-prune', { environment: name, 'dry-run': 'false' }, env('apply'));
-    record(name, 'prune', prune.code === 0, prune.code === 0 ? `deleted ${prune.outputs['deleted']}, kept ${prune.outputs['kept']}, skipped ${prune.outputs['skipped']}` : errorOf(prune));
+    record(
+      name,
+      'prune',
+      prune.code === 0,
+      prune.code === 0 ? `deleted ${prune.outputs['deleted']}, kept ${prune.outputs['kept']}, skipped ${prune.outputs['skipped']}` : errorOf(prune),
+    );
     ok = warmup.code === 0 && prune.code === 0;
   }
-  const status = await step(context, environment, 'deployment status', 'deployment-status', { 'deployment-id': deploymentId, state: ok ? 'success' : 'failure', ...token }, env('apply'));
+  const status = await step(
+    context,
+    environment,
+    'deployment status',
+    'deployment-status',
+    { 'deployment-id': deploymentId, state: ok ? 'success' : 'failure', ...token },
+    env('apply'),
+  );
   record(name, 'deployment status', status.code === 0 && ok, ok ? 'success' : 'failure');
 }
 
@@ -220,11 +288,20 @@ function publishNewVersions(context: DemoContext, environment: EnvironmentConfig
 
 /** Without terraform the builds follow a script that exports what the real plan buildspec exports. */
 function scriptBuilds(context: DemoContext, environment: EnvironmentConfig): void {
-  const phases: BuildScript['phases'] = (['SUBMITTED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'FINALIZING'] as const).map((phase) => ({ phase, durationMs: 1_000 }));
+  const phases: BuildScript['phases'] = (
+    ['SUBMITTED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'FINALIZING'] as const
+  ).map((phase) => ({ phase, durationMs: 1_000 }));
   const sha = 'd'.repeat(64);
   context.sandbox.services.codebuild.scriptNextBuild(environment.names.planProject, {
     phases,
-    exportedVariables: { GANTRY_PLAN_SHA256: sha, GANTRY_PLAN_ADD: '2', GANTRY_PLAN_CHANGE: '0', GANTRY_PLAN_DESTROY: '0', GANTRY_PLAN_REPLACE: '0', GANTRY_PLAN_RESOURCES: '[]' },
+    exportedVariables: {
+      GANTRY_PLAN_SHA256: sha,
+      GANTRY_PLAN_ADD: '2',
+      GANTRY_PLAN_CHANGE: '0',
+      GANTRY_PLAN_DESTROY: '0',
+      GANTRY_PLAN_REPLACE: '0',
+      GANTRY_PLAN_RESOURCES: '[]',
+    },
   });
   context.sandbox.services.codebuild.scriptNextBuild(environment.names.applyProject, { phases, exportedVariables: { GANTRY_APPLIED_SHA256: sha } });
 }
@@ -240,7 +317,9 @@ function printSummary(summaries: string): void {
   for (const row of rows) console.log(line(row));
   console.log(`\nJob summaries, one file per step: ${summaries}`);
   const failed = steps.filter((s) => !s.ok).length;
-  console.log(failed === 0 ? color(32, `\nEvery step did what it should (${steps.length} checks).`) : color(31, `\n${failed} of ${steps.length} checks failed.`));
+  console.log(
+    failed === 0 ? color(32, `\nEvery step did what it should (${steps.length} checks).`) : color(31, `\n${failed} of ${steps.length} checks failed.`),
+  );
 }
 
 try {

@@ -106,7 +106,9 @@ export function actionReadme(definition: AnyAction): string {
     '',
     actionTables(definition),
     '',
-    ...(cliName === undefined ? [] : [`The same from a shell or a CodeBuild buildspec: \`gantry ${cliName}\` (\`gantry ${cliName} --help\` lists its options).`, '']),
+    ...(cliName === undefined
+      ? []
+      : [`The same from a shell or a CodeBuild buildspec: \`gantry ${cliName}\` (\`gantry ${cliName} --help\` lists its options).`, '']),
     'See the repository README for the whole delivery and the configuration file.',
     '',
   ].join('\n');

@@ -251,10 +251,12 @@ export const permissions: Rule = (workflow, context) => {
   const findings: Finding[] = [];
   const top = readPermissions(workflow.data['permissions']);
   if (top === undefined) findings.push(finding(workflow, [], 'permissions', 'the workflow has no permissions: (use {} or contents: read, and widen per job)'));
-  else if (typeof top === 'string') findings.push(finding(workflow, ['permissions'], 'permissions', `permissions: ${top} at workflow level; list the scopes each job needs`));
+  else if (typeof top === 'string')
+    findings.push(finding(workflow, ['permissions'], 'permissions', `permissions: ${top} at workflow level; list the scopes each job needs`));
   else {
     for (const [scope, level] of top) {
-      if (level === LEVELS['write']) findings.push(finding(workflow, ['permissions', scope], 'permissions', `${scope}: write at workflow level; grant it on the job that needs it`));
+      if (level === LEVELS['write'])
+        findings.push(finding(workflow, ['permissions', scope], 'permissions', `${scope}: write at workflow level; grant it on the job that needs it`));
     }
   }
   for (const job of jobs(workflow)) {
@@ -269,7 +271,9 @@ export const permissions: Rule = (workflow, context) => {
       continue;
     }
     if (granted.get('id-token') === LEVELS['write'] && !usesAws(job, context)) {
-      findings.push(finding(workflow, [...path, 'id-token'], 'permissions', `jobs.${job.id} has id-token: write but assumes no AWS role (configure-aws-credentials)`));
+      findings.push(
+        finding(workflow, [...path, 'id-token'], 'permissions', `jobs.${job.id} has id-token: write but assumes no AWS role (configure-aws-credentials)`),
+      );
     }
     const called = calledWorkflow(job, context);
     if (called === undefined) continue;
@@ -280,7 +284,9 @@ export const permissions: Rule = (workflow, context) => {
       for (const [scope, level] of wanted) {
         if ((granted.get(scope) ?? 0) < level) {
           const name = Object.keys(LEVELS).find((key) => LEVELS[key] === level);
-          findings.push(finding(workflow, path, 'permissions', `jobs.${job.id} calls ${called.file} whose job ${calledJob.id} needs ${scope}: ${name}; grant it here`));
+          findings.push(
+            finding(workflow, path, 'permissions', `jobs.${job.id} calls ${called.file} whose job ${calledJob.id} needs ${scope}: ${name}; grant it here`),
+          );
         }
       }
     }
@@ -296,36 +302,69 @@ export const oidc: Rule = (workflow) => {
   const findings: Finding[] = [];
   const envKeys = (env: unknown, path: Path): void => {
     for (const name of Object.keys(mapping(env))) {
-      if (KEY_VARIABLES.includes(name.toUpperCase())) findings.push(finding(workflow, [...path, name], 'oidc', `${name} in env:; AWS credentials come only from OIDC role assumption`));
+      if (KEY_VARIABLES.includes(name.toUpperCase()))
+        findings.push(finding(workflow, [...path, name], 'oidc', `${name} in env:; AWS credentials come only from OIDC role assumption`));
     }
   };
   envKeys(workflow.data['env'], ['env']);
   for (const job of jobs(workflow)) {
     envKeys(job.data['env'], ['jobs', job.id, 'env']);
-    if (job.data['secrets'] === 'inherit') findings.push(finding(workflow, ['jobs', job.id, 'secrets'], 'oidc', `jobs.${job.id}: secrets: inherit passes every secret on; pass none (AWS is OIDC, GitHub is github.token)`));
-    const resolveSteps = new Set(job.steps.filter((step) => step.uses !== undefined && localActionKey(step.uses) === 'actions/resolve-environment').map((step) => String(step.data['id'])));
+    if (job.data['secrets'] === 'inherit')
+      findings.push(
+        finding(
+          workflow,
+          ['jobs', job.id, 'secrets'],
+          'oidc',
+          `jobs.${job.id}: secrets: inherit passes every secret on; pass none (AWS is OIDC, GitHub is github.token)`,
+        ),
+      );
+    const resolveSteps = new Set(
+      job.steps.filter((step) => step.uses !== undefined && localActionKey(step.uses) === 'actions/resolve-environment').map((step) => String(step.data['id'])),
+    );
     for (const step of job.steps) {
       const path = ['jobs', job.id, 'steps', step.index];
       envKeys(step.data['env'], [...path, 'env']);
       for (const input of KEY_INPUTS) {
-        if (input in step.with) findings.push(finding(workflow, [...path, 'with', input], 'oidc', `${input} (${stepName(job, step)}); assume the environment's role with OIDC instead of long-lived keys`));
+        if (input in step.with)
+          findings.push(
+            finding(
+              workflow,
+              [...path, 'with', input],
+              'oidc',
+              `${input} (${stepName(job, step)}); assume the environment's role with OIDC instead of long-lived keys`,
+            ),
+          );
       }
       if (step.uses?.startsWith(CONFIGURE_AWS) !== true) continue;
       const role = step.with['role-to-assume'];
       const match = typeof role === 'string' ? ROLE_FROM_RESOLVE.exec(role.trim()) : null;
       if (match === null || !resolveSteps.has(match[1]!)) {
-        findings.push(finding(workflow, [...path, 'with'], 'oidc', `${stepName(job, step)}: role-to-assume must be \${{ steps.<id>.outputs.role-arn }} (or plan-role-arn) of a resolve-environment step in the job`));
+        findings.push(
+          finding(
+            workflow,
+            [...path, 'with'],
+            'oidc',
+            `${stepName(job, step)}: role-to-assume must be \${{ steps.<id>.outputs.role-arn }} (or plan-role-arn) of a resolve-environment step in the job`,
+          ),
+        );
       }
       const region = step.with['aws-region'];
       if (typeof region !== 'string' || !/^\$\{\{\s*steps\.[\w-]+\.outputs\.region\s*\}\}$/.test(region.trim())) {
-        findings.push(finding(workflow, [...path, 'with'], 'oidc', `${stepName(job, step)}: aws-region must be \${{ steps.<id>.outputs.region }} of resolve-environment`));
+        findings.push(
+          finding(workflow, [...path, 'with'], 'oidc', `${stepName(job, step)}: aws-region must be \${{ steps.<id>.outputs.region }} of resolve-environment`),
+        );
       }
     }
   }
   for (const match of workflow.text.matchAll(/\bsecrets\.([\w-]+)|\bsecrets\[\s*['"]([^'"]+)['"]\s*\]/g)) {
     const name = match[1] ?? match[2]!;
     if (name === 'GITHUB_TOKEN') continue;
-    findings.push({ file: workflow.file, ...workflow.position(match.index), rule: 'oidc', message: `secrets.${name}: no secret but GITHUB_TOKEN; AWS through OIDC (resolve-environment role-arn), GitHub through github.token` });
+    findings.push({
+      file: workflow.file,
+      ...workflow.position(match.index),
+      rule: 'oidc',
+      message: `secrets.${name}: no secret but GITHUB_TOKEN; AWS through OIDC (resolve-environment role-arn), GitHub through github.token`,
+    });
   }
   return findings;
 };
@@ -353,7 +392,14 @@ export const concurrency: Rule = (workflow, context) => {
     const called = calledWorkflow(job, context);
     const groups = [concurrencyGroup(job.data['concurrency']), top, called === undefined ? undefined : concurrencyGroup(called.data['concurrency'])];
     if (!groups.some((group) => namesEnvironment(group, context.environments))) {
-      findings.push(finding(workflow, ['jobs', job.id], 'concurrency', `jobs.${job.id} uses AWS but runs in no concurrency group naming its environment (e.g. deploy-\${{ inputs.environment }})`));
+      findings.push(
+        finding(
+          workflow,
+          ['jobs', job.id],
+          'concurrency',
+          `jobs.${job.id} uses AWS but runs in no concurrency group naming its environment (e.g. deploy-\${{ inputs.environment }})`,
+        ),
+      );
     }
   }
   return findings;
@@ -381,14 +427,23 @@ function appliesChange(step: Step): string | undefined {
   if (step.uses === undefined) return undefined;
   const action = localActionKey(step.uses);
   if (action === 'actions/codebuild-run' && String(step.with['mode']) !== 'plan') return `codebuild-run mode ${String(step.with['mode'])}`;
-  if (action === 'actions/version-prune' && 'dry-run' in step.with && String(step.with['dry-run']) !== 'true') return `version-prune dry-run ${String(step.with['dry-run'])}`;
+  if (action === 'actions/version-prune' && 'dry-run' in step.with && String(step.with['dry-run']) !== 'true')
+    return `version-prune dry-run ${String(step.with['dry-run'])}`;
   return undefined;
 }
 
 export const noApplyFromPullRequest: Rule = (workflow, context) => {
   const findings: Finding[] = [];
   for (const event of triggers(workflow)) {
-    if (event === 'pull_request_target') findings.push(finding(workflow, ['on', event], 'no-apply-from-pull-request', 'pull_request_target runs with write access and secrets next to untrusted code; use pull_request'));
+    if (event === 'pull_request_target')
+      findings.push(
+        finding(
+          workflow,
+          ['on', event],
+          'no-apply-from-pull-request',
+          'pull_request_target runs with write access and secrets next to untrusted code; use pull_request',
+        ),
+      );
   }
   const reaching = reachingEvents(workflow, context);
   for (const event of PULL_REQUEST_EVENTS) {
@@ -398,7 +453,14 @@ export const noApplyFromPullRequest: Rule = (workflow, context) => {
       for (const step of job.steps) {
         const change = appliesChange(step);
         if (change === undefined) continue;
-        findings.push(finding(workflow, ['jobs', job.id, 'steps', step.index], 'no-apply-from-pull-request', `${stepName(job, step)} (${change}) is reachable from ${event} (${chain.join(' → ')}); pull requests only plan`));
+        findings.push(
+          finding(
+            workflow,
+            ['jobs', job.id, 'steps', step.index],
+            'no-apply-from-pull-request',
+            `${stepName(job, step)} (${change}) is reachable from ${event} (${chain.join(' → ')}); pull requests only plan`,
+          ),
+        );
       }
     }
   }
@@ -413,7 +475,8 @@ export const pinnedActions: Rule = (workflow) => {
       if (!/@sha256:[0-9a-f]{64}$/.test(uses)) findings.push(finding(workflow, path, 'pinned-actions', `${uses}: pin the image to its sha256 digest`));
       return;
     }
-    if (!/^[^@\s]+@[0-9a-f]{40}$/.test(uses)) findings.push(finding(workflow, path, 'pinned-actions', `${uses}: pin to a full 40-character commit SHA (with the version in a comment)`));
+    if (!/^[^@\s]+@[0-9a-f]{40}$/.test(uses))
+      findings.push(finding(workflow, path, 'pinned-actions', `${uses}: pin to a full 40-character commit SHA (with the version in a comment)`));
   };
   for (const job of jobs(workflow)) {
     check(job.uses, ['jobs', job.id, 'uses']);
@@ -439,17 +502,23 @@ export const localActions: Rule = (workflow, context) => {
       }
       if (typeof step.data['id'] === 'string') specs.set(step.data['id'], { action, spec });
       for (const name of Object.keys(step.with)) {
-        if (!spec.inputs.has(name)) findings.push(finding(workflow, [...path, 'with', name], 'local-actions', `${step.uses} has no input ${name} (inputs: ${[...spec.inputs.keys()].join(', ')})`));
+        if (!spec.inputs.has(name))
+          findings.push(
+            finding(workflow, [...path, 'with', name], 'local-actions', `${step.uses} has no input ${name} (inputs: ${[...spec.inputs.keys()].join(', ')})`),
+          );
       }
       for (const [name, input] of spec.inputs) {
-        if (input.required && !input.hasDefault && !(name in step.with)) findings.push(finding(workflow, path, 'local-actions', `${step.uses} needs input ${name}`));
+        if (input.required && !input.hasDefault && !(name in step.with))
+          findings.push(finding(workflow, path, 'local-actions', `${step.uses} needs input ${name}`));
       }
     }
     const jobText = JSON.stringify(job.data);
     for (const match of jobText.matchAll(/\bsteps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
       const known = specs.get(match[1]!);
       if (known !== undefined && !known.spec.outputs.has(match[2]!)) {
-        findings.push(finding(workflow, jobPath, 'local-actions', `jobs.${job.id}: steps.${match[1]}.outputs.${match[2]}: ${known.action} has no output ${match[2]}`));
+        findings.push(
+          finding(workflow, jobPath, 'local-actions', `jobs.${job.id}: steps.${match[1]}.outputs.${match[2]}: ${known.action} has no output ${match[2]}`),
+        );
       }
     }
     for (const match of jobText.matchAll(/\bneeds\.([\w-]+)\.outputs\.([\w-]+)/g)) {
@@ -457,7 +526,10 @@ export const localActions: Rule = (workflow, context) => {
       if (needed === undefined) continue; // actionlint reports an unknown job
       const called = calledWorkflow(needed, context);
       const declared = called === undefined ? mapping(needed.data['outputs']) : mapping(mapping(mapping(called.data['on'])['workflow_call'])['outputs']);
-      if (!(match[2]! in declared)) findings.push(finding(workflow, jobPath, 'local-actions', `jobs.${job.id}: needs.${match[1]}.outputs.${match[2]}: jobs.${match[1]} declares no such output`));
+      if (!(match[2]! in declared))
+        findings.push(
+          finding(workflow, jobPath, 'local-actions', `jobs.${job.id}: needs.${match[1]}.outputs.${match[2]}: jobs.${match[1]} declares no such output`),
+        );
     }
     if (job.uses === undefined || !job.uses.startsWith('./')) continue;
     const called = calledWorkflow(job, context);
@@ -477,7 +549,8 @@ export const localActions: Rule = (workflow, context) => {
     }
     for (const [name, input] of Object.entries(declared)) {
       const spec = mapping(input);
-      if (spec['required'] === true && spec['default'] === undefined && !(name in given)) findings.push(finding(workflow, jobPath, 'local-actions', `${job.uses} needs input ${name}`));
+      if (spec['required'] === true && spec['default'] === undefined && !(name in given))
+        findings.push(finding(workflow, jobPath, 'local-actions', `${job.uses} needs input ${name}`));
     }
   }
   return findings;
@@ -490,7 +563,14 @@ export const checkoutCredentials: Rule = (workflow) => {
       if (step.uses?.startsWith('actions/checkout@') !== true) continue;
       const persist = step.with['persist-credentials'];
       if (persist !== false && persist !== 'false') {
-        findings.push(finding(workflow, ['jobs', job.id, 'steps', step.index], 'checkout-credentials', `${stepName(job, step)}: set persist-credentials: false (no token left in .git/config for later steps)`));
+        findings.push(
+          finding(
+            workflow,
+            ['jobs', job.id, 'steps', step.index],
+            'checkout-credentials',
+            `${stepName(job, step)}: set persist-credentials: false (no token left in .git/config for later steps)`,
+          ),
+        );
       }
     }
   }
@@ -544,7 +624,10 @@ export async function actionlint(workflow: WorkflowText): Promise<Finding[]> {
 }
 
 /** Reads the workflows, the local actions' action.yml and the config's environments of a checkout. */
-export async function readRepository(root: string, extraWorkflows: readonly WorkflowText[] = []): Promise<{ texts: WorkflowText[]; context: LintContext; problems: Finding[] }> {
+export async function readRepository(
+  root: string,
+  extraWorkflows: readonly WorkflowText[] = [],
+): Promise<{ texts: WorkflowText[]; context: LintContext; problems: Finding[] }> {
   const dir = join(root, WORKFLOWS_DIR);
   const names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
   const texts: WorkflowText[] = [];

@@ -28,7 +28,10 @@ export async function capacityWarmupAction(settings: WarmupSettings, context: Ac
 /** `gantry warmup`: the JSON report on stdout, exit 1 unless ready. */
 export async function warmupCommand(settings: WarmupSettings, io: CliIo): Promise<number> {
   const { environment } = await loadEnvironment(settings.target, io.inputs);
-  const report = await warmupEnvironment(settings, environment, io.inputs, { logger: io.logger, port: lambdaWarmupPort(createWarmupClients(environment.region)) });
+  const report = await warmupEnvironment(settings, environment, io.inputs, {
+    logger: io.logger,
+    port: lambdaWarmupPort(createWarmupClients(environment.region)),
+  });
   io.stdout(JSON.stringify(report, null, 2));
   if (report.ready) return 0;
   io.logger.error(failureMessage(report));

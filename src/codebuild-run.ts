@@ -63,7 +63,9 @@ export async function codebuildRunAction(inputs: CodeBuildRunInputs, context: Ac
   context.setOutput('build-number', started.buildNumber ?? '');
   context.setOutput('log-url', started.logs?.deepLink ?? '');
   context.setOutput('status', started.buildStatus ?? 'IN_PROGRESS');
-  logger.info(`${run.mode} for ${environment.name} at ${inputs.sourceVersion.slice(0, 12)}: ${run.project} build #${started.buildNumber ?? '?'} (${started.id})`);
+  logger.info(
+    `${run.mode} for ${environment.name} at ${inputs.sourceVersion.slice(0, 12)}: ${run.project} build #${started.buildNumber ?? '?'} (${started.id})`,
+  );
   if (started.logs?.deepLink !== undefined) logger.info(`CodeBuild log: ${started.logs.deepLink}`);
   if (!inputs.wait) return;
 
@@ -165,7 +167,12 @@ function planMarkdown(summary: (PlanSummary & { sha256: string }) | undefined, o
   }
   return renderPlanMarkdown(
     summary,
-    { environment: run.environment.name, commit: inputs.sourceVersion, ...(logUrl === undefined ? {} : { logUrl }), ...(build.id === undefined ? {} : { buildId: build.id }) },
+    {
+      environment: run.environment.name,
+      commit: inputs.sourceVersion,
+      ...(logUrl === undefined ? {} : { logUrl }),
+      ...(build.id === undefined ? {} : { buildId: build.id }),
+    },
     maxChars,
   );
 }

@@ -8,7 +8,11 @@ import { InputError } from './errors.js';
 import { createGitHubClient, type GitHubClient } from './github/client.js';
 import { readRunContext } from './github/run-context.js';
 
-export async function deploymentStatusAction(values: InputValues<typeof deploymentStatusInputs>, context: ActionContext, deps: { github?: GitHubClient } = {}): Promise<void> {
+export async function deploymentStatusAction(
+  values: InputValues<typeof deploymentStatusInputs>,
+  context: ActionContext,
+  deps: { github?: GitHubClient } = {},
+): Promise<void> {
   const inputs = {
     deploymentId: values['deployment-id'],
     state: values.state,

@@ -56,8 +56,7 @@ export class ConfigError extends UserError {
 }
 
 export function formatConfigProblem(location: ConfigLocation, problem: string): string {
-  const position =
-    location.line === undefined ? location.file : `${location.file}:${location.line}:${location.column ?? 1}`;
+  const position = location.line === undefined ? location.file : `${location.file}:${location.line}:${location.column ?? 1}`;
   return location.path === '' ? `${position}: ${problem}` : `${position}: ${location.path}: ${problem}`;
 }
 

@@ -42,7 +42,10 @@ export async function promotionGateAction(inputs: GateInputs, context: ActionCon
   let client: GitHubClient | undefined;
   if (inputs.mode === 'apply') {
     if (inputs.githubToken === undefined && deps.github === undefined) {
-      throw new InputError(context.inputs.label('github-token'), `is required for mode apply: the gate reads deployments and checks; ${context.inputs.howToSet('github-token')}`);
+      throw new InputError(
+        context.inputs.label('github-token'),
+        `is required for mode apply: the gate reads deployments and checks; ${context.inputs.howToSet('github-token')}`,
+      );
     }
     if (run.owner === '' || run.repo === '') throw new GateDeniedError('GITHUB_REPOSITORY is not set: the gate only decides inside a workflow run');
     client = deps.github ?? createGitHubClient(inputs.githubToken!, context.env);

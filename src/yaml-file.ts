@@ -113,7 +113,8 @@ function describeIssue(issue: z.core.$ZodIssue, style: 'derived' | 'schema', con
   }
   if (style === 'schema') {
     // Mappings carry no message of their own; they list their keys.
-    const expected = issue.code === 'invalid_type' && issue.expected === 'object' ? `expected ${describeExpected(issue.expected, path, context)}` : issue.message;
+    const expected =
+      issue.code === 'invalid_type' && issue.expected === 'object' ? `expected ${describeExpected(issue.expected, path, context)}` : issue.message;
     if (issue.input === undefined) return { path, keyItself: false, problem: `is required (${expected})` };
     return { path, keyItself: false, problem: `${expected}, got ${describeValue(issue.input)}` };
   }
@@ -133,7 +134,12 @@ function describeIssue(issue: z.core.$ZodIssue, style: 'derived' | 'schema', con
     case 'too_big': {
       const bound = issue.code === 'too_small' ? 'at least' : 'at most';
       const limit = String(issue.code === 'too_small' ? issue.minimum : issue.maximum);
-      const what = issue.origin === 'array' ? `${bound} ${limit} item${limit === '1' ? '' : 's'}` : issue.origin === 'string' ? `${bound} ${limit} characters` : `${bound} ${limit}`;
+      const what =
+        issue.origin === 'array'
+          ? `${bound} ${limit} item${limit === '1' ? '' : 's'}`
+          : issue.origin === 'string'
+            ? `${bound} ${limit} characters`
+            : `${bound} ${limit}`;
       return { path, keyItself: false, problem: `expected ${what}, got ${describeValue(issue.input)}` };
     }
     default: {

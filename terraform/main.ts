@@ -42,7 +42,9 @@ try {
     const copied = stack.copiedTo === undefined ? '' : ` (and ${relative('.', stack.copiedTo)})`;
     process.stdout.write(`${stack.environment}: ${relative('.', stack.file)}${copied}\n`);
   }
-  process.stdout.write(`synthesized ${result.stacks.length} stack${result.stacks.length === 1 ? '' : 's'} from ${relative('.', result.config.file)} in ${Math.round(performance.now() - started)} ms\n`);
+  process.stdout.write(
+    `synthesized ${result.stacks.length} stack${result.stacks.length === 1 ? '' : 's'} from ${relative('.', result.config.file)} in ${Math.round(performance.now() - started)} ms\n`,
+  );
 } catch (error) {
   if (error instanceof UserError) {
     process.stderr.write(`${error.message}\n`);

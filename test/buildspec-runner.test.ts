@@ -36,7 +36,9 @@ describe('runBuildspec', () => {
   it('runs the four phases in order, reporting absent ones, and streams lines with their phase', async () => {
     let clock = 1000;
     const { result, lines, phaseEvents, statuses } = await run(
-      ['version: 0.2', 'phases:', '  build:', '    commands:', '      - echo one', '      - echo two >&2', '  install:', '    commands: [echo first]'].join('\n'),
+      ['version: 0.2', 'phases:', '  build:', '    commands:', '      - echo one', '      - echo two >&2', '  install:', '    commands: [echo first]'].join(
+        '\n',
+      ),
       { now: () => (clock += 10) },
     );
     expect(result.status).toBe('SUCCEEDED');
@@ -47,8 +49,14 @@ describe('runBuildspec', () => {
       { phase: 'BUILD', text: 'two', stream: 'stderr' },
     ]);
     expect(phaseEvents.map((phase) => `${phase.phaseType}:${phase.phaseStatus}`)).toEqual([
-      'INSTALL:IN_PROGRESS', 'INSTALL:SUCCEEDED', 'PRE_BUILD:IN_PROGRESS', 'PRE_BUILD:SUCCEEDED',
-      'BUILD:IN_PROGRESS', 'BUILD:SUCCEEDED', 'POST_BUILD:IN_PROGRESS', 'POST_BUILD:SUCCEEDED',
+      'INSTALL:IN_PROGRESS',
+      'INSTALL:SUCCEEDED',
+      'PRE_BUILD:IN_PROGRESS',
+      'PRE_BUILD:SUCCEEDED',
+      'BUILD:IN_PROGRESS',
+      'BUILD:SUCCEEDED',
+      'POST_BUILD:IN_PROGRESS',
+      'POST_BUILD:SUCCEEDED',
     ]);
     expect(result.phases[0]).toEqual({ phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED', startTime: 1010, endTime: 1020, contexts: [] });
   });
@@ -106,7 +114,9 @@ describe('runBuildspec', () => {
 
   it('fails a phase whose finally fails, and skips BUILD and POST_BUILD after a failed INSTALL', async () => {
     const { result, output, statuses } = await run(
-      ['version: 0.2', 'phases:', '  install:', '    commands: [echo ok]', '    finally: [false, echo never]', '  build:', '    commands: [echo build]'].join('\n'),
+      ['version: 0.2', 'phases:', '  install:', '    commands: [echo ok]', '    finally: [false, echo never]', '  build:', '    commands: [echo build]'].join(
+        '\n',
+      ),
     );
     expect(result.status).toBe('FAILED');
     expect(statuses).toEqual(['INSTALL:FAILED']);
@@ -150,7 +160,7 @@ describe('runBuildspec', () => {
     ]);
   });
 
-  it('passes a clean environment: PATH, HOME, buildspec variables under the caller\'s overrides', async () => {
+  it("passes a clean environment: PATH, HOME, buildspec variables under the caller's overrides", async () => {
     process.env['GANTRY_TEST_LEAK'] = 'leaked';
     try {
       const { output } = await run(
@@ -176,7 +186,15 @@ describe('runBuildspec', () => {
   it('copies artifacts relative to base-directory, flattened with discard-paths', async () => {
     const sourceDir = tempDir();
     const buildspec = (extra: string) =>
-      ['version: 0.2', 'phases:', '  build:', '    commands:', '      - mkdir -p out/lib/deep && touch out/a.zip out/lib/b.js out/lib/deep/c.js out/readme.md', 'artifacts:', extra].join('\n');
+      [
+        'version: 0.2',
+        'phases:',
+        '  build:',
+        '    commands:',
+        '      - mkdir -p out/lib/deep && touch out/a.zip out/lib/b.js out/lib/deep/c.js out/readme.md',
+        'artifacts:',
+        extra,
+      ].join('\n');
 
     const nested = tempDir();
     const first = await run(buildspec('  base-directory: out\n  files: ["*.zip", "lib/**/*"]'), { sourceDir, artifactsDir: nested });
@@ -200,7 +218,9 @@ describe('runBuildspec', () => {
     const controller = new AbortController();
     const pidFile = join(tempDir(), 'sleep.pid');
     const { result, statuses, output } = await run(
-      ['version: 0.2', 'phases:', '  build:', '    commands:', `      - sleep 30 & echo $! > ${pidFile}; echo started; wait`, '    finally: [echo never]'].join('\n'),
+      ['version: 0.2', 'phases:', '  build:', '    commands:', `      - sleep 30 & echo $! > ${pidFile}; echo started; wait`, '    finally: [echo never]'].join(
+        '\n',
+      ),
       {
         signal: controller.signal,
         onLine: (line) => {
@@ -238,15 +258,47 @@ describe('parseBuildspec', () => {
 
   it.each([
     ['wrong version', 'version: 0.1\nphases: {}', 'buildspec.yml:1:10: version: expected 0.2, the only buildspec version the local runner supports, got "0.1"'],
-    ['missing version', 'phases:\n  build:\n    commands: [make]', 'buildspec.yml:1:1: version: is required (expected 0.2, the only buildspec version the local runner supports)'],
+    [
+      'missing version',
+      'phases:\n  build:\n    commands: [make]',
+      'buildspec.yml:1:1: version: is required (expected 0.2, the only buildspec version the local runner supports)',
+    ],
     ['unknown top-level key', 'version: 0.2\nstages: {}', 'buildspec.yml:2:1: stages: unknown key "stages"; expected one of version, env, phases, artifacts'],
-    ['unsupported CodeBuild key', 'version: 0.2\ncache:\n  paths: [x]', 'buildspec.yml:2:1: cache: "cache" is not supported by the local buildspec runner; supported here: version, env, phases, artifacts'],
-    ['commands not a list', 'version: 0.2\nphases:\n  build:\n    commands: make all', 'buildspec.yml:4:15: phases.build.commands: expected a list of strings, got "make all"'],
-    ['command with ": "', 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo a: b', 'buildspec.yml:5:9: phases.build.commands.0: expected a string, got a mapping; quote an item that contains ": "'],
-    ['unknown phase', 'version: 0.2\nphases:\n  prebuild: {}', 'buildspec.yml:3:3: phases.prebuild: unknown key "prebuild"; expected one of install, pre_build, build, post_build'],
-    ['empty phase', 'version: 0.2\nphases:\n  build:\n', 'buildspec.yml:3:3: phases.build: expected a mapping with commands, finally, on-failure, got an empty value'],
-    ['bad on-failure', 'version: 0.2\nphases:\n  build:\n    on-failure: RETRY', 'buildspec.yml:4:17: phases.build.on-failure: expected ABORT or CONTINUE, got "RETRY"'],
-    ['bad exported name', 'version: 0.2\nenv:\n  exported-variables: [OK, "bad-name"]', 'buildspec.yml:3:28: env.exported-variables.1: expected a variable name (letters, digits and "_", not starting with a digit), got "bad-name"'],
+    [
+      'unsupported CodeBuild key',
+      'version: 0.2\ncache:\n  paths: [x]',
+      'buildspec.yml:2:1: cache: "cache" is not supported by the local buildspec runner; supported here: version, env, phases, artifacts',
+    ],
+    [
+      'commands not a list',
+      'version: 0.2\nphases:\n  build:\n    commands: make all',
+      'buildspec.yml:4:15: phases.build.commands: expected a list of strings, got "make all"',
+    ],
+    [
+      'command with ": "',
+      'version: 0.2\nphases:\n  build:\n    commands:\n      - echo a: b',
+      'buildspec.yml:5:9: phases.build.commands.0: expected a string, got a mapping; quote an item that contains ": "',
+    ],
+    [
+      'unknown phase',
+      'version: 0.2\nphases:\n  prebuild: {}',
+      'buildspec.yml:3:3: phases.prebuild: unknown key "prebuild"; expected one of install, pre_build, build, post_build',
+    ],
+    [
+      'empty phase',
+      'version: 0.2\nphases:\n  build:\n',
+      'buildspec.yml:3:3: phases.build: expected a mapping with commands, finally, on-failure, got an empty value',
+    ],
+    [
+      'bad on-failure',
+      'version: 0.2\nphases:\n  build:\n    on-failure: RETRY',
+      'buildspec.yml:4:17: phases.build.on-failure: expected ABORT or CONTINUE, got "RETRY"',
+    ],
+    [
+      'bad exported name',
+      'version: 0.2\nenv:\n  exported-variables: [OK, "bad-name"]',
+      'buildspec.yml:3:28: env.exported-variables.1: expected a variable name (letters, digits and "_", not starting with a digit), got "bad-name"',
+    ],
     ['not YAML', 'version: 0.2\nphases: [unclosed', 'buildspec.yml:2:18: not valid YAML: '],
   ])('%s', (_name, text, expected) => {
     const message = errorOf(text);
@@ -256,7 +308,10 @@ describe('parseBuildspec', () => {
   });
 
   it('fills absent phases and defaults', () => {
-    const spec = parseBuildspec('version: "0.2"\nphases:\n  install:\n    runtime-versions: { nodejs: 20 }\nartifacts:\n  files: ["**/*"]\n  discard-paths: no', 'b.yml');
+    const spec = parseBuildspec(
+      'version: "0.2"\nphases:\n  install:\n    runtime-versions: { nodejs: 20 }\nartifacts:\n  files: ["**/*"]\n  discard-paths: no',
+      'b.yml',
+    );
     expect(spec.phases.INSTALL).toEqual({ commands: [], finally: [], onFailure: 'ABORT', runtimeVersions: { nodejs: '20' } });
     expect(spec.phases.POST_BUILD.commands).toEqual([]);
     expect(spec.artifacts).toEqual({ files: ['**/*'], discardPaths: false });
@@ -273,7 +328,10 @@ describe('gantry buildspec run', () => {
 
   it('exits 0 on success with phase lines, a summary table and exported variables', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'buildspec.yml'), 'version: 0.2\nenv:\n  exported-variables: [GREETING]\nphases:\n  build:\n    commands: [echo "$GREETING=$MODE"]\n');
+    writeFileSync(
+      join(dir, 'buildspec.yml'),
+      'version: 0.2\nenv:\n  exported-variables: [GREETING]\nphases:\n  build:\n    commands: [echo "$GREETING=$MODE"]\n',
+    );
     const result = await cli([join(dir, 'buildspec.yml'), '--source-dir', dir, '--env', 'GREETING=hi', '--env', 'MODE=a=b']);
     expect(result.code).toBe(0);
     expect(result.log).toEqual(['[BUILD] hi=a=b']);
@@ -299,6 +357,8 @@ describe('gantry buildspec run', () => {
     writeFileSync(join(dir, 'bad.yml'), 'version: 0.3\n');
     const invalid = await cli([join(dir, 'bad.yml')]);
     expect(invalid.code).toBe(1);
-    expect(invalid.log).toEqual([`error: ${join(dir, 'bad.yml')}:1:10: version: expected 0.2, the only buildspec version the local runner supports, got "0.3"`]);
+    expect(invalid.log).toEqual([
+      `error: ${join(dir, 'bad.yml')}:1:10: version: expected 0.2, the only buildspec version the local runner supports, got "0.3"`,
+    ]);
   });
 });

@@ -133,7 +133,10 @@ function fakeToolchain(): Toolchain {
   const bin = dir('fake-bin');
   const files = dir('fake-downloads');
   const curlLog = join(files, 'curl.log');
-  const zip = storedZip('terraform', `#!/bin/sh\nif [ "$1" = version ]; then echo "Terraform v${FAKE_VERSION}"; echo "on linux_${ARCH}"; else echo "stand-in terraform $*"; fi\n`);
+  const zip = storedZip(
+    'terraform',
+    `#!/bin/sh\nif [ "$1" = version ]; then echo "Terraform v${FAKE_VERSION}"; echo "on linux_${ARCH}"; else echo "stand-in terraform $*"; fi\n`,
+  );
   writeFileSync(join(files, `terraform_${FAKE_VERSION}_linux_${ARCH}.zip`), zip);
   cpSync(CLI, join(files, 'gantry.js'));
   writeFileSync(
@@ -174,7 +177,13 @@ function installOnly(): string {
     version: '0.2',
     phases: {
       install: { commands: install },
-      build: { commands: ['echo "terraform=$(command -v terraform)"', 'echo "cli=$GANTRY_CLI"', 'echo "cache=$TF_PLUGIN_CACHE_DIR automation=$TF_IN_AUTOMATION input=$TF_INPUT"'] },
+      build: {
+        commands: [
+          'echo "terraform=$(command -v terraform)"',
+          'echo "cli=$GANTRY_CLI"',
+          'echo "cache=$TF_PLUGIN_CACHE_DIR automation=$TF_IN_AUTOMATION input=$TF_INPUT"',
+        ],
+      },
     },
   });
 }
@@ -224,7 +233,11 @@ describe('install phase (offline, stand-in downloads)', () => {
     expect(badZip.output).toContain('FAILED');
     expect(existsSync(join(tools.env['HOME']!, '.gantry', 'terraform', FAKE_VERSION, 'terraform'))).toBe(false);
 
-    const badCli = await build(installOnly(), dir('src'), { ...tools.env, GANTRY_CLI_URL: 'https://example.invalid/gantry.js', GANTRY_CLI_SHA256: 'f'.repeat(64) });
+    const badCli = await build(installOnly(), dir('src'), {
+      ...tools.env,
+      GANTRY_CLI_URL: 'https://example.invalid/gantry.js',
+      GANTRY_CLI_SHA256: 'f'.repeat(64),
+    });
     expect(badCli.statuses).toEqual(['INSTALL:FAILED']);
     expect(badCli.output).toMatch(/gantry\.mjs: FAILED/);
   });
@@ -233,7 +246,9 @@ describe('install phase (offline, stand-in downloads)', () => {
     const tools = fakeToolchain();
     const noCli = await build(installOnly(), dir('src'), tools.env);
     expect(noCli.statuses).toEqual(['INSTALL:FAILED']);
-    expect(noCli.output).toContain('gantry: set GANTRY_CLI (a command such as node /opt/gantry/gantry.js), or GANTRY_CLI_URL and GANTRY_CLI_SHA256 to download it');
+    expect(noCli.output).toContain(
+      'gantry: set GANTRY_CLI (a command such as node /opt/gantry/gantry.js), or GANTRY_CLI_URL and GANTRY_CLI_SHA256 to download it',
+    );
     const noPin = await build(installOnly(), dir('src'), { HOME: dir('home'), GANTRY_CLI: `node ${CLI}` });
     expect(noPin.statuses).toEqual(['INSTALL:FAILED']);
     expect(noPin.output).toContain('gantry: not set: GANTRY_TERRAFORM_VERSION GANTRY_TERRAFORM_SHA256_LINUX_AMD64 GANTRY_TERRAFORM_SHA256_LINUX_ARM64;');
@@ -281,7 +296,10 @@ function terraformStatus(): { ok: boolean; why: string } {
   if (run.error !== undefined) return { ok: false, why: `terraform is not on PATH (${run.error.message})` };
   const first = run.stdout.split('\n')[0] ?? '';
   if (first !== `Terraform v${TERRAFORM_PIN.version}`) {
-    return { ok: false, why: `terraform on PATH reports "${first}", not the pinned ${TERRAFORM_PIN.version}, and the install phase cannot download it offline` };
+    return {
+      ok: false,
+      why: `terraform on PATH reports "${first}", not the pinned ${TERRAFORM_PIN.version}, and the install phase cannot download it offline`,
+    };
   }
   return { ok: true, why: '' };
 }
@@ -323,7 +341,12 @@ describe('plan then apply with terraform', () => {
       GANTRY_PLAN_REPLACE: '0',
       GANTRY_PLAN_RESOURCES: '[["create","terraform_data.first"],["create","terraform_data.second"]]',
     });
-    expect(JSON.parse(readFileSync(join(store, 'plan-metadata.json'), 'utf8'))).toEqual({ environment: 'dev', commit: COMMIT, sha256: sha, terraformVersion: TERRAFORM_PIN.version });
+    expect(JSON.parse(readFileSync(join(store, 'plan-metadata.json'), 'utf8'))).toEqual({
+      environment: 'dev',
+      commit: COMMIT,
+      sha256: sha,
+      terraformVersion: TERRAFORM_PIN.version,
+    });
     expect(readdirSync(store).sort()).toEqual(['plan-metadata.json', 'plan.json', 'tfplan']);
     expect(planBuild.result.artifacts).toEqual(['plan-metadata.json', 'plan.json', 'tfplan']);
     expect(sha256(join(artifacts, 'tfplan'))).toBe(sha);
@@ -337,7 +360,9 @@ describe('plan then apply with terraform', () => {
     expect(apply.output).toContain(`plan verified: ${sha}`);
     expect(apply.output).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed.');
     expect(apply.exported).toEqual({ GANTRY_APPLIED_SHA256: sha });
-    const state = JSON.parse(readFileSync(join(repo, 'infra', 'app', 'terraform.tfstate'), 'utf8')) as { resources: { type: string; name: string; instances: { attributes: { input: { value: string } } }[] }[] };
+    const state = JSON.parse(readFileSync(join(repo, 'infra', 'app', 'terraform.tfstate'), 'utf8')) as {
+      resources: { type: string; name: string; instances: { attributes: { input: { value: string } } }[] }[];
+    };
     expect(state.resources.map((resource) => `${resource.type}.${resource.name}=${resource.instances[0]!.attributes.input.value}`)).toEqual([
       'terraform_data.first=hello from dev, first',
       'terraform_data.second=hello from dev, second',
@@ -358,7 +383,9 @@ describe('plan then apply with terraform', () => {
     const { store, sha } = await storeCopy();
     appendFileSync(join(store, 'tfplan'), '\n');
     const apply = await refused(contractEnv('apply', store, { GANTRY_PLAN_SHA256: sha }));
-    expect(apply.output).toContain(`[PRE_BUILD] error: plan sha256 ${sha256(join(store, 'tfplan'))} does not match the reviewed plan ${sha}; refusing to apply`);
+    expect(apply.output).toContain(
+      `[PRE_BUILD] error: plan sha256 ${sha256(join(store, 'tfplan'))} does not match the reviewed plan ${sha}; refusing to apply`,
+    );
   });
 
   it.skipIf(!hasTerraform)('refuses a plan whose metadata is for another commit or environment', async () => {

@@ -29,7 +29,9 @@ describe('committed bundles', () => {
   it.each(ACTIONS.map((definition) => definition.name))('%s parses its inputs before it loads an SDK, the config schema or YAML', (name) => {
     const loaded = [...staticInputs(metafile, `actions/${name}/dist/index.js`)];
     expect(loaded).toContain(`src/definitions/${name}.ts`);
-    const heavy = loaded.filter((input) => /node_modules\/(@aws-sdk|@smithy|@octokit|@actions|undici|yaml|zod)\//.test(input) || input.startsWith('src/config/'));
+    const heavy = loaded.filter(
+      (input) => /node_modules\/(@aws-sdk|@smithy|@octokit|@actions|undici|yaml|zod)\//.test(input) || input.startsWith('src/config/'),
+    );
     expect(heavy).toEqual([]);
   });
 

@@ -4,7 +4,7 @@ import { EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
 import { runCliBundle } from './helpers/run-bundle.js';
 
 describe('gantry CLI (bundled)', () => {
-  it('lists every command in --help, and each command\'s options come from its definition', async () => {
+  it("lists every command in --help, and each command's options come from its definition", async () => {
     const result = await runCliBundle(['--help']);
     expect(result.code).toBe(0);
     for (const { cli } of COMMANDS) expect(result.stdout).toContain(cli.name);

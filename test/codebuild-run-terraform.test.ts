@@ -37,7 +37,9 @@ beforeAll(async () => {
   cpSync(join(REPO_ROOT, 'test', 'fixtures', 'terraform-app'), join(source, dev.terraform.workingDirectory), { recursive: true });
   store = join(root, 'plans');
   mkdirSync(store);
-  sandbox = await startSandbox({ codebuild: { containerEnv: { GANTRY_CLI: `node ${join(REPO_ROOT, 'scripts', 'dist', 'gantry.js')}`, HOME: join(root, 'home') } } });
+  sandbox = await startSandbox({
+    codebuild: { containerEnv: { GANTRY_CLI: `node ${join(REPO_ROOT, 'scripts', 'dist', 'gantry.js')}`, HOME: join(root, 'home') } },
+  });
   seedCodeBuildFromConfig(sandbox.services.codebuild, config, { sourceDir: source });
 });
 
@@ -57,7 +59,14 @@ function run(mode: 'plan' | 'apply', commit: string, extra: Record<string, strin
       'var-file': `${dev.terraform.workingDirectory}/dev.tfvars`,
       ...extra,
     },
-    { ...sandbox.env, GITHUB_SHA: commit, GITHUB_REPOSITORY: 'example/app', GITHUB_RUN_ID: `${mode}-${commit}-${Object.keys(extra).join()}`, GITHUB_JOB: mode, GITHUB_EVENT_NAME: 'push' },
+    {
+      ...sandbox.env,
+      GITHUB_SHA: commit,
+      GITHUB_REPOSITORY: 'example/app',
+      GITHUB_RUN_ID: `${mode}-${commit}-${Object.keys(extra).join()}`,
+      GITHUB_JOB: mode,
+      GITHUB_EVENT_NAME: 'push',
+    },
   );
 }
 

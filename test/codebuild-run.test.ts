@@ -31,13 +31,18 @@ const PLAN_SHA = 'ab'.repeat(32);
 const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
 
 describe('codebuild-run inputs', () => {
-  const parse = (values: Record<string, string>, env: NodeJS.ProcessEnv = { GITHUB_SHA: SHA }) => parseInputs(codebuildRun, cliInputSource(values), env, 'action');
+  const parse = (values: Record<string, string>, env: NodeJS.ProcessEnv = { GITHUB_SHA: SHA }) =>
+    parseInputs(codebuildRun, cliInputSource(values), env, 'action');
 
   it('takes the commit from GITHUB_SHA and everything else from the config', () => {
     const inputs = parse({ environment: 'qa', mode: 'plan' });
     expect(inputs).toMatchObject({ mode: 'plan', sourceVersion: SHA, wait: true, comment: true });
     const run = resolveRun(inputs, config.environments.get('qa')!);
-    expect(run).toMatchObject({ project: 'orders-qa-plan', workingDirectory: 'terraform/environments/qa', planLocation: `s3://orders-qa-222222222222-plans/qa/${SHA}` });
+    expect(run).toMatchObject({
+      project: 'orders-qa-plan',
+      workingDirectory: 'terraform/environments/qa',
+      planLocation: `s3://orders-qa-222222222222-plans/qa/${SHA}`,
+    });
     expect(resolveRun(parse({ environment: 'qa', mode: 'apply', 'plan-sha256': PLAN_SHA }), config.environments.get('qa')!).project).toBe('orders-qa-apply');
   });
 
@@ -67,7 +72,13 @@ describe('the StartBuild request', () => {
   const env = { GITHUB_SHA: SHA, GITHUB_REPOSITORY: 'example/app', GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'plan' };
   const parts = (values: Record<string, string>, extraEnv: Record<string, string> = {}) => {
     const inputs = parseInputs(codebuildRun, actionInputSource(inputEnv(values)), { ...env, ...extraEnv }, 'action');
-    return { inputs, run: resolveRun(inputs, config.environments.get(inputs.target.environment)!), context: readRunContext({ ...env, ...extraEnv }), buildspec: 'version: 0.2\n', terraformPin: { GANTRY_TERRAFORM_VERSION: '1.11.4' } };
+    return {
+      inputs,
+      run: resolveRun(inputs, config.environments.get(inputs.target.environment)!),
+      context: readRunContext({ ...env, ...extraEnv }),
+      buildspec: 'version: 0.2\n',
+      terraformPin: { GANTRY_TERRAFORM_VERSION: '1.11.4' },
+    };
   };
 
   it('sends the commit, the inline buildspec, the variables the buildspec needs and a stable token', () => {
@@ -108,14 +119,24 @@ describe('build status and polling', () => {
     logs: { deepLink: 'https://console/log' },
     phases: [
       { phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED', contexts: [{ statusCode: '', message: '' }] },
-      { phaseType: 'BUILD', phaseStatus: 'FAILED', contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: terraform plan. Reason: exit status 1' }] },
+      {
+        phaseType: 'BUILD',
+        phaseStatus: 'FAILED',
+        contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: terraform plan. Reason: exit status 1' }],
+      },
       { phaseType: 'POST_BUILD', phaseStatus: 'SUCCEEDED' },
     ],
   };
 
   it('names the failing phase and its message', () => {
-    expect(buildFailure(failed)).toEqual({ status: 'FAILED', phase: 'BUILD', message: 'COMMAND_EXECUTION_ERROR: Error while executing command: terraform plan. Reason: exit status 1' });
-    expect(describeFailure(failed)).toBe('build p:1 FAILED in BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: terraform plan. Reason: exit status 1 (log: https://console/log)');
+    expect(buildFailure(failed)).toEqual({
+      status: 'FAILED',
+      phase: 'BUILD',
+      message: 'COMMAND_EXECUTION_ERROR: Error while executing command: terraform plan. Reason: exit status 1',
+    });
+    expect(describeFailure(failed)).toBe(
+      'build p:1 FAILED in BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: terraform plan. Reason: exit status 1 (log: https://console/log)',
+    );
     expect(buildFailure({ ...failed, buildStatus: 'SUCCEEDED' })).toBeUndefined();
   });
 
@@ -175,7 +196,9 @@ function buildsRunAheadBy(sandbox: GantrySandbox, ms: number): void {
 const BUILD_DONE = 60_000;
 
 /** A build in sandbox milliseconds: 10× clock, so 1 s of build is 0.1 s of test. */
-function script(options: { failIn?: ScriptedPhase['phase']; status?: ScriptedPhase['status']; exported?: Record<string, string>; buildMs?: number } = {}): BuildScript {
+function script(
+  options: { failIn?: ScriptedPhase['phase']; status?: ScriptedPhase['status']; exported?: Record<string, string>; buildMs?: number } = {},
+): BuildScript {
   const phases: ScriptedPhase[] = (
     [
       ['SUBMITTED', 0],
@@ -193,8 +216,12 @@ function script(options: { failIn?: ScriptedPhase['phase']; status?: ScriptedPha
     phase,
     durationMs,
     ...(phase === 'INSTALL' ? { lines: ['Terraform v1.11.4 already installed'] } : {}),
-    ...(phase === 'BUILD' ? { lines: ['terraform_data.a: Plan to create', '::set-output name=status::SUCCEEDED', 'Plan: 2 to add, 0 to change, 0 to destroy.'] } : {}),
-    ...(phase === options.failIn ? { status: options.status ?? 'FAILED', message: 'Error while executing command: terraform plan. Reason: exit status 1' } : {}),
+    ...(phase === 'BUILD'
+      ? { lines: ['terraform_data.a: Plan to create', '::set-output name=status::SUCCEEDED', 'Plan: 2 to add, 0 to change, 0 to destroy.'] }
+      : {}),
+    ...(phase === options.failIn
+      ? { status: options.status ?? 'FAILED', message: 'Error while executing command: terraform plan. Reason: exit status 1' }
+      : {}),
   }));
   return { phases, ...(options.exported === undefined ? {} : { exportedVariables: options.exported }) };
 }
@@ -205,7 +232,11 @@ const PLAN_EXPORTS = {
   GANTRY_PLAN_CHANGE: '1',
   GANTRY_PLAN_DESTROY: '0',
   GANTRY_PLAN_REPLACE: '0',
-  GANTRY_PLAN_RESOURCES: JSON.stringify([['create', 'terraform_data.a'], ['create', 'terraform_data.b'], ['update', 'terraform_data.c']]),
+  GANTRY_PLAN_RESOURCES: JSON.stringify([
+    ['create', 'terraform_data.a'],
+    ['create', 'terraform_data.b'],
+    ['update', 'terraform_data.c'],
+  ]),
 };
 
 function workflowEnv(sandbox: GantrySandbox, extra: Record<string, string> = {}): Record<string, string> {
@@ -225,7 +256,13 @@ function workflowEnv(sandbox: GantrySandbox, extra: Record<string, string> = {})
   };
 }
 
-const planInputs = (extra: Record<string, string> = {}) => ({ environment: 'dev', mode: 'plan', config: EXAMPLE_CONFIG_FILE, 'github-token': 'sandbox-token', ...extra });
+const planInputs = (extra: Record<string, string> = {}) => ({
+  environment: 'dev',
+  mode: 'plan',
+  config: EXAMPLE_CONFIG_FILE,
+  'github-token': 'sandbox-token',
+  ...extra,
+});
 
 describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () => {
   e2e('plans: streams the log in one group per phase, sets outputs, writes the summary and one PR comment updated in place', async ({ sandbox, expect }) => {
@@ -233,7 +270,14 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: PLAN_EXPORTS }));
     const result = await runBundledAction('codebuild-run', planInputs(), workflowEnv(sandbox));
     expect(result.code).toBe(0);
-    expect(result.outputs).toMatchObject({ status: 'SUCCEEDED', 'build-number': '1', 'plan-sha256': PLAN_SHA, 'plan-add': '2', 'plan-change': '1', 'plan-destroy': '0' });
+    expect(result.outputs).toMatchObject({
+      status: 'SUCCEEDED',
+      'build-number': '1',
+      'plan-sha256': PLAN_SHA,
+      'plan-add': '2',
+      'plan-change': '1',
+      'plan-destroy': '0',
+    });
     expect(result.outputs['build-id']).toMatch(/^orders-dev-plan:/);
     expect(result.outputs['log-url']).toContain('/aws/codebuild/orders-dev');
     // One group per phase, in order, each closed before the next opens.
@@ -279,7 +323,11 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     const result = await runBundledAction('codebuild-run', planInputs(), workflowEnv(sandbox));
     expect(result.code).toBe(1);
     expect(result.outputs['status']).toBe(status);
-    expect(result.stdout).toMatch(new RegExp(`::error::build orders-dev-plan:\\S+ ${status} in ${phase}: ${status === 'FAILED' ? 'COMMAND_EXECUTION_ERROR' : status}: Error while executing command: terraform plan`));
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `::error::build orders-dev-plan:\\S+ ${status} in ${phase}: ${status === 'FAILED' ? 'COMMAND_EXECUTION_ERROR' : status}: Error while executing command: terraform plan`,
+      ),
+    );
     // The PR comment says the plan failed: an older plan must not look current.
     expect(sandbox.services.github.comments('example', 'app', 7)[0]!.body).toContain('did not complete');
   });

@@ -57,7 +57,9 @@ describe('config properties', () => {
           expect(names.stateBucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
           expect(names.deployRole.length).toBeLessThanOrEqual(64);
           for (const fn of names.functions) expect(fn.functionName).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
-          expect(names.capacityProviderArn).toMatch(/^arn:aws[a-zA-Z-]*:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:capacity-provider:[a-zA-Z0-9-_]+$/);
+          expect(names.capacityProviderArn).toMatch(
+            /^arn:aws[a-zA-Z-]*:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:capacity-provider:[a-zA-Z0-9-_]+$/,
+          );
         }
       }),
       { numRuns: 150 },

@@ -37,23 +37,93 @@ describe('the example config', () => {
 describe('a broken config yields one line: file:line:col: path: what is expected', () => {
   // Each case: [what is broken, config text, the exact error line].
   const cases: Array<[string, string, string]> = [
-    ['unknown key', exampleWith('    prune: { keep: 3 }', '    prune: { keep: 3, kep: 4 }'), `${FILE}:30:23: environments.dev.prune.kep: unknown key "kep"; expected one of keep, protect`],
+    [
+      'unknown key',
+      exampleWith('    prune: { keep: 3 }', '    prune: { keep: 3, kep: 4 }'),
+      `${FILE}:30:23: environments.dev.prune.kep: unknown key "kep"; expected one of keep, protect`,
+    ],
     ['wrong type', exampleWith('prune: { keep: 5 }', 'prune: { keep: five }'), `${FILE}:44:20: environments.qa.prune.keep: expected a number, got "five"`],
-    ['duplicate environment', `${EXAMPLE_CONFIG}\n  dev:\n    account: "1"\n`, `${FILE}:68:3: duplicate key "dev"; each key (and each environment) may appear once`],
-    ['cycle in the order', exampleWith('  dev:\n', '  dev:\n    after: prod\n'), `${FILE}:12:3: environments: the promotion order is a cycle (qa → prod → dev → qa); exactly one environment must have no "after"`],
-    ['gap: unknown previous', exampleWith('after: qa', 'after: stage'), `${FILE}:50:12: environments.prod.after: unknown environment "stage"; expected one of dev, qa, prod`],
-    ['gap: two first environments', exampleWith('    after: dev\n', ''), `${FILE}:36:5: environments.qa: more than one environment has no "after" (dev, qa), leaving a gap in the promotion order; set "after" on all but the first`],
-    ['environment without a project (empty entry)', exampleWith(/  qa:[\s\S]*?(?=  prod:)/, '  qa:\n'), `${FILE}:35:6: environments.qa: expected a mapping with after, account, region, terraform, names, capacityProvider, functions, prune, apply, tags, schedules, observability, got null`],
-    ['environment without a project (empty name)', exampleWith('    prune: { keep: 3 }', '    prune: { keep: 3 }\n    names: { planProject: "" }'), `${FILE}:31:27: environments.dev.names.planProject: expected a CodeBuild project name (2 to 255 letters, digits, "-" or "_"), got ""`],
-    ['missing required block', exampleWith('    terraform:\n      workingDirectory: terraform/environments/qa\n', ''), `${FILE}:36:5: environments.qa.terraform: is required (expected a mapping with workingDirectory, varFile)`],
-    ['bad region', exampleWith('region: eu-west-1', 'region: mars'), `${FILE}:14:13: environments.dev.region: expected an AWS region such as eu-west-1, got "mars"`],
-    ['apply from pull_request', exampleWith('events: [workflow_dispatch]', 'events: [pull_request]'), `${FILE}:64:16: environments.prod.apply.events.0: apply is never allowed from pull_request: plan on pull requests, apply from push or workflow_dispatch`],
-    ['unknown top-level key', `${EXAMPLE_CONFIG}extra: 1\n`, `${FILE}:67:1: extra: unknown key "extra"; expected one of version, project, github, environments`],
-    ['not YAML', exampleWith('version: 1', 'version: [1'), `${FILE}:5:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`],
-    ['names clash in one account', exampleWith('account: "222222222222"', 'account: "111111111111"').replace('    prune: { keep: 5 }', '    prune: { keep: 5 }\n    names: { capacityProvider: orders-dev-cp }'), `${FILE}:45:32: environments.qa.names.capacityProvider: capacity provider name "orders-dev-cp" is already used by environments.dev.names.capacityProvider in account 111111111111 eu-west-1; names must be unique per account and region`],
-    ['min above max', exampleWith('scaling: { minExecutionEnvironments: 1, maxExecutionEnvironments: 2 }', 'scaling: { minExecutionEnvironments: 3, maxExecutionEnvironments: 2 }'), `${FILE}:22:18: environments.dev.functions.0.scaling: expected minExecutionEnvironments to be at most maxExecutionEnvironments (and 1 more problem)`],
-    ['wildcard IAM action', exampleWith('dynamodb:PutItem', 'dynamodb:*'), `${FILE}:25:41: environments.dev.functions.0.permissions.0.actions.1: expected one IAM action such as "dynamodb:GetItem"; wildcards ("*") are not allowed, got "dynamodb:*" (and 2 more problems)`],
-    ['duplicate function', exampleWith('      - *worker\n    prune: { keep: 5 }', '      - *router\n    prune: { keep: 5 }'), `${FILE}:43:9: environments.qa.functions.1.name: duplicate function "router"; each function appears once per environment`],
+    [
+      'duplicate environment',
+      `${EXAMPLE_CONFIG}\n  dev:\n    account: "1"\n`,
+      `${FILE}:68:3: duplicate key "dev"; each key (and each environment) may appear once`,
+    ],
+    [
+      'cycle in the order',
+      exampleWith('  dev:\n', '  dev:\n    after: prod\n'),
+      `${FILE}:12:3: environments: the promotion order is a cycle (qa → prod → dev → qa); exactly one environment must have no "after"`,
+    ],
+    [
+      'gap: unknown previous',
+      exampleWith('after: qa', 'after: stage'),
+      `${FILE}:50:12: environments.prod.after: unknown environment "stage"; expected one of dev, qa, prod`,
+    ],
+    [
+      'gap: two first environments',
+      exampleWith('    after: dev\n', ''),
+      `${FILE}:36:5: environments.qa: more than one environment has no "after" (dev, qa), leaving a gap in the promotion order; set "after" on all but the first`,
+    ],
+    [
+      'environment without a project (empty entry)',
+      exampleWith(/  qa:[\s\S]*?(?=  prod:)/, '  qa:\n'),
+      `${FILE}:35:6: environments.qa: expected a mapping with after, account, region, terraform, names, capacityProvider, functions, prune, apply, tags, schedules, observability, got null`,
+    ],
+    [
+      'environment without a project (empty name)',
+      exampleWith('    prune: { keep: 3 }', '    prune: { keep: 3 }\n    names: { planProject: "" }'),
+      `${FILE}:31:27: environments.dev.names.planProject: expected a CodeBuild project name (2 to 255 letters, digits, "-" or "_"), got ""`,
+    ],
+    [
+      'missing required block',
+      exampleWith('    terraform:\n      workingDirectory: terraform/environments/qa\n', ''),
+      `${FILE}:36:5: environments.qa.terraform: is required (expected a mapping with workingDirectory, varFile)`,
+    ],
+    [
+      'bad region',
+      exampleWith('region: eu-west-1', 'region: mars'),
+      `${FILE}:14:13: environments.dev.region: expected an AWS region such as eu-west-1, got "mars"`,
+    ],
+    [
+      'apply from pull_request',
+      exampleWith('events: [workflow_dispatch]', 'events: [pull_request]'),
+      `${FILE}:64:16: environments.prod.apply.events.0: apply is never allowed from pull_request: plan on pull requests, apply from push or workflow_dispatch`,
+    ],
+    [
+      'unknown top-level key',
+      `${EXAMPLE_CONFIG}extra: 1\n`,
+      `${FILE}:67:1: extra: unknown key "extra"; expected one of version, project, github, environments`,
+    ],
+    [
+      'not YAML',
+      exampleWith('version: 1', 'version: [1'),
+      `${FILE}:5:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+    ],
+    [
+      'names clash in one account',
+      exampleWith('account: "222222222222"', 'account: "111111111111"').replace(
+        '    prune: { keep: 5 }',
+        '    prune: { keep: 5 }\n    names: { capacityProvider: orders-dev-cp }',
+      ),
+      `${FILE}:45:32: environments.qa.names.capacityProvider: capacity provider name "orders-dev-cp" is already used by environments.dev.names.capacityProvider in account 111111111111 eu-west-1; names must be unique per account and region`,
+    ],
+    [
+      'min above max',
+      exampleWith(
+        'scaling: { minExecutionEnvironments: 1, maxExecutionEnvironments: 2 }',
+        'scaling: { minExecutionEnvironments: 3, maxExecutionEnvironments: 2 }',
+      ),
+      `${FILE}:22:18: environments.dev.functions.0.scaling: expected minExecutionEnvironments to be at most maxExecutionEnvironments (and 1 more problem)`,
+    ],
+    [
+      'wildcard IAM action',
+      exampleWith('dynamodb:PutItem', 'dynamodb:*'),
+      `${FILE}:25:41: environments.dev.functions.0.permissions.0.actions.1: expected one IAM action such as "dynamodb:GetItem"; wildcards ("*") are not allowed, got "dynamodb:*" (and 2 more problems)`,
+    ],
+    [
+      'duplicate function',
+      exampleWith('      - *worker\n    prune: { keep: 5 }', '      - *router\n    prune: { keep: 5 }'),
+      `${FILE}:43:9: environments.qa.functions.1.name: duplicate function "router"; each function appears once per environment`,
+    ],
   ];
 
   it.each(cases)('%s', (_what, text, expected) => {

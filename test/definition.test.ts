@@ -33,8 +33,25 @@ const fromCli = (values: Record<string, string | string[]>) => parseInputs(comma
 
 describe('parseInputs', () => {
   it('reads INPUT_ variables the way the runner sets them, applies defaults and treats empty as unset', () => {
-    const values = fromAction({ INPUT_ENVIRONMENT: 'dev', INPUT_KEEP: '', INPUT_TIMEOUT: '2.5', INPUT_FUNCTIONS: 'a, b\nc\n\na', INPUT_PAYLOAD: '{ "ping": 1 }' });
-    expect(values).toEqual({ environment: 'dev', keep: 5, wait: true, timeout: 2.5, rate: undefined, mode: undefined, functions: ['a', 'b', 'c'], payload: '{"ping":1}', note: undefined, secret: undefined });
+    const values = fromAction({
+      INPUT_ENVIRONMENT: 'dev',
+      INPUT_KEEP: '',
+      INPUT_TIMEOUT: '2.5',
+      INPUT_FUNCTIONS: 'a, b\nc\n\na',
+      INPUT_PAYLOAD: '{ "ping": 1 }',
+    });
+    expect(values).toEqual({
+      environment: 'dev',
+      keep: 5,
+      wait: true,
+      timeout: 2.5,
+      rate: undefined,
+      mode: undefined,
+      functions: ['a', 'b', 'c'],
+      payload: '{"ping":1}',
+      note: undefined,
+      secret: undefined,
+    });
   });
 
   it('names the missing input and how to set it, for actions and for the CLI', () => {
@@ -101,10 +118,15 @@ describe('the action definitions', () => {
     expect(await staleGeneratedFiles()).toEqual([]);
   });
 
-  it.each(ACTIONS.map((definition) => [definition.name, definition] as const))('%s: action.yml runs the committed bundle and lists every input', (name, definition) => {
-    const yml = parse(readFileSync(join(REPO_ROOT, 'actions', name, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown>; runs: unknown };
-    expect(yml.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
-    const actionInputs = Object.entries(definition.inputs).filter(([, spec]) => spec.only !== 'cli').map(([input]) => input);
-    expect(Object.keys(yml.inputs)).toEqual(actionInputs);
-  });
+  it.each(ACTIONS.map((definition) => [definition.name, definition] as const))(
+    '%s: action.yml runs the committed bundle and lists every input',
+    (name, definition) => {
+      const yml = parse(readFileSync(join(REPO_ROOT, 'actions', name, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown>; runs: unknown };
+      expect(yml.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+      const actionInputs = Object.entries(definition.inputs)
+        .filter(([, spec]) => spec.only !== 'cli')
+        .map(([input]) => input);
+      expect(Object.keys(yml.inputs)).toEqual(actionInputs);
+    },
+  );
 });

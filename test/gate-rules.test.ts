@@ -38,7 +38,17 @@ const CASES: Array<[event: string, ref: string]> = [
 ];
 
 function facts(overrides: Partial<GateFacts> & { environment: GateFacts['environment'] }): GateFacts {
-  return { mode: 'apply', eventName: 'push', ref: 'refs/heads/main', sha: SHA, requiredChecks: ['test', 'security'], now: WEDNESDAY, checks: GREEN, final: true, ...overrides };
+  return {
+    mode: 'apply',
+    eventName: 'push',
+    ref: 'refs/heads/main',
+    sha: SHA,
+    requiredChecks: ['test', 'security'],
+    now: WEDNESDAY,
+    checks: GREEN,
+    final: true,
+    ...overrides,
+  };
 }
 
 describe('the rule table: event × mode × environment × evidence', () => {
@@ -71,14 +81,20 @@ describe('rules one by one', () => {
 
   it('names the missing evidence when a commit never reached the previous environment', () => {
     const decision = evaluateGate(facts({ environment: prod, eventName: 'workflow_dispatch', previousDeployments: EVIDENCE['none']! }));
-    expect(decision.reason).toBe(`apply prod at aaaaaaaaaaaa: refused: no successful deployment of aaaaaaaaaaaa to qa (deployments seen: none at all); deploy it to qa first`);
+    expect(decision.reason).toBe(
+      `apply prod at aaaaaaaaaaaa: refused: no successful deployment of aaaaaaaaaaaa to qa (deployments seen: none at all); deploy it to qa first`,
+    );
     const failed = evaluateGate(facts({ environment: prod, eventName: 'workflow_dispatch', previousDeployments: EVIDENCE['failed after success']! }));
     expect(failed.reason).toContain('the newest deployment of aaaaaaaaaaaa to qa failed (#2, after the successful #1)');
   });
 
   it('fails closed when evidence cannot be read or a required check is missing, failed or still running', () => {
-    expect(evaluateGate(facts({ environment: qa, previousDeployments: EVIDENCE['unreadable']! })).reason).toContain('could not read the deployments of aaaaaaaaaaaa to dev: HttpError: Bad credentials');
-    expect(evaluateGate(facts({ environment: qa, previousDeployments: EVIDENCE['success']!, checks: { ok: false, error: 'timeout' } })).reason).toContain('could not read the checks');
+    expect(evaluateGate(facts({ environment: qa, previousDeployments: EVIDENCE['unreadable']! })).reason).toContain(
+      'could not read the deployments of aaaaaaaaaaaa to dev: HttpError: Bad credentials',
+    );
+    expect(evaluateGate(facts({ environment: qa, previousDeployments: EVIDENCE['success']!, checks: { ok: false, error: 'timeout' } })).reason).toContain(
+      'could not read the checks',
+    );
     const checks = (items: CheckEvidence[]) => evaluateGate(facts({ environment: qa, previousDeployments: EVIDENCE['success']!, checks: { ok: true, items } }));
     expect(checks([check('test', 'success')]).reason).toContain('security (never ran)');
     expect(checks([check('test', 'success'), check('security', 'failure')]).reason).toContain('security (check run failure)');
@@ -107,12 +123,22 @@ describe('rules one by one', () => {
   });
 
   it('limits the size of a plan; the limit is checked before apply, and fails closed there without counts', () => {
-    const limited = parseConfig(exampleWith('      events: [push, workflow_dispatch]\n\n  qa:', '      events: [push, workflow_dispatch]\n      maxChanges: 10\n      maxDestroy: 0\n\n  qa:'), 'limited.yml').environments.get('dev')!;
+    const limited = parseConfig(
+      exampleWith(
+        '      events: [push, workflow_dispatch]\n\n  qa:',
+        '      events: [push, workflow_dispatch]\n      maxChanges: 10\n      maxDestroy: 0\n\n  qa:',
+      ),
+      'limited.yml',
+    ).environments.get('dev')!;
     expect(evaluateGate(facts({ environment: limited, final: false })).allowed).toBe(true);
-    expect(evaluateGate(facts({ environment: limited })).reason).toContain('max-changes is set (10) but the plan\'s counts were not given');
+    expect(evaluateGate(facts({ environment: limited })).reason).toContain("max-changes is set (10) but the plan's counts were not given");
     expect(evaluateGate(facts({ environment: limited, plan: { add: 3, change: 2, destroy: 0 } })).allowed).toBe(true);
-    expect(evaluateGate(facts({ environment: limited, plan: { add: 9, change: 2, destroy: 0 } })).reason).toContain('the plan has 11 changes; dev allows at most 10');
-    expect(evaluateGate(facts({ environment: limited, plan: { add: 1, change: 0, destroy: 1 } })).reason).toContain('the plan has 1 destroys; dev allows at most 0');
+    expect(evaluateGate(facts({ environment: limited, plan: { add: 9, change: 2, destroy: 0 } })).reason).toContain(
+      'the plan has 11 changes; dev allows at most 10',
+    );
+    expect(evaluateGate(facts({ environment: limited, plan: { add: 1, change: 0, destroy: 1 } })).reason).toContain(
+      'the plan has 1 destroys; dev allows at most 0',
+    );
   });
 
   it('matches refs with * inside one segment and ** across', () => {

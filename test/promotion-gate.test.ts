@@ -33,11 +33,23 @@ async function startSeededSandbox(): Promise<GantrySandbox> {
 function workflowEnv(sandbox: GantrySandbox, eventName: string, ref: string, extra: Record<string, string> = {}): Record<string, string> {
   const eventPath = join(mkdtempSync(join(tmpdir(), 'gantry-event-')), 'event.json');
   writeFileSync(eventPath, JSON.stringify(eventName.startsWith('pull_request') ? { pull_request: { number: 7 } } : {}));
-  return { ...sandbox.env, GITHUB_REPOSITORY: 'example/app', GITHUB_EVENT_NAME: eventName, GITHUB_REF: ref, GITHUB_EVENT_PATH: eventPath, GITHUB_RUN_ID: '42', ...extra };
+  return {
+    ...sandbox.env,
+    GITHUB_REPOSITORY: 'example/app',
+    GITHUB_EVENT_NAME: eventName,
+    GITHUB_REF: ref,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_RUN_ID: '42',
+    ...extra,
+  };
 }
 
 function gate(sandbox: GantrySandbox, environment: string, mode: string, sha: string, event: [name: string, ref: string], extra: Record<string, string> = {}) {
-  return runBundledAction('promotion-gate', { environment, mode, sha, config: EXAMPLE_CONFIG_FILE, 'github-token': 'sandbox-token', ...extra }, workflowEnv(sandbox, ...event));
+  return runBundledAction(
+    'promotion-gate',
+    { environment, mode, sha, config: EXAMPLE_CONFIG_FILE, 'github-token': 'sandbox-token', ...extra },
+    workflowEnv(sandbox, ...event),
+  );
 }
 
 const PUSH: [string, string] = ['push', 'refs/heads/main'];
@@ -87,7 +99,9 @@ describe('promotion-gate against GitHub (sandbox), after SHA went through dev an
     const result = await gate(sandbox, 'prod', 'apply', NEVER_PROMOTED, DISPATCH);
     expect(result.code).toBe(1);
     expect(result.outputs['allowed']).toBe('false');
-    expect(result.outputs['reason']).toBe('apply prod at c0ffee000000: refused: no successful deployment of c0ffee000000 to qa (deployments seen: none at all); deploy it to qa first');
+    expect(result.outputs['reason']).toBe(
+      'apply prod at c0ffee000000: refused: no successful deployment of c0ffee000000 to qa (deployments seen: none at all); deploy it to qa first',
+    );
     expect(result.stdout).toContain(`::error::${result.outputs['reason']}`);
     expect(result.summary).toContain('| previous environment | ❌ fail |');
     expect(deploymentsOf(NEVER_PROMOTED).map((d) => d.environment)).toEqual(['dev']);
@@ -110,7 +124,11 @@ describe('promotion-gate against GitHub (sandbox), after SHA went through dev an
     const before = sandbox.services.github.deployments('example', 'app').length;
     // Independent runs: side by side.
     const runs = ['dev', 'qa', 'prod'].flatMap((environment) => [
-      ...['pull_request', 'pull_request_target'].map(async (eventName) => ({ environment, eventName, result: await gate(sandbox, environment, 'apply', SHA, [eventName, 'refs/heads/main']) })),
+      ...['pull_request', 'pull_request_target'].map(async (eventName) => ({
+        environment,
+        eventName,
+        result: await gate(sandbox, environment, 'apply', SHA, [eventName, 'refs/heads/main']),
+      })),
       (async () => ({ environment, eventName: 'plan', result: await gate(sandbox, environment, 'plan', SHA, ['pull_request', 'refs/pull/7/merge']) }))(),
     ]);
     for (const { environment, eventName, result } of await Promise.all(runs)) {
@@ -139,7 +157,10 @@ const fresh = it.extend<{ sandbox: GantrySandbox }>({
 describe.concurrent('promotion-gate against GitHub (sandbox), from a fresh history', () => {
   fresh('refuses when a required check failed on the commit, and when GitHub cannot be read (fails closed)', async ({ sandbox, expect }) => {
     sandbox.services.github.addCheckRun('example', 'app', { name: 'security', headSha: SHA, status: 'completed', conclusion: 'failure' });
-    const [failed, wrongToken] = await Promise.all([gate(sandbox, 'dev', 'apply', SHA, PUSH), gate(sandbox, 'dev', 'apply', NEVER_PROMOTED, PUSH, { 'github-token': 'stolen' })]);
+    const [failed, wrongToken] = await Promise.all([
+      gate(sandbox, 'dev', 'apply', SHA, PUSH),
+      gate(sandbox, 'dev', 'apply', NEVER_PROMOTED, PUSH, { 'github-token': 'stolen' }),
+    ]);
     expect(failed.code).toBe(1);
     expect(failed.outputs['reason']).toContain('required checks not successful on c0ffee000000: security (check run failure)');
 

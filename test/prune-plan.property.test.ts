@@ -57,15 +57,17 @@ const functionArb = (name: string): fc.Arbitrary<FunctionInventory> =>
     })
     .map((fn) => (fn.shortName === undefined ? (({ shortName: _s, ...rest }) => rest)(fn) : fn) as FunctionInventory);
 
-const inventoryArb = fc.uniqueArray(fc.constantFrom('orders-dev-router', 'orders-dev-worker', 'orders-dev-api', 'other-fn'), { minLength: 1, maxLength: 4 }).chain((names) => fc.tuple(...names.map(functionArb)));
+const inventoryArb = fc
+  .uniqueArray(fc.constantFrom('orders-dev-router', 'orders-dev-worker', 'orders-dev-api', 'other-fn'), { minLength: 1, maxLength: 4 })
+  .chain((names) => fc.tuple(...names.map(functionArb)));
 
 const rulesArb = (inventory: FunctionInventory[]): fc.Arbitrary<PlanRules> =>
   fc.record({
     keep: fc.integer({ min: 0, max: 12 }),
     protect: fc.array(
-      fc.tuple(fc.constantFrom(...inventory.map((fn) => fn.functionName), 'router', 'worker', 'elsewhere'), fc.integer({ min: 1, max: 45 }), fc.boolean()).map(
-        ([name, version, padded]) => `${name}:${padded ? String(version).padStart(3, '0') : version}`,
-      ),
+      fc
+        .tuple(fc.constantFrom(...inventory.map((fn) => fn.functionName), 'router', 'worker', 'elsewhere'), fc.integer({ min: 1, max: 45 }), fc.boolean())
+        .map(([name, version, padded]) => `${name}:${padded ? String(version).padStart(3, '0') : version}`),
       { maxLength: 5 },
     ),
   });
@@ -92,7 +94,10 @@ function referenceProtected(fn: FunctionInventory, rules: PlanRules): Set<string
 }
 
 function newest(fn: FunctionInventory, keep: number): string[] {
-  return fn.versions.filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(a) - Number(b)).slice(Math.max(0, fn.versions.filter((v) => /^\d+$/.test(v)).length - keep));
+  return fn.versions
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(a) - Number(b))
+    .slice(Math.max(0, fn.versions.filter((v) => /^\d+$/.test(v)).length - keep));
 }
 
 describe('prune planner (property-based)', () => {
@@ -152,7 +157,8 @@ describe('prune planner (property-based)', () => {
       fc.property(caseArb, fc.integer(), ([inventory, rules], seed) => {
         const first = planPrune(inventory, rules);
         expect(planPrune(inventory, rules)).toEqual(first);
-        const shuffle = <T>(items: readonly T[]) => fc.sample(fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length }), { numRuns: 1, seed })[0]!;
+        const shuffle = <T>(items: readonly T[]) =>
+          fc.sample(fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length }), { numRuns: 1, seed })[0]!;
         const shuffled = shuffle(inventory).map((fn) => ({
           ...fn,
           versions: shuffle(fn.versions),
@@ -246,7 +252,10 @@ describe('prune planner (examples)', () => {
 
   it('keep 0 deletes every unprotected numbered version', () => {
     const versions = ['1', '2', '3', LATEST_PUBLISHED];
-    const plan = planFunction(fn({ versions, aliases: [{ name: 'live', functionVersion: '3', weights: {} }], scaling: checked(versions) }), { keep: 0, protect: [] });
+    const plan = planFunction(fn({ versions, aliases: [{ name: 'live', functionVersion: '3', weights: {} }], scaling: checked(versions) }), {
+      keep: 0,
+      protect: [],
+    });
     expect(plan.delete).toEqual(['1', '2']);
   });
 

@@ -38,8 +38,17 @@ describe('version-prune inputs', () => {
   const parse = (values: Record<string, string>) => parseInputs(versionPrune, cliInputSource(values), {}, 'cli');
 
   it('defaults to a dry run at 15 requests/s with the config of .github/gantry.yml', () => {
-    expect(parse({ environment: 'dev' })).toEqual({ configFile: '.github/gantry.yml', environment: 'dev', functions: [], force: false, dryRun: true, rate: 15 });
-    expect(parse({ functions: 'a, arn:aws:lambda:eu-west-1:123456789012:function:b\nc,a', keep: '0', force: 'true', 'dry-run': 'false', rate: '7.5' })).toMatchObject({
+    expect(parse({ environment: 'dev' })).toEqual({
+      configFile: '.github/gantry.yml',
+      environment: 'dev',
+      functions: [],
+      force: false,
+      dryRun: true,
+      rate: 15,
+    });
+    expect(
+      parse({ functions: 'a, arn:aws:lambda:eu-west-1:123456789012:function:b\nc,a', keep: '0', force: 'true', 'dry-run': 'false', rate: '7.5' }),
+    ).toMatchObject({
       functions: ['a', 'b', 'c'],
       keep: 0,
       force: true,
@@ -51,7 +60,10 @@ describe('version-prune inputs', () => {
 
   it.each([
     [{}, 'option --environment: is required: pass --environment (for example dev), or give option --functions or option --capacity-provider'],
-    [{ environment: 'dev', keep: '0' }, 'option --keep: must be at least 1; to delete every unprotected version, keep 0 together with option --force set to true'],
+    [
+      { environment: 'dev', keep: '0' },
+      'option --keep: must be at least 1; to delete every unprotected version, keep 0 together with option --force set to true',
+    ],
     [{ environment: 'dev', keep: '100' }, 'option --keep: must be a whole number from 0 to 99, got 100'],
     [{ functions: 'a', 'capacity-provider': 'cp' }, 'option --capacity-provider: cannot be combined with option --functions: give one scope'],
     [{ functions: 'a:1' }, 'option --functions: must list function names or unqualified function ARNs, got "a:1"'],
@@ -72,16 +84,24 @@ describe('version-prune inputs', () => {
       keep: 3,
       protect: ['router:7'],
       scope: { kind: 'functions', functions: [{ functionName: ROUTER, shortName: 'router' }, { functionName: 'something-else' }] },
-      standardScaling: { [ROUTER]: { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 2 }, [WORKER]: { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 3 } },
+      standardScaling: {
+        [ROUTER]: { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 2 },
+        [WORKER]: { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 3 },
+      },
     });
     const noEnv = actionInputSource({ 'INPUT_CAPACITY-PROVIDER': 'cp', INPUT_KEEP: '2' });
-    expect(resolvePruneSettings(parseInputs(versionPrune, noEnv, {}, 'cli'), noEnv, undefined, { AWS_REGION: 'us-east-1' })).toMatchObject({ region: 'us-east-1', keep: 2, protect: [], scope: { kind: 'capacity-provider', capacityProvider: 'cp' } });
+    expect(resolvePruneSettings(parseInputs(versionPrune, noEnv, {}, 'cli'), noEnv, undefined, { AWS_REGION: 'us-east-1' })).toMatchObject({
+      region: 'us-east-1',
+      keep: 2,
+      protect: [],
+      scope: { kind: 'capacity-provider', capacityProvider: 'cp' },
+    });
     const bare = actionInputSource({ INPUT_FUNCTIONS: 'a' });
     expect(() => resolvePruneSettings(parseInputs(versionPrune, bare, {}, 'cli'), bare, undefined, {})).toThrow('no AWS region: give input "environment"');
     expect(resolvePruneSettings(parseInputs(versionPrune, bare, {}, 'cli'), bare, undefined, { AWS_REGION: 'eu-west-1' }).keep).toBe(5);
   });
 
-  it('counts a scaling config as the version\'s own unless it is the function\'s standard one', () => {
+  it("counts a scaling config as the version's own unless it is the function's standard one", () => {
     const standard = { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 2 };
     expect(hasOwnScaling(undefined, standard)).toBe(false);
     expect(hasOwnScaling({ ...standard }, standard)).toBe(false);
@@ -226,50 +246,61 @@ describe.concurrent('version-prune end to end (bundle against the sandbox)', () 
     expect(versionsOf(sandbox, ROUTER)).toHaveLength(13);
   });
 
-  e2e('deletes the plan and nothing protected: aliases, a weighted alias, provisioned concurrency, own scaling config, event source mapping, protect list, $LATEST.PUBLISHED', async ({ sandbox, expect }) => {
-    const file = seedDev(sandbox);
-    const result = await runBundledAction('version-prune', actionInputs(file, { 'dry-run': 'false' }), sandbox.env);
-    expect(result.code).toBe(0);
-    expect(result.outputs).toMatchObject({ deleted: '8', kept: '13', skipped: '0', 'dry-run': 'false' });
-    expect(versionsOf(sandbox, ROUTER).sort()).toEqual(['$LATEST.PUBLISHED', '10', '11', '12', '3', '4', '6', '7', '8', '9']);
-    expect(versionsOf(sandbox, WORKER).sort()).toEqual(['6', '7', '8']);
-    const report = JSON.parse(result.outputs['report']!) as PruneReport;
-    const router = report.functions.find((fn) => fn.function === ROUTER)!;
-    expect(Object.fromEntries(router.kept.map((k) => [k.version, k.reasons]))).toEqual({
-      '3': ['protect-list'],
-      '4': [expect.stringMatching(/^event-source-mapping:/)],
-      '6': ['scaling-config'],
-      '7': ['provisioned-concurrency'],
-      '8': ['weighted-alias:canary'],
-      '9': ['alias:canary'],
-      '10': ['newest'],
-      '11': ['newest'],
-      '12': ['newest', 'alias:live'],
-      '$LATEST.PUBLISHED': ['$LATEST.PUBLISHED'],
-    });
-    expect(report.capacityProviders).toEqual([{ name: 'orders-dev-cp', arn: expect.stringContaining(':capacity-provider:orders-dev-cp'), versionsBefore: 21, versionsAfter: 13, limit: 100 }]);
-    expect(report.calls.errors).toBe(0);
-    expect(result.summary).toContain('Deleted 8, kept 13, skipped 0 across 2 functions');
-    expect(result.summary).toContain('| `orders-dev-router` | 3 (protect-list); 4 (event-source-mapping:');
-    // Only numbered versions were ever named in a DeleteFunction, each once.
-    const deletes = sandbox.server.calls('lambda', 'DeleteFunction');
-    expect(deletes).toHaveLength(8);
+  e2e(
+    'deletes the plan and nothing protected: aliases, a weighted alias, provisioned concurrency, own scaling config, event source mapping, protect list, $LATEST.PUBLISHED',
+    async ({ sandbox, expect }) => {
+      const file = seedDev(sandbox);
+      const result = await runBundledAction('version-prune', actionInputs(file, { 'dry-run': 'false' }), sandbox.env);
+      expect(result.code).toBe(0);
+      expect(result.outputs).toMatchObject({ deleted: '8', kept: '13', skipped: '0', 'dry-run': 'false' });
+      expect(versionsOf(sandbox, ROUTER).sort()).toEqual(['$LATEST.PUBLISHED', '10', '11', '12', '3', '4', '6', '7', '8', '9']);
+      expect(versionsOf(sandbox, WORKER).sort()).toEqual(['6', '7', '8']);
+      const report = JSON.parse(result.outputs['report']!) as PruneReport;
+      const router = report.functions.find((fn) => fn.function === ROUTER)!;
+      expect(Object.fromEntries(router.kept.map((k) => [k.version, k.reasons]))).toEqual({
+        '3': ['protect-list'],
+        '4': [expect.stringMatching(/^event-source-mapping:/)],
+        '6': ['scaling-config'],
+        '7': ['provisioned-concurrency'],
+        '8': ['weighted-alias:canary'],
+        '9': ['alias:canary'],
+        '10': ['newest'],
+        '11': ['newest'],
+        '12': ['newest', 'alias:live'],
+        '$LATEST.PUBLISHED': ['$LATEST.PUBLISHED'],
+      });
+      expect(report.capacityProviders).toEqual([
+        { name: 'orders-dev-cp', arn: expect.stringContaining(':capacity-provider:orders-dev-cp'), versionsBefore: 21, versionsAfter: 13, limit: 100 },
+      ]);
+      expect(report.calls.errors).toBe(0);
+      expect(result.summary).toContain('Deleted 8, kept 13, skipped 0 across 2 functions');
+      expect(result.summary).toContain('| `orders-dev-router` | 3 (protect-list); 4 (event-source-mapping:');
+      // Only numbered versions were ever named in a DeleteFunction, each once.
+      const deletes = sandbox.server.calls('lambda', 'DeleteFunction');
+      expect(deletes).toHaveLength(8);
 
-    // A re-run finds nothing left to delete.
-    const again = await runBundledAction('version-prune', actionInputs(file, { 'dry-run': 'false' }), sandbox.env);
-    expect(again.outputs).toMatchObject({ deleted: '0', kept: '13' });
-    expect(sandbox.server.calls('lambda', 'DeleteFunction')).toHaveLength(8);
-  });
+      // A re-run finds nothing left to delete.
+      const again = await runBundledAction('version-prune', actionInputs(file, { 'dry-run': 'false' }), sandbox.env);
+      expect(again.outputs).toMatchObject({ deleted: '0', kept: '13' });
+      expect(sandbox.server.calls('lambda', 'DeleteFunction')).toHaveLength(8);
+    },
+  );
 
   e2e('re-plans a function whose aliases changed after the plan, and skips a version that became an alias target (409)', async ({ sandbox, expect }) => {
     const lambda = sandbox.services.lambda;
-    seedLambda(lambda, { capacityProvider: 'cp', functions: 3, versionsPerFunction: 12, weightedAliases: [{ name: 'canary', primaryOffset: 1, additionalOffset: 2, weight: 0.2 }] });
+    seedLambda(lambda, {
+      capacityProvider: 'cp',
+      functions: 3,
+      versionsPerFunction: 12,
+      weightedAliases: [{ name: 'canary', primaryOffset: 1, additionalOffset: 2, weight: 0.2 }],
+    });
     // fn-0: the re-read (its second ListAliases) sees live moved to 4: 4 is re-planned away.
     // fn-1: live moves to 8 when the first delete arrives, after the re-read: deleting 8 is a conflict.
     let aliasReads = 0;
     let moved = false;
     beforeLambda(sandbox, (operation, request) => {
-      if (operation === 'ListAliases' && functionOf(request) === 'fn-0' && ++aliasReads === 2) lambda.putAlias('fn-0', 'live', { functionVersion: '4' }, { instant: true });
+      if (operation === 'ListAliases' && functionOf(request) === 'fn-0' && ++aliasReads === 2)
+        lambda.putAlias('fn-0', 'live', { functionVersion: '4' }, { instant: true });
       if (operation === 'DeleteFunction' && functionOf(request) === 'fn-1' && !moved) {
         moved = true;
         lambda.putAlias('fn-1', 'live', { functionVersion: '8' }, { instant: true });
@@ -304,10 +335,14 @@ describe.concurrent('version-prune end to end (bundle against the sandbox)', () 
     const inputs = { 'capacity-provider': 'cp', keep: '2', 'dry-run': 'false', rate: RATE };
     const result = await runBundledAction('version-prune', inputs, sandbox.env);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/::error::stopped after deleting \d+ version\(s\), \d+ not attempted: deleting fn-1:3 failed: .*not allowed to delete fn-1:3; run again to continue/);
+    expect(result.stdout).toMatch(
+      /::error::stopped after deleting \d+ version\(s\), \d+ not attempted: deleting fn-1:3 failed: .*not allowed to delete fn-1:3; run again to continue/,
+    );
     const report = JSON.parse(result.outputs['report']!) as PruneReport;
     expect(report.stopped).toContain('deleting fn-1:3 failed');
-    expect(report.functions.find((fn) => fn.function === 'fn-1')!.failed).toEqual([{ version: '3', error: expect.stringContaining('not allowed to delete fn-1:3') }]);
+    expect(report.functions.find((fn) => fn.function === 'fn-1')!.failed).toEqual([
+      { version: '3', error: expect.stringContaining('not allowed to delete fn-1:3') },
+    ]);
     expect(report.totals.notAttempted).toBeGreaterThan(0);
     expect(report.totals.deleted + report.totals.notAttempted + report.totals.failed + report.totals.skipped).toBe(6 * 13);
     expect(result.summary).toContain(':x: Stopped early');
@@ -328,7 +363,8 @@ describe.concurrent('version-prune end to end (bundle against the sandbox)', () 
   e2e('deletes nothing when the inventory fails, and says which listing failed', async ({ sandbox, expect }) => {
     seedLambda(sandbox.services.lambda, { capacityProvider: 'cp', functions: 4, versionsPerFunction: 10 });
     beforeLambda(sandbox, (operation, request) => {
-      if (operation === 'ListAliases' && functionOf(request) === 'fn-2') throw new ServiceError(403, 'AccessDeniedException', 'no lambda:ListAliases on fn-2', { Message: 'no lambda:ListAliases on fn-2' });
+      if (operation === 'ListAliases' && functionOf(request) === 'fn-2')
+        throw new ServiceError(403, 'AccessDeniedException', 'no lambda:ListAliases on fn-2', { Message: 'no lambda:ListAliases on fn-2' });
     });
     const result = await runBundledAction('version-prune', { 'capacity-provider': 'cp', 'dry-run': 'false', rate: RATE }, sandbox.env);
     expect(result.code).toBe(1);
@@ -340,7 +376,12 @@ describe.concurrent('version-prune end to end (bundle against the sandbox)', () 
 
 describe.concurrent('gantry prune (CLI bundle against the sandbox)', () => {
   e2e('rides out throttling bursts (injected 429s and a drained quota) with no failed call', async ({ sandbox, expect }) => {
-    seedLambda(sandbox.services.lambda, { capacityProvider: 'cp', functions: 7, versionsPerFunction: 14, weightedAliases: [{ name: 'canary', primaryOffset: 5, additionalOffset: 6, weight: 0.05 }] });
+    seedLambda(sandbox.services.lambda, {
+      capacityProvider: 'cp',
+      functions: 7,
+      versionsPerFunction: 14,
+      weightedAliases: [{ name: 'canary', primaryOffset: 5, additionalOffset: 6, weight: 0.05 }],
+    });
     sandbox.faults.add({ service: 'lambda', operation: 'DeleteFunction', kind: 'throttle', times: 8 });
     sandbox.faults.add({ service: 'lambda', operation: 'ListAliases', kind: 'throttle', times: 3 });
     sandbox.faults.add({ service: 'lambda', operation: 'GetFunctionScalingConfig', kind: 'throttle', times: 4 });

@@ -108,7 +108,15 @@ describe('sandbox CodeBuild: scripted builds', () => {
     const buildFailed = await waitComplete(codebuild, first.build!.id!);
     const installFailed = await waitComplete(codebuild, second.build!.id!);
     expect(buildFailed.buildStatus).toBe('FAILED');
-    expect(phaseSummary(buildFailed)).toEqual(['SUBMITTED:SUCCEEDED', 'INSTALL:SUCCEEDED', 'PRE_BUILD:SUCCEEDED', 'BUILD:FAILED', 'POST_BUILD:SUCCEEDED', 'FINALIZING:SUCCEEDED', 'COMPLETED:-']);
+    expect(phaseSummary(buildFailed)).toEqual([
+      'SUBMITTED:SUCCEEDED',
+      'INSTALL:SUCCEEDED',
+      'PRE_BUILD:SUCCEEDED',
+      'BUILD:FAILED',
+      'POST_BUILD:SUCCEEDED',
+      'FINALIZING:SUCCEEDED',
+      'COMPLETED:-',
+    ]);
     expect(buildFailed.phases!.find((phase) => phase.phaseType === 'BUILD')!.contexts).toEqual([
       { statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: make. Reason: exit status 2' },
     ]);
@@ -146,7 +154,13 @@ describe('sandbox CodeBuild: scripted builds', () => {
   it('StopBuild ends the phase in progress STOPPED and completes the build STOPPED', async () => {
     const { sandbox: sb, codebuild } = await start();
     sb.services.codebuild.createProject('p');
-    sb.services.codebuild.scriptNextBuild('p', { phases: [{ phase: 'SUBMITTED', durationMs: 0 }, { phase: 'BUILD', durationMs: 3_600_000 }, { phase: 'FINALIZING', durationMs: 10 }] });
+    sb.services.codebuild.scriptNextBuild('p', {
+      phases: [
+        { phase: 'SUBMITTED', durationMs: 0 },
+        { phase: 'BUILD', durationMs: 3_600_000 },
+        { phase: 'FINALIZING', durationMs: 10 },
+      ],
+    });
     const { build } = await codebuild.send(new StartBuildCommand({ projectName: 'p' }));
     await sleep(20);
     const stopped = await codebuild.send(new StopBuildCommand({ id: build!.id! }));
@@ -302,7 +316,9 @@ describe('sandbox CodeBuild: executing the buildspec', () => {
       { name: 'PLAN_SHA256', value: createHash('sha256').update('from the source\n').digest('hex') },
       { name: 'SUCCEEDING', value: '0' },
     ]);
-    const { events } = await logs.send(new GetLogEventsCommand({ logGroupName: done.logs!.groupName!, logStreamName: done.logs!.streamName!, startFromHead: true }));
+    const { events } = await logs.send(
+      new GetLogEventsCommand({ logGroupName: done.logs!.groupName!, logStreamName: done.logs!.streamName!, startFromHead: true }),
+    );
     const messages = events!.map((event) => event.message!);
     expect(messages).toContain('hello plan from build 1');
     expect(messages).toContain('build finally');

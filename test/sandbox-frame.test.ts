@@ -72,7 +72,10 @@ describe('sandbox frame', () => {
     const results = await burst;
     expect(results.every((result) => result.projects?.[0] === 'p1')).toBe(true);
     const calls = sandbox.server.calls('codebuild');
-    expect(calls.slice(0, 2).map((call) => [call.status, call.throttled])).toEqual([[200, false], [200, false]]);
+    expect(calls.slice(0, 2).map((call) => [call.status, call.throttled])).toEqual([
+      [200, false],
+      [200, false],
+    ]);
     expect(calls.slice(2, frozen).every((call) => call.throttled && call.status === 400)).toBe(true);
     expect(calls.filter((call) => call.throttled).length).toBeGreaterThanOrEqual(3);
     expect(calls.filter((call) => call.status === 200)).toHaveLength(5);

@@ -61,7 +61,11 @@ describe('sandbox GitHub: auth, errors, faults', () => {
     const { sandbox: sb, octokit } = await start({ quotas: { github: { ratePerSecond: 0.001, burst: 3 } } });
     const operation = 'GET /repos/{owner}/{repo}/branches/{branch}';
     sb.faults.add({ service: 'github', operation, kind: 'server-error', status: 502, times: 1 });
-    await expect(octokit.rest.repos.getBranch({ ...repo, branch: 'main' })).rejects.toMatchObject({ status: 502, message: 'Server Error', response: { data: { message: 'Server Error' } } });
+    await expect(octokit.rest.repos.getBranch({ ...repo, branch: 'main' })).rejects.toMatchObject({
+      status: 502,
+      message: 'Server Error',
+      response: { data: { message: 'Server Error' } },
+    });
     const branch = await octokit.rest.repos.getBranch({ ...repo, branch: 'main' });
     expect(branch.data.commit.sha).toBe(SHA);
     expect(branch.headers['x-ratelimit-limit']).toBe('5000');
@@ -71,7 +75,10 @@ describe('sandbox GitHub: auth, errors, faults', () => {
     await octokit.rest.repos.get(repo);
     await octokit.rest.repos.get(repo);
     const limited = await octokit.rest.repos.get(repo).catch((e: unknown) => e);
-    expect(limited).toMatchObject({ status: 429, response: { headers: { 'retry-after': '1' }, data: { message: expect.stringMatching(/^You have exceeded a secondary rate limit/) } } });
+    expect(limited).toMatchObject({
+      status: 429,
+      response: { headers: { 'retry-after': '1' }, data: { message: expect.stringMatching(/^You have exceeded a secondary rate limit/) } },
+    });
     expect(sb.server.calls('github', 'GET /repos/{owner}/{repo}').map((call) => call.throttled)).toEqual([false, false, true]);
   });
 });
@@ -79,7 +86,13 @@ describe('sandbox GitHub: auth, errors, faults', () => {
 describe('sandbox GitHub: deployments', () => {
   it('creates a deployment, moves it in_progress → success, and a later success makes it inactive', async () => {
     const { sandbox: sb, github, octokit } = await start();
-    const created = await octokit.rest.repos.createDeployment({ ...repo, ref: 'main', environment: 'staging', required_contexts: [], payload: { functions: ['api'] } });
+    const created = await octokit.rest.repos.createDeployment({
+      ...repo,
+      ref: 'main',
+      environment: 'staging',
+      required_contexts: [],
+      payload: { functions: ['api'] },
+    });
     expect(created.status).toBe(201);
     const first = created.data as Extract<typeof created.data, { id: number }>;
     expect(first).toMatchObject({
@@ -98,7 +111,12 @@ describe('sandbox GitHub: deployments', () => {
     expect(first.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     await octokit.rest.repos.createDeploymentStatus({ ...repo, deployment_id: first.id, state: 'in_progress', log_url: 'https://ci.example/1' });
-    const success = await octokit.rest.repos.createDeploymentStatus({ ...repo, deployment_id: first.id, state: 'success', environment_url: 'https://staging.example' });
+    const success = await octokit.rest.repos.createDeploymentStatus({
+      ...repo,
+      deployment_id: first.id,
+      state: 'success',
+      environment_url: 'https://staging.example',
+    });
     expect(success.status).toBe(201);
     expect(success.data).toMatchObject({ state: 'success', environment: 'staging', environment_url: 'https://staging.example', deployment_url: first.url });
 
@@ -160,7 +178,10 @@ describe('sandbox GitHub: deployments', () => {
     github.addCheckRun('acme', 'orders', { name: 'e2e', headSha: SHA, conclusion: 'success' });
     expect((await octokit.rest.repos.createDeployment({ ...repo, ref: 'main' })).status).toBe(201);
 
-    await expect(octokit.rest.repos.createDeployment({ ...repo, ref: 'no-such-branch' })).rejects.toMatchObject({ status: 422, response: { data: { message: 'No ref found for: no-such-branch' } } });
+    await expect(octokit.rest.repos.createDeployment({ ...repo, ref: 'no-such-branch' })).rejects.toMatchObject({
+      status: 422,
+      response: { data: { message: 'No ref found for: no-such-branch' } },
+    });
   });
 });
 
@@ -170,9 +191,20 @@ describe('sandbox GitHub: commit statuses and check runs', () => {
     const combined = async () => (await octokit.rest.repos.getCombinedStatusForRef({ ...repo, ref: 'main' })).data;
     expect(await combined()).toMatchObject({ state: 'pending', total_count: 0, statuses: [], sha: SHA });
 
-    const created = await octokit.rest.repos.createCommitStatus({ ...repo, sha: SHA, state: 'pending', context: 'ci/test', target_url: 'https://ci.example/run/1' });
+    const created = await octokit.rest.repos.createCommitStatus({
+      ...repo,
+      sha: SHA,
+      state: 'pending',
+      context: 'ci/test',
+      target_url: 'https://ci.example/run/1',
+    });
     expect(created.status).toBe(201);
-    expect(created.data).toMatchObject({ state: 'pending', context: 'ci/test', target_url: 'https://ci.example/run/1', creator: { login: 'github-actions[bot]' } });
+    expect(created.data).toMatchObject({
+      state: 'pending',
+      context: 'ci/test',
+      target_url: 'https://ci.example/run/1',
+      creator: { login: 'github-actions[bot]' },
+    });
     await octokit.rest.repos.createCommitStatus({ ...repo, sha: SHA, state: 'success' });
     expect(await combined()).toMatchObject({ state: 'pending', total_count: 2 });
     await octokit.rest.repos.createCommitStatus({ ...repo, sha: SHA, state: 'error', context: 'ci/test' });
@@ -192,7 +224,12 @@ describe('sandbox GitHub: commit statuses and check runs', () => {
     const build = await octokit.rest.checks.create({ ...repo, name: 'build', head_sha: SHA, status: 'in_progress' });
     expect(build.status).toBe(201);
     expect(build.data).toMatchObject({ name: 'build', head_sha: SHA, status: 'in_progress', conclusion: null, completed_at: null });
-    const updated = await octokit.rest.checks.update({ ...repo, check_run_id: build.data.id, conclusion: 'success', output: { title: 'Built', summary: '3 bundles' } });
+    const updated = await octokit.rest.checks.update({
+      ...repo,
+      check_run_id: build.data.id,
+      conclusion: 'success',
+      output: { title: 'Built', summary: '3 bundles' },
+    });
     expect(updated.data).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'Built', summary: '3 bundles', annotations_count: 0 } });
     expect(updated.data.completed_at).not.toBeNull();
 
@@ -205,10 +242,9 @@ describe('sandbox GitHub: commit statuses and check runs', () => {
     expect(latest.data.check_runs.map((run) => `${run.name}:${run.status}`)).toEqual(['test:queued', 'build:completed']);
     expect((await octokit.rest.checks.listForRef({ ...repo, ref: SHA, filter: 'all' })).data.total_count).toBe(3);
     expect((await octokit.rest.checks.listForRef({ ...repo, ref: SHA, check_name: 'build' })).data.check_runs).toHaveLength(1);
-    expect((await octokit.rest.checks.listForRef({ ...repo, ref: SHA, status: 'completed', filter: 'all' })).data.check_runs.map((run) => run.conclusion)).toEqual([
-      'failure',
-      'success',
-    ]);
+    expect(
+      (await octokit.rest.checks.listForRef({ ...repo, ref: SHA, status: 'completed', filter: 'all' })).data.check_runs.map((run) => run.conclusion),
+    ).toEqual(['failure', 'success']);
     await expect(octokit.rest.checks.create({ ...repo, name: 'x', head_sha: SHA, status: 'completed' })).rejects.toMatchObject({ status: 422 });
   });
 });
@@ -222,7 +258,14 @@ describe('sandbox GitHub: pull requests, reviews, comments', () => {
     github.addReview('acme', 'orders', 7, { user: 'carol', state: 'APPROVED', commitId: SHA2 });
 
     const pr = (await octokit.rest.pulls.get({ ...repo, pull_number: 7 })).data;
-    expect(pr).toMatchObject({ number: 7, state: 'open', merged: false, user: { login: 'alice', type: 'User' }, head: { ref: 'feature/x', sha: SHA2 }, base: { ref: 'main', sha: SHA } });
+    expect(pr).toMatchObject({
+      number: 7,
+      state: 'open',
+      merged: false,
+      user: { login: 'alice', type: 'User' },
+      head: { ref: 'feature/x', sha: SHA2 },
+      base: { ref: 'main', sha: SHA },
+    });
     expect(pr.html_url).toBe('https://github.com/acme/orders/pull/7');
     expect((await octokit.rest.pulls.get({ ...repo, pull_number: 5 })).data).toMatchObject({ state: 'closed', merged: true });
     expect((await octokit.rest.pulls.list(repo)).data.map((p) => p.number)).toEqual([7]);
@@ -247,7 +290,11 @@ describe('sandbox GitHub: pull requests, reviews, comments', () => {
     github.addPullRequest('acme', 'orders', { number: 12, headSha: SHA2, headRef: 'feature/y', baseRef: 'main' });
     const created = await octokit.rest.issues.createComment({ ...repo, issue_number: 12, body: 'Deploying…' });
     expect(created.status).toBe(201);
-    expect(created.data).toMatchObject({ body: 'Deploying…', user: { login: 'github-actions[bot]', type: 'Bot' }, html_url: `https://github.com/acme/orders/pull/12#issuecomment-${created.data.id}` });
+    expect(created.data).toMatchObject({
+      body: 'Deploying…',
+      user: { login: 'github-actions[bot]', type: 'Bot' },
+      html_url: `https://github.com/acme/orders/pull/12#issuecomment-${created.data.id}`,
+    });
     const updated = await octokit.rest.issues.updateComment({ ...repo, comment_id: created.data.id, body: 'Deployed ✅' });
     expect(updated.data).toMatchObject({ id: created.data.id, body: 'Deployed ✅' });
 
@@ -286,7 +333,9 @@ describe('sandbox GitHub: environments and branches', () => {
     github.setEnvironment('acme', 'orders', 'production', { requiredReviewers: ['alice', 'bob'], protectedBranchesOnly: true });
     const production = (await octokit.rest.repos.getEnvironment({ ...repo, environment_name: 'production' })).data;
     expect(production).toMatchObject({ name: 'production', deployment_branch_policy: { protected_branches: true, custom_branch_policies: false } });
-    const reviewersRule = production.protection_rules?.find((rule) => rule.type === 'required_reviewers') as { reviewers?: Array<{ type: string; reviewer: { login: string } }> };
+    const reviewersRule = production.protection_rules?.find((rule) => rule.type === 'required_reviewers') as {
+      reviewers?: Array<{ type: string; reviewer: { login: string } }>;
+    };
     expect(reviewersRule.reviewers?.map((r) => `${r.type}:${r.reviewer.login}`)).toEqual(['User:alice', 'User:bob']);
     expect(production.protection_rules?.map((rule) => rule.type)).toEqual(['required_reviewers', 'branch_policy']);
 
@@ -294,7 +343,11 @@ describe('sandbox GitHub: environments and branches', () => {
     expect(put.status).toBe(200);
     expect(put.data).toMatchObject({ name: 'staging', deployment_branch_policy: null, protection_rules: [{ type: 'wait_timer', wait_timer: 30 }] });
     await expect(
-      octokit.rest.repos.createOrUpdateEnvironment({ ...repo, environment_name: 'x', deployment_branch_policy: { protected_branches: true, custom_branch_policies: true } }),
+      octokit.rest.repos.createOrUpdateEnvironment({
+        ...repo,
+        environment_name: 'x',
+        deployment_branch_policy: { protected_branches: true, custom_branch_policies: true },
+      }),
     ).rejects.toMatchObject({ status: 422 });
 
     // A deployment to an environment nobody created creates it, as on GitHub.
@@ -308,9 +361,16 @@ describe('sandbox GitHub: environments and branches', () => {
   it('gets branches (a slash in the name included) and commits by ref', async () => {
     const { github, octokit } = await start();
     github.setBranch('acme', 'orders', 'release/1.x', SHA2);
-    expect((await octokit.rest.repos.getBranch({ ...repo, branch: 'release/1.x' })).data).toMatchObject({ name: 'release/1.x', commit: { sha: SHA2 }, protected: false });
+    expect((await octokit.rest.repos.getBranch({ ...repo, branch: 'release/1.x' })).data).toMatchObject({
+      name: 'release/1.x',
+      commit: { sha: SHA2 },
+      protected: false,
+    });
     expect((await octokit.rest.repos.getBranch({ ...repo, branch: 'main' })).data.protected).toBe(true);
-    await expect(octokit.rest.repos.getBranch({ ...repo, branch: 'gone' })).rejects.toMatchObject({ status: 404, response: { data: { message: 'Branch not found' } } });
+    await expect(octokit.rest.repos.getBranch({ ...repo, branch: 'gone' })).rejects.toMatchObject({
+      status: 404,
+      response: { data: { message: 'Branch not found' } },
+    });
     expect((await octokit.rest.repos.getCommit({ ...repo, ref: 'release/1.x' })).data.sha).toBe(SHA2);
     expect((await octokit.rest.repos.getCommit({ ...repo, ref: SHA2.slice(0, 7) })).data.sha).toBe(SHA2);
     expect((await octokit.rest.repos.listBranches(repo)).data.map((b) => b.name)).toEqual(['main', 'release/1.x']);

@@ -165,7 +165,12 @@ describe('sandbox Lambda: quota and faults', () => {
     const error = await createLambdaClient({ region: 'eu-west-1', maxAttempts: 1 })
       .send(new ListFunctionsCommand({}))
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'TooManyRequestsException', Reason: 'CallerRateLimitExceeded', retryAfterSeconds: '1', $metadata: { httpStatusCode: 429 } });
+    expect(error).toMatchObject({
+      name: 'TooManyRequestsException',
+      Reason: 'CallerRateLimitExceeded',
+      retryAfterSeconds: '1',
+      $metadata: { httpStatusCode: 429 },
+    });
     sb.faults.clear();
     await expect(client.send(new ListFunctionsCommand({}))).resolves.toMatchObject({ Functions: [] });
   });
@@ -184,7 +189,10 @@ describe('sandbox Lambda: quota and faults', () => {
 
     sb.faults.add({ service: 'lambda', operation: 'DeleteFunction', kind: 'server-error', times: 1 });
     const failing = createLambdaClient({ region: 'eu-west-1', maxAttempts: 1 });
-    await expect(failing.send(new DeleteFunctionCommand({ FunctionName: 'fn-0' }))).rejects.toMatchObject({ name: 'ServiceException', $metadata: { httpStatusCode: 500 } });
+    await expect(failing.send(new DeleteFunctionCommand({ FunctionName: 'fn-0' }))).rejects.toMatchObject({
+      name: 'ServiceException',
+      $metadata: { httpStatusCode: 500 },
+    });
 
     // Latency is sandbox time: the answer comes 6 s of sandbox clock after the request arrived.
     sb.faults.add({ service: 'lambda', operation: '*', kind: 'latency', latencyMs: 6_000, times: 1 });
@@ -217,7 +225,12 @@ describe('sandbox Lambda: versions', () => {
     await createManagedFunction(client, 'router', provider.arn);
     await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'router', ZipFile: zip('router v1') }));
     const published = await client.send(new PublishVersionCommand({ FunctionName: 'router' }));
-    expect(published).toMatchObject({ Version: '1', State: 'Pending', StateReasonCode: 'Creating', FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:router:1' });
+    expect(published).toMatchObject({
+      Version: '1',
+      State: 'Pending',
+      StateReasonCode: 'Creating',
+      FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:router:1',
+    });
     expect(published.CapacityProviderConfig?.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn).toBe(provider.arn);
     // Invoking a version that is not Active is the real 409.
     await expect(client.send(new InvokeCommand({ FunctionName: 'router', Qualifier: '1' }))).rejects.toMatchObject({
@@ -259,7 +272,10 @@ describe('sandbox Lambda: versions', () => {
     expect(created.Version).toBe('1');
     expect((await client.send(new PublishVersionCommand({ FunctionName: 'api' }))).Version).toBe('1');
     const latestPublished = await client.send(new PublishVersionCommand({ FunctionName: 'api', PublishTo: 'LATEST_PUBLISHED' }));
-    expect(latestPublished).toMatchObject({ Version: '$LATEST.PUBLISHED', FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:api:$LATEST.PUBLISHED' });
+    expect(latestPublished).toMatchObject({
+      Version: '$LATEST.PUBLISHED',
+      FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:api:$LATEST.PUBLISHED',
+    });
     // An unqualified invoke of a Managed Instances function runs $LATEST.PUBLISHED.
     const invoked = await client.send(new InvokeCommand({ FunctionName: 'api' }));
     expect(invoked.ExecutedVersion).toBe('$LATEST.PUBLISHED');
@@ -283,7 +299,11 @@ describe('sandbox Lambda: versions', () => {
     const { lambda, client } = await start();
     seedLambda(lambda, { functions: 1, versionsPerFunction: 5, weightedAliases: [{ name: 'canary', primaryOffset: 2, additionalOffset: 3, weight: 0.1 }] });
     // live → 5, canary → 3 with 10% on 2.
-    for (const [version, alias] of [['5', 'live'], ['2', 'canary'], ['3', 'canary']] as const) {
+    for (const [version, alias] of [
+      ['5', 'live'],
+      ['2', 'canary'],
+      ['3', 'canary'],
+    ] as const) {
       await expect(client.send(new DeleteFunctionCommand({ FunctionName: 'fn-0', Qualifier: version }))).rejects.toMatchObject({
         name: 'ResourceConflictException',
         message: `Unable to delete version because the following aliases reference it: [${alias}]`,
@@ -336,7 +356,11 @@ describe('sandbox Lambda: aliases, scaling, invoke', () => {
     const clock = controlClock(sb.clock);
     clock.freeze();
     const put = await client.send(
-      new PutFunctionScalingConfigCommand({ FunctionName: 'fn-0', Qualifier: '2', FunctionScalingConfig: { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 3 } }),
+      new PutFunctionScalingConfigCommand({
+        FunctionName: 'fn-0',
+        Qualifier: '2',
+        FunctionScalingConfig: { MinExecutionEnvironments: 1, MaxExecutionEnvironments: 3 },
+      }),
     );
     expect(put.FunctionState).toBe('Active');
     const before = await client.send(new GetFunctionScalingConfigCommand({ FunctionName: 'fn-0', Qualifier: '2' }));
@@ -349,7 +373,13 @@ describe('sandbox Lambda: aliases, scaling, invoke', () => {
     const after = await client.send(new GetFunctionScalingConfigCommand({ FunctionName: 'fn-0', Qualifier: '2' }));
     expect(after.AppliedFunctionScalingConfig).toEqual({ MinExecutionEnvironments: 1, MaxExecutionEnvironments: 3 });
     await expect(
-      client.send(new PutFunctionScalingConfigCommand({ FunctionName: 'fn-0', Qualifier: '2', FunctionScalingConfig: { MinExecutionEnvironments: 5, MaxExecutionEnvironments: 2 } })),
+      client.send(
+        new PutFunctionScalingConfigCommand({
+          FunctionName: 'fn-0',
+          Qualifier: '2',
+          FunctionScalingConfig: { MinExecutionEnvironments: 5, MaxExecutionEnvironments: 2 },
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'InvalidParameterValueException', $metadata: { httpStatusCode: 400 } });
   });
 
@@ -393,7 +423,10 @@ describe('sandbox Lambda: capacity providers, provisioned concurrency, event sou
         InstanceRequirements: { Architectures: ['arm64'], AllowedInstanceTypes: ['m7g.large'] },
       }),
     );
-    expect(created.CapacityProvider).toMatchObject({ CapacityProviderArn: 'arn:aws:lambda:eu-west-1:123456789012:capacity-provider:orders-dev-cp', State: 'Pending' });
+    expect(created.CapacityProvider).toMatchObject({
+      CapacityProviderArn: 'arn:aws:lambda:eu-west-1:123456789012:capacity-provider:orders-dev-cp',
+      State: 'Pending',
+    });
     expect(created.CapacityProvider!.InstanceRequirements?.AllowedInstanceTypes).toEqual(['m7g.large']);
     const state = async () => (await client.send(new GetCapacityProviderCommand({ CapacityProviderName: 'orders-dev-cp' }))).CapacityProvider!.State;
     clock.advance(9_999);
@@ -405,7 +438,9 @@ describe('sandbox Lambda: capacity providers, provisioned concurrency, event sou
     clock.advance(9_999);
     expect(await state()).toBe('Deleting');
     clock.advance(1);
-    await expect(client.send(new GetCapacityProviderCommand({ CapacityProviderName: 'orders-dev-cp' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(client.send(new GetCapacityProviderCommand({ CapacityProviderName: 'orders-dev-cp' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 
   it('lists provisioned concurrency configs and event source mappings, including qualified function ARNs', async () => {
@@ -415,7 +450,9 @@ describe('sandbox Lambda: capacity providers, provisioned concurrency, event sou
     expect(put).toMatchObject({ RequestedProvisionedConcurrentExecutions: 2, Status: 'READY' });
     const listed = await client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'fn-0' }));
     expect(listed.ProvisionedConcurrencyConfigs!.map((c) => c.FunctionArn)).toEqual(['arn:aws:lambda:eu-west-1:123456789012:function:fn-0:1']);
-    expect((await client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'fn-0', Qualifier: '1' }))).AllocatedProvisionedConcurrentExecutions).toBe(2);
+    expect(
+      (await client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'fn-0', Qualifier: '1' }))).AllocatedProvisionedConcurrentExecutions,
+    ).toBe(2);
     await expect(client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'fn-0', Qualifier: '2' }))).rejects.toMatchObject({
       name: 'ProvisionedConcurrencyConfigNotFoundException',
       $metadata: { httpStatusCode: 404 },

@@ -28,7 +28,14 @@ it('prints export lines that point the real clients at the seeded sandbox', asyn
   });
   const exports = Object.fromEntries([...output.matchAll(/^export (\w+)=(.*)$/gm)].map((match) => [match[1]!, match[2]!]));
   expect(Object.keys(exports)).toEqual(
-    expect.arrayContaining(['AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL_CODEBUILD', 'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', 'GITHUB_API_URL', 'GITHUB_TOKEN', 'AWS_REGION']),
+    expect.arrayContaining([
+      'AWS_ENDPOINT_URL_LAMBDA',
+      'AWS_ENDPOINT_URL_CODEBUILD',
+      'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
+      'GITHUB_API_URL',
+      'GITHUB_TOKEN',
+      'AWS_REGION',
+    ]),
   );
   expect(exports['AWS_ENDPOINT_URL_LAMBDA']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(output).toContain('orders-dev-router');

@@ -153,7 +153,9 @@ describe('exported variables', () => {
           expect(kept).toEqual(summary.resources.slice(0, kept.length).map((resource) => [resource.action, resource.address]));
           expect(last[1]).toBe(`${count - kept.length} more`);
           // Nothing more would have fitted: the next entry plus the "more" entry would pass the limit.
-          expect(value.length + JSON.stringify(['create', summary.resources[kept.length]!.address]).length + 1).toBeGreaterThan(MAX_EXPORTED_RESOURCES_CHARS - 5);
+          expect(value.length + JSON.stringify(['create', summary.resources[kept.length]!.address]).length + 1).toBeGreaterThan(
+            MAX_EXPORTED_RESOURCES_CHARS - 5,
+          );
         } else {
           expect(entries).toHaveLength(count);
         }
@@ -292,7 +294,12 @@ describe('CLI', () => {
   }
 
   it('plan-summary prints JSON, eval-able exports, or Markdown', async () => {
-    const file = planJsonFile(planJson([{ address: "aws_ssm_parameter.p[\"it's\"]", actions: ['create'] }, { address: 'aws_iam_role.r', actions: ['update'] }]));
+    const file = planJsonFile(
+      planJson([
+        { address: 'aws_ssm_parameter.p["it\'s"]', actions: ['create'] },
+        { address: 'aws_iam_role.r', actions: ['update'] },
+      ]),
+    );
     const json = await cli('plan-summary', file, '--sha256', 'E'.repeat(64));
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ sha256: 'e'.repeat(64), add: 1, change: 1, resources: [{ action: 'update' }, { action: 'create' }] });
@@ -301,7 +308,11 @@ describe('CLI', () => {
     expect(env.code).toBe(0);
     expect(env.stdout).toContain('export GANTRY_PLAN_ADD=1\n');
     // What the buildspec does with it: eval in bash, then read the variables back.
-    const shell = spawnSync('bash', ['-c', `eval "$1"; printf '%s\\n' "$GANTRY_PLAN_SHA256" "$GANTRY_PLAN_CHANGE" "$GANTRY_PLAN_RESOURCES"`, 'bash', env.stdout], { encoding: 'utf8' });
+    const shell = spawnSync(
+      'bash',
+      ['-c', `eval "$1"; printf '%s\\n' "$GANTRY_PLAN_SHA256" "$GANTRY_PLAN_CHANGE" "$GANTRY_PLAN_RESOURCES"`, 'bash', env.stdout],
+      { encoding: 'utf8' },
+    );
     expect(shell.stdout).toBe(`${'e'.repeat(64)}\n1\n[["update","aws_iam_role.r"],["create","aws_ssm_parameter.p[\\"it's\\"]"]]\n`);
     const withoutSha = await cli('plan-summary', file, '--format', 'env');
     expect(withoutSha.stdout).not.toContain('GANTRY_PLAN_SHA256');
@@ -318,10 +329,14 @@ describe('CLI', () => {
       log: ['error: option --environment: is required for --format markdown: pass --environment'],
     });
     expect((await cli('plan-summary', file, '--format', 'yaml')).log).toEqual(['error: option --format: must be one of json, env, markdown, got "yaml"']);
-    expect((await cli('plan-summary', file, '--sha256', 'abc')).log).toEqual(['error: option --sha256: must be 64 hexadecimal characters (sha256sum tfplan), got "abc"']);
+    expect((await cli('plan-summary', file, '--sha256', 'abc')).log).toEqual([
+      'error: option --sha256: must be 64 hexadecimal characters (sha256sum tfplan), got "abc"',
+    ]);
     expect((await cli('plan-summary', join(tempDir(), 'missing.json'))).log[0]).toMatch(/missing\.json: file not found$/);
     const state = planJsonFile({ format_version: '1.0', values: {} });
-    expect((await cli('plan-summary', state)).log).toEqual([`error: ${state}: not a terraform plan: expected the output of "terraform show -json <planfile>" (an object with format_version and planned_values)`]);
+    expect((await cli('plan-summary', state)).log).toEqual([
+      `error: ${state}: not a terraform plan: expected the output of "terraform show -json <planfile>" (an object with format_version and planned_values)`,
+    ]);
     expect((await cli('plan-summary')).code).toBe(2);
   });
 
@@ -329,14 +344,36 @@ describe('CLI', () => {
     const { planFile, sha256 } = await planFiles();
     const result = await cli('plan-metadata', '--plan', planFile, '--environment', 'dev', '--commit', COMMIT.toUpperCase(), '--build-id', 'orders-dev-plan:7');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ environment: 'dev', commit: COMMIT, sha256, terraformVersion: TERRAFORM_PIN.version, buildId: 'orders-dev-plan:7' });
-    const noBuild = await cli('plan-metadata', '--plan', planFile, '--environment', 'dev', '--commit', COMMIT, '--build-id', '', '--terraform-version', '1.12.0');
+    expect(JSON.parse(result.stdout)).toEqual({
+      environment: 'dev',
+      commit: COMMIT,
+      sha256,
+      terraformVersion: TERRAFORM_PIN.version,
+      buildId: 'orders-dev-plan:7',
+    });
+    const noBuild = await cli(
+      'plan-metadata',
+      '--plan',
+      planFile,
+      '--environment',
+      'dev',
+      '--commit',
+      COMMIT,
+      '--build-id',
+      '',
+      '--terraform-version',
+      '1.12.0',
+    );
     expect(JSON.parse(noBuild.stdout)).toEqual({ environment: 'dev', commit: COMMIT, sha256, terraformVersion: '1.12.0' });
     expect((await cli('plan-metadata', '--plan', planFile, '--environment', 'dev', '--commit', 'main')).log).toEqual([
       'error: option --commit: must be a full commit SHA, 40 hexadecimal characters, got "main"',
     ]);
-    expect((await cli('plan-metadata', '--plan', planFile, '--environment', 'Dev!', '--commit', COMMIT)).log[0]).toMatch(/^error: option --environment: must be an environment name: lower-case letters, digits and "-", starting with a letter, at most 20 characters, got "Dev!"$/);
-    expect((await cli('plan-metadata', '--plan', join(tempDir(), 'tfplan'), '--environment', 'dev', '--commit', COMMIT)).log[0]).toMatch(/^error: option --plan: .*tfplan: file not found$/);
+    expect((await cli('plan-metadata', '--plan', planFile, '--environment', 'Dev!', '--commit', COMMIT)).log[0]).toMatch(
+      /^error: option --environment: must be an environment name: lower-case letters, digits and "-", starting with a letter, at most 20 characters, got "Dev!"$/,
+    );
+    expect((await cli('plan-metadata', '--plan', join(tempDir(), 'tfplan'), '--environment', 'dev', '--commit', COMMIT)).log[0]).toMatch(
+      /^error: option --plan: .*tfplan: file not found$/,
+    );
   });
 
   it('verify-plan prints the verified sha, or exits 1 with the one-line reason', async () => {

@@ -76,7 +76,14 @@ let config: GantryConfig;
 
 /** A config with every option of the terraform app turned on. */
 function optionsConfig(): string {
-  const fn = (name: string) => ({ name, memoryMb: 4096, memoryGiBPerVcpu: 4, maxConcurrency: 32, warmup: { payload: { ping: name } }, scaling: { minExecutionEnvironments: 0, maxExecutionEnvironments: 4 } });
+  const fn = (name: string) => ({
+    name,
+    memoryMb: 4096,
+    memoryGiBPerVcpu: 4,
+    maxConcurrency: 32,
+    warmup: { payload: { ping: name } },
+    scaling: { minExecutionEnvironments: 0, maxExecutionEnvironments: 4 },
+  });
   return stringify({
     version: 1,
     project: 'shop',
@@ -87,11 +94,22 @@ function optionsConfig(): string {
         region: 'us-east-1',
         terraform: { workingDirectory: 'infra' },
         names: { deployRole: 'legacy-deployer' },
-        capacityProvider: { vpc: 'default', excludeAvailabilityZones: ['us-east-1e'], maxSubnets: 2, instanceTypes: ['c7g.large'], scalingMode: 'Manual', maxVcpu: 16 },
+        capacityProvider: {
+          vpc: 'default',
+          excludeAvailabilityZones: ['us-east-1e'],
+          maxSubnets: 2,
+          instanceTypes: ['c7g.large'],
+          scalingMode: 'Manual',
+          maxVcpu: 16,
+        },
         functions: [{ ...fn('api'), functionName: 'legacy-api', package: 'build/api.zip', alias: 'current' }],
         apply: { refs: ['refs/heads/release/**'] },
         schedules: { keepAlive: { enabled: true }, prune: { enabled: true, expression: 'rate(6 hours)', cli: 'node tools/gantry.js' } },
-        observability: { logRetentionDays: 90, alarmActions: ['arn:aws:sns:us-east-1:444444444444:alerts'], alarms: { errors: 5, throttles: 3, cpuPercent: 70, versions: 80 } },
+        observability: {
+          logRetentionDays: 90,
+          alarmActions: ['arn:aws:sns:us-east-1:444444444444:alerts'],
+          alarms: { errors: 5, throttles: 3, cpuPercent: 70, versions: 80 },
+        },
         tags: { team: 'checkout' },
       },
       live: {
@@ -163,8 +181,12 @@ describe('npm run synth', () => {
 
   it('tags everything for cost allocation: the provider default tags plus the config tags', () => {
     expect(stackOf(example, 'dev').provider.aws[0]!['default_tags']).toEqual([{ tags: { project: 'orders', environment: 'dev', 'managed-by': 'gantry' } }]);
-    expect(stackOf(example, 'prod').provider.aws[0]!['default_tags']).toEqual([{ tags: { project: 'orders', environment: 'prod', 'managed-by': 'gantry', 'cost-center': 'platform' } }]);
-    expect(stackOf(options, 'test').provider.aws[0]!['default_tags']).toEqual([{ tags: { project: 'shop', environment: 'test', 'managed-by': 'gantry', team: 'checkout' } }]);
+    expect(stackOf(example, 'prod').provider.aws[0]!['default_tags']).toEqual([
+      { tags: { project: 'orders', environment: 'prod', 'managed-by': 'gantry', 'cost-center': 'platform' } },
+    ]);
+    expect(stackOf(options, 'test').provider.aws[0]!['default_tags']).toEqual([
+      { tags: { project: 'shop', environment: 'test', 'managed-by': 'gantry', team: 'checkout' } },
+    ]);
   });
 });
 
@@ -204,16 +226,29 @@ describe('every name is the one the actions look up (the naming module)', () => 
 
 describe('the capacity provider', () => {
   it('arm64, the default instance types, scaling mode and max vCPU from the config, its own operator role', () => {
-    for (const [name, maxVcpu] of [['dev', 64], ['prod', 128]] as const) {
+    for (const [name, maxVcpu] of [
+      ['dev', 64],
+      ['prod', 128],
+    ] as const) {
       const stack = stackOf(example, name);
       const provider = one(stack, 'aws_lambda_capacity_provider');
-      expect(provider['instance_requirements']).toEqual([{ architectures: ['arm64'], allowed_instance_types: ['m6g.large', 'm6g.xlarge', 'm7g.large', 'm7g.xlarge'] }]);
+      expect(provider['instance_requirements']).toEqual([
+        { architectures: ['arm64'], allowed_instance_types: ['m6g.large', 'm6g.xlarge', 'm7g.large', 'm7g.xlarge'] },
+      ]);
       expect(provider['capacity_provider_scaling_config']).toEqual([{ scaling_mode: 'Auto', max_vcpu_count: maxVcpu }]);
       const operatorName = config.environments.get(name)!.names.capacityProviderOperatorRole;
       const [operatorKey, operator] = Object.entries(stack.resource['aws_iam_role']!).find(([, role]) => role['name'] === operatorName)!;
-      expect(policy(operator['assume_role_policy'])).toEqual([expect.objectContaining({ Action: ['sts:AssumeRole'], Principal: { Service: 'lambda.amazonaws.com' } })]);
+      expect(policy(operator['assume_role_policy'])).toEqual([
+        expect.objectContaining({ Action: ['sts:AssumeRole'], Principal: { Service: 'lambda.amazonaws.com' } }),
+      ]);
       expect(provider['permissions_config']).toEqual([{ capacity_provider_operator_role_arn: `\${aws_iam_role.${operatorKey}.arn}` }]);
-      one(stack, 'aws_iam_role_policy_attachment', (attachment) => attachment['policy_arn'] === 'arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator' && attachment['role'] === `\${aws_iam_role.${operatorKey}.name}`);
+      one(
+        stack,
+        'aws_iam_role_policy_attachment',
+        (attachment) =>
+          attachment['policy_arn'] === 'arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator' &&
+          attachment['role'] === `\${aws_iam_role.${operatorKey}.name}`,
+      );
     }
     const custom = one(stackOf(options, 'test'), 'aws_lambda_capacity_provider');
     expect(custom['instance_requirements']).toEqual([{ architectures: ['arm64'], allowed_instance_types: ['c7g.large'] }]);
@@ -232,10 +267,16 @@ describe('the capacity provider', () => {
     expect(subnet['map_public_ip_on_launch']).toBe(false);
     expect(resources(stack, 'aws_internet_gateway')).toHaveLength(0);
     expect(resources(stack, 'aws_nat_gateway')).toHaveLength(0);
-    expect(resources(stack, 'aws_vpc_endpoint').map((endpoint) => endpoint['service_name']).sort()).toEqual(['com.amazonaws.eu-west-1.dynamodb', 'com.amazonaws.eu-west-1.logs', 'com.amazonaws.eu-west-1.s3']);
+    expect(
+      resources(stack, 'aws_vpc_endpoint')
+        .map((endpoint) => endpoint['service_name'])
+        .sort(),
+    ).toEqual(['com.amazonaws.eu-west-1.dynamodb', 'com.amazonaws.eu-west-1.logs', 'com.amazonaws.eu-west-1.s3']);
     const [subnetKey] = Object.keys(stack.resource['aws_subnet']!);
     const [groupKey] = Object.entries(stack.resource['aws_security_group']!).find(([, group]) => group['name'] === 'orders-dev-cp')!;
-    expect(one(stack, 'aws_lambda_capacity_provider')['vpc_config']).toEqual([{ subnet_ids: `\${aws_subnet.${subnetKey}[*].id}`, security_group_ids: [`\${aws_security_group.${groupKey}.id}`] }]);
+    expect(one(stack, 'aws_lambda_capacity_provider')['vpc_config']).toEqual([
+      { subnet_ids: `\${aws_subnet.${subnetKey}[*].id}`, security_group_ids: [`\${aws_security_group.${groupKey}.id}`] },
+    ]);
   });
 
   it('or the default VPC, without the excluded zones, capped at maxSubnets', () => {
@@ -267,15 +308,19 @@ describe('the capacity provider', () => {
           expect(rule['referenced_security_group_id']).toMatch(/^\$\{aws_security_group\./);
         }
         expect(resources(stack, 'aws_security_group_rule')).toHaveLength(0);
-        const [instancesKey] = Object.entries(stack.resource['aws_security_group']!).find(([, group]) => group['name'] === `${result.config.project}-${environment}-cp`)!;
-        expect(resources(stack, 'aws_vpc_security_group_ingress_rule').filter((rule) => rule['security_group_id'] === `\${aws_security_group.${instancesKey}.id}`)).toHaveLength(0);
+        const [instancesKey] = Object.entries(stack.resource['aws_security_group']!).find(
+          ([, group]) => group['name'] === `${result.config.project}-${environment}-cp`,
+        )!;
+        expect(
+          resources(stack, 'aws_vpc_security_group_ingress_rule').filter((rule) => rule['security_group_id'] === `\${aws_security_group.${instancesKey}.id}`),
+        ).toHaveLength(0);
       }
     }
   });
 });
 
 describe('the functions', () => {
-  it('run on the capacity provider with the config\'s memory per vCPU and concurrency, arm64, published, behind the alias', () => {
+  it("run on the capacity provider with the config's memory per vCPU and concurrency, arm64, published, behind the alias", () => {
     for (const name of config.order) {
       const env = config.environments.get(name)!;
       const stack = stackOf(example, name);
@@ -293,9 +338,15 @@ describe('the functions', () => {
         expect(block['filename']).toBe(`\${path.module}/../../../dist/functions/${fn.name}.zip`);
         expect(block['source_code_hash']).toBe(`\${filebase64sha256("\${path.module}/../../../dist/functions/${fn.name}.zip")}`);
         one(stack, 'aws_lambda_alias', (alias) => alias['name'] === 'live' && alias['function_version'] === `\${aws_lambda_function.${key}.version}`);
-        const scaling = one(stack, 'aws_lambda_function_scaling_config', (candidate) => candidate['function_name'] === `\${aws_lambda_function.${key}.function_name}`);
+        const scaling = one(
+          stack,
+          'aws_lambda_function_scaling_config',
+          (candidate) => candidate['function_name'] === `\${aws_lambda_function.${key}.function_name}`,
+        );
         expect(scaling['qualifier']).toBe(`\${aws_lambda_function.${key}.version}`);
-        expect(scaling['function_scaling_config']).toEqual([{ min_execution_environments: fn.scaling.minExecutionEnvironments, max_execution_environments: fn.scaling.maxExecutionEnvironments }]);
+        expect(scaling['function_scaling_config']).toEqual([
+          { min_execution_environments: fn.scaling.minExecutionEnvironments, max_execution_environments: fn.scaling.maxExecutionEnvironments },
+        ]);
         one(stack, 'aws_cloudwatch_log_group', (group) => group['name'] === `/aws/lambda/${fn.functionName}` && group['retention_in_days'] === 30);
       }
     }
@@ -311,8 +362,18 @@ describe('the functions', () => {
     const stack = stackOf(example, 'dev');
     const [router, worker] = dev.names.functions;
     expect(rolePolicy(stack, router!.executionRole)).toEqual([
-      { Effect: 'Allow', Sid: 'OwnLogGroup', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/orders-dev-router:log-stream:*`] },
-      { Effect: 'Allow', Sid: 'Config0', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: ['arn:aws:dynamodb:eu-west-1:111111111111:table/orders-dev'] },
+      {
+        Effect: 'Allow',
+        Sid: 'OwnLogGroup',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [`arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/orders-dev-router:log-stream:*`],
+      },
+      {
+        Effect: 'Allow',
+        Sid: 'Config0',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: ['arn:aws:dynamodb:eu-west-1:111111111111:table/orders-dev'],
+      },
     ]);
     expect(actionsOf(rolePolicy(stack, worker!.executionRole))).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
@@ -330,7 +391,13 @@ describe('the CodeBuild projects', () => {
       [env.names.pruneProject, 'prune.yml', 'prune'],
     ] as const) {
       const block = one(stack, 'aws_codebuild_project', named('name', project));
-      expect(block['source']).toEqual({ type: 'GITHUB', location: 'https://github.com/acme/orders.git', git_clone_depth: 1, buildspec: buildspec(file), report_build_status: false });
+      expect(block['source']).toEqual({
+        type: 'GITHUB',
+        location: 'https://github.com/acme/orders.git',
+        git_clone_depth: 1,
+        buildspec: buildspec(file),
+        report_build_status: false,
+      });
       expect((block['logs_config'] as { cloudwatch_logs: Block }).cloudwatch_logs).toMatchObject({ status: 'ENABLED', stream_name: stream });
       expect(block['environment']).toMatchObject({ type: 'ARM_CONTAINER' });
     }
@@ -340,9 +407,22 @@ describe('the CodeBuild projects', () => {
 
   it('the prune project gives its buildspec the environment, the config and the CLI', () => {
     const variables = (stack: StackJson, project: string) =>
-      Object.fromEntries(((one(stack, 'aws_codebuild_project', named('name', project))['environment'] as Block)['environment_variable'] as Block[]).map((variable) => [variable['name'], variable['value']]));
-    expect(variables(stackOf(example, 'dev'), 'orders-dev-prune')).toEqual({ GANTRY_ENVIRONMENT: 'dev', GANTRY_CONFIG: '.github/gantry.yml', GANTRY_CLI: 'node scripts/dist/gantry.js' });
-    expect(variables(stackOf(options, 'test'), 'shop-test-prune')).toEqual({ GANTRY_ENVIRONMENT: 'test', GANTRY_CONFIG: 'deploy/gantry.yml', GANTRY_CLI: 'node tools/gantry.js' });
+      Object.fromEntries(
+        ((one(stack, 'aws_codebuild_project', named('name', project))['environment'] as Block)['environment_variable'] as Block[]).map((variable) => [
+          variable['name'],
+          variable['value'],
+        ]),
+      );
+    expect(variables(stackOf(example, 'dev'), 'orders-dev-prune')).toEqual({
+      GANTRY_ENVIRONMENT: 'dev',
+      GANTRY_CONFIG: '.github/gantry.yml',
+      GANTRY_CLI: 'node scripts/dist/gantry.js',
+    });
+    expect(variables(stackOf(options, 'test'), 'shop-test-prune')).toEqual({
+      GANTRY_ENVIRONMENT: 'test',
+      GANTRY_CONFIG: 'deploy/gantry.yml',
+      GANTRY_CLI: 'node tools/gantry.js',
+    });
     expect(one(stackOf(example, 'dev'), 'aws_codebuild_project', named('name', 'orders-dev-prune'))['source_version']).toBe('refs/heads/main');
   });
 
@@ -351,36 +431,73 @@ describe('the CodeBuild projects', () => {
     const plan = rolePolicy(stack, 'orders-dev-plan-build');
     const apply = rolePolicy(stack, 'orders-dev-apply-build');
     const prune = rolePolicy(stack, 'orders-dev-prune-build');
-    expect(plan.find((statement) => statement.Action.includes('s3:PutObject') && statement.Resource![0]!.includes('plans'))!.Resource).toEqual(['arn:aws:s3:::orders-dev-111111111111-plans/dev/*']);
+    expect(plan.find((statement) => statement.Action.includes('s3:PutObject') && statement.Resource![0]!.includes('plans'))!.Resource).toEqual([
+      'arn:aws:s3:::orders-dev-111111111111-plans/dev/*',
+    ]);
     // The plan build never changes the state, and changes nothing else.
-    expect(plan.find((statement) => statement.Resource!.includes('arn:aws:s3:::orders-dev-111111111111-tfstate/orders/dev/terraform.tfstate'))!.Action).toEqual(['s3:GetObject']);
-    expect(actionsOf(plan).filter((action) => /:(Create|Delete|Update|Put|Attach|Pass)/.test(action)).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:DeleteObject', 's3:PutObject', 's3:PutObject'].sort());
-    expect(actionsOf(apply)).toEqual(expect.arrayContaining(['lambda:CreateCapacityProvider', 'lambda:PublishVersion', 'iam:PassRole', 'codebuild:UpdateProject']));
+    expect(plan.find((statement) => statement.Resource!.includes('arn:aws:s3:::orders-dev-111111111111-tfstate/orders/dev/terraform.tfstate'))!.Action).toEqual(
+      ['s3:GetObject'],
+    );
+    expect(
+      actionsOf(plan)
+        .filter((action) => /:(Create|Delete|Update|Put|Attach|Pass)/.test(action))
+        .sort(),
+    ).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:DeleteObject', 's3:PutObject', 's3:PutObject'].sort());
+    expect(actionsOf(apply)).toEqual(
+      expect.arrayContaining(['lambda:CreateCapacityProvider', 'lambda:PublishVersion', 'iam:PassRole', 'codebuild:UpdateProject']),
+    );
     const passRole = apply.find((statement) => statement.Action.includes('iam:PassRole'))!;
     expect(passRole.Resource).toEqual(['arn:aws:iam::111111111111:role/orders-dev-*', 'arn:aws:iam::111111111111:role/orders-dev-gantry-deploy']);
-    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com', 'codebuild.amazonaws.com', 'events.amazonaws.com'] } });
+    expect(passRole.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com', 'codebuild.amazonaws.com', 'events.amazonaws.com'] },
+    });
     expect(actionsOf(prune).sort()).toEqual(
-      ['logs:CreateLogStream', 'logs:PutLogEvents', 'lambda:GetFunction', 'lambda:GetAlias', 'lambda:ListAliases', 'lambda:ListVersionsByFunction', 'lambda:ListProvisionedConcurrencyConfigs', 'lambda:DeleteFunction', 'lambda:GetCapacityProvider', 'lambda:ListFunctionVersionsByCapacityProvider', 'lambda:ListEventSourceMappings'].sort(),
+      [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'lambda:GetFunction',
+        'lambda:GetAlias',
+        'lambda:ListAliases',
+        'lambda:ListVersionsByFunction',
+        'lambda:ListProvisionedConcurrencyConfigs',
+        'lambda:DeleteFunction',
+        'lambda:GetCapacityProvider',
+        'lambda:ListFunctionVersionsByCapacityProvider',
+        'lambda:ListEventSourceMappings',
+      ].sort(),
     );
     // No role of dev names another environment's resources.
-    for (const document of policyDocuments(stack)) expect(JSON.stringify(document.statements), document.where).not.toMatch(/orders-(qa|prod)|222222222222|333333333333/);
+    for (const document of policyDocuments(stack))
+      expect(JSON.stringify(document.statements), document.where).not.toMatch(/orders-(qa|prod)|222222222222|333333333333/);
   });
 
   it('the plan bucket is encrypted, versioned, owner-enforced, never public and TLS-only', () => {
     const stack = stackOf(example, 'dev');
     const [bucketKey] = Object.entries(stack.resource['aws_s3_bucket']!).find(([, bucket]) => bucket['bucket'] === 'orders-dev-111111111111-plans')!;
     const of = (type: string) => one(stack, type, (block) => block['bucket'] === `\${aws_s3_bucket.${bucketKey}.id}`);
-    expect(of('aws_s3_bucket_server_side_encryption_configuration')['rule']).toEqual([{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' }, bucket_key_enabled: true }]);
+    expect(of('aws_s3_bucket_server_side_encryption_configuration')['rule']).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' }, bucket_key_enabled: true },
+    ]);
     expect(of('aws_s3_bucket_versioning')['versioning_configuration']).toEqual({ status: 'Enabled' });
-    expect(of('aws_s3_bucket_public_access_block')).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(of('aws_s3_bucket_public_access_block')).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
     expect(of('aws_s3_bucket_ownership_controls')['rule']).toEqual({ object_ownership: 'BucketOwnerEnforced' });
-    expect(policy(of('aws_s3_bucket_policy')['policy'])).toEqual([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]);
+    expect(policy(of('aws_s3_bucket_policy')['policy'])).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
   });
 });
 
 describe('the GitHub OIDC role of each environment', () => {
   it('trusts only this repository, for sts.amazonaws.com, in its GitHub Environment or on its allowed refs', () => {
-    for (const [name, refs] of [['dev', ['refs/heads/main']], ['prod', ['refs/heads/main', 'refs/tags/v*']]] as const) {
+    for (const [name, refs] of [
+      ['dev', ['refs/heads/main']],
+      ['prod', ['refs/heads/main', 'refs/tags/v*']],
+    ] as const) {
       const role = one(stackOf(example, name), 'aws_iam_role', named('name', `orders-${name}-gantry-deploy`));
       expect(role['max_session_duration']).toBe(7200);
       const account = config.environments.get(name)!.account;
@@ -392,12 +509,18 @@ describe('the GitHub OIDC role of each environment', () => {
           Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com` },
           Condition: {
             StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
-            StringLike: { 'token.actions.githubusercontent.com:sub': [`repo:acme/orders:environment:${name}`, ...refs.map((ref) => `repo:acme/orders:ref:${ref}`)] },
+            StringLike: {
+              'token.actions.githubusercontent.com:sub': [`repo:acme/orders:environment:${name}`, ...refs.map((ref) => `repo:acme/orders:ref:${ref}`)],
+            },
           },
         },
       ]);
     }
-    expect(trustedSubjects('acme/shop', 'test', ['refs/heads/release/**', 'refs/heads/main'])).toEqual(['repo:acme/shop:environment:test', 'repo:acme/shop:ref:refs/heads/release/*', 'repo:acme/shop:ref:refs/heads/main']);
+    expect(trustedSubjects('acme/shop', 'test', ['refs/heads/release/**', 'refs/heads/main'])).toEqual([
+      'repo:acme/shop:environment:test',
+      'repo:acme/shop:ref:refs/heads/release/*',
+      'repo:acme/shop:ref:refs/heads/main',
+    ]);
   });
 
   it('has a plan-only role for pull-request plans: trusted for pull_request tokens, can only run the plan project', () => {
@@ -406,9 +529,19 @@ describe('the GitHub OIDC role of each environment', () => {
     const role = one(stack, 'aws_iam_role', named('name', env.names.planRole));
     expect(env.names.planRoleArn).toBe('arn:aws:iam::222222222222:role/orders-qa-gantry-plan');
     const [trust] = policy(role['assume_role_policy']) as unknown as Array<{ Condition: { StringLike: Record<string, string[]> } }>;
-    expect(trust!.Condition.StringLike['token.actions.githubusercontent.com:sub']).toEqual(['repo:acme/orders:pull_request', 'repo:acme/orders:environment:qa', 'repo:acme/orders:ref:refs/heads/main']);
+    expect(trust!.Condition.StringLike['token.actions.githubusercontent.com:sub']).toEqual([
+      'repo:acme/orders:pull_request',
+      'repo:acme/orders:environment:qa',
+      'repo:acme/orders:ref:refs/heads/main',
+    ]);
     const statements = rolePolicy(stack, env.names.planRole);
-    expect(actionsOf(statements).sort()).toEqual(['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild', 'logs:FilterLogEvents', 'logs:GetLogEvents']);
+    expect(actionsOf(statements).sort()).toEqual([
+      'codebuild:BatchGetBuilds',
+      'codebuild:StartBuild',
+      'codebuild:StopBuild',
+      'logs:FilterLogEvents',
+      'logs:GetLogEvents',
+    ]);
     expect(JSON.stringify(statements)).not.toContain(env.names.applyProject);
     // The deploy role, which can start the apply project, never trusts a pull request.
     const deploy = one(stack, 'aws_iam_role', named('name', env.names.deployRole));
@@ -425,7 +558,10 @@ describe('the GitHub OIDC role of each environment', () => {
     });
     expect(by('ReadOwnBuildLogs')).toMatchObject({
       Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'],
-      Resource: ['arn:aws:logs:eu-west-1:111111111111:log-group:/aws/codebuild/orders-dev', 'arn:aws:logs:eu-west-1:111111111111:log-group:/aws/codebuild/orders-dev:log-stream:*'],
+      Resource: [
+        'arn:aws:logs:eu-west-1:111111111111:log-group:/aws/codebuild/orders-dev',
+        'arn:aws:logs:eu-west-1:111111111111:log-group:/aws/codebuild/orders-dev:log-stream:*',
+      ],
     });
     expect(by('WarmupAndPruneOwnFunctions').Resource).toEqual(env.names.functions.flatMap((fn) => [fn.functionArn, `${fn.functionArn}:*`]));
     expect(by('ReadOwnCapacityProvider').Resource).toEqual([env.names.capacityProviderArn]);
@@ -435,7 +571,8 @@ describe('the GitHub OIDC role of each environment', () => {
   });
 
   it('the OIDC provider is created once per account, by its first environment', () => {
-    for (const name of config.order) one(stackOf(example, name), 'aws_iam_openid_connect_provider', (provider) => provider['url'] === 'https://token.actions.githubusercontent.com');
+    for (const name of config.order)
+      one(stackOf(example, name), 'aws_iam_openid_connect_provider', (provider) => provider['url'] === 'https://token.actions.githubusercontent.com');
     one(stackOf(options, 'test'), 'aws_iam_openid_connect_provider');
     expect(resources(stackOf(options, 'live'), 'aws_iam_openid_connect_provider')).toHaveLength(0);
     const trust = policy(one(stackOf(options, 'live'), 'aws_iam_role', named('name', 'shop-live-gantry-deploy'))['assume_role_policy']);
@@ -454,7 +591,8 @@ describe('no IAM policy of any stack has a wildcard action', () => {
               expect(action, `${environment} ${where}`).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
               checked++;
             }
-            if (statement.Resource?.includes('*')) for (const action of statement.Action) expect(RESOURCELESS_ACTIONS, `${where}: ${action} on *`).toContain(action);
+            if (statement.Resource?.includes('*'))
+              for (const action of statement.Action) expect(RESOURCELESS_ACTIONS, `${where}: ${action} on *`).toContain(action);
           }
         }
       }
@@ -473,9 +611,11 @@ describe('schedules', () => {
     }
   });
 
-  it('keep-alive: invokes each alias with its warmup payload on the configured rate, allowed by the alias\'s resource policy', () => {
+  it("keep-alive: invokes each alias with its warmup payload on the configured rate, allowed by the alias's resource policy", () => {
     const stack = stackOf(options, 'test');
-    const [ruleKey, rule] = Object.entries(stack.resource['aws_cloudwatch_event_rule']!).find(([, candidate]) => candidate['name'] === 'shop-test-api-keepalive')!;
+    const [ruleKey, rule] = Object.entries(stack.resource['aws_cloudwatch_event_rule']!).find(
+      ([, candidate]) => candidate['name'] === 'shop-test-api-keepalive',
+    )!;
     expect(rule['schedule_expression']).toBe('rate(5 minutes)');
     const [aliasKey] = Object.keys(stack.resource['aws_lambda_alias']!);
     const target = one(stack, 'aws_cloudwatch_event_target', (candidate) => candidate['rule'] === `\${aws_cloudwatch_event_rule.${ruleKey}.name}`);
@@ -530,26 +670,58 @@ describe('schedules', () => {
 });
 
 describe('observability', () => {
-  it('alarms on each function\'s errors and throttles, the provider\'s CPU and its versions near 100, with the config\'s thresholds and actions', () => {
+  it("alarms on each function's errors and throttles, the provider's CPU and its versions near 100, with the config's thresholds and actions", () => {
     const stack = stackOf(example, 'dev');
     const alarm = (name: string) => one(stack, 'aws_cloudwatch_metric_alarm', named('alarm_name', name));
-    expect(alarm('orders-dev-router-errors')).toMatchObject({ namespace: 'AWS/Lambda', metric_name: 'Errors', dimensions: { FunctionName: 'orders-dev-router' }, threshold: 1 });
-    expect(alarm('orders-dev-worker-throttles')).toMatchObject({ namespace: 'AWS/Lambda', metric_name: 'Throttles', dimensions: { FunctionName: 'orders-dev-worker' }, threshold: 1 });
+    expect(alarm('orders-dev-router-errors')).toMatchObject({
+      namespace: 'AWS/Lambda',
+      metric_name: 'Errors',
+      dimensions: { FunctionName: 'orders-dev-router' },
+      threshold: 1,
+    });
+    expect(alarm('orders-dev-worker-throttles')).toMatchObject({
+      namespace: 'AWS/Lambda',
+      metric_name: 'Throttles',
+      dimensions: { FunctionName: 'orders-dev-worker' },
+      threshold: 1,
+    });
     expect(alarm('orders-dev-cp-cpu')).toMatchObject({ metric_name: 'CPUUtilization', dimensions: { CapacityProviderName: 'orders-dev-cp' }, threshold: 80 });
-    expect(alarm('orders-dev-cp-versions')).toMatchObject({ namespace: 'Gantry', metric_name: 'CapacityProviderFunctionVersions', dimensions: { CapacityProviderName: 'orders-dev-cp' }, threshold: 90 });
+    expect(alarm('orders-dev-cp-versions')).toMatchObject({
+      namespace: 'Gantry',
+      metric_name: 'CapacityProviderFunctionVersions',
+      dimensions: { CapacityProviderName: 'orders-dev-cp' },
+      threshold: 90,
+    });
     expect(resources(stack, 'aws_cloudwatch_metric_alarm')).toHaveLength(6);
     const custom = stackOf(options, 'test');
-    for (const [name, threshold] of [['shop-test-api-errors', 5], ['shop-test-api-throttles', 3], ['shop-test-cp-cpu', 70], ['shop-test-cp-versions', 80]] as const) {
-      expect(one(custom, 'aws_cloudwatch_metric_alarm', named('alarm_name', name))).toMatchObject({ threshold, alarm_actions: ['arn:aws:sns:us-east-1:444444444444:alerts'], ok_actions: ['arn:aws:sns:us-east-1:444444444444:alerts'] });
+    for (const [name, threshold] of [
+      ['shop-test-api-errors', 5],
+      ['shop-test-api-throttles', 3],
+      ['shop-test-cp-cpu', 70],
+      ['shop-test-cp-versions', 80],
+    ] as const) {
+      expect(one(custom, 'aws_cloudwatch_metric_alarm', named('alarm_name', name))).toMatchObject({
+        threshold,
+        alarm_actions: ['arn:aws:sns:us-east-1:444444444444:alerts'],
+        ok_actions: ['arn:aws:sns:us-east-1:444444444444:alerts'],
+      });
     }
   });
 
   it('one dashboard per environment, of the capacity provider, each function and the alarms', () => {
     const dashboard = one(stackOf(example, 'prod'), 'aws_cloudwatch_dashboard');
     expect(dashboard['dashboard_name']).toBe('orders-prod');
-    const body = JSON.parse(dashboard['dashboard_body'] as string) as { widgets: Array<{ type: string; properties: { metrics?: unknown[][]; alarms?: string[] } }> };
+    const body = JSON.parse(dashboard['dashboard_body'] as string) as {
+      widgets: Array<{ type: string; properties: { metrics?: unknown[][]; alarms?: string[] } }>;
+    };
     const metrics = JSON.stringify(body.widgets.flatMap((widget) => widget.properties.metrics ?? []));
-    for (const expected of ['"CPUUtilization","CapacityProviderName","orders-prod-cp"', '"vCPUAvailable"', '"Errors","FunctionName","orders-prod-router"', '"Throttles","FunctionName","orders-prod-worker"', '"CapacityProviderFunctionVersions"']) {
+    for (const expected of [
+      '"CPUUtilization","CapacityProviderName","orders-prod-cp"',
+      '"vCPUAvailable"',
+      '"Errors","FunctionName","orders-prod-router"',
+      '"Throttles","FunctionName","orders-prod-worker"',
+      '"CapacityProviderFunctionVersions"',
+    ]) {
       expect(metrics).toContain(expected);
     }
     expect(body.widgets.find((widget) => widget.type === 'alarm')!.properties.alarms).toHaveLength(6);
@@ -595,7 +767,10 @@ describe('bad config', () => {
       throw new Error('expected the config to be invalid');
     })();
     expect(expected).toContain('environments.dev.functions.1.name: expected a function name');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'terraform', 'main.ts'), '--config', file, '--out', join(tmp, 'cli-out')], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'terraform', 'main.ts'), '--config', file, '--out', join(tmp, 'cli-out')], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toBe(expected);
     expect(run.stdout).toBe('');

@@ -27,7 +27,7 @@ const dev = config.environments.get('dev')!;
 describe('capacity-warmup inputs', () => {
   const parse = (values: Record<string, string>) => parseInputs(capacityWarmup, cliInputSource(values), {}, 'cli');
 
-  it('defaults to the environment\'s functions and the config\'s warmup settings', () => {
+  it("defaults to the environment's functions and the config's warmup settings", () => {
     expect(parse({ environment: 'dev' })).toEqual({
       target: { configFile: '.github/gantry.yml', environment: 'dev' },
       selection: { kind: 'environment' },
@@ -38,11 +38,22 @@ describe('capacity-warmup inputs', () => {
   });
 
   it('takes an explicit list, a capacity provider and overrides', () => {
-    const parsed = parse({ environment: 'qa', functions: 'router, orders-qa-worker:canary\nrouter', payload: ' {"ping": 1} ', invocations: '20', concurrency: '4', 'timeout-seconds': '90.5', 'check-provider': 'true' });
+    const parsed = parse({
+      environment: 'qa',
+      functions: 'router, orders-qa-worker:canary\nrouter',
+      payload: ' {"ping": 1} ',
+      invocations: '20',
+      concurrency: '4',
+      'timeout-seconds': '90.5',
+      'check-provider': 'true',
+    });
     expect(parsed.selection).toEqual({ kind: 'functions', functions: [{ name: 'router' }, { name: 'orders-qa-worker', alias: 'canary' }] });
     expect(parsed.overrides).toEqual({ payload: '{"ping":1}', invocations: 20, concurrency: 4 });
     expect(parsed).toMatchObject({ timeoutSeconds: 90.5, checkProvider: true });
-    expect(parse({ environment: 'dev', 'capacity-provider': 'orders-dev-cp' }).selection).toEqual({ kind: 'capacity-provider', capacityProvider: 'orders-dev-cp' });
+    expect(parse({ environment: 'dev', 'capacity-provider': 'orders-dev-cp' }).selection).toEqual({
+      kind: 'capacity-provider',
+      capacityProvider: 'orders-dev-cp',
+    });
   });
 
   it.each([
@@ -56,7 +67,10 @@ describe('capacity-warmup inputs', () => {
     [{ environment: 'dev', 'check-provider': 'yes' }, 'option --check-provider: must be true or false, got "yes"'],
     [{ environment: 'dev', functions: 'a b' }, 'option --functions: "a b" is not a function'],
     [{ environment: 'dev', functions: 'router:12' }, 'option --functions: "router:12": "12" is not an alias name'],
-    [{ environment: 'dev', functions: 'router', 'capacity-provider': 'orders-dev-cp' }, 'option --capacity-provider: cannot be combined with option --functions'],
+    [
+      { environment: 'dev', functions: 'router', 'capacity-provider': 'orders-dev-cp' },
+      'option --capacity-provider: cannot be combined with option --functions',
+    ],
     [{ environment: 'dev', 'capacity-provider': 'not a provider' }, 'option --capacity-provider: must be a capacity provider name or ARN'],
   ])('refuses %j with one line naming the input', (values, message) => {
     expect(() => parse(values as Record<string, string>)).toThrow(message);
@@ -64,16 +78,36 @@ describe('capacity-warmup inputs', () => {
 });
 
 describe('warmup targets', () => {
-  it('takes alias, scaling and warmup from the config, with the inputs\' overrides', () => {
+  it("takes alias, scaling and warmup from the config, with the inputs' overrides", () => {
     const targets = planTargets({ kind: 'environment' }, dev, { invocations: 7 });
     expect(targets).toEqual([
-      { functionName: 'orders-dev-router', configName: 'router', alias: 'live', scaling: { minExecutionEnvironments: 1, maxExecutionEnvironments: 2 }, payload: '{"warmup":true}', invocations: 7, concurrency: 5 },
-      { functionName: 'orders-dev-worker', configName: 'worker', alias: 'live', scaling: { minExecutionEnvironments: 1, maxExecutionEnvironments: 3 }, payload: '{}', invocations: 7, concurrency: 5 },
+      {
+        functionName: 'orders-dev-router',
+        configName: 'router',
+        alias: 'live',
+        scaling: { minExecutionEnvironments: 1, maxExecutionEnvironments: 2 },
+        payload: '{"warmup":true}',
+        invocations: 7,
+        concurrency: 5,
+      },
+      {
+        functionName: 'orders-dev-worker',
+        configName: 'worker',
+        alias: 'live',
+        scaling: { minExecutionEnvironments: 1, maxExecutionEnvironments: 3 },
+        payload: '{}',
+        invocations: 7,
+        concurrency: 5,
+      },
     ]);
   });
 
   it('maps short and AWS names to the config; other functions get the defaults and keep their scaling', () => {
-    const targets = planTargets({ kind: 'functions', functions: [{ name: 'router', alias: 'canary' }, { name: 'orders-dev-worker' }, { name: 'legacy-api' }] }, dev, { payload: '[1]' });
+    const targets = planTargets(
+      { kind: 'functions', functions: [{ name: 'router', alias: 'canary' }, { name: 'orders-dev-worker' }, { name: 'legacy-api' }] },
+      dev,
+      { payload: '[1]' },
+    );
     expect(targets.map((t) => [t.functionName, t.alias, t.scaling?.maxExecutionEnvironments, t.payload])).toEqual([
       ['orders-dev-router', 'canary', 2, '[1]'],
       ['orders-dev-worker', 'live', 3, '[1]'],
@@ -84,8 +118,15 @@ describe('warmup targets', () => {
 
   it('warms each function found on a capacity provider once', () => {
     const arn = (name: string, version: number) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}:${version}`;
-    const targets = planTargets({ kind: 'capacity-provider', capacityProvider: 'orders-dev-cp' }, dev, {}, [arn('orders-dev-router', 1), arn('orders-dev-router', 2), arn('other', 3)]);
-    expect(targets.map((t) => [t.functionName, t.configName])).toEqual([['orders-dev-router', 'router'], ['other', undefined]]);
+    const targets = planTargets({ kind: 'capacity-provider', capacityProvider: 'orders-dev-cp' }, dev, {}, [
+      arn('orders-dev-router', 1),
+      arn('orders-dev-router', 2),
+      arn('other', 3),
+    ]);
+    expect(targets.map((t) => [t.functionName, t.configName])).toEqual([
+      ['orders-dev-router', 'router'],
+      ['other', undefined],
+    ]);
   });
 });
 
@@ -110,7 +151,12 @@ describe('warmup report', () => {
   it('computes nearest-rank percentiles', () => {
     expect(percentile([5, 1, 4, 2, 3], 0.5)).toBe(3);
     expect(percentile([5, 1, 4, 2, 3], 0.95)).toBe(5);
-    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 0.95)).toBe(95);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        0.95,
+      ),
+    ).toBe(95);
     expect(latencyFigures([])).toBeUndefined();
     expect(latencyFigures([10.04, 20, 30])).toEqual({ p50: 20, p95: 30, max: 30 });
   });
@@ -126,7 +172,10 @@ describe('warmup report', () => {
         fn({
           function: 'orders-dev-worker',
           name: 'worker',
-          versions: [{ version: '7', weight: 0.9, state: 'Failed' }, { version: '6', weight: 0.1, state: 'Active' }],
+          versions: [
+            { version: '7', weight: 0.9, state: 'Failed' },
+            { version: '6', weight: 0.1, state: 'Active' },
+          ],
           state: 'Failed',
           ready: false,
           scalingApplied: false,
@@ -141,9 +190,24 @@ describe('warmup report', () => {
     expect(markdown).toContain('### Capacity warmup: dev');
     expect(markdown).toContain(':x: 1 of 2 functions not ready (62.0 s).');
     expect(markdown).toContain('| `orders-dev-router` | live → 4 | Active | 61.5 s | 1–2 applied | 5/5 | 12 ms | 40 ms | 41 ms | — |  |');
-    expect(markdown).toContain('| `orders-dev-worker` | live → 7 (90%), 6 (10%) | Failed | — | 1–2 not applied | 0/5 | — | — | — | — | version 7 is Failed: InsufficientCapacity: no \\| room left |');
-    expect(markdown).toContain(['```mermaid', 'xychart-beta', '  title "Smoke-invoke latency per function (ms): bars p95, line p50"', '  x-axis ["router"]', '  y-axis "ms" 0 --> 46', '  bar [40]', '  line [12]', '```'].join('\n'));
-    expect(failureMessage(report)).toBe('warmup failed for 1 of 2 functions in dev: orders-dev-worker: version 7 is Failed: InsufficientCapacity: no | room\nleft');
+    expect(markdown).toContain(
+      '| `orders-dev-worker` | live → 7 (90%), 6 (10%) | Failed | — | 1–2 not applied | 0/5 | — | — | — | — | version 7 is Failed: InsufficientCapacity: no \\| room left |',
+    );
+    expect(markdown).toContain(
+      [
+        '```mermaid',
+        'xychart-beta',
+        '  title "Smoke-invoke latency per function (ms): bars p95, line p50"',
+        '  x-axis ["router"]',
+        '  y-axis "ms" 0 --> 46',
+        '  bar [40]',
+        '  line [12]',
+        '```',
+      ].join('\n'),
+    );
+    expect(failureMessage(report)).toBe(
+      'warmup failed for 1 of 2 functions in dev: orders-dev-worker: version 7 is Failed: InsufficientCapacity: no | room\nleft',
+    );
   });
 });
 
@@ -266,7 +330,17 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
         name: 'router',
         alias: 'live',
         version: '4',
-        versions: [{ version: '4', weight: 1, state: 'Active', scaling: { requested: { minExecutionEnvironments: 1, maxExecutionEnvironments: 2 }, applied: { minExecutionEnvironments: 1, maxExecutionEnvironments: 2 } } }],
+        versions: [
+          {
+            version: '4',
+            weight: 1,
+            state: 'Active',
+            scaling: {
+              requested: { minExecutionEnvironments: 1, maxExecutionEnvironments: 2 },
+              applied: { minExecutionEnvironments: 1, maxExecutionEnvironments: 2 },
+            },
+          },
+        ],
         state: 'Active',
         ready: true,
         scaling: { minExecutionEnvironments: 1, maxExecutionEnvironments: 2 },
@@ -288,7 +362,11 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
       expect(Number(result.outputs['p95-ms'])).toBe(r.p95Ms !== undefined ? Math.round(r.p95Ms) : NaN);
       // The payload from the config, sent to the alias.
       expect(events).toEqual(Array.from({ length: 5 }, () => ({ warmup: true })));
-      expect(sandbox.server.calls('lambda', 'Invoke').every((call) => call.path.endsWith('/orders-dev-router/invocations') || call.path.endsWith('/orders-dev-worker/invocations'))).toBe(true);
+      expect(
+        sandbox.server
+          .calls('lambda', 'Invoke')
+          .every((call) => call.path.endsWith('/orders-dev-router/invocations') || call.path.endsWith('/orders-dev-worker/invocations')),
+      ).toBe(true);
       expect(sandbox.server.calls('lambda', 'Invoke').every((call) => call.status === 200)).toBe(true);
       // Scaling applied to the new version; one PutFunctionScalingConfig per version; the SDK waiter polls GetFunction.
       expect(scalingOf(lambda, 'orders-dev-router', '4')).toEqual({ MinExecutionEnvironments: 1, MaxExecutionEnvironments: 2 });
@@ -360,7 +438,12 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
       );
       expect(result.outputs['ready']).toBe('false');
       const r = report(result.outputs);
-      expect(byName(r, 'orders-dev-router')).toMatchObject({ state: 'Failed', ready: false, versions: [{ version: '4', state: 'Failed', stateReasonCode: 'InsufficientCapacity' }], capacityProvider: { state: 'Active' } });
+      expect(byName(r, 'orders-dev-router')).toMatchObject({
+        state: 'Failed',
+        ready: false,
+        versions: [{ version: '4', state: 'Failed', stateReasonCode: 'InsufficientCapacity' }],
+        capacityProvider: { state: 'Active' },
+      });
       expect(byName(r, 'orders-dev-router').invocations.succeeded).toBe(0);
       expect(byName(r, 'orders-dev-worker')).toMatchObject({ ready: true, invocations: { succeeded: 5 } });
       expect(sandbox.server.calls('lambda', 'Invoke').every((call) => call.path.includes('orders-dev-worker'))).toBe(true);
@@ -382,12 +465,15 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
       const worker = lambda.state.function('orders-dev-worker');
       expect(lambda.state.versionState(worker.versions.get(version)!).State).toBe('Pending');
       expect(lambda.state.appliedScaling(lambda.state.function('orders-dev-router').versions.get('3')!)).toBeUndefined();
-      const polls = (operation: string, name: string) => sandbox.server.calls('lambda', operation).filter((call) => lambdaFunctionOf(call.path) === name).length;
+      const polls = (operation: string, name: string) =>
+        sandbox.server.calls('lambda', operation).filter((call) => lambdaFunctionOf(call.path) === name).length;
       expect(polls('GetFunction', 'orders-dev-worker')).toBeLessThanOrEqual(MAX_POLLS_IN_2_S);
       expect(polls('GetFunctionScalingConfig', 'orders-dev-router')).toBeLessThanOrEqual(MAX_POLLS_IN_2_S);
       expect(result.code).toBe(1);
       const r = report(result.outputs);
-      expect(byName(r, 'orders-dev-worker').errors).toEqual(['version 4 did not become Active within 2 s: last seen Pending (Creating: The function is being created.)']);
+      expect(byName(r, 'orders-dev-worker').errors).toEqual([
+        'version 4 did not become Active within 2 s: last seen Pending (Creating: The function is being created.)',
+      ]);
       expect(byName(r, 'orders-dev-worker').state).toBe('Pending');
       expect(byName(r, 'orders-dev-router').errors).toEqual(['scaling config of version 3 not applied within 2 s: requested min 1 max 2, applied none']);
       expect(byName(r, 'orders-dev-router').scalingApplied).toBe(false);
@@ -500,7 +586,10 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
 
   it.for([
     [{ functions: 'nope' }, 'input "functions": nope:live: Function not found: arn:aws:lambda:eu-west-1:123456789012:function:nope'],
-    [{ functions: 'router:nope, worker' }, 'input "functions": orders-dev-router:nope: Alias not found: arn:aws:lambda:eu-west-1:123456789012:function:orders-dev-router:nope'],
+    [
+      { functions: 'router:nope, worker' },
+      'input "functions": orders-dev-router:nope: Alias not found: arn:aws:lambda:eu-west-1:123456789012:function:orders-dev-router:nope',
+    ],
     [{ 'capacity-provider': 'nope' }, 'input "capacity-provider": "nope" is not a capacity provider in eu-west-1: Capacity provider not found'],
     [{ functions: 'plain' }, 'input "functions": plain version 1 is not on a capacity provider; warmup is for Lambda Managed Instances functions'],
     [{ environment: 'prod' }, 'input "environment": orders-prod-worker:live: Function not found'],
@@ -519,7 +608,8 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(`::error::${message}`);
       expect(mutating(sandbox)).toHaveLength(0);
-      if ('payload' in inputs || 'invocations' in inputs || 'concurrency' in inputs || inputs.environment === 'stage') expect(sandbox.server.requests).toHaveLength(0);
+      if ('payload' in inputs || 'invocations' in inputs || 'concurrency' in inputs || inputs.environment === 'stage')
+        expect(sandbox.server.requests).toHaveLength(0);
     } finally {
       await sandbox.stop();
     }
@@ -531,13 +621,37 @@ describe.concurrent('gantry warmup (CLI bundle against the sandbox)', () => {
     const sandbox = await sandboxWith();
     try {
       deploy(sandbox.services.lambda, 'orders-qa-worker', { previousWeight: 0.5 });
-      const result = await runCliBundle(['warmup', '--environment', 'qa', '--config', EXAMPLE_CONFIG_FILE, '--functions', 'worker', '--invocations', '3', '--payload', '{"smoke":1}', '--check-provider'], sandbox.env);
+      const result = await runCliBundle(
+        [
+          'warmup',
+          '--environment',
+          'qa',
+          '--config',
+          EXAMPLE_CONFIG_FILE,
+          '--functions',
+          'worker',
+          '--invocations',
+          '3',
+          '--payload',
+          '{"smoke":1}',
+          '--check-provider',
+        ],
+        sandbox.env,
+      );
       expect(result.stderr).not.toContain('error:');
       expect(result.code).toBe(0);
       const r = JSON.parse(result.stdout) as WarmupReport;
       expect(r).toMatchObject({ environment: 'qa', ready: true });
       expect(r.functions).toHaveLength(1);
-      expect(r.functions[0]).toMatchObject({ function: 'orders-qa-worker', versions: [{ version: '4', weight: 0.5 }, { version: '3', weight: 0.5 }], invocations: { succeeded: 3 }, capacityProvider: { state: 'Active' } });
+      expect(r.functions[0]).toMatchObject({
+        function: 'orders-qa-worker',
+        versions: [
+          { version: '4', weight: 0.5 },
+          { version: '3', weight: 0.5 },
+        ],
+        invocations: { succeeded: 3 },
+        capacityProvider: { state: 'Active' },
+      });
       expect(result.stderr).toContain('orders-qa-worker: live → 4 (50%), 3 (50%) Active after');
     } finally {
       await sandbox.stop();
@@ -551,7 +665,9 @@ describe.concurrent('gantry warmup (CLI bundle against the sandbox)', () => {
       const failed = await runCliBundle(['warmup', '--environment', 'qa', '--config', EXAMPLE_CONFIG_FILE], sandbox.env);
       expect(failed.code).toBe(1);
       expect((JSON.parse(failed.stdout) as WarmupReport).ready).toBe(false);
-      expect(failed.stderr).toContain('error: warmup failed for 1 of 2 functions in qa: orders-qa-router: version 4 is Failed: VcpuLimitExceeded: The account vCPU limit is reached');
+      expect(failed.stderr).toContain(
+        'error: warmup failed for 1 of 2 functions in qa: orders-qa-router: version 4 is Failed: VcpuLimitExceeded: The account vCPU limit is reached',
+      );
 
       const bad = await runCliBundle(['warmup', '--environment', 'qa', '--config', EXAMPLE_CONFIG_FILE, '--invocations', '0'], sandbox.env);
       expect(bad.code).toBe(1);

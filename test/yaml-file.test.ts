@@ -53,7 +53,9 @@ describe('parseYamlFile', () => {
   it('uses the schema messages when asked, and lets the caller reword a problem', () => {
     const Named = z.strictObject({ port: z.string({ error: 'expected a port' }) });
     const reword: YamlFileOptions['reword'] = (issue, described, { allowedKeysAt }) =>
-      issue.code === 'unrecognized_keys' ? `"${issue.keys[0]}" is not supported here; supported: ${allowedKeysAt(issue.path).join(', ')}` : `${described.problem}!`;
+      issue.code === 'unrecognized_keys'
+        ? `"${issue.keys[0]}" is not supported here; supported: ${allowedKeysAt(issue.path).join(', ')}`
+        : `${described.problem}!`;
     const parse = (text: string) => {
       try {
         parseYamlFile(text, 'f.yml', Named, { expected: 'schema', reword, duplicateKey: () => 'twice' });

@@ -32,7 +32,6 @@ const INPUTS: Record<string, Record<string, string>> = {
   'version-prune': { environment: 'dev' },
 };
 
-
 export async function benchBundles(runs = 5): Promise<BundleFigures[]> {
   const sandbox = await startSandbox();
   try {
@@ -48,7 +47,18 @@ export async function benchBundles(runs = 5): Promise<BundleFigures[]> {
       for (let run = 0; run < runs; run++) {
         const seen = sandbox.server.requests.length;
         const started = performance.now();
-        const child = await startAction(action, { config: CONFIG, ...inputs }, { ...sandbox.env, GITHUB_REPOSITORY: repository.fullName, GITHUB_SHA: SHA, GITHUB_REF: 'refs/heads/main', GITHUB_EVENT_NAME: 'push', GITHUB_RUN_ID: `bench-${run}` });
+        const child = await startAction(
+          action,
+          { config: CONFIG, ...inputs },
+          {
+            ...sandbox.env,
+            GITHUB_REPOSITORY: repository.fullName,
+            GITHUB_SHA: SHA,
+            GITHUB_REF: 'refs/heads/main',
+            GITHUB_EVENT_NAME: 'push',
+            GITHUB_RUN_ID: `bench-${run}`,
+          },
+        );
         let firstRequestAt: number | undefined;
         const watch = setInterval(() => {
           if (firstRequestAt === undefined && sandbox.server.requests.length > seen) firstRequestAt = performance.now();
@@ -57,7 +67,12 @@ export async function benchBundles(runs = 5): Promise<BundleFigures[]> {
         clearInterval(watch);
         times.push((firstRequestAt ?? performance.now()) - started);
       }
-      figures.push({ action, sizeKiB: statSync(bundle).size / 1024, coldStartMs: median(times), until: action === 'resolve-environment' ? 'exit' : 'first request' });
+      figures.push({
+        action,
+        sizeKiB: statSync(bundle).size / 1024,
+        coldStartMs: median(times),
+        until: action === 'resolve-environment' ? 'exit' : 'first request',
+      });
     }
     return figures;
   } finally {

@@ -45,7 +45,8 @@ function benchConfig(count: number): string {
   const width = String(Math.max(count - 1, 0)).length;
   const functions = Array.from(
     { length: count },
-    (_, i) => `      - { name: f-${String(i).padStart(width, '0')}, scaling: { minExecutionEnvironments: 1, maxExecutionEnvironments: 2 }, warmup: { invocations: 5, concurrency: 5 } }`,
+    (_, i) =>
+      `      - { name: f-${String(i).padStart(width, '0')}, scaling: { minExecutionEnvironments: 1, maxExecutionEnvironments: 2 }, warmup: { invocations: 5, concurrency: 5 } }`,
   );
   return [
     'version: 1',
@@ -147,6 +148,8 @@ export function formatWarmupFigures(figures: WarmupFigures[]): string {
     ...rows,
     '',
     `Worst ratio ×${worst.toFixed(2)} (target ≤ 1.2: the warmup takes as long as its slowest function, not the sum of them).` +
-      (baseline === undefined || same === undefined ? '' : ` One function at a time, ${baseline.functions} functions take ×${(baseline.totalMs / same.totalMs).toFixed(1)} as long.`),
+      (baseline === undefined || same === undefined
+        ? ''
+        : ` One function at a time, ${baseline.functions} functions take ×${(baseline.totalMs / same.totalMs).toFixed(1)} as long.`),
   ].join('\n');
 }

@@ -60,7 +60,9 @@ async function measure(
   const latencies: number[] = [];
   const done = await follow(build!, (timestamp) => latencies.push(sandbox.clock.now() - timestamp));
   const returnedAt = sandbox.clock.now();
-  const calls = sandbox.server.requests.slice(before).filter((request) => request.operation === 'BatchGetBuilds' || request.operation === 'GetLogEvents').length;
+  const calls = sandbox.server.requests
+    .slice(before)
+    .filter((request) => request.operation === 'BatchGetBuilds' || request.operation === 'GetLogEvents').length;
   const buildMinutes = (done.endTime!.getTime() - done.startTime!.getTime()) / 60_000;
   return {
     name,
@@ -73,13 +75,26 @@ async function measure(
 }
 
 /** The loop gantry replaces: every 30 s, ask for the build and read whatever log there is. */
-async function fixedIntervalFollow(codebuild: CodeBuildClient, logs: CloudWatchLogsClient, started: Build, intervalMs: number, onLine: (timestamp: number) => void): Promise<Build> {
+async function fixedIntervalFollow(
+  codebuild: CodeBuildClient,
+  logs: CloudWatchLogsClient,
+  started: Build,
+  intervalMs: number,
+  onLine: (timestamp: number) => void,
+): Promise<Build> {
   let build = started;
   let token: string | undefined;
   const drain = async () => {
     for (;;) {
       try {
-        const page = await logs.send(new GetLogEventsCommand({ logGroupName: build.logs!.groupName!, logStreamName: build.logs!.streamName!, startFromHead: true, ...(token === undefined ? {} : { nextToken: token }) }));
+        const page = await logs.send(
+          new GetLogEventsCommand({
+            logGroupName: build.logs!.groupName!,
+            logStreamName: build.logs!.streamName!,
+            startFromHead: true,
+            ...(token === undefined ? {} : { nextToken: token }),
+          }),
+        );
         for (const event of page.events ?? []) onLine(event.timestamp!);
         if (page.nextForwardToken === token) return;
         token = page.nextForwardToken;
@@ -107,10 +122,19 @@ export async function benchCodeBuildFollow(speed = 20): Promise<FollowFigures[]>
     const logs = createLogsClient({ region: sandbox.env['AWS_REGION']! });
     const scaled: PollSchedule = Object.fromEntries(Object.entries(DEFAULT_SCHEDULE).map(([key, value]) => [key, value / speed])) as unknown as PollSchedule;
     const adaptive = await measure(sandbox, codebuild, 'gantry follower (adaptive)', async (build, onLine) => {
-      const result = await followBuild(build, { codebuild, logs, logger: new MemoryLogger(), signal: new AbortController().signal, schedule: scaled, onLine: (line) => onLine(line.timestamp) });
+      const result = await followBuild(build, {
+        codebuild,
+        logs,
+        logger: new MemoryLogger(),
+        signal: new AbortController().signal,
+        schedule: scaled,
+        onLine: (line) => onLine(line.timestamp),
+      });
       return result.build;
     });
-    const fixed = await measure(sandbox, codebuild, `fixed ${BASELINE_INTERVAL_MS / 1000} s loop`, (build, onLine) => fixedIntervalFollow(codebuild, logs, build, BASELINE_INTERVAL_MS / speed, onLine));
+    const fixed = await measure(sandbox, codebuild, `fixed ${BASELINE_INTERVAL_MS / 1000} s loop`, (build, onLine) =>
+      fixedIntervalFollow(codebuild, logs, build, BASELINE_INTERVAL_MS / speed, onLine),
+    );
     return [adaptive, fixed];
   } finally {
     process.env = saved;
@@ -121,7 +145,9 @@ export async function benchCodeBuildFollow(speed = 20): Promise<FollowFigures[]>
 export function formatFollowFigures(figures: FollowFigures[]): string {
   const [adaptive, fixed] = figures as [FollowFigures, FollowFigures];
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const rows = figures.map((f) => `| ${f.name} | ${f.lines} | ${seconds(f.p50Ms)} | ${seconds(f.p95Ms)} | ${f.callsPerBuildMinute.toFixed(1)} | ${seconds(f.finishLagMs)} |`);
+  const rows = figures.map(
+    (f) => `| ${f.name} | ${f.lines} | ${seconds(f.p50Ms)} | ${seconds(f.p95Ms)} | ${f.callsPerBuildMinute.toFixed(1)} | ${seconds(f.finishLagMs)} |`,
+  );
   return [
     '### codebuild-run: following a 5-minute build (times in build time)',
     '',

@@ -61,14 +61,16 @@ interface Target {
 /** The official bundle's path, if given and exactly the recorded build. */
 export function officialBundle(env: NodeJS.ProcessEnv = process.env): { path: string } | { skipped: string } {
   const path = env[OFFICIAL_BUNDLE.env];
-  if (path === undefined || path === '') return { skipped: `not run: set ${OFFICIAL_BUNDLE.env} to ${OFFICIAL_BUNDLE.repository}'s dist/index.js at ${OFFICIAL_BUNDLE.commit}` };
+  if (path === undefined || path === '')
+    return { skipped: `not run: set ${OFFICIAL_BUNDLE.env} to ${OFFICIAL_BUNDLE.repository}'s dist/index.js at ${OFFICIAL_BUNDLE.commit}` };
   let digest: string;
   try {
     digest = createHash('sha256').update(readFileSync(path)).digest('hex');
   } catch (error) {
     return { skipped: `not run: ${path}: ${(error as Error).message}` };
   }
-  if (digest !== OFFICIAL_BUNDLE.sha256) return { skipped: `not run: ${path} has sha256 ${digest}, not the recorded ${OFFICIAL_BUNDLE.sha256} (${OFFICIAL_BUNDLE.commit})` };
+  if (digest !== OFFICIAL_BUNDLE.sha256)
+    return { skipped: `not run: ${path} has sha256 ${digest}, not the recorded ${OFFICIAL_BUNDLE.sha256} (${OFFICIAL_BUNDLE.commit})` };
   return { path };
 }
 
@@ -134,7 +136,13 @@ export async function benchColdStart(runs = 15, env: NodeJS.ProcessEnv = process
   for (const target of targets) {
     const rss: number[] = [];
     for (let sample = 0; sample < 5; sample++) rss.push((await probe(target, false)).rssKiB);
-    figures.push({ name: target.name, wallMs: median(times.get(target.name)!), peakRssKiB: median(rss), bytesLoaded: (await probe(target, true)).bytes, namedInput: named.get(target.name)! });
+    figures.push({
+      name: target.name,
+      wallMs: median(times.get(target.name)!),
+      peakRssKiB: median(rss),
+      bytesLoaded: (await probe(target, true)).bytes,
+      namedInput: named.get(target.name)!,
+    });
   }
   const chunkDir = join(REPO_ROOT, 'actions', 'dist');
   const bundleFiles = [...ACTIONS.map((definition) => join(REPO_ROOT, 'actions', definition.name, 'dist', 'index.js')), ...readdirFiles(chunkDir)];

@@ -24,10 +24,28 @@ const x = (value: number) => `×${value.toFixed(2)}`;
 
 function followRows([adaptive, fixed]: FollowFigures[]): Row[] {
   return [
-    { figure: 'codebuild-run: log latency p50 (line written → printed)', gantry: s(adaptive!.p50Ms), baseline: `${s(fixed!.p50Ms)} (30 s loop)`, ratio: x(fixed!.p50Ms / adaptive!.p50Ms), target: 'about 1 s' },
+    {
+      figure: 'codebuild-run: log latency p50 (line written → printed)',
+      gantry: s(adaptive!.p50Ms),
+      baseline: `${s(fixed!.p50Ms)} (30 s loop)`,
+      ratio: x(fixed!.p50Ms / adaptive!.p50Ms),
+      target: 'about 1 s',
+    },
     { figure: 'codebuild-run: log latency p95', gantry: s(adaptive!.p95Ms), baseline: s(fixed!.p95Ms), ratio: x(fixed!.p95Ms / adaptive!.p95Ms), target: '' },
-    { figure: 'codebuild-run: finish lag after the build ends', gantry: s(adaptive!.finishLagMs), baseline: s(fixed!.finishLagMs), ratio: x(fixed!.finishLagMs / adaptive!.finishLagMs), target: '≤ about 1 s' },
-    { figure: 'codebuild-run: API calls per build-minute', gantry: adaptive!.callsPerBuildMinute.toFixed(1), baseline: fixed!.callsPerBuildMinute.toFixed(1), ratio: x(fixed!.callsPerBuildMinute / adaptive!.callsPerBuildMinute), target: 'more calls buy the latency' },
+    {
+      figure: 'codebuild-run: finish lag after the build ends',
+      gantry: s(adaptive!.finishLagMs),
+      baseline: s(fixed!.finishLagMs),
+      ratio: x(fixed!.finishLagMs / adaptive!.finishLagMs),
+      target: '≤ about 1 s',
+    },
+    {
+      figure: 'codebuild-run: API calls per build-minute',
+      gantry: adaptive!.callsPerBuildMinute.toFixed(1),
+      baseline: fixed!.callsPerBuildMinute.toFixed(1),
+      ratio: x(fixed!.callsPerBuildMinute / adaptive!.callsPerBuildMinute),
+      target: 'more calls buy the latency',
+    },
   ];
 }
 
@@ -45,29 +63,73 @@ function warmupRows(figures: WarmupFigures[]): Row[] {
     })),
     ...(baseline === undefined || same === undefined
       ? []
-      : [{ figure: `capacity-warmup: total time, F=${baseline.functions}`, gantry: s(same.totalMs), baseline: `${s(baseline.totalMs)} (one at a time)`, ratio: x(baseline.totalMs / same.totalMs), target: '' }]),
-    ...parallel.slice(-1).map((f) => ({ figure: `capacity-warmup: API calls per function, F=${f.functions}`, gantry: (f.controlPlanePerFunction + f.getFunctionPerFunction + f.invokesPerFunction).toFixed(1), baseline: '', ratio: '', target: '' })),
+      : [
+          {
+            figure: `capacity-warmup: total time, F=${baseline.functions}`,
+            gantry: s(same.totalMs),
+            baseline: `${s(baseline.totalMs)} (one at a time)`,
+            ratio: x(baseline.totalMs / same.totalMs),
+            target: '',
+          },
+        ]),
+    ...parallel.slice(-1).map((f) => ({
+      figure: `capacity-warmup: API calls per function, F=${f.functions}`,
+      gantry: (f.controlPlanePerFunction + f.getFunctionPerFunction + f.invokesPerFunction).toFixed(1),
+      baseline: '',
+      ratio: '',
+      target: '',
+    })),
   ];
 }
 
 function pruneRows(figures: PruneBenchFigures): Row[] {
   const { gantry, loop } = figures;
   return [
-    { figure: `version-prune: wall ÷ quota bound, ${figures.functions}×${figures.versions} versions`, gantry: x(quotaRatio(gantry)), baseline: '', ratio: '', target: '≤ ×1.10' },
-    { figure: 'version-prune: wall time (sandbox time)', gantry: s(gantry.wallMs), baseline: `${s(loop.wallMs)} (sequential scan)`, ratio: x(loop.wallMs / gantry.wallMs), target: '' },
-    { figure: 'version-prune: protected versions deleted / failed calls', gantry: `${gantry.protectedDeleted} / ${gantry.failedCalls}`, baseline: `${loop.protectedDeleted} / ${loop.failedCalls}`, ratio: '', target: '0 / 0' },
+    {
+      figure: `version-prune: wall ÷ quota bound, ${figures.functions}×${figures.versions} versions`,
+      gantry: x(quotaRatio(gantry)),
+      baseline: '',
+      ratio: '',
+      target: '≤ ×1.10',
+    },
+    {
+      figure: 'version-prune: wall time (sandbox time)',
+      gantry: s(gantry.wallMs),
+      baseline: `${s(loop.wallMs)} (sequential scan)`,
+      ratio: x(loop.wallMs / gantry.wallMs),
+      target: '',
+    },
+    {
+      figure: 'version-prune: protected versions deleted / failed calls',
+      gantry: `${gantry.protectedDeleted} / ${gantry.failedCalls}`,
+      baseline: `${loop.protectedDeleted} / ${loop.failedCalls}`,
+      ratio: '',
+      target: '0 / 0',
+    },
   ];
 }
 
 function synthRows(figures: SynthFigures): Row[] {
   return [
     { figure: `terraform/: npm run synth, ${figures.environments} environments`, gantry: s(median(figures.processMs)), baseline: '', ratio: '', target: '' },
-    { figure: 'terraform/: load provider bindings (deep vs barrel import)', gantry: s(median(figures.deepImportMs)), baseline: s(median(figures.barrelImportMs)), ratio: x(median(figures.barrelImportMs) / median(figures.deepImportMs)), target: '' },
+    {
+      figure: 'terraform/: load provider bindings (deep vs barrel import)',
+      gantry: s(median(figures.deepImportMs)),
+      baseline: s(median(figures.barrelImportMs)),
+      ratio: x(median(figures.barrelImportMs) / median(figures.deepImportMs)),
+      target: '',
+    },
   ];
 }
 
 function bundleRows(figures: BundleFigures[]): Row[] {
-  return figures.map((f) => ({ figure: `${f.action}: bundle size / cold start to ${f.until}`, gantry: `${Math.round(f.sizeKiB)} KiB / ${Math.round(f.coldStartMs)} ms`, baseline: '', ratio: '', target: '' }));
+  return figures.map((f) => ({
+    figure: `${f.action}: bundle size / cold start to ${f.until}`,
+    gantry: `${Math.round(f.sizeKiB)} KiB / ${Math.round(f.coldStartMs)} ms`,
+    baseline: '',
+    ratio: '',
+    target: '',
+  }));
 }
 
 function coldStartRows(figures: ColdStartFigures): Row[] {
@@ -75,12 +137,38 @@ function coldStartRows(figures: ColdStartFigures): Row[] {
   const worst = (pick: (f: ColdStartFigures['gantry'][number]) => number) => Math.max(...figures.gantry.map(pick));
   const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
   if (official === undefined) {
-    return [{ figure: 'actions: cold start to the missing-input error, vs the official CodeBuild action', gantry: `${Math.round(worst((f) => f.wallMs))} ms (slowest action)`, baseline: figures.skipped ?? '', ratio: '', target: '≤ ×0.50 of the official' }];
+    return [
+      {
+        figure: 'actions: cold start to the missing-input error, vs the official CodeBuild action',
+        gantry: `${Math.round(worst((f) => f.wallMs))} ms (slowest action)`,
+        baseline: figures.skipped ?? '',
+        ratio: '',
+        target: '≤ ×0.50 of the official',
+      },
+    ];
   }
   return [
-    { figure: 'actions: cold start to the missing-input error (slowest action ÷ official CodeBuild action)', gantry: `${Math.round(worst((f) => f.wallMs))} ms`, baseline: `${Math.round(official.wallMs)} ms`, ratio: x(worst((f) => f.wallMs) / official.wallMs), target: '≤ ×0.50' },
-    { figure: 'actions: JS loaded before that error (most of any action ÷ official)', gantry: kib(worst((f) => f.bytesLoaded)), baseline: kib(official.bytesLoaded), ratio: x(worst((f) => f.bytesLoaded) / official.bytesLoaded), target: '≤ ×0.50' },
-    { figure: 'actions: peak RSS to that error (most of any action ÷ official)', gantry: kib(worst((f) => f.peakRssKiB) * 1024), baseline: kib(official.peakRssKiB * 1024), ratio: x(worst((f) => f.peakRssKiB) / official.peakRssKiB), target: '' },
+    {
+      figure: 'actions: cold start to the missing-input error (slowest action ÷ official CodeBuild action)',
+      gantry: `${Math.round(worst((f) => f.wallMs))} ms`,
+      baseline: `${Math.round(official.wallMs)} ms`,
+      ratio: x(worst((f) => f.wallMs) / official.wallMs),
+      target: '≤ ×0.50',
+    },
+    {
+      figure: 'actions: JS loaded before that error (most of any action ÷ official)',
+      gantry: kib(worst((f) => f.bytesLoaded)),
+      baseline: kib(official.bytesLoaded),
+      ratio: x(worst((f) => f.bytesLoaded) / official.bytesLoaded),
+      target: '≤ ×0.50',
+    },
+    {
+      figure: 'actions: peak RSS to that error (most of any action ÷ official)',
+      gantry: kib(worst((f) => f.peakRssKiB) * 1024),
+      baseline: kib(official.peakRssKiB * 1024),
+      ratio: x(worst((f) => f.peakRssKiB) / official.peakRssKiB),
+      target: '',
+    },
     { figure: 'actions: committed bundle bytes, all entries and chunks', gantry: kib(figures.actionBundleBytes), baseline: '', ratio: '', target: '≤ 2 MB' },
   ];
 }

@@ -27,7 +27,6 @@ export interface SynthFigures {
   deepModules: number;
 }
 
-
 function timeProcess(args: string[]): number {
   const started = performance.now();
   const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });

@@ -141,7 +141,13 @@ async function withSandboxEnv<T>(sandbox: GantrySandbox, fn: () => Promise<T>): 
   }
 }
 
-export async function gantryRun(name: string, functions: number, versions: number, speed: number, options: { client?: (region: string) => LambdaClient; otherCallerRate?: number } = {}): Promise<PruneRunFigures> {
+export async function gantryRun(
+  name: string,
+  functions: number,
+  versions: number,
+  speed: number,
+  options: { client?: (region: string) => LambdaClient; otherCallerRate?: number } = {},
+): Promise<PruneRunFigures> {
   const seed = await seeded(functions, versions, speed);
   try {
     return await withSandboxEnv(seed.sandbox, async () => {
@@ -151,7 +157,10 @@ export async function gantryRun(name: string, functions: number, versions: numbe
       const started = performance.now();
       let report: PruneReport;
       try {
-        report = await runPrune(settings(speed), { logger: new MemoryLogger(), ...(options.client === undefined ? {} : { client: options.client('eu-west-1') }) });
+        report = await runPrune(settings(speed), {
+          logger: new MemoryLogger(),
+          ...(options.client === undefined ? {} : { client: options.client('eu-west-1') }),
+        });
       } finally {
         clearInterval(drain);
       }
@@ -176,10 +185,15 @@ async function sequentialScan(client: LambdaClient, providerArn: string, rules: 
   for (const { FunctionName: name } of functions) {
     const functionName = name!;
     const versions = await all(paginateListVersionsByFunction({ client }, { FunctionName: functionName }), (page) => page.Versions);
-    const onProvider = versions.filter((v) => v.Version !== '$LATEST' && v.CapacityProviderConfig?.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn === providerArn);
+    const onProvider = versions.filter(
+      (v) => v.Version !== '$LATEST' && v.CapacityProviderConfig?.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn === providerArn,
+    );
     if (onProvider.length === 0) continue;
     const aliases = await all(paginateListAliases({ client }, { FunctionName: functionName }), (page) => page.Aliases);
-    const provisioned = await all(paginateListProvisionedConcurrencyConfigs({ client }, { FunctionName: functionName }), (page) => page.ProvisionedConcurrencyConfigs);
+    const provisioned = await all(
+      paginateListProvisionedConcurrencyConfigs({ client }, { FunctionName: functionName }),
+      (page) => page.ProvisionedConcurrencyConfigs,
+    );
     const mappings = await all(paginateListEventSourceMappings({ client }, { FunctionName: functionName }), (page) => page.EventSourceMappings);
     const inventory: FunctionInventory = {
       functionName,
@@ -255,8 +269,11 @@ export function quotaRatio(run: PruneRunFigures): number {
 
 export function formatPruneFigures(f: PruneBenchFigures): string {
   const row = (run: PruneRunFigures) =>
-    `| ${run.name} | ${run.calls} | ${run.throttled} | ${(run.wallMs / 1000).toFixed(1)} s | ${(((run.calls - run.throttled) / QUOTA)).toFixed(1)} s | ${quotaRatio(run).toFixed(3)} | ${run.deleted} | ${run.protectedDeleted} | ${run.failedCalls} |`;
-  const head = ['| Run | Calls | 429s | Wall (sandbox) | Quota bound | Wall ÷ bound | Deleted | Protected deleted | Failed calls |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+    `| ${run.name} | ${run.calls} | ${run.throttled} | ${(run.wallMs / 1000).toFixed(1)} s | ${((run.calls - run.throttled) / QUOTA).toFixed(1)} s | ${quotaRatio(run).toFixed(3)} | ${run.deleted} | ${run.protectedDeleted} | ${run.failedCalls} |`;
+  const head = [
+    '| Run | Calls | 429s | Wall (sandbox) | Quota bound | Wall ÷ bound | Deleted | Protected deleted | Failed calls |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
   const [standard, adaptive] = f.retryModes as [PruneRunFigures, PruneRunFigures];
   return [
     `### version-prune: ${f.functions} functions × ${f.versions} versions at ${QUOTA} requests/s (clock ×${f.speed}, 40 ms per call)`,

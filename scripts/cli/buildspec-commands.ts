@@ -9,7 +9,10 @@ import { InputError, UsageError } from '../../src/errors.js';
 export const buildspecRun = defineCommand({
   inputs: {
     'source-dir': { description: 'Directory the commands start in (CODEBUILD_SRC_DIR).', type: text(4096), defaultText: 'the current directory' },
-    env: { description: "NAME=VALUE for the build, over the buildspec's env.variables; repeat for more.", type: list({ regex: /^[A-Za-z_][A-Za-z0-9_]*=/, what: 'NAME=VALUE pairs', linesOnly: true }) },
+    env: {
+      description: "NAME=VALUE for the build, over the buildspec's env.variables; repeat for more.",
+      type: list({ regex: /^[A-Za-z_][A-Za-z0-9_]*=/, what: 'NAME=VALUE pairs', linesOnly: true }),
+    },
     'artifacts-dir': { description: 'Copy the artifacts of a successful build into this directory.', type: text(4096) },
   },
   cli: {
@@ -17,39 +20,45 @@ export const buildspecRun = defineCommand({
     summary: "Run a CodeBuild buildspec (version 0.2) here, in one bash session, with CodeBuild's phase rules.",
     positionals: '<file>',
     async run(inputs, io, positionals) {
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'expected the buildspec file' : `expected one buildspec file, got ${positionals.length}`);
-    const file = positionals[0]!;
-    const env = Object.fromEntries((inputs.env ?? []).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]));
-    const sourceDir = resolve(inputs['source-dir'] ?? process.cwd());
-    if (!(await stat(sourceDir).then((info) => info.isDirectory(), () => false))) {
-      throw new InputError(io.inputs.label('source-dir'), `${sourceDir} is not a directory`);
-    }
-    const artifactsDir = inputs['artifacts-dir'];
+      if (positionals.length !== 1)
+        throw new UsageError(positionals.length === 0 ? 'expected the buildspec file' : `expected one buildspec file, got ${positionals.length}`);
+      const file = positionals[0]!;
+      const env = Object.fromEntries((inputs.env ?? []).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]));
+      const sourceDir = resolve(inputs['source-dir'] ?? process.cwd());
+      if (
+        !(await stat(sourceDir).then(
+          (info) => info.isDirectory(),
+          () => false,
+        ))
+      ) {
+        throw new InputError(io.inputs.label('source-dir'), `${sourceDir} is not a directory`);
+      }
+      const artifactsDir = inputs['artifacts-dir'];
 
-    const text = await readUserFile(file);
+      const text = await readUserFile(file);
 
-    // The shell runs in its own process group, out of reach of the terminal's Ctrl-C: pass it on.
-    const abort = new AbortController();
-    const stop = () => abort.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    let result: BuildspecResult;
-    try {
-      result = await runBuildspec({
-        buildspec: text,
-        file,
-        sourceDir,
-        env,
-        ...(artifactsDir === undefined ? {} : { artifactsDir: resolve(artifactsDir) }),
-        signal: abort.signal,
-        onLine: (line) => io.logger.info(`[${line.phase}] ${line.text}`),
-      });
-    } finally {
-      process.removeListener('SIGINT', stop);
-      process.removeListener('SIGTERM', stop);
-    }
-    io.stdout(summarize(result, artifactsDir));
-    return result.status === 'SUCCEEDED' ? 0 : 1;
+      // The shell runs in its own process group, out of reach of the terminal's Ctrl-C: pass it on.
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      let result: BuildspecResult;
+      try {
+        result = await runBuildspec({
+          buildspec: text,
+          file,
+          sourceDir,
+          env,
+          ...(artifactsDir === undefined ? {} : { artifactsDir: resolve(artifactsDir) }),
+          signal: abort.signal,
+          onLine: (line) => io.logger.info(`[${line.phase}] ${line.text}`),
+        });
+      } finally {
+        process.removeListener('SIGINT', stop);
+        process.removeListener('SIGTERM', stop);
+      }
+      io.stdout(summarize(result, artifactsDir));
+      return result.status === 'SUCCEEDED' ? 0 : 1;
     },
   },
 });
@@ -63,7 +72,12 @@ function summarize(result: BuildspecResult, artifactsDir: string | undefined): s
   ]);
   const table = [['PHASE', 'STATUS', 'DURATION', 'CONTEXT'], ...rows];
   const widths = [0, 1, 2].map((column) => Math.max(...table.map((row) => row[column]!.length)));
-  const lines = table.map((row) => row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell)).join('  ').trimEnd());
+  const lines = table.map((row) =>
+    row
+      .map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell))
+      .join('  ')
+      .trimEnd(),
+  );
   lines.push('', `Build ${result.status}`);
   if (result.exportedVariables.length > 0) {
     lines.push('', 'Exported variables:', ...result.exportedVariables.map((variable) => `  ${variable.name}=${variable.value}`));

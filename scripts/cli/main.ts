@@ -48,7 +48,10 @@ export async function runCli(argv: string[], io: Omit<CliIo, 'inputs'>, commands
       io.stdout(generalHelp(commands));
       return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
     }
-    const words = argv.filter((arg) => !arg.startsWith('-')).slice(0, 2).join(' ');
+    const words = argv
+      .filter((arg) => !arg.startsWith('-'))
+      .slice(0, 2)
+      .join(' ');
     io.logger.error(`unknown command "${words}"; run "gantry --help" for the list of commands`);
     return EXIT_USAGE;
   }
@@ -123,7 +126,13 @@ function parseCommandArgs(command: CliCommand, args: string[]) {
     return { values: parsed.values as Record<string, string | string[] | undefined>, positionals: parsed.positionals };
   } catch (error) {
     // parseArgs explains itself ("Unknown option '--x'"); keep its first sentence on one line, drop its advice.
-    const message = error instanceof Error ? error.message.split(/\.\s/)[0]!.replace(/\s+/g, ' ').replace(/^Unknown option/, 'unknown option') : String(error);
+    const message =
+      error instanceof Error
+        ? error.message
+            .split(/\.\s/)[0]!
+            .replace(/\s+/g, ' ')
+            .replace(/^Unknown option/, 'unknown option')
+        : String(error);
     throw new UsageError(message, { cause: error });
   }
 }
@@ -146,7 +155,9 @@ export function generalHelp(commands: CliCommand[]): string {
 function optionHelp(name: string, spec: InputSpec): string {
   const value = spec.type.cli === 'string' ? ' <value>' : '';
   const fallback = spec.default ?? spec.defaultText;
-  const notes = [spec.required === true ? 'required' : undefined, fallback === undefined ? undefined : `default: ${fallback}`].filter((note) => note !== undefined);
+  const notes = [spec.required === true ? 'required' : undefined, fallback === undefined ? undefined : `default: ${fallback}`].filter(
+    (note) => note !== undefined,
+  );
   const format = spec.type.cli === 'boolean' ? '' : ` Takes ${spec.type.format}.`;
   return `  --${`${name}${value}`.padEnd(28)} ${spec.description}${format}${notes.length === 0 ? '' : ` (${notes.join('; ')})`}`;
 }

@@ -27,7 +27,11 @@ const sha256Type = pattern(caseless(SHA256), '64 hexadecimal characters (sha256s
 
 export const planSummary = defineCommand({
   inputs: {
-    format: { description: 'json, env (export GANTRY_PLAN_...=... lines for eval) or markdown.', type: choice(['json', 'env', 'markdown'] as const), default: 'json' },
+    format: {
+      description: 'json, env (export GANTRY_PLAN_...=... lines for eval) or markdown.',
+      type: choice(['json', 'env', 'markdown'] as const),
+      default: 'json',
+    },
     sha256: { description: 'SHA-256 of the plan file, exported as GANTRY_PLAN_SHA256 (env) or included (json).', type: sha256Type },
     environment: { ...environment, description: 'Environment the plan is for; required for markdown.' },
     commit: { ...commit, description: 'Commit the plan was made from; required for markdown.' },
@@ -39,7 +43,12 @@ export const planSummary = defineCommand({
     summary: 'Summarize "terraform show -json" output: counts and resources, as JSON, shell exports or Markdown.',
     positionals: '<plan.json>',
     async run(inputs, io, positionals) {
-      if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'expected the plan JSON file (terraform show -json tfplan > plan.json)' : `expected one plan JSON file, got ${positionals.length}`);
+      if (positionals.length !== 1)
+        throw new UsageError(
+          positionals.length === 0
+            ? 'expected the plan JSON file (terraform show -json tfplan > plan.json)'
+            : `expected one plan JSON file, got ${positionals.length}`,
+        );
       const file = positionals[0]!;
       const sha256 = inputs.sha256?.toLowerCase();
       const summary = await readSummary(file);
@@ -78,14 +87,24 @@ export const planMetadata = defineCommand({
     environment: { ...environment, required: true },
     commit: { ...commit, required: true },
     'build-id': { description: 'CodeBuild build id that made the plan.', type: text(1024) },
-    'terraform-version': { description: 'Terraform version that made the plan.', type: pattern(TERRAFORM_VERSION_PATTERN, 'a version such as 1.11.4'), default: TERRAFORM_PIN.version },
+    'terraform-version': {
+      description: 'Terraform version that made the plan.',
+      type: pattern(TERRAFORM_VERSION_PATTERN, 'a version such as 1.11.4'),
+      default: TERRAFORM_PIN.version,
+    },
   },
   cli: {
     name: 'plan-metadata',
     summary: 'Print the metadata JSON (environment, commit, sha256, terraformVersion, buildId) recorded with a plan file.',
     async run(inputs, io) {
       const { plan, 'build-id': buildId } = inputs;
-      if (!(await stat(plan).then((info) => info.isFile(), () => false))) throw new InputError(io.inputs.label('plan'), `${plan}: file not found`);
+      if (
+        !(await stat(plan).then(
+          (info) => info.isFile(),
+          () => false,
+        ))
+      )
+        throw new InputError(io.inputs.label('plan'), `${plan}: file not found`);
       const metadata: PlanMetadata = {
         environment: inputs.environment,
         commit: inputs.commit.toLowerCase(),

@@ -10,7 +10,10 @@ export class SandboxClock {
   readonly #realStart = performance.now();
   readonly #epochStart: number;
 
-  constructor(readonly speed: number = 1, epochStart: number = Date.now()) {
+  constructor(
+    readonly speed: number = 1,
+    epochStart: number = Date.now(),
+  ) {
     if (!(speed > 0)) throw new Error(`clock speed must be positive, got ${speed}`);
     this.#epochStart = epochStart;
   }

@@ -29,11 +29,7 @@ if (!Number.isInteger(versionsPerFunction) || versionsPerFunction < 0) fail('--v
 const config = await loadConfig(values.config).catch((error: unknown) => fail(describeError(error)));
 const sandbox = await startSandbox({ port, clockSpeed });
 const environments = seedLambdaFromConfig(sandbox.services.lambda, config, { versionsPerFunction });
-const projects = seedCodeBuildFromConfig(
-  sandbox.services.codebuild,
-  config,
-  values['source-dir'] === undefined ? {} : { sourceDir: values['source-dir'] },
-);
+const projects = seedCodeBuildFromConfig(sandbox.services.codebuild, config, values['source-dir'] === undefined ? {} : { sourceDir: values['source-dir'] });
 const repository = seedGitHubFromConfig(sandbox.services.github, config);
 
 const lines = [

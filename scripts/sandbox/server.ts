@@ -95,10 +95,7 @@ export class SandboxServer {
       record.operation = service.operation(request);
       response = await this.#answer(service, record, request);
     } catch (error) {
-      response = service.errorResponse(
-        error instanceof ServiceError ? error : service.serverError(500),
-        request,
-      );
+      response = service.errorResponse(error instanceof ServiceError ? error : service.serverError(500), request);
       if (!(error instanceof ServiceError)) console.error(`sandbox ${service.name} ${record.operation} failed:`, error);
     }
     if (record.status === 'reset') {

@@ -218,21 +218,26 @@ type StackMiddleware = Parameters<LambdaClient['middlewareStack']['addRelativeTo
 export function limitClient(client: LambdaClient, limiter: TokenBucketLimiter, options: LimitClientOptions = {}): CallStats {
   const stats: CallStats = { attempts: 0, throttled: 0, errors: 0 };
   const middleware = (next: (args: object) => Promise<unknown>, context: { commandName?: string }) => async (args: object) => {
-      // Listings go first: each page or alias list unlocks more work (the next page, the scaling checks,
-      // a function's deletes), so the queue never waits on a chain of pages stuck behind it.
-      await limiter.acquire(context.commandName?.startsWith('List') === true);
-      stats.attempts++;
-      try {
-        return await next(args);
-      } catch (error) {
-        if (isThrottle(error)) {
-          stats.throttled++;
-          limiter.onThrottle();
-        } else stats.errors++;
-        throw error;
-      }
+    // Listings go first: each page or alias list unlocks more work (the next page, the scaling checks,
+    // a function's deletes), so the queue never waits on a chain of pages stuck behind it.
+    await limiter.acquire(context.commandName?.startsWith('List') === true);
+    stats.attempts++;
+    try {
+      return await next(args);
+    } catch (error) {
+      if (isThrottle(error)) {
+        stats.throttled++;
+        limiter.onThrottle();
+      } else stats.errors++;
+      throw error;
+    }
   };
-  client.middlewareStack.addRelativeTo(middleware as StackMiddleware, { name: MIDDLEWARE_NAME, relation: 'after', toMiddleware: 'retryMiddleware', override: true });
+  client.middlewareStack.addRelativeTo(middleware as StackMiddleware, {
+    name: MIDDLEWARE_NAME,
+    relation: 'after',
+    toMiddleware: 'retryMiddleware',
+    override: true,
+  });
   if (options.inFlight !== undefined) {
     // First of all middleware, where `send` is called: slots go in the order the calls were made.
     const slots = pLimit(options.inFlight);

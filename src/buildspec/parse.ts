@@ -35,7 +35,9 @@ export interface ParsedBuildspec {
 }
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const variableName = z.string({ error: 'expected a variable name' }).regex(VARIABLE_NAME, 'expected a variable name (letters, digits and "_", not starting with a digit)');
+const variableName = z
+  .string({ error: 'expected a variable name' })
+  .regex(VARIABLE_NAME, 'expected a variable name (letters, digits and "_", not starting with a digit)');
 const stringList = z.array(z.string({ error: 'expected a string' }), { error: 'expected a list of strings' });
 
 const phaseFields = {
@@ -137,7 +139,9 @@ function reword(issue: z.core.$ZodIssue, described: DescribedIssue, { allowedKey
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
     const where = path.length === 0 ? '' : path[0] === 'phases' && path.length === 2 ? 'phase' : String(path[0]);
-    return UNSUPPORTED_KEYS[where]?.includes(key) ? `"${key}" is not supported by the local buildspec runner; supported here: ${allowedKeysAt(path).join(', ')}` : undefined;
+    return UNSUPPORTED_KEYS[where]?.includes(key)
+      ? `"${key}" is not supported by the local buildspec runner; supported here: ${allowedKeysAt(path).join(', ')}`
+      : undefined;
   }
   if (issue.code === 'invalid_key') {
     return `${describeValue(path[path.length - 1])} is not a valid name: ${issue.issues[0]?.message ?? issue.message}`;

@@ -123,7 +123,10 @@ export async function runBuildspec(options: BuildspecRunOptions): Promise<Builds
     const exportedVariables = stopped ? [] : await readExported(shell, spec.env.exportedVariables, join(workDir, 'exported'));
     if (signal?.aborted === true) stopped = true;
     const status = stopped ? 'STOPPED' : failed ? 'FAILED' : 'SUCCEEDED';
-    const artifacts = status === 'SUCCEEDED' && options.artifactsDir !== undefined && spec.artifacts !== undefined ? copyArtifacts(spec, sourceDir, options.artifactsDir, emit) : [];
+    const artifacts =
+      status === 'SUCCEEDED' && options.artifactsDir !== undefined && spec.artifacts !== undefined
+        ? copyArtifacts(spec, sourceDir, options.artifactsDir, emit)
+        : [];
     if (status === 'SUCCEEDED' && options.artifactsDir !== undefined && spec.artifacts !== undefined && artifacts.length === 0) {
       // CodeBuild's words for it; the build fails in UPLOAD_ARTIFACTS.
       return { status: 'FAILED', phases, exportedVariables, artifacts, artifactsError: 'CLIENT_ERROR: no matching artifact paths found' };
@@ -160,7 +163,10 @@ async function runPhase(
   if (buildFailing) await shell.run('export CODEBUILD_BUILD_SUCCEEDING=0');
   const runtimes = Object.entries(phase.runtimeVersions);
   if (type === 'INSTALL' && runtimes.length > 0) {
-    emit(`runtime-versions ignored (${runtimes.map(([name, version]) => `${name}: ${version}`).join(', ')}): the local runner uses the tools on PATH`, 'stdout');
+    emit(
+      `runtime-versions ignored (${runtimes.map(([name, version]) => `${name}: ${version}`).join(', ')}): the local runner uses the tools on PATH`,
+      'stdout',
+    );
   }
   for (const block of [phase.commands, phase.finally]) {
     for (const command of block) {

@@ -19,7 +19,11 @@ export function buildFailure(build: Build): BuildFailure | undefined {
   const phase = build.phases?.find((candidate) => candidate.phaseStatus !== undefined && candidate.phaseStatus !== 'SUCCEEDED');
   const context = phase?.contexts?.find((candidate) => (candidate.message ?? '') !== '' || (candidate.statusCode ?? '') !== '');
   const message = [context?.statusCode, context?.message].filter((part) => part !== undefined && part !== '').join(': ');
-  return { status: build.buildStatus, phase: phase?.phaseType ?? build.currentPhase ?? 'UNKNOWN', message: message === '' ? 'no message from CodeBuild' : message };
+  return {
+    status: build.buildStatus,
+    phase: phase?.phaseType ?? build.currentPhase ?? 'UNKNOWN',
+    message: message === '' ? 'no message from CodeBuild' : message,
+  };
 }
 
 export function describeFailure(build: Build): string {
@@ -43,5 +47,7 @@ export function phaseEntered(message: string): string | undefined {
  * from then on.
  */
 export function signalsNearEnd(message: string): boolean {
-  return /^\[Container\] \S+ \S+ (Phase complete: POST_BUILD|Phase complete: \w+ State: (?!SUCCEEDED)|Entering phase (UPLOAD_ARTIFACTS|FINALIZING))/.test(message);
+  return /^\[Container\] \S+ \S+ (Phase complete: POST_BUILD|Phase complete: \w+ State: (?!SUCCEEDED)|Entering phase (UPLOAD_ARTIFACTS|FINALIZING))/.test(
+    message,
+  );
 }

@@ -71,7 +71,12 @@ export async function followBuild(started: Build, options: FollowOptions): Promi
     if (groupName === undefined || streamName === undefined) return { gotLines: false, atEnd: true };
     try {
       const page = await logs.send(
-        new GetLogEventsCommand({ logGroupName: groupName, logStreamName: streamName, startFromHead: true, ...(token === undefined ? {} : { nextToken: token }) }),
+        new GetLogEventsCommand({
+          logGroupName: groupName,
+          logStreamName: streamName,
+          startFromHead: true,
+          ...(token === undefined ? {} : { nextToken: token }),
+        }),
         { abortSignal: signal },
       );
       streamFound = true;

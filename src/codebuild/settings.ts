@@ -33,9 +33,11 @@ export interface CodeBuildRunInputs {
 export function toCodeBuildRunInputs(values: InputValues<typeof codebuildRunInputs>, context: SettingsContext): CodeBuildRunInputs {
   const { mode } = values;
   const sourceVersion = values['source-version'] ?? context.env['GITHUB_SHA'];
-  if (sourceVersion === undefined) context.fail('source-version', `is required outside a workflow run: ${context.howToSet('source-version')} to the commit SHA`);
+  if (sourceVersion === undefined)
+    context.fail('source-version', `is required outside a workflow run: ${context.howToSet('source-version')} to the commit SHA`);
   // A branch name would let the build pick up whatever the branch points at by then: only a commit is reviewable.
-  if (!COMMIT_SHA.test(sourceVersion)) context.fail('source-version', `must be a full 40-character commit SHA, got "${sourceVersion.slice(0, 80)}" (from GITHUB_SHA)`);
+  if (!COMMIT_SHA.test(sourceVersion))
+    context.fail('source-version', `must be a full 40-character commit SHA, got "${sourceVersion.slice(0, 80)}" (from GITHUB_SHA)`);
 
   const planSha256 = values['plan-sha256']?.toLowerCase();
   if (mode === 'apply' && planSha256 === undefined) {

@@ -62,7 +62,8 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
   const claim = (env: RawEnvironment, kind: string, name: string, path: PropertyKey[]) => {
     const key = `${env.account}/${env.region}/${kind}/${name}`;
     const owner = claimed.get(key);
-    if (owner !== undefined) fail(path, `${kind} name "${name}" is already used by ${owner} in account ${env.account} ${env.region}; names must be unique per account and region`);
+    if (owner !== undefined)
+      fail(path, `${kind} name "${name}" is already used by ${owner} in account ${env.account} ${env.region}; names must be unique per account and region`);
     claimed.set(key, path.join('.'));
   };
 
@@ -70,7 +71,8 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
     const env = raw.environments[name]!;
     const seen = new Set<string>();
     env.functions.forEach((fn, index) => {
-      if (seen.has(fn.name)) fail(['environments', name, 'functions', index, 'name'], `duplicate function "${fn.name}"; each function appears once per environment`);
+      if (seen.has(fn.name))
+        fail(['environments', name, 'functions', index, 'name'], `duplicate function "${fn.name}"; each function appears once per environment`);
       seen.add(fn.name);
     });
     const names = deriveEnvironmentNames(raw.project, name, env);

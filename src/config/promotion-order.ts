@@ -18,7 +18,10 @@ export function promotionOrder(after: ReadonlyMap<string, string | undefined>): 
   }
   const firsts = names.filter((name) => after.get(name) === undefined);
   if (firsts.length === 0) {
-    return { path: ['environments'], problem: `the promotion order is a cycle (${describeCycle(after, names[0]!)}); exactly one environment must have no "after"` };
+    return {
+      path: ['environments'],
+      problem: `the promotion order is a cycle (${describeCycle(after, names[0]!)}); exactly one environment must have no "after"`,
+    };
   }
   if (firsts.length > 1) {
     const [, second] = firsts;

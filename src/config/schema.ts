@@ -26,7 +26,16 @@ const repoPath = z
 
 // Events a GitHub workflow can apply from. pull_request and pull_request_target are deliberately absent:
 // code from a pull request is never applied (the reference platform's QA workflow did exactly that).
-export const APPLY_EVENTS = ['push', 'workflow_dispatch', 'workflow_call', 'workflow_run', 'schedule', 'release', 'repository_dispatch', 'merge_group'] as const;
+export const APPLY_EVENTS = [
+  'push',
+  'workflow_dispatch',
+  'workflow_call',
+  'workflow_run',
+  'schedule',
+  'release',
+  'repository_dispatch',
+  'merge_group',
+] as const;
 
 const applyEvent = z.string().refine((value): value is (typeof APPLY_EVENTS)[number] => (APPLY_EVENTS as readonly string[]).includes(value), {
   error: (issue) =>
@@ -37,7 +46,10 @@ const applyEvent = z.string().refine((value): value is (typeof APPLY_EVENTS)[num
 
 const refPattern = z
   .string()
-  .regex(/^refs\/(heads|tags)\/[A-Za-z0-9._\/*-]+$/, 'expected a full ref such as refs/heads/main or refs/tags/v* ("*" matches within one path segment, "**" across segments)');
+  .regex(
+    /^refs\/(heads|tags)\/[A-Za-z0-9._\/*-]+$/,
+    'expected a full ref such as refs/heads/main or refs/tags/v* ("*" matches within one path segment, "**" across segments)',
+  );
 
 const iamActionNoWildcard = z
   .string()
@@ -66,11 +78,20 @@ export const FunctionSchema = z
       .regex(/^(?!\d+$)[A-Za-z0-9_-]{1,128}$/, 'expected an alias name: letters, digits, "-" or "_", not all digits')
       .default('live')
       .describe('The alias that serves traffic; warmup invokes it and pruning never deletes what it points to.'),
-    runtime: z.string().regex(/^[a-z]+[0-9.]*(\.x)?$/, 'expected a Lambda runtime identifier such as nodejs22.x or python3.13').default('nodejs22.x').describe('Lambda runtime.'),
+    runtime: z
+      .string()
+      .regex(/^[a-z]+[0-9.]*(\.x)?$/, 'expected a Lambda runtime identifier such as nodejs22.x or python3.13')
+      .default('nodejs22.x')
+      .describe('Lambda runtime.'),
     handler: z.string().min(1).default('index.handler').describe('Handler entry point.'),
     memoryMb: z.int().min(2048).max(32768).default(2048).describe('Memory per execution environment in MB (Managed Instances require at least 2048).'),
     memoryGiBPerVcpu: z.number().min(2).max(8).default(2).describe('ExecutionEnvironmentMemoryGiBPerVCpu: GiB of memory per vCPU (2 to 8).'),
-    maxConcurrency: z.int().min(1).max(1600).default(16).describe('PerExecutionEnvironmentMaxConcurrency: concurrent requests one execution environment serves (1 to 1600).'),
+    maxConcurrency: z
+      .int()
+      .min(1)
+      .max(1600)
+      .default(16)
+      .describe('PerExecutionEnvironmentMaxConcurrency: concurrent requests one execution environment serves (1 to 1600).'),
     scaling: z
       .strictObject({
         minExecutionEnvironments: z.int().min(0).max(15000).default(1).describe('Execution environments kept ready (0 to 15000).'),
@@ -95,14 +116,30 @@ export const FunctionSchema = z
       .optional()
       .describe('Deployment package the terraform app deploys, relative to the repository root; `dist/functions/<name>.zip` unless set.'),
   })
-  .describe('A function that runs on the environment\'s capacity provider.');
+  .describe("A function that runs on the environment's capacity provider.");
 
 const ResourceNames = z
   .strictObject({
-    deployRole: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name (1 to 64 characters)').optional().describe('IAM role the workflows assume with OIDC.'),
-    planProject: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/, 'expected a CodeBuild project name (2 to 255 letters, digits, "-" or "_")').optional().describe('CodeBuild project that runs terraform plan.'),
-    applyProject: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/, 'expected a CodeBuild project name (2 to 255 letters, digits, "-" or "_")').optional().describe('CodeBuild project that runs terraform apply.'),
-    capacityProvider: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a capacity provider name (1 to 64 letters, digits, "-" or "_")').optional().describe('The shared capacity provider.'),
+    deployRole: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name (1 to 64 characters)')
+      .optional()
+      .describe('IAM role the workflows assume with OIDC.'),
+    planProject: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/, 'expected a CodeBuild project name (2 to 255 letters, digits, "-" or "_")')
+      .optional()
+      .describe('CodeBuild project that runs terraform plan.'),
+    applyProject: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/, 'expected a CodeBuild project name (2 to 255 letters, digits, "-" or "_")')
+      .optional()
+      .describe('CodeBuild project that runs terraform apply.'),
+    capacityProvider: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a capacity provider name (1 to 64 letters, digits, "-" or "_")')
+      .optional()
+      .describe('The shared capacity provider.'),
   })
   .describe('Overrides of derived resource names, for adopting existing resources. Leave unset to use the derived names.');
 
@@ -117,8 +154,11 @@ const CapacityProviderSettings = z
       .describe('Allowed instance types (arm64 Graviton).'),
     maxVcpu: z.int().min(2).max(15000).default(64).describe('Ceiling of vCPUs across the pool.'),
     scalingMode: z.enum(['Auto', 'Manual']).default('Auto').describe('Capacity provider scaling mode.'),
-    vpc: z.enum(['dedicated', 'default']).default('dedicated').describe('Place the pool in a dedicated VPC (default) or the account\'s default VPC.'),
-    excludeAvailabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'expected an availability zone such as us-east-1e')).default([]).describe('Availability zones the pool must not use (zones the service does not support).'),
+    vpc: z.enum(['dedicated', 'default']).default('dedicated').describe("Place the pool in a dedicated VPC (default) or the account's default VPC."),
+    excludeAvailabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'expected an availability zone such as us-east-1e'))
+      .default([])
+      .describe('Availability zones the pool must not use (zones the service does not support).'),
     maxSubnets: z.int().min(1).max(16).optional().describe('Cap on the number of subnets (and so availability zones) used.'),
   })
   .describe('The shared capacity provider of the environment.');
@@ -158,20 +198,35 @@ const ApplyRules = z
 
 const scheduleExpression = z
   .string()
-  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/, 'expected an EventBridge schedule expression such as rate(5 minutes) or cron(23 4 * * ? *)');
+  .regex(
+    /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/,
+    'expected an EventBridge schedule expression such as rate(5 minutes) or cron(23 4 * * ? *)',
+  );
 
 const KeepAliveSchedule = z
   .strictObject({
-    enabled: z.boolean().default(false).describe('Invoke each function\'s alias with its warmup payload on a schedule (EventBridge). Keeps the path exercised; it does not create capacity (see README, "terraform/").'),
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Invoke each function\'s alias with its warmup payload on a schedule (EventBridge). Keeps the path exercised; it does not create capacity (see README, "terraform/").',
+      ),
     expression: scheduleExpression.default('rate(5 minutes)').describe('When the keep-alive runs.'),
   })
   .describe('Scheduled keep-alive invocations.');
 
 const PruneSchedule = z
   .strictObject({
-    enabled: z.boolean().default(false).describe('Run `gantry prune` in the environment\'s prune CodeBuild project on a schedule, so version hygiene does not depend on deploys.'),
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe("Run `gantry prune` in the environment's prune CodeBuild project on a schedule, so version hygiene does not depend on deploys."),
     expression: scheduleExpression.default('cron(23 4 * * ? *)').describe('When the scheduled prune runs.'),
-    cli: z.string().min(1).default('node scripts/dist/gantry.js').describe('GANTRY_CLI of the prune build: the command that runs the gantry CLI, from the checkout\'s root.'),
+    cli: z
+      .string()
+      .min(1)
+      .default('node scripts/dist/gantry.js')
+      .describe("GANTRY_CLI of the prune build: the command that runs the gantry CLI, from the checkout's root."),
   })
   .describe('Scheduled version pruning.');
 
@@ -187,8 +242,18 @@ const Alarms = z
   .strictObject({
     errors: z.int().min(1).default(1).describe('Errors of one function within 5 minutes that raise its errors alarm.'),
     throttles: z.int().min(1).default(1).describe('Throttled invocations of one function within 5 minutes that raise its throttles alarm.'),
-    cpuPercent: z.number().min(1).max(100).default(80).describe('Average CPU utilization (%) of the capacity provider\'s instances over 15 minutes that raises the CPU alarm.'),
-    versions: z.int().min(1).max(100).default(90).describe('Function versions on the capacity provider (hard limit 100) that raise the versions alarm; reported by the prune build.'),
+    cpuPercent: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(80)
+      .describe("Average CPU utilization (%) of the capacity provider's instances over 15 minutes that raises the CPU alarm."),
+    versions: z
+      .int()
+      .min(1)
+      .max(100)
+      .default(90)
+      .describe('Function versions on the capacity provider (hard limit 100) that raise the versions alarm; reported by the prune build.'),
   })
   .describe('Alarm thresholds.');
 
@@ -204,7 +269,10 @@ const Observability = z
       .int()
       .min(1)
       .max(3653)
-      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), `expected one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`)
+      .refine(
+        (days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days),
+        `expected one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+      )
       .default(30)
       .describe('Days the build and function log groups keep their events.'),
     alarmActions: z
@@ -217,15 +285,23 @@ const Observability = z
 
 export const EnvironmentSchema = z
   .strictObject({
-    after: ENVIRONMENT_NAME.optional().describe('The environment a commit must have been deployed to before this one. Exactly one environment has no `after`: the first.'),
-    account: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id, quoted so YAML keeps leading zeros').describe('AWS account id.'),
-    region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1').describe('AWS region.'),
+    after: ENVIRONMENT_NAME.optional().describe(
+      'The environment a commit must have been deployed to before this one. Exactly one environment has no `after`: the first.',
+    ),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'expected a 12-digit AWS account id, quoted so YAML keeps leading zeros')
+      .describe('AWS account id.'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1')
+      .describe('AWS region.'),
     terraform: z
       .strictObject({
         workingDirectory: repoPath.describe('The one directory terraform runs in, relative to the repository root.'),
         varFile: repoPath.optional().describe('Variable file passed with -var-file, relative to the repository root.'),
       })
-      .describe('Where the environment\'s terraform lives.'),
+      .describe("Where the environment's terraform lives."),
     names: ResourceNames.default({}),
     capacityProvider: CapacityProviderSettings.default({
       instanceTypes: DEFAULT_INSTANCE_TYPES,
@@ -238,7 +314,10 @@ export const EnvironmentSchema = z
     prune: z
       .strictObject({
         keep: z.int().min(1).max(99).default(5).describe('Newest published versions kept per function, besides every protected version.'),
-        protect: z.array(z.string().regex(/^[A-Za-z0-9_-]+:\d+$/, 'expected "<function name>:<version number>"')).default([]).describe('Versions never deleted, as "<short function name>:<version>".'),
+        protect: z
+          .array(z.string().regex(/^[A-Za-z0-9_-]+:\d+$/, 'expected "<function name>:<version number>"'))
+          .default([])
+          .describe('Versions never deleted, as "<short function name>:<version>".'),
       })
       .default({ keep: 5, protect: [] })
       .describe('Version pruning.'),
@@ -262,8 +341,13 @@ export const ConfigSchema = z
           .string()
           .regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, 'expected a GitHub repository as "owner/name"')
           .optional()
-          .describe('The GitHub repository (`owner/name`) whose workflows may assume the deploy roles and whose code the CodeBuild projects check out. Required by the terraform app (`npm run synth`).'),
-        requiredChecks: z.array(z.string().min(1)).default([]).describe('Check runs or commit statuses that must have succeeded on a commit before it is applied (e.g. test, security, lint).'),
+          .describe(
+            'The GitHub repository (`owner/name`) whose workflows may assume the deploy roles and whose code the CodeBuild projects check out. Required by the terraform app (`npm run synth`).',
+          ),
+        requiredChecks: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('Check runs or commit statuses that must have succeeded on a commit before it is applied (e.g. test, security, lint).'),
       })
       .default({ requiredChecks: [] })
       .describe('GitHub settings.'),

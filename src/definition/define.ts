@@ -38,11 +38,7 @@ export type InputSpecs = Readonly<Record<string, InputSpec<any>>>;
 
 /** The parsed inputs: required or defaulted ones are always present, the rest may be undefined. */
 export type InputValues<I extends InputSpecs> = {
-  -readonly [K in keyof I]: I[K] extends InputSpec<infer T>
-    ? I[K] extends { required: true } | { default: string }
-      ? T
-      : T | undefined
-    : never;
+  -readonly [K in keyof I]: I[K] extends InputSpec<infer T> ? (I[K] extends { required: true } | { default: string } ? T : T | undefined) : never;
 };
 
 /** What a definition's `settings` function gets besides the values: pure, no I/O. */

@@ -97,7 +97,11 @@ const FALSE_VALUES = ['false', 'False', 'FALSE'];
 export function boolean(): InputType<boolean> {
   return type(
     z.pipe(
-      z.string().check(z.refine((value) => TRUE_VALUES.includes(value) || FALSE_VALUES.includes(value), { error: (issue) => `must be true or false, got ${quote(issue.input)}` })),
+      z.string().check(
+        z.refine((value) => TRUE_VALUES.includes(value) || FALSE_VALUES.includes(value), {
+          error: (issue) => `must be true or false, got ${quote(issue.input)}`,
+        }),
+      ),
       z.transform((value: string) => TRUE_VALUES.includes(value)),
     ),
     'true or false',
@@ -108,7 +112,13 @@ export function boolean(): InputType<boolean> {
 /** One of a fixed set of words. */
 export function choice<const T extends string>(values: readonly T[]): InputType<T> {
   const list = values.join(', ');
-  return type(z.enum(values as unknown as readonly [T, ...T[]], { error: (issue) => `must be one of ${list}, got ${quote(issue.input)}` }) as unknown as z.ZodMiniType<T, string>, `one of ${list}`);
+  return type(
+    z.enum(values as unknown as readonly [T, ...T[]], { error: (issue) => `must be one of ${list}, got ${quote(issue.input)}` }) as unknown as z.ZodMiniType<
+      T,
+      string
+    >,
+    `one of ${list}`,
+  );
 }
 
 /**
@@ -118,12 +128,24 @@ export function choice<const T extends string>(values: readonly T[]): InputType<
  */
 export function list(item?: { regex: RegExp; what: string; linesOnly?: boolean }): InputType<string[]> {
   const separator = item?.linesOnly === true ? /\n/ : /[\n,]/;
-  const split = z.transform((value: string) => [...new Set(value.split(separator).map((entry) => entry.trim()).filter((entry) => entry !== ''))]);
+  const split = z.transform((value: string) => [
+    ...new Set(
+      value
+        .split(separator)
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    ),
+  ]);
   const items =
     item === undefined
       ? z.array(z.string())
       : z.array(z.string().check(z.regex(item.regex, { error: (issue) => `must list ${item.what}, got ${quote(issue.input)}` })));
-  return type(z.pipe(z.string(), z.pipe(split, items)), item === undefined ? 'a list, one item per line or comma-separated' : `a list of ${item.what}, one per line or comma-separated`, 'string', true);
+  return type(
+    z.pipe(z.string(), z.pipe(split, items)),
+    item === undefined ? 'a list, one item per line or comma-separated' : `a list of ${item.what}, one per line or comma-separated`,
+    'string',
+    true,
+  );
 }
 
 /** A JSON document, returned as its text re-serialised (so it is known to parse). */

@@ -11,11 +11,11 @@ export const capacityWarmupInputs = {
   ...environmentTarget,
   functions: {
     description:
-      'Explicit list of functions to warm instead of the environment\'s, one per line or comma-separated: a short name from the config (router) or a Lambda function name, optionally with :alias.',
+      "Explicit list of functions to warm instead of the environment's, one per line or comma-separated: a short name from the config (router) or a Lambda function name, optionally with :alias.",
     type: list(),
   },
   'capacity-provider': {
-    description: 'Warm every function with a version on this capacity provider (name or ARN) instead of the environment\'s functions.',
+    description: "Warm every function with a version on this capacity provider (name or ARN) instead of the environment's functions.",
     type: pattern(/^([A-Za-z0-9_-]{1,64}|arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:capacity-provider:[A-Za-z0-9_-]{1,64})$/, 'a capacity provider name or ARN'),
   },
   payload: { description: 'JSON event for the smoke invocations; overrides warmup.payload of every function.', type: json() },
@@ -27,7 +27,7 @@ export const capacityWarmupInputs = {
     type: seconds(1, 3600),
     default: '600',
   },
-  'check-provider': { description: 'Also check that each function\'s capacity provider is Active, and report its state.', type: boolean(), default: 'false' },
+  'check-provider': { description: "Also check that each function's capacity provider is Active, and report its state.", type: boolean(), default: 'false' },
 } as const satisfies InputSpecs;
 
 export const capacityWarmup = defineAction({

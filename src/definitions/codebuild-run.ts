@@ -9,7 +9,12 @@ import { COMMIT_SHA, SHA256 } from '../patterns.js';
 
 export const codebuildRunInputs = {
   environment: environmentTarget.environment,
-  mode: { description: 'plan or apply. apply needs plan-sha256 from the plan step of the same commit.', type: choice(RUN_MODES), required: true, hint: 'plan or apply' },
+  mode: {
+    description: 'plan or apply. apply needs plan-sha256 from the plan step of the same commit.',
+    type: choice(RUN_MODES),
+    required: true,
+    hint: 'plan or apply',
+  },
   config: environmentTarget.config,
   'source-version': {
     description: "Commit SHA the build checks out (40 hex digits). Defaults to the workflow's commit.",
@@ -21,7 +26,8 @@ export const codebuildRunInputs = {
     type: pattern(new RegExp(SHA256.source, 'i'), '64 hex digits (a sha256)'),
   },
   'plan-store': {
-    description: "Where plans are kept between plan and apply (s3://bucket[/prefix], or an absolute directory for local runs). Defaults to the environment's plan bucket.",
+    description:
+      "Where plans are kept between plan and apply (s3://bucket[/prefix], or an absolute directory for local runs). Defaults to the environment's plan bucket.",
     type: pattern(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?|\/.*)$/, 's3://bucket[/prefix] or an absolute directory'),
   },
   project: {
@@ -31,7 +37,12 @@ export const codebuildRunInputs = {
   'working-directory': { description: 'Override of the terraform working directory from the config, relative to the repository root.', type: text(1024) },
   'var-file': { description: 'Override of the terraform variable file from the config, relative to the repository root.', type: text(1024) },
   wait: { description: 'Follow the build to its end (true) or return as soon as it has started (false).', type: boolean(), default: 'true' },
-  comment: { description: 'On pull requests, write the plan as one comment per environment, updated on every push.', type: boolean(), default: 'true', only: 'action' },
+  comment: {
+    description: 'On pull requests, write the plan as one comment per environment, updated on every push.',
+    type: boolean(),
+    default: 'true',
+    only: 'action',
+  },
   'github-token': { ...githubTokenInput, description: 'Token used for the pull request comment (needs pull-requests write).' },
 } as const satisfies InputSpecs;
 

@@ -12,7 +12,12 @@ const COUNT = integer(0, 1_000_000);
 
 export const promotionGateInputs = {
   environment: { ...environmentTarget.environment, description: 'Environment name from the config file (for example qa).' },
-  mode: { description: 'plan or apply. apply is refused on pull_request events in every environment.', type: choice(['plan', 'apply'] as const), required: true, hint: 'plan or apply' },
+  mode: {
+    description: 'plan or apply. apply is refused on pull_request events in every environment.',
+    type: choice(['plan', 'apply'] as const),
+    required: true,
+    hint: 'plan or apply',
+  },
   config: environmentTarget.config,
   sha: {
     description: "Commit to decide on (40 hex digits). Defaults to the workflow's commit.",

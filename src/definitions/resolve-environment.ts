@@ -14,7 +14,8 @@ export const resolveEnvironmentInputs = {
 
 export const resolveEnvironment = defineAction({
   name: 'resolve-environment',
-  description: "Reads the gantry config file and outputs an environment's account, region, OIDC role and resource names, so workflows never spell them by hand.",
+  description:
+    "Reads the gantry config file and outputs an environment's account, region, OIDC role and resource names, so workflows never spell them by hand.",
   branding: { icon: 'map', color: 'blue' },
   inputs: resolveEnvironmentInputs,
   outputs: {

@@ -9,7 +9,8 @@ import { DEFAULT_RATE, MAX_KEEP, MAX_RATE, toPruneInputs } from '../prune/settin
 
 export const versionPruneInputs = {
   environment: {
-    description: 'Environment from the config file: its functions, region, prune.keep and protect list. Optional when functions or capacity-provider gives the scope (the region then comes from AWS_REGION).',
+    description:
+      'Environment from the config file: its functions, region, prune.keep and protect list. Optional when functions or capacity-provider gives the scope (the region then comes from AWS_REGION).',
     type: pattern(ENVIRONMENT_NAME_PATTERN, 'an environment name: lower-case letters, digits and "-", starting with a letter'),
   },
   config: configInput,
@@ -22,14 +23,22 @@ export const versionPruneInputs = {
   },
   force: { description: 'Allow keep 0: delete every version that nothing protects.', type: boolean(), default: 'false' },
   functions: {
-    description: "Functions to prune instead of the environment's: short names from the config, Lambda function names or unqualified ARNs, one per line or comma-separated.",
-    type: list({ regex: /^([A-Za-z0-9_-]{1,64}|arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64})$/, what: 'function names or unqualified function ARNs' }),
+    description:
+      "Functions to prune instead of the environment's: short names from the config, Lambda function names or unqualified ARNs, one per line or comma-separated.",
+    type: list({
+      regex: /^([A-Za-z0-9_-]{1,64}|arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64})$/,
+      what: 'function names or unqualified function ARNs',
+    }),
   },
   'capacity-provider': {
-    description: 'Prune every function version on this capacity provider (name or ARN) instead of the environment\'s functions.',
+    description: "Prune every function version on this capacity provider (name or ARN) instead of the environment's functions.",
     type: pattern(/^([A-Za-z0-9_-]{1,64}|arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:capacity-provider:[A-Za-z0-9_-]{1,64})$/, 'a capacity provider name or ARN'),
   },
-  rate: { description: 'Lambda requests per second for the whole run (Lambda\'s control-plane quota is 15).', type: decimal(0, MAX_RATE, 'requests per second', { exclusiveMin: true }), default: String(DEFAULT_RATE) },
+  rate: {
+    description: "Lambda requests per second for the whole run (Lambda's control-plane quota is 15).",
+    type: decimal(0, MAX_RATE, 'requests per second', { exclusiveMin: true }),
+    default: String(DEFAULT_RATE),
+  },
 } as const satisfies InputSpecs;
 
 export const versionPrune = defineAction({

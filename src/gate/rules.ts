@@ -83,7 +83,14 @@ export function evaluateGate(facts: GateFacts): GateDecision {
 }
 
 function planRules(facts: GateFacts): RuleResult[] {
-  return [commitRule(facts), { rule: 'event', ...(facts.eventName === '' ? fail('no workflow event: run the gate inside a workflow') : pass(`plan runs on ${facts.eventName}`)), evidence: facts.eventName }];
+  return [
+    commitRule(facts),
+    {
+      rule: 'event',
+      ...(facts.eventName === '' ? fail('no workflow event: run the gate inside a workflow') : pass(`plan runs on ${facts.eventName}`)),
+      evidence: facts.eventName,
+    },
+  ];
 }
 
 function applyRules(facts: GateFacts): RuleResult[] {
@@ -129,7 +136,9 @@ export function refAllowed(ref: string, patterns: readonly string[]): boolean {
 
 function refRule(facts: GateFacts): RuleResult {
   const { refs } = facts.environment.apply;
-  const result = refAllowed(facts.ref, refs) ? pass(`${facts.ref} may apply`) : fail(`ref "${facts.ref || '(none)'}" may not apply to ${facts.environment.name}; allowed: ${refs.join(', ')}`);
+  const result = refAllowed(facts.ref, refs)
+    ? pass(`${facts.ref} may apply`)
+    : fail(`ref "${facts.ref || '(none)'}" may not apply to ${facts.environment.name}; allowed: ${refs.join(', ')}`);
   return { rule: 'ref', ...result, evidence: facts.ref };
 }
 
@@ -138,7 +147,10 @@ function previousEnvironmentRule(facts: GateFacts): RuleResult {
   if (previous === undefined) return { rule: 'previous environment', ...skip(`${facts.environment.name} is the first environment`) };
   const evidence = facts.previousDeployments;
   if (evidence === undefined || !evidence.ok) {
-    return { rule: 'previous environment', ...fail(`could not read the deployments of ${facts.sha.slice(0, 12)} to ${previous}: ${evidence?.ok === false ? evidence.error : 'not looked up'}`) };
+    return {
+      rule: 'previous environment',
+      ...fail(`could not read the deployments of ${facts.sha.slice(0, 12)} to ${previous}: ${evidence?.ok === false ? evidence.error : 'not looked up'}`),
+    };
   }
   const newest = (matches: (item: DeploymentEvidence) => boolean) =>
     evidence.items.filter(matches).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
@@ -146,23 +158,35 @@ function previousEnvironmentRule(facts: GateFacts): RuleResult {
   const failure = newest((item) => item.state === 'failure' || item.state === 'error');
   if (success === undefined) {
     const seen = evidence.items.length === 0 ? 'none at all' : evidence.items.map((item) => `#${item.id} ${item.state || 'no status'}`).join(', ');
-    return { rule: 'previous environment', ...fail(`no successful deployment of ${facts.sha.slice(0, 12)} to ${previous} (deployments seen: ${seen}); deploy it to ${previous} first`) };
+    return {
+      rule: 'previous environment',
+      ...fail(`no successful deployment of ${facts.sha.slice(0, 12)} to ${previous} (deployments seen: ${seen}); deploy it to ${previous} first`),
+    };
   }
   if (failure !== undefined && Date.parse(failure.createdAt) > Date.parse(success.createdAt)) {
     return {
       rule: 'previous environment',
-      ...fail(`the newest deployment of ${facts.sha.slice(0, 12)} to ${previous} failed (#${failure.id}, after the successful #${success.id}); fix ${previous} first`),
+      ...fail(
+        `the newest deployment of ${facts.sha.slice(0, 12)} to ${previous} failed (#${failure.id}, after the successful #${success.id}); fix ${previous} first`,
+      ),
       evidence: `deployment #${failure.id}`,
     };
   }
-  return { rule: 'previous environment', ...pass(`deployed to ${previous} successfully (#${success.id})`), evidence: success.url ?? `deployment #${success.id}` };
+  return {
+    rule: 'previous environment',
+    ...pass(`deployed to ${previous} successfully (#${success.id})`),
+    evidence: success.url ?? `deployment #${success.id}`,
+  };
 }
 
 function requiredChecksRule(facts: GateFacts): RuleResult {
   if (facts.requiredChecks.length === 0) return { rule: 'required checks', ...skip('the config names no required checks') };
   const evidence = facts.checks;
   if (evidence === undefined || !evidence.ok) {
-    return { rule: 'required checks', ...fail(`could not read the checks of ${facts.sha.slice(0, 12)}: ${evidence?.ok === false ? evidence.error : 'not looked up'}`) };
+    return {
+      rule: 'required checks',
+      ...fail(`could not read the checks of ${facts.sha.slice(0, 12)}: ${evidence?.ok === false ? evidence.error : 'not looked up'}`),
+    };
   }
   const missing: string[] = [];
   const found: string[] = [];
@@ -183,24 +207,53 @@ function freezeRule(facts: GateFacts): RuleResult {
   const { freeze, weeklyFreeze } = facts.environment.apply;
   const now = facts.now.getTime();
   const window = freeze.find((candidate) => Date.parse(candidate.start) <= now && now < Date.parse(candidate.end));
-  if (window !== undefined) return { rule: 'freeze', ...fail(`${facts.environment.name} is frozen until ${window.end}: ${window.reason}`), evidence: `${window.start} – ${window.end}` };
+  if (window !== undefined)
+    return {
+      rule: 'freeze',
+      ...fail(`${facts.environment.name} is frozen until ${window.end}: ${window.reason}`),
+      evidence: `${window.start} – ${window.end}`,
+    };
   const minutes = facts.now.getUTCHours() * 60 + facts.now.getUTCMinutes();
   const toMinutes = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3));
   const weekly = weeklyFreeze.find(
-    (candidate) => candidate.days.some((day) => WEEKDAY_INDEX[day] === facts.now.getUTCDay()) && toMinutes(candidate.from) <= minutes && minutes <= toMinutes(candidate.to),
+    (candidate) =>
+      candidate.days.some((day) => WEEKDAY_INDEX[day] === facts.now.getUTCDay()) && toMinutes(candidate.from) <= minutes && minutes <= toMinutes(candidate.to),
   );
   if (weekly !== undefined) {
-    return { rule: 'freeze', ...fail(`${facts.environment.name} is frozen on ${weekly.days.join(', ')} ${weekly.from}–${weekly.to} UTC: ${weekly.reason}`), evidence: facts.now.toISOString() };
+    return {
+      rule: 'freeze',
+      ...fail(`${facts.environment.name} is frozen on ${weekly.days.join(', ')} ${weekly.from}–${weekly.to} UTC: ${weekly.reason}`),
+      evidence: facts.now.toISOString(),
+    };
   }
-  return { rule: 'freeze', ...(freeze.length + weeklyFreeze.length === 0 ? skip('no freeze windows') : pass('outside every freeze window')), evidence: facts.now.toISOString() };
+  return {
+    rule: 'freeze',
+    ...(freeze.length + weeklyFreeze.length === 0 ? skip('no freeze windows') : pass('outside every freeze window')),
+    evidence: facts.now.toISOString(),
+  };
 }
 
-function sizeRule(facts: GateFacts, rule: string, limit: number | undefined, count: (plan: NonNullable<GateFacts['plan']>) => number, what: string): RuleResult {
+function sizeRule(
+  facts: GateFacts,
+  rule: string,
+  limit: number | undefined,
+  count: (plan: NonNullable<GateFacts['plan']>) => number,
+  what: string,
+): RuleResult {
   if (limit === undefined) return { rule, ...skip('no limit set') };
   if (facts.plan === undefined) {
     // Before the plan exists the limit cannot be checked; the gate right before apply must have it.
-    return { rule, ...(facts.final ? fail(`${rule} is set (${limit}) but the plan's counts were not given: pass plan-add, plan-change and plan-destroy`) : skip('checked before apply, against the plan')) };
+    return {
+      rule,
+      ...(facts.final
+        ? fail(`${rule} is set (${limit}) but the plan's counts were not given: pass plan-add, plan-change and plan-destroy`)
+        : skip('checked before apply, against the plan')),
+    };
   }
   const value = count(facts.plan);
-  return { rule, ...(value <= limit ? pass(`${value} ${what}, limit ${limit}`) : fail(`the plan has ${value} ${what}; ${facts.environment.name} allows at most ${limit}`)), evidence: `plan: +${facts.plan.add} ~${facts.plan.change} -${facts.plan.destroy}` };
+  return {
+    rule,
+    ...(value <= limit ? pass(`${value} ${what}, limit ${limit}`) : fail(`the plan has ${value} ${what}; ${facts.environment.name} allows at most ${limit}`)),
+    evidence: `plan: +${facts.plan.add} ~${facts.plan.change} -${facts.plan.destroy}`,
+  };
 }

@@ -150,7 +150,9 @@ export function planFunction(fn: FunctionInventory, rules: PlanRules): FunctionP
 
 /** Plans every function, in function-name order. */
 export function planPrune(inventory: readonly FunctionInventory[], rules: PlanRules): PrunePlan {
-  const functions = [...inventory].sort((a, b) => (a.functionName < b.functionName ? -1 : a.functionName > b.functionName ? 1 : 0)).map((fn) => planFunction(fn, rules));
+  const functions = [...inventory]
+    .sort((a, b) => (a.functionName < b.functionName ? -1 : a.functionName > b.functionName ? 1 : 0))
+    .map((fn) => planFunction(fn, rules));
   return { keep: rules.keep, functions };
 }
 
@@ -168,7 +170,19 @@ function knownScaling(fn: FunctionInventory): Map<string, boolean> {
   return new Map(Object.entries(fn.scaling).map(([version, has]) => [canonical(version), has]));
 }
 
-const REASON_ORDER = ['$LATEST', '$LATEST.PUBLISHED', 'newest', 'alias', 'weighted-alias', 'provisioned-concurrency', 'scaling-config', 'scaling-config-unchecked', 'event-source-mapping', 'protect-list', 'unrecognized-version'];
+const REASON_ORDER = [
+  '$LATEST',
+  '$LATEST.PUBLISHED',
+  'newest',
+  'alias',
+  'weighted-alias',
+  'provisioned-concurrency',
+  'scaling-config',
+  'scaling-config-unchecked',
+  'event-source-mapping',
+  'protect-list',
+  'unrecognized-version',
+];
 
 function compareReasons(a: string, b: string): number {
   const rank = (reason: string) => REASON_ORDER.indexOf(reason.split(':')[0]!);
@@ -180,7 +194,13 @@ export function sameRouting(a: readonly AliasRouting[], b: readonly AliasRouting
   const key = (aliases: readonly AliasRouting[]) =>
     JSON.stringify(
       [...aliases]
-        .map((alias) => [alias.name, canonical(alias.functionVersion), Object.entries(alias.weights).map(([v, w]) => [canonical(v), w]).sort()])
+        .map((alias) => [
+          alias.name,
+          canonical(alias.functionVersion),
+          Object.entries(alias.weights)
+            .map(([v, w]) => [canonical(v), w])
+            .sort(),
+        ])
         .sort(),
     );
   return key(a) === key(b);

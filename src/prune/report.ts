@@ -86,7 +86,10 @@ export function buildReport(input: {
   return {
     dryRun: settings.dryRun,
     ...(settings.environment === undefined ? {} : { environment: settings.environment }),
-    scope: scope.kind === 'capacity-provider' ? { kind: scope.kind, capacityProvider: scope.capacityProvider } : { kind: scope.kind, functions: scope.functions.map((fn) => fn.functionName) },
+    scope:
+      scope.kind === 'capacity-provider'
+        ? { kind: scope.kind, capacityProvider: scope.capacityProvider }
+        : { kind: scope.kind, functions: scope.functions.map((fn) => fn.functionName) },
     keep: settings.keep,
     rate: settings.rate,
     functions,
@@ -105,7 +108,13 @@ function providerReport(provider: CapacityProviderCount, functions: FunctionRepo
     const on = inventory.providerOf[fn.function] ?? {};
     deleted += fn.deleted.filter((version) => on[version] === provider.arn).length;
   }
-  return { name: provider.name, arn: provider.arn, versionsBefore: provider.versions, versionsAfter: provider.versions - deleted, limit: VERSIONS_PER_CAPACITY_PROVIDER };
+  return {
+    name: provider.name,
+    arn: provider.arn,
+    versionsBefore: provider.versions,
+    versionsAfter: provider.versions - deleted,
+    limit: VERSIONS_PER_CAPACITY_PROVIDER,
+  };
 }
 
 /** `1, 2, 3, 5, 7, 8` → `1–3, 5, 7–8`: long deletion lists stay readable. */
@@ -144,7 +153,9 @@ export function planLines(plan: PrunePlan, missing: readonly string[]): string[]
   });
   for (const name of missing) lines.push(`${name}: function not found; nothing to prune`);
   const total = plan.functions.reduce((n, fn) => n + fn.delete.length, 0);
-  lines.push(`plan: delete ${total} version${total === 1 ? '' : 's'} of ${plan.functions.length} function${plan.functions.length === 1 ? '' : 's'}, keeping the newest ${plan.keep} and every protected version`);
+  lines.push(
+    `plan: delete ${total} version${total === 1 ? '' : 's'} of ${plan.functions.length} function${plan.functions.length === 1 ? '' : 's'}, keeping the newest ${plan.keep} and every protected version`,
+  );
   return lines;
 }
 
@@ -162,11 +173,7 @@ const SUMMARY_MAX_CHARS = 60_000;
 /** The job summary: headline, a row per function (kept and why, deleted, skipped), capacity providers. */
 export function summaryMarkdown(report: PruneReport): string {
   const target = report.environment ?? (report.scope.capacityProvider !== undefined ? `capacity provider ${report.scope.capacityProvider}` : 'functions');
-  const lines = [
-    `### Version prune: ${target}${report.dryRun ? ' (dry run: nothing deleted)' : ''}`,
-    '',
-    headline(report),
-  ];
+  const lines = [`### Version prune: ${target}${report.dryRun ? ' (dry run: nothing deleted)' : ''}`, '', headline(report)];
   if (report.stopped !== undefined) lines.push('', `:x: Stopped early: ${escapeCell(report.stopped)}. Deleting is idempotent: run it again to continue.`);
   lines.push('', `| Function | Kept (why) | ${report.dryRun ? 'Would delete' : 'Deleted'} | Skipped |`, '| --- | --- | --- | --- |');
   const rows = report.functions.map((fn) => {

@@ -9,7 +9,12 @@ import type { InputSource } from '../inputs.js';
 import { DEFAULT_KEEP, type PruneInputs, type PruneScope, type PruneSettings, type ScopedFunction } from './settings.js';
 
 /** Applies the config (when an environment is given) to the inputs. */
-export function resolvePruneSettings(inputs: PruneInputs, source: Pick<InputSource, 'label'>, config: GantryConfig | undefined, env: NodeJS.ProcessEnv): PruneSettings {
+export function resolvePruneSettings(
+  inputs: PruneInputs,
+  source: Pick<InputSource, 'label'>,
+  config: GantryConfig | undefined,
+  env: NodeJS.ProcessEnv,
+): PruneSettings {
   let environment: EnvironmentConfig | undefined;
   if (inputs.environment !== undefined) {
     if (config === undefined) throw new Error('resolvePruneSettings: an environment needs the config');
@@ -41,7 +46,10 @@ export function resolvePruneSettings(inputs: PruneInputs, source: Pick<InputSour
     protect: environment?.prune.protect ?? [],
     shortNames,
     standardScaling: Object.fromEntries(
-      environment?.functions.map((fn) => [fn.functionName, { MinExecutionEnvironments: fn.scaling.minExecutionEnvironments, MaxExecutionEnvironments: fn.scaling.maxExecutionEnvironments }]) ?? [],
+      environment?.functions.map((fn) => [
+        fn.functionName,
+        { MinExecutionEnvironments: fn.scaling.minExecutionEnvironments, MaxExecutionEnvironments: fn.scaling.maxExecutionEnvironments },
+      ]) ?? [],
     ),
     dryRun: inputs.dryRun,
     rate: inputs.rate,

@@ -55,7 +55,14 @@ export async function runPrune(settings: PruneSettings, deps: PruneDeps): Promis
       const byName = new Map(inventory.functions.map((fn) => [fn.functionName, fn]));
       execution = await executePlan(plan.functions, byName, rules, { client, stop, logger });
     }
-    const report = buildReport({ settings, inventory, plan, ...(execution === undefined ? {} : { execution }), stats, durationMs: performance.now() - started });
+    const report = buildReport({
+      settings,
+      inventory,
+      plan,
+      ...(execution === undefined ? {} : { execution }),
+      stats,
+      durationMs: performance.now() - started,
+    });
     for (const fn of report.functions) {
       for (const skip of fn.skipped) logger.warning(`${fn.function}:${skip.version} skipped: ${skip.reason}`);
     }

@@ -41,7 +41,10 @@ export function toPruneInputs(values: InputValues<typeof versionPruneInputs>, co
   const functions = [...new Set((values.functions ?? []).map(nameOf))];
   const capacityProvider = values['capacity-provider'] === undefined ? undefined : nameOf(values['capacity-provider']);
   if (environment === undefined && functions.length === 0 && capacityProvider === undefined) {
-    context.fail('environment', `is required: ${context.howToSet('environment')} (for example dev), or give ${context.label('functions')} or ${context.label('capacity-provider')}`);
+    context.fail(
+      'environment',
+      `is required: ${context.howToSet('environment')} (for example dev), or give ${context.label('functions')} or ${context.label('capacity-provider')}`,
+    );
   }
   if (functions.length > 0 && capacityProvider !== undefined) {
     context.fail('capacity-provider', `cannot be combined with ${context.label('functions')}: give one scope`);

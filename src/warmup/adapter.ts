@@ -216,7 +216,8 @@ function errorPayload(payload: Uint8Array | undefined): string {
   const text = payload === undefined ? '' : new TextDecoder().decode(payload);
   try {
     const parsed = JSON.parse(text) as { errorType?: unknown; errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return typeof parsed.errorType === 'string' ? `${parsed.errorType}: ${parsed.errorMessage}` : parsed.errorMessage;
+    if (typeof parsed.errorMessage === 'string')
+      return typeof parsed.errorType === 'string' ? `${parsed.errorType}: ${parsed.errorMessage}` : parsed.errorMessage;
   } catch {
     // not JSON: fall through to the raw text
   }

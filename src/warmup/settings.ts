@@ -42,7 +42,10 @@ export function toWarmupSettings(values: InputValues<typeof capacityWarmupInputs
   const functions = (values.functions ?? []).map((item) => parseFunctionRequest(item, (problem) => context.fail('functions', problem)));
   const capacityProvider = values['capacity-provider'];
   if (capacityProvider !== undefined && functions.length > 0) {
-    context.fail('capacity-provider', `cannot be combined with ${context.label('functions')}: warm either an explicit list or everything on a capacity provider`);
+    context.fail(
+      'capacity-provider',
+      `cannot be combined with ${context.label('functions')}: warm either an explicit list or everything on a capacity provider`,
+    );
   }
   const selection: TargetSelection =
     functions.length > 0

@@ -71,7 +71,12 @@ export interface WarmupEntryDeps {
   parallelFunctions?: number;
 }
 
-export async function warmupEnvironment(settings: WarmupSettings, environment: EnvironmentConfig, source: Pick<InputSource, 'label'>, deps: WarmupEntryDeps): Promise<WarmupReport> {
+export async function warmupEnvironment(
+  settings: WarmupSettings,
+  environment: EnvironmentConfig,
+  source: Pick<InputSource, 'label'>,
+  deps: WarmupEntryDeps,
+): Promise<WarmupReport> {
   const clock = deps.clock ?? REAL_CLOCK;
   const { port } = deps;
   const { selection } = settings;
@@ -80,13 +85,23 @@ export async function warmupEnvironment(settings: WarmupSettings, environment: E
     try {
       providerVersions = await port.listProviderVersions(selection.capacityProvider);
     } catch (error) {
-      if (error instanceof MissingResource) throw new InputError(source.label('capacity-provider'), `"${selection.capacityProvider}" is not a capacity provider in ${environment.region}: ${error.message}`);
+      if (error instanceof MissingResource)
+        throw new InputError(
+          source.label('capacity-provider'),
+          `"${selection.capacityProvider}" is not a capacity provider in ${environment.region}: ${error.message}`,
+        );
       throw error;
     }
-    if (providerVersions.length === 0) throw new InputError(source.label('capacity-provider'), `no function versions run on "${selection.capacityProvider}"; nothing to warm`);
+    if (providerVersions.length === 0)
+      throw new InputError(source.label('capacity-provider'), `no function versions run on "${selection.capacityProvider}"; nothing to warm`);
   }
   const targets = planTargets(selection, environment, settings.overrides, providerVersions);
-  const selectedBy = selection.kind === 'functions' ? source.label('functions') : selection.kind === 'capacity-provider' ? source.label('capacity-provider') : source.label('environment');
+  const selectedBy =
+    selection.kind === 'functions'
+      ? source.label('functions')
+      : selection.kind === 'capacity-provider'
+        ? source.label('capacity-provider')
+        : source.label('environment');
   return runWarmup(
     { environment: environment.name, targets, timeoutMs: settings.timeoutSeconds * 1000, checkProvider: settings.checkProvider, selectedBy },
     {
@@ -128,7 +143,9 @@ export async function runWarmup(run: WarmupRun, deps: WarmupDeps): Promise<Warmu
   const problems = resolutions.flatMap((resolution) => ('problem' in resolution ? [resolution.problem] : []));
   if (problems.length > 0) throw new InputError(run.selectedBy, problems.join('; '));
 
-  deps.logger.info(`warming ${run.targets.length} function${run.targets.length === 1 ? '' : 's'} in ${run.environment}: ${run.targets.map((t) => `${t.functionName}:${t.alias}`).join(', ')}`);
+  deps.logger.info(
+    `warming ${run.targets.length} function${run.targets.length === 1 ? '' : 's'} in ${run.environment}: ${run.targets.map((t) => `${t.functionName}:${t.alias}`).join(', ')}`,
+  );
   const reports = await Promise.all(
     resolutions.map(async (resolution) => {
       // Each function is logged as soon as it is done: the job log shows progress, not one block at the end.
@@ -165,7 +182,9 @@ async function resolve(target: WarmupTarget, context: RunContext): Promise<Resol
     const statuses = await Promise.all(routing.map(({ version }) => port.getVersion(target.functionName, version)));
     const offProvider = statuses.filter((status) => status.capacityProviderArn === undefined);
     if (offProvider.length > 0) {
-      return { problem: `${target.functionName} version ${offProvider.map((status) => status.version).join(', ')} is not on a capacity provider; warmup is for Lambda Managed Instances functions` };
+      return {
+        problem: `${target.functionName} version ${offProvider.map((status) => status.version).join(', ')} is not on a capacity provider; warmup is for Lambda Managed Instances functions`,
+      };
     }
     return { resolved: { target, routing, statuses } };
   } catch (error) {
@@ -192,7 +211,9 @@ async function warm(resolved: Resolved, context: RunContext): Promise<FunctionRe
     // 2. Active.
     const statuses = await Promise.all(
       resolved.statuses.map((status) =>
-        status.state === 'Active' || status.state === 'Failed' ? status : port.waitActive(target.functionName, status.version, Math.max(1, deadline - clock.now()), context.signal),
+        status.state === 'Active' || status.state === 'Failed'
+          ? status
+          : port.waitActive(target.functionName, status.version, Math.max(1, deadline - clock.now()), context.signal),
       ),
     );
     report.versions = routing.map(({ version, weight }, index) => versionReport(version, weight, statuses[index]!));
@@ -239,7 +260,12 @@ async function warm(resolved: Resolved, context: RunContext): Promise<FunctionRe
   }
 }
 
-async function applyScaling(target: WarmupTarget, version: string, deadline: number, context: RunContext): Promise<{ scaling: ScalingStatus; converged: boolean }> {
+async function applyScaling(
+  target: WarmupTarget,
+  version: string,
+  deadline: number,
+  context: RunContext,
+): Promise<{ scaling: ScalingStatus; converged: boolean }> {
   const { port, clock } = context;
   let status = await port.getScaling(target.functionName, version);
   const want = target.scaling;
@@ -275,7 +301,8 @@ async function smokeInvoke(target: WarmupTarget, context: RunContext): Promise<{
             const outcome = await port.invoke(target.functionName, target.alias, target.payload, context.signal);
             const elapsed = clock.now() - started;
             figures.retries += outcome.attempts - 1;
-            if (outcome.executedVersion !== undefined) figures.executedVersions[outcome.executedVersion] = (figures.executedVersions[outcome.executedVersion] ?? 0) + 1;
+            if (outcome.executedVersion !== undefined)
+              figures.executedVersions[outcome.executedVersion] = (figures.executedVersions[outcome.executedVersion] ?? 0) + 1;
             if (outcome.functionError !== undefined) {
               figures.failed++;
               failures.set(outcome.functionError, (failures.get(outcome.functionError) ?? 0) + 1);
@@ -296,7 +323,9 @@ async function smokeInvoke(target: WarmupTarget, context: RunContext): Promise<{
   const errors =
     figures.failed === 0
       ? []
-      : [`${figures.failed} of ${figures.requested} invocations of ${target.alias} failed: ${[...failures].map(([message, count]) => (count === 1 ? message : `${message} (×${count})`)).join('; ')}`];
+      : [
+          `${figures.failed} of ${figures.requested} invocations of ${target.alias} failed: ${[...failures].map(([message, count]) => (count === 1 ? message : `${message} (×${count})`)).join('; ')}`,
+        ];
   return { figures, latencies, errors };
 }
 
@@ -352,7 +381,11 @@ function leastReady(versions: VersionReport[]): string {
 }
 
 function sameScaling(actual: ScalingTarget | undefined, want: ScalingTarget): boolean {
-  return actual !== undefined && actual.minExecutionEnvironments === want.minExecutionEnvironments && actual.maxExecutionEnvironments === want.maxExecutionEnvironments;
+  return (
+    actual !== undefined &&
+    actual.minExecutionEnvironments === want.minExecutionEnvironments &&
+    actual.maxExecutionEnvironments === want.maxExecutionEnvironments
+  );
 }
 
 function describeScaling(scaling: ScalingTarget | undefined): string {
@@ -363,8 +396,13 @@ function logOutcome(report: FunctionReport, logger: Logger): void {
   const routing = report.versions.map((v) => (report.versions.length === 1 ? v.version : `${v.version} (${Math.round(v.weight * 100)}%)`)).join(', ');
   if (report.ready) {
     const latency = report.latencyMs === undefined ? '' : `, p50 ${Math.round(report.latencyMs.p50)} ms p95 ${Math.round(report.latencyMs.p95)} ms`;
-    const scaling = report.scaling === undefined ? 'scaling left as is' : `scaling ${report.scaling.minExecutionEnvironments}–${report.scaling.maxExecutionEnvironments} applied`;
-    logger.info(`${report.function}: ${report.alias} → ${routing} Active after ${seconds(report.timeToReadyMs ?? 0)}, ${scaling}, ${report.invocations.succeeded}/${report.invocations.requested} invocations${latency}`);
+    const scaling =
+      report.scaling === undefined
+        ? 'scaling left as is'
+        : `scaling ${report.scaling.minExecutionEnvironments}–${report.scaling.maxExecutionEnvironments} applied`;
+    logger.info(
+      `${report.function}: ${report.alias} → ${routing} Active after ${seconds(report.timeToReadyMs ?? 0)}, ${scaling}, ${report.invocations.succeeded}/${report.invocations.requested} invocations${latency}`,
+    );
   } else {
     logger.warning(`${report.function}: ${report.alias} → ${routing || '?'} not ready: ${report.errors.join('; ')}`);
   }

@@ -289,7 +289,16 @@ export function writeStatements(ctx: StackContext): Statement[] {
     },
     {
       Sid: 'WriteRules',
-      Action: ['events:PutRule', 'events:DeleteRule', 'events:PutTargets', 'events:RemoveTargets', 'events:EnableRule', 'events:DisableRule', 'events:TagResource', 'events:UntagResource'],
+      Action: [
+        'events:PutRule',
+        'events:DeleteRule',
+        'events:PutTargets',
+        'events:RemoveTargets',
+        'events:EnableRule',
+        'events:DisableRule',
+        'events:TagResource',
+        'events:UntagResource',
+      ],
       Resource: scope.rules,
     },
     {

@@ -27,7 +27,10 @@ export function packagePath(fn: Pick<ResolvedFunction, 'name' | 'package'>): str
  * prefixes it with `${path.module}`): the path climbs from there to the repository root.
  */
 export function packageFromWorkingDirectory(workingDirectory: string, fn: Pick<ResolvedFunction, 'name' | 'package'>): string {
-  const depth = posix.normalize(workingDirectory).split('/').filter((part) => part !== '' && part !== '.').length;
+  const depth = posix
+    .normalize(workingDirectory)
+    .split('/')
+    .filter((part) => part !== '' && part !== '.').length;
   return [...Array<string>(depth).fill('..'), packagePath(fn)].join('/');
 }
 

@@ -72,7 +72,12 @@ export function deployRoleStatements(ctx: StackContext): Statement[] {
       Resource: [names.capacityProviderArn],
     },
     // Prune checks that no event source mapping uses a version; the action has no resource type.
-    { Sid: 'ListEventSourceMappings', Action: ['lambda:ListEventSourceMappings'], Resource: ['*'], Condition: { StringEquals: { 'aws:RequestedRegion': arn.region } } },
+    {
+      Sid: 'ListEventSourceMappings',
+      Action: ['lambda:ListEventSourceMappings'],
+      Resource: ['*'],
+      Condition: { StringEquals: { 'aws:RequestedRegion': arn.region } },
+    },
     {
       Sid: 'ReadOwnPlans',
       Action: ['s3:ListBucket'],
@@ -87,8 +92,16 @@ export function deployRoleStatements(ctx: StackContext): Statement[] {
 export function planRoleStatements(ctx: StackContext): Statement[] {
   const { names, arn } = ctx;
   return [
-    { Sid: 'RunOwnPlanBuilds', Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'], Resource: [arn.codebuildProject(names.planProject)] },
-    { Sid: 'ReadOwnBuildLogs', Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'], Resource: [arn.logGroup(names.buildLogGroup), arn.logStreams(names.buildLogGroup)] },
+    {
+      Sid: 'RunOwnPlanBuilds',
+      Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
+      Resource: [arn.codebuildProject(names.planProject)],
+    },
+    {
+      Sid: 'ReadOwnBuildLogs',
+      Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'],
+      Resource: [arn.logGroup(names.buildLogGroup), arn.logStreams(names.buildLogGroup)],
+    },
   ];
 }
 
@@ -129,7 +142,9 @@ export class GithubOidc extends Construct {
           Principal: { Federated: names.oidcProviderArn },
           Condition: {
             StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE },
-            StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: [`repo:${ctx.repository}:pull_request`, ...trustedSubjects(ctx.repository, ctx.env.name, ctx.env.apply.refs)] },
+            StringLike: {
+              [`${GITHUB_OIDC_HOST}:sub`]: [`repo:${ctx.repository}:pull_request`, ...trustedSubjects(ctx.repository, ctx.env.name, ctx.env.apply.refs)],
+            },
           },
         },
       ]),

@@ -74,7 +74,13 @@ export class Observability extends Construct {
       name: metric.filter,
       logGroupName: builds.logGroup.name,
       pattern: `{ $.gantryMetric = "${metric.name}" }`,
-      metricTransformation: { namespace: metric.namespace, name: metric.name, value: '$.value', unit: 'Count', dimensions: { CapacityProviderName: '$.capacityProvider' } },
+      metricTransformation: {
+        namespace: metric.namespace,
+        name: metric.name,
+        value: '$.value',
+        unit: 'Count',
+        dimensions: { CapacityProviderName: '$.capacityProvider' },
+      },
     });
     alarm('versions', {
       alarmName: names.versionsAlarm,
@@ -108,8 +114,24 @@ export function dashboardBody(ctx: StackContext): { widgets: object[] } {
     properties: { title, region, view: 'timeSeries', stat: 'Average', period: 300, metrics, ...extra },
   });
   const widgets: object[] = [
-    widget(`${names.capacityProvider}: CPU and memory (%)`, [['AWS/Lambda', 'CPUUtilization', ...cp], ['AWS/Lambda', 'MemoryUtilization', ...cp]], 0, 0),
-    widget(`${names.capacityProvider}: vCPUs`, [['AWS/Lambda', 'vCPUAllocated', ...cp], ['AWS/Lambda', 'vCPUAvailable', ...cp]], 8, 0),
+    widget(
+      `${names.capacityProvider}: CPU and memory (%)`,
+      [
+        ['AWS/Lambda', 'CPUUtilization', ...cp],
+        ['AWS/Lambda', 'MemoryUtilization', ...cp],
+      ],
+      0,
+      0,
+    ),
+    widget(
+      `${names.capacityProvider}: vCPUs`,
+      [
+        ['AWS/Lambda', 'vCPUAllocated', ...cp],
+        ['AWS/Lambda', 'vCPUAvailable', ...cp],
+      ],
+      8,
+      0,
+    ),
     widget(
       `${names.capacityProvider}: function versions (limit ${VERSION_LIMIT})`,
       [[names.versionsMetric.namespace, names.versionsMetric.name, ...cp]],
@@ -122,12 +144,32 @@ export function dashboardBody(ctx: StackContext): { widgets: object[] } {
     const y = 6 * (index + 1);
     const dims = ['FunctionName', fn.functionName];
     widgets.push(
-      widget(`${fn.functionName}: invocations, errors, throttles`, [['AWS/Lambda', 'Invocations', ...dims], ['AWS/Lambda', 'Errors', ...dims], ['AWS/Lambda', 'Throttles', ...dims]], 0, y, { stat: 'Sum' }),
-      widget(`${fn.functionName}: duration (ms)`, [['AWS/Lambda', 'Duration', ...dims, { stat: 'p50' }], ['AWS/Lambda', 'Duration', ...dims, { stat: 'p99' }]], 8, y),
+      widget(
+        `${fn.functionName}: invocations, errors, throttles`,
+        [
+          ['AWS/Lambda', 'Invocations', ...dims],
+          ['AWS/Lambda', 'Errors', ...dims],
+          ['AWS/Lambda', 'Throttles', ...dims],
+        ],
+        0,
+        y,
+        { stat: 'Sum' },
+      ),
+      widget(
+        `${fn.functionName}: duration (ms)`,
+        [
+          ['AWS/Lambda', 'Duration', ...dims, { stat: 'p50' }],
+          ['AWS/Lambda', 'Duration', ...dims, { stat: 'p99' }],
+        ],
+        8,
+        y,
+      ),
       widget(`${fn.functionName}: concurrency`, [['AWS/Lambda', 'ConcurrentExecutions', ...dims]], 16, y, { stat: 'Maximum' }),
     );
   });
-  const alarmArns = [names.cpuAlarm, names.versionsAlarm, ...names.functions.flatMap((fn) => [fn.errorsAlarm, fn.throttlesAlarm])].map((name) => ctx.arn.alarm(name));
+  const alarmArns = [names.cpuAlarm, names.versionsAlarm, ...names.functions.flatMap((fn) => [fn.errorsAlarm, fn.throttlesAlarm])].map((name) =>
+    ctx.arn.alarm(name),
+  );
   widgets.push({
     type: 'alarm',
     x: 0,

@@ -47,7 +47,10 @@ export type Answer = () => Promise<SandboxResponse>;
  * Puts `around` between the sandbox server and `service`: it gets each request that passed faults and quota,
  * and returns the response (usually `answer()`'s, maybe after waiting or changing state). Returns the undo.
  */
-export function intercept(service: SandboxService, around: (operation: string, request: SandboxRequest, answer: Answer) => Promise<SandboxResponse>): () => void {
+export function intercept(
+  service: SandboxService,
+  around: (operation: string, request: SandboxRequest, answer: Answer) => Promise<SandboxResponse>,
+): () => void {
   const original = service.handle;
   const bound = original.bind(service);
   service.handle = (operation, request) => around(operation, request, () => bound(operation, request));

@@ -217,10 +217,13 @@ export class CodeBuildService extends Json11Service {
     log(agentLine(now(), 'Running on CodeBuild On-demand (gantry sandbox)'), now());
     const workDir = mkdtempSync(join(tmpdir(), `gantry-codebuild-${build.buildNumber}-`));
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort();
-    }, this.core.clock.toReal(build.timeoutInMinutes * 60_000));
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        abort.abort();
+      },
+      this.core.clock.toReal(build.timeoutInMinutes * 60_000),
+    );
     try {
       cpSync(project.settings.sourceDir!, workDir, { recursive: true });
       let text: string;
@@ -250,7 +253,11 @@ export class CodeBuildService extends Json11Service {
           if (build.buildStatus !== 'IN_PROGRESS') return;
           // The runner reports the abort as STOPPED; when the timeout caused it, CodeBuild says TIMED_OUT.
           const timeoutContext = { statusCode: 'BUILD_TIMED_OUT', message: `Build has timed out. ${build.timeoutInMinutes} mins` };
-          recordRunnerPhase(build, timedOut && phase.phaseStatus === 'STOPPED' ? { ...phase, phaseStatus: 'TIMED_OUT', contexts: [timeoutContext] } : phase, log);
+          recordRunnerPhase(
+            build,
+            timedOut && phase.phaseStatus === 'STOPPED' ? { ...phase, phaseStatus: 'TIMED_OUT', contexts: [timeoutContext] } : phase,
+            log,
+          );
         },
       });
       if (build.buildStatus !== 'IN_PROGRESS') return; // StopBuild already completed it
@@ -378,9 +385,7 @@ export class CodeBuildService extends Json11Service {
         phaseType: phase.phaseType,
         ...(phase.phaseStatus === undefined ? {} : { phaseStatus: phase.phaseStatus }),
         startTime: seconds(phase.startTime),
-        ...(phase.endTime === undefined
-          ? {}
-          : { endTime: seconds(phase.endTime), durationInSeconds: Math.round((phase.endTime - phase.startTime) / 1000) }),
+        ...(phase.endTime === undefined ? {} : { endTime: seconds(phase.endTime), durationInSeconds: Math.round((phase.endTime - phase.startTime) / 1000) }),
         ...(phase.contexts === undefined ? {} : { contexts: phase.contexts }),
       })),
       source: { type: 'GITHUB', buildspec: build.buildspec },
@@ -434,7 +439,8 @@ export class CodeBuildService extends Json11Service {
 
 function stringField(body: Record<string, unknown>, name: string): string {
   const value = body[name];
-  if (typeof value !== 'string' || value === '') throw invalid(`1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
+  if (typeof value !== 'string' || value === '')
+    throw invalid(`1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
   return value;
 }
 

@@ -72,7 +72,10 @@ export function matchRoute(request: SandboxRequest): RouteMatch {
   }
   // Keep owner and repo out of the name, so that one fault rule or record query covers every repository.
   if (segments[0] === 'repos' && segments.length >= 3) {
-    const rest = segments.slice(3).map((segment) => `/${segment}`).join('');
+    const rest = segments
+      .slice(3)
+      .map((segment) => `/${segment}`)
+      .join('');
     return { operation: `${request.method} /repos/{owner}/{repo}${rest}`, params: { owner: decode(segments[1]!), repo: decode(segments[2]!) } };
   }
   return { operation: `${request.method} ${path}`, params: {} };

@@ -108,7 +108,8 @@ export class GitHubService implements SandboxService {
       [`POST ${R}/deployments/{deployment_id}/statuses`]: (c) => this.#createDeploymentStatus(c),
       [`GET ${R}/deployments/{deployment_id}/statuses/{status_id}`]: (c) => this.#getDeploymentStatus(c),
       [`GET ${R}/environments`]: (c) => this.#listEnvironments(c),
-      [`GET ${R}/environments/{environment_name}`]: (c) => ok(200, shape.environment(c.urls, c.repo, this.state.environment(c.repo, c.params.environment_name!))),
+      [`GET ${R}/environments/{environment_name}`]: (c) =>
+        ok(200, shape.environment(c.urls, c.repo, this.state.environment(c.repo, c.params.environment_name!))),
       [`PUT ${R}/environments/{environment_name}`]: (c) => this.#putEnvironment(c),
       [`DELETE ${R}/environments/{environment_name}`]: (c) => this.#deleteEnvironment(c),
       [`GET ${R}/pulls`]: (c) => this.#listPulls(c),
@@ -160,7 +161,13 @@ export class GitHubService implements SandboxService {
     const message =
       'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ' +
       `If you reach out to GitHub Support for help, please include the request ID ${this.#requestId()}.`;
-    return new ServiceError(429, 'SecondaryRateLimit', message, { documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits` }, { 'retry-after': '1' });
+    return new ServiceError(
+      429,
+      'SecondaryRateLimit',
+      message,
+      { documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits` },
+      { 'retry-after': '1' },
+    );
   }
 
   serverError(status: number): ServiceError {
@@ -197,7 +204,17 @@ export class GitHubService implements SandboxService {
   addPullRequest(
     owner: string,
     repo: string,
-    pull: { number: number; headSha: string; headRef: string; baseRef: string; state?: 'open' | 'closed' | 'merged'; user?: string; title?: string; body?: string; draft?: boolean },
+    pull: {
+      number: number;
+      headSha: string;
+      headRef: string;
+      baseRef: string;
+      state?: 'open' | 'closed' | 'merged';
+      user?: string;
+      title?: string;
+      body?: string;
+      draft?: boolean;
+    },
   ): PullRequestRecord {
     return this.state.addPullRequest(this.#seeded(owner, repo), pull);
   }
@@ -230,7 +247,12 @@ export class GitHubService implements SandboxService {
     });
   }
 
-  setCommitStatus(owner: string, repo: string, sha: string, status: { state: CommitState; context?: string; description?: string; targetUrl?: string; creator?: string }) {
+  setCommitStatus(
+    owner: string,
+    repo: string,
+    sha: string,
+    status: { state: CommitState; context?: string; description?: string; targetUrl?: string; creator?: string },
+  ) {
     return this.state.addCommitStatus(this.#seeded(owner, repo), sha, status, status.creator === undefined ? ACTIONS_BOT : this.state.user(status.creator));
   }
 
@@ -340,10 +362,16 @@ export class GitHubService implements SandboxService {
     const q = c.request.query;
     const matches = (value: string, filter: string | null) => filter === null || value === filter;
     const deployments = [...c.repo.deployments.values()]
-      .filter((d) => matches(d.sha, q.get('sha')) && matches(d.ref, q.get('ref')) && matches(d.task, q.get('task')) && matches(d.environment, q.get('environment')))
+      .filter(
+        (d) => matches(d.sha, q.get('sha')) && matches(d.ref, q.get('ref')) && matches(d.task, q.get('task')) && matches(d.environment, q.get('environment')),
+      )
       .reverse();
     const page = paginate(deployments, c.request);
-    return ok(200, page.items.map((d) => shape.deployment(c.urls, c.repo, d)), page.headers);
+    return ok(
+      200,
+      page.items.map((d) => shape.deployment(c.urls, c.repo, d)),
+      page.headers,
+    );
   }
 
   #createDeploymentStatus(c: Call): SandboxResponse {
@@ -369,7 +397,11 @@ export class GitHubService implements SandboxService {
 
   #listDeploymentStatuses(c: Call): SandboxResponse {
     const page = paginate([...this.#deployment(c).statuses].reverse(), c.request);
-    return ok(200, page.items.map((s) => shape.deploymentStatus(c.urls, c.repo, s)), page.headers);
+    return ok(
+      200,
+      page.items.map((s) => shape.deploymentStatus(c.urls, c.repo, s)),
+      page.headers,
+    );
   }
 
   #getDeploymentStatus(c: Call): SandboxResponse {
@@ -383,7 +415,8 @@ export class GitHubService implements SandboxService {
   #createCommitStatus(c: Call): SandboxResponse {
     const body = readBody(c.request);
     const state = requireString(body, 'state');
-    if (!(COMMIT_STATES as readonly string[]).includes(state)) throw validationFailed({ resource: 'Status', field: 'state', code: 'custom', message: 'state is not included in the list' });
+    if (!(COMMIT_STATES as readonly string[]).includes(state))
+      throw validationFailed({ resource: 'Status', field: 'state', code: 'custom', message: 'state is not included in the list' });
     const status = this.state.addCommitStatus(
       c.repo,
       c.params.sha!,
@@ -400,7 +433,11 @@ export class GitHubService implements SandboxService {
 
   #listCommitStatuses(c: Call): SandboxResponse {
     const page = paginate(this.state.commitStatuses(c.repo, this.state.commit(c.repo, c.params.ref!)), c.request);
-    return ok(200, page.items.map((s) => shape.commitStatus(c.urls, c.repo, s)), page.headers);
+    return ok(
+      200,
+      page.items.map((s) => shape.commitStatus(c.urls, c.repo, s)),
+      page.headers,
+    );
   }
 
   #combinedStatus(c: Call): SandboxResponse {
@@ -466,13 +503,21 @@ export class GitHubService implements SandboxService {
       .filter((pr) => base === null || base === pr.baseRef)
       .sort((a, b) => (a[sort] - b[sort] || a.id - b.id) * (ascending ? 1 : -1));
     const page = paginate(pulls, c.request);
-    return ok(200, page.items.map((pr) => shape.pullRequest(c.urls, c.repo, pr, false)), page.headers);
+    return ok(
+      200,
+      page.items.map((pr) => shape.pullRequest(c.urls, c.repo, pr, false)),
+      page.headers,
+    );
   }
 
   #listReviews(c: Call): SandboxResponse {
     const pull = this.#pull(c);
     const page = paginate(pull.reviews, c.request);
-    return ok(200, page.items.map((r) => shape.review(c.urls, c.repo, pull, r)), page.headers);
+    return ok(
+      200,
+      page.items.map((r) => shape.review(c.urls, c.repo, pull, r)),
+      page.headers,
+    );
   }
 
   #getReview(c: Call): SandboxResponse {
@@ -520,9 +565,15 @@ export class GitHubService implements SandboxService {
     if (!c.repo.pulls.has(number) && !c.repo.issues.has(number)) throw notFound();
     const since = c.request.query.get('since');
     const sinceMs = since === null ? undefined : Date.parse(since);
-    const comments = [...c.repo.comments.values()].filter((comment) => comment.issueNumber === number && (sinceMs === undefined || !(comment.updatedAt < sinceMs)));
+    const comments = [...c.repo.comments.values()].filter(
+      (comment) => comment.issueNumber === number && (sinceMs === undefined || !(comment.updatedAt < sinceMs)),
+    );
     const page = paginate(comments, c.request);
-    return ok(200, page.items.map((comment) => shape.comment(c.urls, c.repo, comment)), page.headers);
+    return ok(
+      200,
+      page.items.map((comment) => shape.comment(c.urls, c.repo, comment)),
+      page.headers,
+    );
   }
 
   // ---- environments and branches ------------------------------------------------------------------------------
@@ -562,7 +613,8 @@ export class GitHubService implements SandboxService {
   /** Only user reviewers are modeled; a user id the sandbox never saw becomes a placeholder login. */
   #reviewers(value: unknown): GitHubUser[] {
     if (!Array.isArray(value)) throw invalidType('reviewers', value, 'array');
-    if (value.length > 6) throw validationFailed({ resource: 'Environment', field: 'reviewers', code: 'custom', message: 'reviewers can have at most 6 entries' });
+    if (value.length > 6)
+      throw validationFailed({ resource: 'Environment', field: 'reviewers', code: 'custom', message: 'reviewers can have at most 6 entries' });
     return value.map((entry: unknown) => {
       const { type, id: userId } = (entry ?? {}) as Body;
       if (type !== 'User' || typeof userId !== 'number') {
@@ -584,7 +636,11 @@ export class GitHubService implements SandboxService {
       .filter((b) => filter === null || String(b.protected) === filter)
       .sort((a, b) => a.name.localeCompare(b.name));
     const page = paginate(branches, c.request);
-    return ok(200, page.items.map((b) => shape.branchSummary(c.urls, c.repo, b)), page.headers);
+    return ok(
+      200,
+      page.items.map((b) => shape.branchSummary(c.urls, c.repo, b)),
+      page.headers,
+    );
   }
 
   #getBranch(c: Call): SandboxResponse {

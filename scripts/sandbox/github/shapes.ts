@@ -175,7 +175,12 @@ export function commit(urls: Urls, repo: RepoRecord, sha: string) {
     node_id: `C_kwDO${sha.slice(0, 12)}`,
     url: `${repoApi(urls, repo)}/commits/${sha}`,
     html_url: `${repoHtml(urls, repo)}/commit/${sha}`,
-    commit: { message: `Commit ${sha.slice(0, 7)}`, author, committer: author, tree: { sha: fakeSha(`tree:${sha}`), url: `${repoApi(urls, repo)}/git/trees/${fakeSha(`tree:${sha}`)}` } },
+    commit: {
+      message: `Commit ${sha.slice(0, 7)}`,
+      author,
+      committer: author,
+      tree: { sha: fakeSha(`tree:${sha}`), url: `${repoApi(urls, repo)}/git/trees/${fakeSha(`tree:${sha}`)}` },
+    },
     author: null,
     committer: null,
     parents: [],
@@ -185,7 +190,13 @@ export function commit(urls: Urls, repo: RepoRecord, sha: string) {
 export function pullRequest(urls: Urls, repo: RepoRecord, pr: PullRequestRecord, full: boolean) {
   const url = `${repoApi(urls, repo)}/pulls/${pr.number}`;
   const html = `${repoHtml(urls, repo)}/pull/${pr.number}`;
-  const ref = (name: string, sha: string) => ({ label: `${repo.owner.login}:${name}`, ref: name, sha, user: user(urls, repo.owner), repo: repository(urls, repo) });
+  const ref = (name: string, sha: string) => ({
+    label: `${repo.owner.login}:${name}`,
+    ref: name,
+    sha,
+    user: user(urls, repo.owner),
+    repo: repository(urls, repo),
+  });
   const summary = {
     url,
     id: pr.id,

@@ -425,7 +425,17 @@ export class GitHubState {
 
   createCheckRun(
     repo: RepoRecord,
-    input: { name: string; headSha: string; status?: CheckStatus; conclusion?: CheckConclusion; output?: Partial<CheckRunOutput>; detailsUrl?: string; externalId?: string; startedAt?: number; completedAt?: number },
+    input: {
+      name: string;
+      headSha: string;
+      status?: CheckStatus;
+      conclusion?: CheckConclusion;
+      output?: Partial<CheckRunOutput>;
+      detailsUrl?: string;
+      externalId?: string;
+      startedAt?: number;
+      completedAt?: number;
+    },
   ): CheckRunRecord {
     if (!isFullSha(input.headSha)) throw unprocessable(`No commit found for SHA: ${input.headSha}`);
     const now = this.now();
@@ -450,7 +460,16 @@ export class GitHubState {
 
   updateCheckRun(
     run: CheckRunRecord,
-    input: { name?: string; status?: CheckStatus; conclusion?: CheckConclusion; output?: Partial<CheckRunOutput>; detailsUrl?: string; externalId?: string; startedAt?: number; completedAt?: number },
+    input: {
+      name?: string;
+      status?: CheckStatus;
+      conclusion?: CheckConclusion;
+      output?: Partial<CheckRunOutput>;
+      detailsUrl?: string;
+      externalId?: string;
+      startedAt?: number;
+      completedAt?: number;
+    },
   ): void {
     if (input.name !== undefined) run.name = input.name;
     if (input.detailsUrl !== undefined) run.detailsUrl = input.detailsUrl;
@@ -493,7 +512,17 @@ export class GitHubState {
 
   addPullRequest(
     repo: RepoRecord,
-    input: { number: number; headSha: string; headRef: string; baseRef: string; state?: 'open' | 'closed' | 'merged'; user?: string; title?: string; body?: string; draft?: boolean },
+    input: {
+      number: number;
+      headSha: string;
+      headRef: string;
+      baseRef: string;
+      state?: 'open' | 'closed' | 'merged';
+      user?: string;
+      title?: string;
+      body?: string;
+      draft?: boolean;
+    },
   ): PullRequestRecord {
     if (repo.issues.has(input.number) || repo.pulls.has(input.number)) throw new Error(`addPullRequest: #${input.number} already exists`);
     if (!isFullSha(input.headSha)) throw new Error(`addPullRequest: ${input.headSha} is not a 40-character commit SHA`);
@@ -582,7 +611,16 @@ export class GitHubState {
     let environment = repo.environments.get(key);
     if (environment === undefined) {
       const now = this.now();
-      environment = { id: this.nextId('environment'), name, createdAt: now, updatedAt: now, waitTimer: 0, preventSelfReview: false, reviewers: [], branchPolicy: null };
+      environment = {
+        id: this.nextId('environment'),
+        name,
+        createdAt: now,
+        updatedAt: now,
+        waitTimer: 0,
+        preventSelfReview: false,
+        reviewers: [],
+        branchPolicy: null,
+      };
       repo.environments.set(key, environment);
     }
     return environment;

@@ -87,7 +87,11 @@ export function paginate<T>(all: T[], query: URLSearchParams, maxPageSize = MAX_
   if (maxItemsParam !== null) {
     const maxItems = Number(maxItemsParam);
     if (!Number.isInteger(maxItems) || maxItems < 1) {
-      throw new ServiceError(400, 'InvalidParameterValueException', `1 validation error detected: Value '${maxItemsParam}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1`);
+      throw new ServiceError(
+        400,
+        'InvalidParameterValueException',
+        `1 validation error detected: Value '${maxItemsParam}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1`,
+      );
     }
     size = Math.min(maxItems, maxPageSize);
   }

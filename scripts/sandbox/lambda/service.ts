@@ -74,7 +74,8 @@ export class LambdaService implements SandboxService {
       CreateCapacityProvider: (r) => this.#createCapacityProvider(r),
       GetCapacityProvider: (r, p) => json(200, { CapacityProvider: capacityProvider(this.state, this.state.capacityProvider(p.CapacityProviderName!)) }),
       ListCapacityProviders: (r) => this.#listCapacityProviders(r),
-      DeleteCapacityProvider: (r, p) => json(202, { CapacityProvider: capacityProvider(this.state, this.state.deleteCapacityProvider(p.CapacityProviderName!)) }),
+      DeleteCapacityProvider: (r, p) =>
+        json(202, { CapacityProvider: capacityProvider(this.state, this.state.deleteCapacityProvider(p.CapacityProviderName!)) }),
       ListFunctionVersionsByCapacityProvider: (r, p) => this.#listFunctionVersionsByCapacityProvider(r, p),
       PutFunctionScalingConfig: (r, p) => this.#putScalingConfig(r, p),
       GetFunctionScalingConfig: (r, p) => this.#getScalingConfig(r, p),
@@ -106,13 +107,21 @@ export class LambdaService implements SandboxService {
     const route = matchRoute(request.method, request.path, request.query);
     const handler = this.#operations[operation];
     if (route === undefined || handler === undefined) {
-      throw new ServiceError(501, 'ServiceException', `The Lambda sandbox does not implement ${operation}.`, { Message: `The Lambda sandbox does not implement ${operation}.` });
+      throw new ServiceError(501, 'ServiceException', `The Lambda sandbox does not implement ${operation}.`, {
+        Message: `The Lambda sandbox does not implement ${operation}.`,
+      });
     }
     return handler(request, route.params);
   }
 
   throttleError(): ServiceError {
-    return new ServiceError(429, 'TooManyRequestsException', 'Rate exceeded', { Reason: 'CallerRateLimitExceeded', retryAfterSeconds: '1' }, { 'Retry-After': '1' });
+    return new ServiceError(
+      429,
+      'TooManyRequestsException',
+      'Rate exceeded',
+      { Reason: 'CallerRateLimitExceeded', retryAfterSeconds: '1' },
+      { 'Retry-After': '1' },
+    );
   }
 
   serverError(status: number): ServiceError {
@@ -200,7 +209,10 @@ export class LambdaService implements SandboxService {
     if (!full) return json(200, configuration);
     return json(200, {
       Configuration: configuration,
-      Code: { RepositoryType: 'S3', Location: `https://awslambda-${this.options.region}-tasks.s3.${this.options.region}.amazonaws.com/snapshots/${this.options.accountId}/${fn.name}` },
+      Code: {
+        RepositoryType: 'S3',
+        Location: `https://awslambda-${this.options.region}-tasks.s3.${this.options.region}.amazonaws.com/snapshots/${this.options.accountId}/${fn.name}`,
+      },
       ...(Object.keys(fn.tags).length === 0 ? {} : { Tags: fn.tags }),
     });
   }
@@ -225,7 +237,10 @@ export class LambdaService implements SandboxService {
       const fn = this.state.functions.get(name)!;
       const latest = functionConfiguration(this.state, fn, fn.latest);
       if (!all) return [latest];
-      return [functionConfiguration(this.state, fn, fn.latest, LATEST), ...this.state.publishedVersions(fn).map((v) => functionConfiguration(this.state, fn, v))];
+      return [
+        functionConfiguration(this.state, fn, fn.latest, LATEST),
+        ...this.state.publishedVersions(fn).map((v) => functionConfiguration(this.state, fn, v)),
+      ];
     });
     const page = paginate(configurations, request.query);
     return json(200, { Functions: page.items, ...optional('NextMarker', page.nextMarker) });
@@ -238,7 +253,8 @@ export class LambdaService implements SandboxService {
     if (qualifier === undefined || qualifier === LATEST) {
       this.state.deleteFunction(fn.name);
     } else {
-      if (this.state.currentAlias(fn, qualifier) !== undefined) throw invalid(`Deletion of aliases is not supported by DeleteFunction; use DeleteAlias for ${qualifier}.`);
+      if (this.state.currentAlias(fn, qualifier) !== undefined)
+        throw invalid(`Deletion of aliases is not supported by DeleteFunction; use DeleteAlias for ${qualifier}.`);
       this.state.deleteVersion(fn.name, qualifier);
     }
     // The model says 200; the live service answers 204 with no body, which the SDK accepts.
@@ -260,7 +276,10 @@ export class LambdaService implements SandboxService {
 
   #listVersions(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
     const fn = this.state.function(parseFunctionRef(params.FunctionName!).name);
-    const versions = [functionConfiguration(this.state, fn, fn.latest, LATEST), ...this.state.publishedVersions(fn).map((v) => functionConfiguration(this.state, fn, v))];
+    const versions = [
+      functionConfiguration(this.state, fn, fn.latest, LATEST),
+      ...this.state.publishedVersions(fn).map((v) => functionConfiguration(this.state, fn, v)),
+    ];
     const page = paginate(versions, request.query);
     return json(200, { Versions: page.items, ...optional('NextMarker', page.nextMarker) });
   }

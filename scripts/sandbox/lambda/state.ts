@@ -11,16 +11,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../clock.js';
 import { ServiceError } from '../protocol.js';
-import {
-  LATEST,
-  LATEST_PUBLISHED,
-  capacityProviderArn,
-  capacityProviderName,
-  compareVersions,
-  functionArn,
-  isNumberedVersion,
-  type Account,
-} from './names.js';
+import { LATEST, LATEST_PUBLISHED, capacityProviderArn, capacityProviderName, compareVersions, functionArn, isNumberedVersion, type Account } from './names.js';
 
 export interface LambdaOptions {
   region?: string;
@@ -382,7 +373,9 @@ export class LambdaState {
     const target = options.publishTo === 'LATEST_PUBLISHED' ? LATEST_PUBLISHED : undefined;
     if (target === undefined) {
       // Publishing unchanged code and configuration returns the newest version instead of a new one.
-      const newest = this.publishedVersions(fn).filter((v) => isNumberedVersion(v.version)).at(-1);
+      const newest = this.publishedVersions(fn)
+        .filter((v) => isNumberedVersion(v.version))
+        .at(-1);
       if (newest !== undefined && sameSettings(newest.settings, latest.settings) && options.description === undefined) return newest;
     }
     const replacing = target !== undefined && fn.versions.has(target);
@@ -440,7 +433,12 @@ export class LambdaState {
   // ---- aliases -----------------------------------------------------------------------------------------
 
   /** Creates (`create: true`) or updates an alias. Readers see the change after the visibility delay. */
-  putAlias(name: string, aliasName: string, input: Partial<AliasInput>, { create = false, instant = false, revisionId }: { create?: boolean; instant?: boolean; revisionId?: string } = {}): AliasValue {
+  putAlias(
+    name: string,
+    aliasName: string,
+    input: Partial<AliasInput>,
+    { create = false, instant = false, revisionId }: { create?: boolean; instant?: boolean; revisionId?: string } = {},
+  ): AliasValue {
     const fn = this.function(name);
     const current = this.currentAlias(fn, aliasName);
     if (create && current !== undefined) throw conflict(`Alias already exists: ${functionArn(this.account, name, aliasName)}`);
@@ -538,7 +536,11 @@ export class LambdaState {
 
   // ---- event source mappings -------------------------------------------------------------------------
 
-  createEventSourceMapping(name: string, qualifier: string | undefined, input: { eventSourceArn?: string; batchSize?: number; enabled?: boolean }): EventSourceMappingRecord {
+  createEventSourceMapping(
+    name: string,
+    qualifier: string | undefined,
+    input: { eventSourceArn?: string; batchSize?: number; enabled?: boolean },
+  ): EventSourceMappingRecord {
     const fn = this.function(name);
     if (qualifier !== undefined) this.resolve(fn, qualifier);
     const record: EventSourceMappingRecord = {

@@ -6,7 +6,6 @@ import type { SandboxCore } from '../frame.js';
 import { Json11Service, ServiceError, json11Ok as ok, parseJsonBody, type SandboxRequest, type SandboxResponse } from '../protocol.js';
 import { LogsStore, type FilterQuery, type GetLogEventsQuery } from './store.js';
 
-
 export class LogsService extends Json11Service {
   readonly name = 'logs';
   readonly store: LogsStore;
@@ -39,7 +38,11 @@ export class LogsService extends Json11Service {
 function requireNames(body: Record<string, unknown>, names: string[]): Record<string, unknown> {
   for (const name of names) {
     if (typeof body[name] !== 'string' || body[name] === '') {
-      throw new ServiceError(400, 'InvalidParameterException', `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
+      throw new ServiceError(
+        400,
+        'InvalidParameterException',
+        `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
+      );
     }
   }
   return body;

@@ -97,7 +97,12 @@ export class LogsStore {
   /** Every message of a stream, for assertions. */
   messages(group: string, stream: string): string[] {
     this.beforeRead();
-    return this.#groups.get(group)?.streams.get(stream)?.events.map((event) => event.message) ?? [];
+    return (
+      this.#groups
+        .get(group)
+        ?.streams.get(stream)
+        ?.events.map((event) => event.message) ?? []
+    );
   }
 
   getLogEvents(query: GetLogEventsQuery): GetLogEventsPage {
@@ -105,9 +110,7 @@ export class LogsStore {
     const stream = this.#stream(query.logGroupName, query.logStreamName);
     const limit = checkLimit(query.limit, MAX_EVENTS_PER_PAGE);
     const events = stream.events.filter(
-      (event) =>
-        (query.startTime === undefined || event.timestamp >= query.startTime) &&
-        (query.endTime === undefined || event.timestamp < query.endTime),
+      (event) => (query.startTime === undefined || event.timestamp >= query.startTime) && (query.endTime === undefined || event.timestamp < query.endTime),
     );
     let from: number;
     let to: number;
@@ -177,7 +180,11 @@ export class LogsStore {
 function checkLimit(limit: number | undefined, max: number): number {
   if (limit === undefined) return max;
   if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new ServiceError(400, 'InvalidParameterException', `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
+    throw new ServiceError(
+      400,
+      'InvalidParameterException',
+      `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to ${max}`,
+    );
   }
   return limit;
 }
@@ -203,6 +210,5 @@ export function compileFilterPattern(pattern: string | undefined): (message: str
   }));
   const required = terms.filter((term) => !term.optional).map((term) => term.text);
   const anyOf = terms.filter((term) => term.optional).map((term) => term.text);
-  return (message) =>
-    required.every((term) => message.includes(term)) && (anyOf.length === 0 || anyOf.some((term) => message.includes(term)));
+  return (message) => required.every((term) => message.includes(term)) && (anyOf.length === 0 || anyOf.some((term) => message.includes(term)));
 }
