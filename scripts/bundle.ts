@@ -14,7 +14,7 @@
  *   npm run bundle:check           fail if a committed file differs from a fresh build, or a stale chunk remains
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeMetafile, type BuildOptions, type BuildResult, build } from 'esbuild';

@@ -12,12 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type EnvironmentConfig, type GantryConfig } from '../src/config/load.js';
+import { type EnvironmentConfig, type GantryConfig, loadConfig } from '../src/config/load.js';
 import { describeError } from '../src/errors.js';
 import { TERRAFORM_PIN } from '../src/terraform/pin.js';
-import { REPO_ROOT, startAction, type ActionResult } from './local-runner.js';
+import { required } from './assert.js';
+import { type ActionResult, REPO_ROOT, startAction } from './local-runner.js';
 import type { BuildScript } from './sandbox/codebuild/build.js';
-import { startSandbox, type GantrySandbox } from './sandbox/sandbox.js';
+import { type GantrySandbox, startSandbox } from './sandbox/sandbox.js';
 import { seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from './sandbox/seed-config.js';
 
 const configFile = process.argv[2] ?? join(REPO_ROOT, '.github', 'gantry.yml');
@@ -56,7 +57,7 @@ async function main(): Promise<number> {
     );
     const context = { config, sandbox, repository: setup.repository, work, summaries, realBuilds };
     for (const name of config.order) {
-      const environment = config.environments.get(name)!;
+      const environment = required(config.environments.get(name), `environment ${name}`);
       if (environment.previous !== undefined && name === config.order.at(-1)) await strayCommitIsRefused(context, environment);
       await deliver(context, environment);
     }
@@ -138,8 +139,8 @@ async function step(
   const started = await startAction(action, { config: configFile, ...inputs }, env, {
     onStdout: (chunk) => {
       for (const line of chunk.split('\n')) {
-        const group = /^::group::(.*)$/.exec(line);
-        if (group !== null) groups.push(group[1]!);
+        const [, group] = /^::group::(.*)$/.exec(line) ?? [];
+        if (group !== undefined) groups.push(group);
       }
     },
   });
@@ -157,6 +158,11 @@ function record(environment: string, name: string, ok: boolean, detail: string):
   console.log(ok ? color(32, `✓ ${detail}`) : color(31, `✗ ${detail}`));
 }
 
+/** An output the action sets whenever it succeeds. */
+function output(result: ActionResult, name: string): string {
+  return required(result.outputs[name], `the ${name} output`);
+}
+
 function errorOf(result: ActionResult): string {
   return /^::error::(.*)$/m.exec(result.stdout)?.[1]?.replace(/%0A/g, ' ') ?? `exit ${result.code}`;
 }
@@ -171,12 +177,12 @@ async function strayCommitIsRefused(context: DemoContext, environment: Environme
     { environment: environment.name, mode: 'apply', sha: STRAY_COMMIT, 'github-token': 'sandbox-token' },
     runnerEnv(context, environment, STRAY_COMMIT, 'gate'),
   );
-  const refused = result.code !== 0 && result.outputs['allowed'] === 'false';
+  const refused = result.code !== 0 && result.outputs.allowed === 'false';
   record(
     environment.name,
     'gate refuses an unpromoted commit',
     refused,
-    refused ? `refused, as it should be: ${result.outputs['reason']}` : `expected a refusal, got: ${result.outputs['reason'] ?? errorOf(result)}`,
+    refused ? `refused, as it should be: ${result.outputs.reason}` : `expected a refusal, got: ${result.outputs.reason ?? errorOf(result)}`,
   );
 }
 
@@ -194,7 +200,7 @@ async function deliver(context: DemoContext, environment: EnvironmentConfig): Pr
     { environment: name, mode: 'apply', sha: COMMIT, 'create-deployment': 'false', ...token },
     env('plan'),
   );
-  record(name, 'gate', early.code === 0, early.code === 0 ? early.outputs['reason']! : errorOf(early));
+  record(name, 'gate', early.code === 0, early.code === 0 ? output(early, 'reason') : errorOf(early));
   if (early.code !== 0) return;
 
   if (!context.realBuilds) scriptBuilds(context, environment);
@@ -224,9 +230,9 @@ async function deliver(context: DemoContext, environment: EnvironmentConfig): Pr
       environment: name,
       mode: 'apply',
       sha: COMMIT,
-      'plan-add': plan.outputs['plan-add']!,
-      'plan-change': plan.outputs['plan-change']!,
-      'plan-destroy': plan.outputs['plan-destroy']!,
+      'plan-add': output(plan, 'plan-add'),
+      'plan-change': output(plan, 'plan-change'),
+      'plan-destroy': output(plan, 'plan-destroy'),
       ...token,
     },
     env('apply'),
@@ -242,7 +248,7 @@ async function deliver(context: DemoContext, environment: EnvironmentConfig): Pr
     environment,
     'apply (CodeBuild)',
     'codebuild-run',
-    { environment: name, mode: 'apply', 'plan-sha256': plan.outputs['plan-sha256']!, 'plan-store': join(context.work, 'plans') },
+    { environment: name, mode: 'apply', 'plan-sha256': output(plan, 'plan-sha256'), 'plan-store': join(context.work, 'plans') },
     env('apply'),
   );
   const applied = apply.code === 0 && apply.outputs['applied-sha256'] === plan.outputs['plan-sha256'];
@@ -257,7 +263,7 @@ async function deliver(context: DemoContext, environment: EnvironmentConfig): Pr
       name,
       'prune',
       prune.code === 0,
-      prune.code === 0 ? `deleted ${prune.outputs['deleted']}, kept ${prune.outputs['kept']}, skipped ${prune.outputs['skipped']}` : errorOf(prune),
+      prune.code === 0 ? `deleted ${prune.outputs.deleted}, kept ${prune.outputs.kept}, skipped ${prune.outputs.skipped}` : errorOf(prune),
     );
     ok = warmup.code === 0 && prune.code === 0;
   }
@@ -310,8 +316,8 @@ function printSummary(summaries: string): void {
   console.log('');
   const header = ['environment', 'step', 'result', 'detail'];
   const rows = steps.map((s) => [s.environment, s.step, s.ok ? 'ok' : 'FAILED', s.detail.length > 90 ? `${s.detail.slice(0, 87)}...` : s.detail]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
   console.log(line(header));
   console.log(line(widths.map((width) => '-'.repeat(width))));
   for (const row of rows) console.log(line(row));

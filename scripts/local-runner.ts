@@ -3,10 +3,11 @@
  * `INPUT_*` variables, a GITHUB_OUTPUT file and a GITHUB_STEP_SUMMARY file; then reads the outputs and the
  * job summary back. Used by the end-to-end tests and by `npm run demo`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
@@ -62,7 +63,8 @@ export async function startAction(
     env: cleanEnv({ GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, ...inputVariables(inputs), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (options.onStdout !== undefined) child.stdout!.on('data', (chunk: Buffer) => options.onStdout!(chunk.toString()));
+  const { onStdout } = options;
+  if (onStdout !== undefined) child.stdout.on('data', (chunk: Buffer) => onStdout(chunk.toString()));
   const result = (async () => {
     try {
       const processResult = await collect(child);
@@ -78,12 +80,13 @@ export async function runAction(action: string, inputs: Record<string, string>, 
   return (await startAction(action, inputs, env)).result;
 }
 
-export function collect(child: ChildProcess): Promise<ProcessResult> {
+/** Waits for a child spawned with stdout and stderr piped (`stdio: [..., 'pipe', 'pipe']`). */
+export function collect(child: ChildProcess & { stdout: Readable; stderr: Readable }): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
@@ -92,14 +95,17 @@ export function collect(child: ChildProcess): Promise<ProcessResult> {
 /** Parses the `name<<delimiter ... delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
 export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let index = 0; index < lines.length; index++) {
-    const match = /^([^<=]+)<<(.+)$/.exec(lines[index]!);
-    if (match === null) continue;
-    const [, name, delimiter] = match;
+  // One iterator for both loops: the inner one takes a block's lines, the outer one goes on after its delimiter.
+  const lines = text.split('\n').values();
+  for (const line of lines) {
+    const [, name, delimiter] = /^([^<=]+)<<(.+)$/.exec(line) ?? [];
+    if (name === undefined) continue;
     const value: string[] = [];
-    for (index++; index < lines.length && lines[index] !== delimiter; index++) value.push(lines[index]!);
-    outputs[name!] = value.join('\n');
+    for (const next of lines) {
+      if (next === delimiter) break;
+      value.push(next);
+    }
+    outputs[name] = value.join('\n');
   }
   return outputs;
 }

@@ -31,7 +31,7 @@
  * - checkout-credentials: actions/checkout with `persist-credentials: false` (no token left in .git/config).
  */
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parse, parseDocument } from 'yaml';
@@ -106,7 +106,10 @@ export function parseWorkflow(file: string, text: string): Workflow | Finding[] 
     return { line, column: col };
   };
   if (doc.errors.length > 0) {
-    return doc.errors.map((error) => ({ file, ...position(error.pos[0]), rule: 'yaml' as const, message: error.message.split('\n')[0]! }));
+    return doc.errors.map((error) => {
+      const [firstLine = error.message] = error.message.split('\n');
+      return { file, ...position(error.pos[0]), rule: 'yaml' as const, message: firstLine };
+    });
   }
   const data = doc.toJS() as unknown;
   if (!isMapping(data)) return [{ file, line: 1, column: 1, rule: 'yaml', message: 'a workflow is a mapping' }];
@@ -129,11 +132,11 @@ export function parseActionSpec(text: string): ActionSpec {
   const data = parse(text) as unknown;
   const root = isMapping(data) ? data : {};
   const inputs = new Map<string, ActionInput>();
-  for (const [name, input] of Object.entries(mapping(root['inputs']))) {
+  for (const [name, input] of Object.entries(mapping(root.inputs))) {
     const spec = mapping(input);
-    inputs.set(name, { required: spec['required'] === true || spec['required'] === 'true', hasDefault: spec['default'] !== undefined });
+    inputs.set(name, { required: spec.required === true || spec.required === 'true', hasDefault: spec.default !== undefined });
   }
-  return { inputs, outputs: new Set(Object.keys(mapping(root['outputs']))) };
+  return { inputs, outputs: new Set(Object.keys(mapping(root.outputs))) };
 }
 
 // ---------------------------------------------------------------------------------------------- helpers
@@ -162,19 +165,19 @@ interface Job {
 }
 
 function jobs(workflow: Workflow): Job[] {
-  return Object.entries(mapping(workflow.data['jobs'])).map(([id, raw]) => {
+  return Object.entries(mapping(workflow.data.jobs)).map(([id, raw]) => {
     const data = mapping(raw);
-    const steps = (Array.isArray(data['steps']) ? data['steps'] : []).map((step: unknown, index: number) => {
+    const steps = (Array.isArray(data.steps) ? data.steps : []).map((step: unknown, index: number) => {
       const stepData = mapping(step);
-      return { index, data: stepData, uses: typeof stepData['uses'] === 'string' ? stepData['uses'] : undefined, with: mapping(stepData['with']) };
+      return { index, data: stepData, uses: typeof stepData.uses === 'string' ? stepData.uses : undefined, with: mapping(stepData.with) };
     });
-    return { id, data, steps, uses: typeof data['uses'] === 'string' ? data['uses'] : undefined };
+    return { id, data, steps, uses: typeof data.uses === 'string' ? data.uses : undefined };
   });
 }
 
 /** The event names a workflow's `on:` lists, in any of its three forms. */
 export function triggers(workflow: Workflow): string[] {
-  const on = workflow.data['on'];
+  const on = workflow.data.on;
   if (typeof on === 'string') return [on];
   if (Array.isArray(on)) return on.filter((event): event is string => typeof event === 'string');
   return Object.keys(mapping(on));
@@ -207,7 +210,7 @@ function finding(workflow: Workflow, path: Path, rule: RuleName, message: string
 }
 
 function stepName(job: Job, step: Step): string {
-  const name = step.data['name'] ?? step.data['id'] ?? step.uses ?? `step ${step.index + 1}`;
+  const name = step.data.name ?? step.data.id ?? step.uses ?? `step ${step.index + 1}`;
   return `jobs.${job.id} ${String(name)}`;
 }
 
@@ -217,7 +220,7 @@ export const expressionInRun: Rule = (workflow) => {
   const findings: Finding[] = [];
   for (const job of jobs(workflow)) {
     for (const step of job.steps) {
-      const run = step.data['run'];
+      const run = step.data.run;
       if (typeof run !== 'string' || !run.includes('${{')) continue;
       const path = ['jobs', job.id, 'steps', step.index, 'run'];
       const [start, end] = workflow.range(path) ?? [0, 0];
@@ -249,19 +252,19 @@ function readPermissions(value: unknown): Permissions | string | undefined {
 
 export const permissions: Rule = (workflow, context) => {
   const findings: Finding[] = [];
-  const top = readPermissions(workflow.data['permissions']);
+  const top = readPermissions(workflow.data.permissions);
   if (top === undefined) findings.push(finding(workflow, [], 'permissions', 'the workflow has no permissions: (use {} or contents: read, and widen per job)'));
   else if (typeof top === 'string')
     findings.push(finding(workflow, ['permissions'], 'permissions', `permissions: ${top} at workflow level; list the scopes each job needs`));
   else {
     for (const [scope, level] of top) {
-      if (level === LEVELS['write'])
+      if (level === LEVELS.write)
         findings.push(finding(workflow, ['permissions', scope], 'permissions', `${scope}: write at workflow level; grant it on the job that needs it`));
     }
   }
   for (const job of jobs(workflow)) {
     const path = ['jobs', job.id, 'permissions'];
-    const granted = readPermissions(job.data['permissions']);
+    const granted = readPermissions(job.data.permissions);
     if (granted === undefined) {
       findings.push(finding(workflow, ['jobs', job.id], 'permissions', `jobs.${job.id} has no permissions: (least privilege: list what the job needs, or {})`));
       continue;
@@ -270,16 +273,16 @@ export const permissions: Rule = (workflow, context) => {
       findings.push(finding(workflow, path, 'permissions', `jobs.${job.id}: permissions: ${granted}; list the scopes the job needs`));
       continue;
     }
-    if (granted.get('id-token') === LEVELS['write'] && !usesAws(job, context)) {
+    if (granted.get('id-token') === LEVELS.write && !usesAws(job, context)) {
       findings.push(
         finding(workflow, [...path, 'id-token'], 'permissions', `jobs.${job.id} has id-token: write but assumes no AWS role (configure-aws-credentials)`),
       );
     }
     const called = calledWorkflow(job, context);
     if (called === undefined) continue;
-    const calledTop = readPermissions(called.data['permissions']);
+    const calledTop = readPermissions(called.data.permissions);
     for (const calledJob of jobs(called)) {
-      const wanted = readPermissions(calledJob.data['permissions']) ?? calledTop;
+      const wanted = readPermissions(calledJob.data.permissions) ?? calledTop;
       if (wanted === undefined || typeof wanted === 'string') continue; // the called workflow's own lint reports it
       for (const [scope, level] of wanted) {
         if ((granted.get(scope) ?? 0) < level) {
@@ -306,10 +309,10 @@ export const oidc: Rule = (workflow) => {
         findings.push(finding(workflow, [...path, name], 'oidc', `${name} in env:; AWS credentials come only from OIDC role assumption`));
     }
   };
-  envKeys(workflow.data['env'], ['env']);
+  envKeys(workflow.data.env, ['env']);
   for (const job of jobs(workflow)) {
-    envKeys(job.data['env'], ['jobs', job.id, 'env']);
-    if (job.data['secrets'] === 'inherit')
+    envKeys(job.data.env, ['jobs', job.id, 'env']);
+    if (job.data.secrets === 'inherit')
       findings.push(
         finding(
           workflow,
@@ -319,11 +322,11 @@ export const oidc: Rule = (workflow) => {
         ),
       );
     const resolveSteps = new Set(
-      job.steps.filter((step) => step.uses !== undefined && localActionKey(step.uses) === 'actions/resolve-environment').map((step) => String(step.data['id'])),
+      job.steps.filter((step) => step.uses !== undefined && localActionKey(step.uses) === 'actions/resolve-environment').map((step) => String(step.data.id)),
     );
     for (const step of job.steps) {
       const path = ['jobs', job.id, 'steps', step.index];
-      envKeys(step.data['env'], [...path, 'env']);
+      envKeys(step.data.env, [...path, 'env']);
       for (const input of KEY_INPUTS) {
         if (input in step.with)
           findings.push(
@@ -337,8 +340,8 @@ export const oidc: Rule = (workflow) => {
       }
       if (step.uses?.startsWith(CONFIGURE_AWS) !== true) continue;
       const role = step.with['role-to-assume'];
-      const match = typeof role === 'string' ? ROLE_FROM_RESOLVE.exec(role.trim()) : null;
-      if (match === null || !resolveSteps.has(match[1]!)) {
+      const resolveStep = typeof role === 'string' ? ROLE_FROM_RESOLVE.exec(role.trim())?.[1] : undefined;
+      if (resolveStep === undefined || !resolveSteps.has(resolveStep)) {
         findings.push(
           finding(
             workflow,
@@ -357,7 +360,7 @@ export const oidc: Rule = (workflow) => {
     }
   }
   for (const match of workflow.text.matchAll(/\bsecrets\.([\w-]+)|\bsecrets\[\s*['"]([^'"]+)['"]\s*\]/g)) {
-    const name = match[1] ?? match[2]!;
+    const name = match[1] ?? match[2];
     if (name === 'GITHUB_TOKEN') continue;
     findings.push({
       file: workflow.file,
@@ -371,14 +374,14 @@ export const oidc: Rule = (workflow) => {
 
 function concurrencyGroup(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  const group = mapping(value)['group'];
+  const group = mapping(value).group;
   return typeof group === 'string' ? group : undefined;
 }
 
 function namesEnvironment(group: string | undefined, environments: readonly string[]): boolean {
   if (group === undefined) return false;
-  for (const match of group.matchAll(/\$\{\{(.*?)\}\}/g)) {
-    if (/\b(inputs|matrix)\.environment\b/.test(match[1]!)) return true;
+  for (const [, expression = ''] of group.matchAll(/\$\{\{(.*?)\}\}/g)) {
+    if (/\b(inputs|matrix)\.environment\b/.test(expression)) return true;
   }
   const literal = group.replace(/\$\{\{.*?\}\}/g, ' ');
   return environments.some((name) => new RegExp(`(^|[^\\w])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`).test(literal));
@@ -386,11 +389,11 @@ function namesEnvironment(group: string | undefined, environments: readonly stri
 
 export const concurrency: Rule = (workflow, context) => {
   const findings: Finding[] = [];
-  const top = concurrencyGroup(workflow.data['concurrency']);
+  const top = concurrencyGroup(workflow.data.concurrency);
   for (const job of jobs(workflow)) {
     if (!usesAws(job, context)) continue;
     const called = calledWorkflow(job, context);
-    const groups = [concurrencyGroup(job.data['concurrency']), top, called === undefined ? undefined : concurrencyGroup(called.data['concurrency'])];
+    const groups = [concurrencyGroup(job.data.concurrency), top, called === undefined ? undefined : concurrencyGroup(called.data.concurrency)];
     if (!groups.some((group) => namesEnvironment(group, context.environments))) {
       findings.push(
         finding(
@@ -426,7 +429,7 @@ export function reachingEvents(workflow: Workflow, context: LintContext, seen: R
 function appliesChange(step: Step): string | undefined {
   if (step.uses === undefined) return undefined;
   const action = localActionKey(step.uses);
-  if (action === 'actions/codebuild-run' && String(step.with['mode']) !== 'plan') return `codebuild-run mode ${String(step.with['mode'])}`;
+  if (action === 'actions/codebuild-run' && String(step.with.mode) !== 'plan') return `codebuild-run mode ${String(step.with.mode)}`;
   if (action === 'actions/version-prune' && 'dry-run' in step.with && String(step.with['dry-run']) !== 'true')
     return `version-prune dry-run ${String(step.with['dry-run'])}`;
   return undefined;
@@ -500,7 +503,7 @@ export const localActions: Rule = (workflow, context) => {
         findings.push(finding(workflow, [...path, 'uses'], 'local-actions', `${step.uses}: no action.yml in ${action}/`));
         continue;
       }
-      if (typeof step.data['id'] === 'string') specs.set(step.data['id'], { action, spec });
+      if (typeof step.data.id === 'string') specs.set(step.data.id, { action, spec });
       for (const name of Object.keys(step.with)) {
         if (!spec.inputs.has(name))
           findings.push(
@@ -513,22 +516,22 @@ export const localActions: Rule = (workflow, context) => {
       }
     }
     const jobText = JSON.stringify(job.data);
-    for (const match of jobText.matchAll(/\bsteps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
-      const known = specs.get(match[1]!);
-      if (known !== undefined && !known.spec.outputs.has(match[2]!)) {
+    for (const [, stepId = '', output = ''] of jobText.matchAll(/\bsteps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
+      const known = specs.get(stepId);
+      if (known !== undefined && !known.spec.outputs.has(output)) {
         findings.push(
-          finding(workflow, jobPath, 'local-actions', `jobs.${job.id}: steps.${match[1]}.outputs.${match[2]}: ${known.action} has no output ${match[2]}`),
+          finding(workflow, jobPath, 'local-actions', `jobs.${job.id}: steps.${stepId}.outputs.${output}: ${known.action} has no output ${output}`),
         );
       }
     }
-    for (const match of jobText.matchAll(/\bneeds\.([\w-]+)\.outputs\.([\w-]+)/g)) {
-      const needed = all.find((other) => other.id === match[1]);
+    for (const [, neededId = '', output = ''] of jobText.matchAll(/\bneeds\.([\w-]+)\.outputs\.([\w-]+)/g)) {
+      const needed = all.find((other) => other.id === neededId);
       if (needed === undefined) continue; // actionlint reports an unknown job
       const called = calledWorkflow(needed, context);
-      const declared = called === undefined ? mapping(needed.data['outputs']) : mapping(mapping(mapping(called.data['on'])['workflow_call'])['outputs']);
-      if (!(match[2]! in declared))
+      const declared = called === undefined ? mapping(needed.data.outputs) : mapping(mapping(mapping(called.data.on).workflow_call).outputs);
+      if (!(output in declared))
         findings.push(
-          finding(workflow, jobPath, 'local-actions', `jobs.${job.id}: needs.${match[1]}.outputs.${match[2]}: jobs.${match[1]} declares no such output`),
+          finding(workflow, jobPath, 'local-actions', `jobs.${job.id}: needs.${neededId}.outputs.${output}: jobs.${neededId} declares no such output`),
         );
     }
     if (job.uses === undefined || !job.uses.startsWith('./')) continue;
@@ -537,19 +540,19 @@ export const localActions: Rule = (workflow, context) => {
       findings.push(finding(workflow, [...jobPath, 'uses'], 'local-actions', `${job.uses}: no such workflow in ${WORKFLOWS_DIR}/`));
       continue;
     }
-    const on = mapping(called.data['on']);
+    const on = mapping(called.data.on);
     if (!('workflow_call' in on) && !triggers(called).includes('workflow_call')) {
       findings.push(finding(workflow, [...jobPath, 'uses'], 'local-actions', `${job.uses} has no on: workflow_call`));
       continue;
     }
-    const declared = mapping(mapping(on['workflow_call'])['inputs']);
-    const given = mapping(job.data['with']);
+    const declared = mapping(mapping(on.workflow_call).inputs);
+    const given = mapping(job.data.with);
     for (const name of Object.keys(given)) {
       if (!(name in declared)) findings.push(finding(workflow, [...jobPath, 'with', name], 'local-actions', `${job.uses} has no input ${name}`));
     }
     for (const [name, input] of Object.entries(declared)) {
       const spec = mapping(input);
-      if (spec['required'] === true && spec['default'] === undefined && !(name in given))
+      if (spec.required === true && spec.default === undefined && !(name in given))
         findings.push(finding(workflow, jobPath, 'local-actions', `${job.uses} needs input ${name}`));
     }
   }

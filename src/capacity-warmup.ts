@@ -9,9 +9,9 @@
 import { loadEnvironment } from './config/environment-input.js';
 import type { ActionContext, CliIo } from './definition/define.js';
 import { OperationError } from './errors.js';
+import { createWarmupClients, lambdaWarmupPort } from './warmup/adapter.js';
 import { failureMessage, renderWarmupMarkdown } from './warmup/report.js';
 import type { WarmupSettings } from './warmup/settings.js';
-import { createWarmupClients, lambdaWarmupPort } from './warmup/adapter.js';
 import { type WarmupEntryDeps, warmupEnvironment } from './warmup/warmup.js';
 
 export async function capacityWarmupAction(settings: WarmupSettings, context: ActionContext, deps: Partial<WarmupEntryDeps> = {}): Promise<void> {

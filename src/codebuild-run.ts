@@ -5,25 +5,26 @@
  * → outcome: plan summary (job summary, PR comment) or applied plan, and a failed step for a failed build.
  * On cancellation the build is stopped before the runner kills the step.
  */
-import { readFileSync } from 'node:fs';
+
 import { createHash } from 'node:crypto';
-import { StartBuildCommand, StopBuildCommand, type Build, type CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { readFileSync } from 'node:fs';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { type Build, type CodeBuildClient, StartBuildCommand, StopBuildCommand } from '@aws-sdk/client-codebuild';
 import { createCodeBuildClient, createLogsClient } from './aws/clients.js';
-import { loadEnvironment } from './config/environment-input.js';
-import { OperationError, describeError } from './errors.js';
-import { gantryFile, optionalGantryFile } from './gantry-files.js';
-import { createGitHubClient, type GitHubClient } from './github/client.js';
-import { isPullRequestEvent, readRunContext, type RunContext } from './github/run-context.js';
-import { COMMENT_MAX_CHARS, markerLine, upsertStickyComment } from './github/sticky-comment.js';
-import type { ActionContext } from './definition/define.js';
-import { terraformPinEnv } from './terraform/pin.js';
-import { planSummaryFromExported, renderPlanMarkdown, type PlanSummary } from './terraform/plan-summary.js';
 import { buildFailure, describeFailure, exportedVariables } from './codebuild/build-status.js';
 import { followBuild, type LogLine } from './codebuild/follow-build.js';
 import type { PollSchedule } from './codebuild/poll-schedule.js';
-import { resolveRun, type CodeBuildRunInputs, type ResolvedRun } from './codebuild/settings.js';
-import { startBuildRequest, type CliDownload } from './codebuild/start-request.js';
+import { type CodeBuildRunInputs, type ResolvedRun, resolveRun } from './codebuild/settings.js';
+import { type CliDownload, startBuildRequest } from './codebuild/start-request.js';
+import { loadEnvironment } from './config/environment-input.js';
+import type { ActionContext } from './definition/define.js';
+import { describeError, OperationError } from './errors.js';
+import { gantryFile, optionalGantryFile } from './gantry-files.js';
+import { createGitHubClient, type GitHubClient } from './github/client.js';
+import { isPullRequestEvent, type RunContext, readRunContext } from './github/run-context.js';
+import { COMMENT_MAX_CHARS, markerLine, upsertStickyComment } from './github/sticky-comment.js';
+import { terraformPinEnv } from './terraform/pin.js';
+import { type PlanSummary, planSummaryFromExported, renderPlanMarkdown } from './terraform/plan-summary.js';
 
 /** Seams for tests and the benchmark; the action itself builds everything from its inputs and environment. */
 export interface CodeBuildRunDeps {
@@ -135,7 +136,7 @@ async function reportPlan(context: ActionContext, deps: CodeBuildRunDeps, outcom
     const { action, url } = await upsertStickyComment(client, {
       owner: outcome.runContext.owner,
       repo: outcome.runContext.repo,
-      issueNumber: outcome.runContext.pullRequest!,
+      issueNumber: outcome.runContext.pullRequest,
       marker: commentMarker(run),
       body: markdown,
     });
@@ -179,7 +180,9 @@ function planMarkdown(summary: (PlanSummary & { sha256: string }) | undefined, o
 
 async function reportApply(context: ActionContext, outcome: RunOutcome): Promise<void> {
   const { build, run, inputs } = outcome;
-  const applied = exportedVariables(build)['GANTRY_APPLIED_SHA256'];
+  const { planSha256 } = inputs;
+  if (planSha256 === undefined) throw new OperationError('mode apply without plan-sha256: the settings require it, so the reviewed plan is unknown');
+  const applied = exportedVariables(build).GANTRY_APPLIED_SHA256;
   if (applied !== undefined && applied !== '') context.setOutput('applied-sha256', applied);
   const failure = buildFailure(build);
   const log = build.logs?.deepLink === undefined ? `build ${build.id}` : `[build log](${build.logs.deepLink})`;
@@ -188,7 +191,7 @@ async function reportApply(context: ActionContext, outcome: RunOutcome): Promise
       `### Terraform apply: ${run.environment.name}`,
       '',
       failure === undefined
-        ? `Applied the reviewed plan \`${inputs.planSha256!.slice(0, 16)}…\` of \`${inputs.sourceVersion.slice(0, 12)}\` (${log}).`
+        ? `Applied the reviewed plan \`${planSha256.slice(0, 16)}…\` of \`${inputs.sourceVersion.slice(0, 12)}\` (${log}).`
         : `:x: Nothing applied or the apply failed: ${failure.status} in ${failure.phase}: ${failure.message} (${log}).`,
     ].join('\n'),
   );
@@ -209,8 +212,8 @@ async function stopBuild(codebuild: CodeBuildClient, id: string, logger: ActionC
  */
 function cliDownload(env: NodeJS.ProcessEnv): CliDownload | undefined {
   const file = optionalGantryFile('scripts/dist/gantry.js');
-  const repository = env['GITHUB_ACTION_REPOSITORY'] || env['GITHUB_REPOSITORY'];
-  const ref = env['GITHUB_ACTION_REF'] || env['GITHUB_SHA'];
+  const repository = env.GITHUB_ACTION_REPOSITORY || env.GITHUB_REPOSITORY;
+  const ref = env.GITHUB_ACTION_REF || env.GITHUB_SHA;
   if (file === undefined || repository === undefined || repository === '' || ref === undefined || ref === '') return undefined;
   return {
     url: `https://raw.githubusercontent.com/${repository}/${ref}/scripts/dist/gantry.js`,

@@ -6,7 +6,7 @@ export function globToRegExp(glob: string): RegExp {
   const pattern = glob.replace(/^\.\//, '').replace(/\/+$/, '');
   let source = '';
   for (let index = 0; index < pattern.length; index++) {
-    const char = pattern[index]!;
+    const char = pattern.charAt(index);
     if (char === '*' && pattern[index + 1] === '*') {
       const slash = pattern[index + 2] === '/';
       source += slash ? '(?:.*/)?' : '.*';

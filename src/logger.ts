@@ -64,7 +64,7 @@ export class ConsoleLogger implements Logger {
 
 /** Debug output is on with GANTRY_DEBUG=1, or when GitHub re-runs a job with debug logging (RUNNER_DEBUG=1). */
 export function isDebugEnabled(env: NodeJS.ProcessEnv): boolean {
-  return env['GANTRY_DEBUG'] === '1' || env['RUNNER_DEBUG'] === '1';
+  return env.GANTRY_DEBUG === '1' || env.RUNNER_DEBUG === '1';
 }
 
 /** A logger that records lines, for tests of the core. */

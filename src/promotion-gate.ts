@@ -5,13 +5,13 @@
  */
 import { loadEnvironment } from './config/environment-input.js';
 import type { GantryConfig } from './config/load.js';
+import type { ActionContext } from './definition/define.js';
 import { InputError, UserError } from './errors.js';
 import { readChecks, readDeployments } from './gate/evidence.js';
 import { evaluateGate, type GateDecision, type GateFacts, type RuleResult } from './gate/rules.js';
+import type { GateInputs } from './gate/settings.js';
 import { createGitHubClient, type GitHubClient } from './github/client.js';
 import { readRunContext } from './github/run-context.js';
-import type { GateInputs } from './gate/settings.js';
-import type { ActionContext } from './definition/define.js';
 
 /** The gate said no: the step fails with the reason, one line, no stack. */
 export class GateDeniedError extends UserError {}
@@ -41,14 +41,16 @@ export async function promotionGateAction(inputs: GateInputs, context: ActionCon
   };
   let client: GitHubClient | undefined;
   if (inputs.mode === 'apply') {
-    if (inputs.githubToken === undefined && deps.github === undefined) {
+    const { githubToken } = inputs;
+    const github = deps.github ?? (githubToken === undefined ? undefined : createGitHubClient(githubToken, context.env));
+    if (github === undefined) {
       throw new InputError(
         context.inputs.label('github-token'),
         `is required for mode apply: the gate reads deployments and checks; ${context.inputs.howToSet('github-token')}`,
       );
     }
     if (run.owner === '' || run.repo === '') throw new GateDeniedError('GITHUB_REPOSITORY is not set: the gate only decides inside a workflow run');
-    client = deps.github ?? createGitHubClient(inputs.githubToken!, context.env);
+    client = github;
     const repository = { owner: run.owner, repo: run.repo };
     const [previousDeployments, checks] = await Promise.all([
       environment.previous === undefined ? Promise.resolve(undefined) : readDeployments(client, repository, inputs.sha, environment.previous),
@@ -91,7 +93,7 @@ export async function promotionGateAction(inputs: GateInputs, context: ActionCon
 const ICON: Record<RuleResult['status'], string> = { pass: '✅ pass', fail: '❌ fail', skip: '➖ skip' };
 
 export function gateSummary(config: GantryConfig, facts: GateFacts, decision: GateDecision): string {
-  const escape = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   return [
     `### Promotion gate: ${facts.mode} ${facts.environment.name} ${decision.allowed ? '✅ allowed' : '❌ refused'}`,
     '',
@@ -99,7 +101,7 @@ export function gateSummary(config: GantryConfig, facts: GateFacts, decision: Ga
     '',
     '| Rule | Result | Detail | Evidence |',
     '| --- | --- | --- | --- |',
-    ...decision.rules.map((rule) => `| ${rule.rule} | ${ICON[rule.status]} | ${escape(rule.detail)} | ${escape(rule.evidence ?? '')} |`),
+    ...decision.rules.map((rule) => `| ${rule.rule} | ${ICON[rule.status]} | ${escapeCell(rule.detail)} | ${escapeCell(rule.evidence ?? '')} |`),
     '',
   ].join('\n');
 }

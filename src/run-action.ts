@@ -7,7 +7,7 @@
  */
 import { ActionsLogger } from './actions-logger.js';
 import { type ActionContext, type ActionDefinition, type InputSpecs, parseInputs } from './definition/define.js';
-import { UserError, describeError } from './errors.js';
+import { describeError, UserError } from './errors.js';
 import { actionInputSource } from './inputs.js';
 import type { Logger } from './logger.js';
 import { appendSummary, setFailed, setOutput } from './workflow-commands.js';

@@ -10,9 +10,9 @@ import { loadConfig } from './config/load.js';
 import type { ActionContext, CliIo } from './definition/define.js';
 import { OperationError } from './errors.js';
 import type { InputSource } from './inputs.js';
-import { summaryMarkdown, type PruneReport } from './prune/report.js';
-import { runPrune, type PruneDeps } from './prune/run.js';
+import { type PruneReport, summaryMarkdown } from './prune/report.js';
 import { resolvePruneSettings } from './prune/resolve.js';
+import { type PruneDeps, runPrune } from './prune/run.js';
 import type { PruneInputs, PruneSettings } from './prune/settings.js';
 
 /** Applies the config file, when an environment is given, to the parsed inputs. */

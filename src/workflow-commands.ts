@@ -44,7 +44,7 @@ export function issueCommand(command: string, message: string, properties?: Comm
  * the deprecated `::set-output` command, which is what a local run of the action shows.
  */
 export function setOutput(name: string, value: string, env: NodeJS.ProcessEnv = process.env): void {
-  const file = env['GITHUB_OUTPUT'];
+  const file = env.GITHUB_OUTPUT;
   if (file === undefined || file === '') {
     process.stdout.write(EOL);
     issueCommand('set-output', value, { name });
@@ -57,7 +57,7 @@ export function setOutput(name: string, value: string, env: NodeJS.ProcessEnv = 
 
 /** Appends Markdown to the job summary; outside a runner (no GITHUB_STEP_SUMMARY) there is nowhere to write it. */
 export function appendSummary(markdown: string, env: NodeJS.ProcessEnv = process.env): void {
-  const file = env['GITHUB_STEP_SUMMARY'];
+  const file = env.GITHUB_STEP_SUMMARY;
   if (file === undefined || file === '') return;
   appendFileSync(file, `${markdown}${EOL}`, 'utf8');
 }

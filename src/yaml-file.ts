@@ -7,7 +7,7 @@
  * concerns, followed by "(and N more problems)" when there are others. The returned `locate` points later,
  * semantic checks at a node in the same way.
  */
-import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigLocation } from './errors.js';
 
@@ -81,7 +81,8 @@ export function parseYamlFile<Schema extends z.ZodType>(text: string, file: stri
   const parsed = schema.safeParse(doc.toJS() ?? {}, { reportInput: true });
   if (!parsed.success) {
     const issues = parsed.error.issues;
-    const first = issues[0]!;
+    const [first] = issues;
+    if (first === undefined) throw new Error(`${file}: the schema rejected the file without reporting an issue`);
     const context: IssueContext = {
       allowedKeysAt: (path) => allowedKeysAt(schema, path),
       describeValue: (value) => describeValue(value, scalarsAsStrings),
@@ -103,9 +104,10 @@ function describeIssue(issue: z.core.$ZodIssue, style: 'derived' | 'schema', con
   const { allowedKeysAt, describeValue } = context;
   if (issue.code === 'unrecognized_keys') {
     const [key] = issue.keys;
+    if (key === undefined) throw new Error('zod reported unrecognized_keys without naming a key');
     const allowed = allowedKeysAt(path);
     const expected = allowed.length > 0 ? `; expected one of ${allowed.join(', ')}` : '';
-    return { path: [...path, key!], keyItself: true, problem: `unknown key "${key}"${expected}` };
+    return { path: [...path, key], keyItself: true, problem: `unknown key "${key}"${expected}` };
   }
   if (issue.code === 'invalid_key') {
     const inner = issue.issues[0];
@@ -246,5 +248,6 @@ function duplicateKeyAt(text: string, offset: number): string {
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const [first = message] = message.split('\n');
+  return first.replace(/ at line \d+, column \d+:?$/, '');
 }

@@ -7,11 +7,11 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'cdktn';
+import { DEFAULT_CONFIG_FILE, type EnvironmentConfig, type GantryConfig, loadConfig } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
-import { DEFAULT_CONFIG_FILE, loadConfig, type GantryConfig } from '../src/config/load.js';
 import { gantryFile } from '../src/gantry-files.js';
 import { TERRAFORM_PIN } from '../src/terraform/pin.js';
-import { stackContext, type StackContext } from './constructs/context.js';
+import { type StackContext, stackContext } from './constructs/context.js';
 import { EnvironmentStack } from './stacks/environment-stack.js';
 
 export const DEFAULT_OUTDIR = 'terraform/cdktf.out';
@@ -61,6 +61,13 @@ export function requireRepository(config: GantryConfig): string {
   return repository;
 }
 
+/** An environment of `config.order`, which names exactly the config's environments. */
+function environmentNamed(config: GantryConfig, name: string): EnvironmentConfig {
+  const environment = config.environments.get(name);
+  if (environment === undefined) throw new Error(`${config.file}: the promotion order names environment "${name}", which the config does not define`);
+  return environment;
+}
+
 /** Builds the app's stacks in memory (no files written): one per environment, in promotion order. */
 export function buildApp(config: GantryConfig, options: { outdir: string; configPath: string }): { app: App; contexts: StackContext[] } {
   const repository = requireRepository(config);
@@ -68,7 +75,7 @@ export function buildApp(config: GantryConfig, options: { outdir: string; config
   // cdktn checks features against the Terraform versions a project targets: the buildspecs' pin and newer.
   const app = new App({ outdir: options.outdir, context: { targetVersions: { terraform: `>=${TERRAFORM_PIN.version}` } } });
   const contexts = config.order.map((name) => {
-    const ctx = stackContext({ config, env: config.environments.get(name)!, repository, configPath: options.configPath, buildspecs });
+    const ctx = stackContext({ config, env: environmentNamed(config, name), repository, configPath: options.configPath, buildspecs });
     new EnvironmentStack(app, ctx);
     return ctx;
   });
@@ -91,7 +98,7 @@ export async function synthesize(options: SynthOptions = {}): Promise<SynthResul
   const stacks = config.order.map((environment): SynthesizedStack => {
     const file = join(outdir, 'stacks', environment, STACK_FILE);
     if (!options.workingDirectories) return { environment, file };
-    const directory = join(root, config.environments.get(environment)!.terraform.workingDirectory);
+    const directory = join(root, environmentNamed(config, environment).terraform.workingDirectory);
     mkdirSync(directory, { recursive: true });
     const copiedTo = join(directory, STACK_FILE);
     copyFileSync(file, copiedTo);

@@ -6,8 +6,8 @@
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UserError, describeError } from '../src/errors.js';
 import { DEFAULT_CONFIG_FILE } from '../src/config/load.js';
+import { describeError, UserError } from '../src/errors.js';
 import { DEFAULT_OUTDIR, synthesize } from './app.js';
 
 const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--working-directories]
@@ -50,7 +50,7 @@ try {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  if (process.env['GANTRY_DEBUG'] === '1' && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+  if (process.env.GANTRY_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
   process.stderr.write(`synth failed: ${describeError(error)}\n`);
   process.exit(1);
 }

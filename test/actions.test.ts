@@ -3,10 +3,10 @@
  * with a clear message naming the first required input when run with no inputs.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { ACTIONS as DEFINITIONS } from '../src/definitions/index.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ACTIONS as DEFINITIONS } from '../src/definitions/index.js';
 import { EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
 import { REPO_ROOT, runBundledAction } from './helpers/run-bundle.js';
 
@@ -58,7 +58,7 @@ describe('resolve-environment', () => {
       'apply-project': 'orders-prod-apply',
       'capacity-provider': 'orders-prod-cp',
     });
-    expect(JSON.parse(result.outputs['functions']!)).toEqual([
+    expect(JSON.parse(result.outputs.functions!)).toEqual([
       { name: 'router', functionName: 'orders-prod-router', alias: 'live' },
       { name: 'worker', functionName: 'orders-prod-worker', alias: 'live' },
     ]);

@@ -2,9 +2,10 @@
  * Client construction against a real HTTP server: the SDK must find the endpoint from the standard
  * AWS_ENDPOINT_URL_<SERVICE> variable, send gantry's user agent, and retry throttling by itself.
  */
-import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
+
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLambdaClient } from '../src/aws/clients.js';
 import { GANTRY_VERSION } from '../src/version.js';

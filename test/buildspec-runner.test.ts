@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseBuildspec, runBuildspec, type BuildspecLine, type BuildspecRunOptions, type PhaseResult } from '../src/buildspec/runner.js';
+import { runCli } from '../scripts/cli/main.js';
+import { type BuildspecLine, type BuildspecRunOptions, type PhaseResult, parseBuildspec, runBuildspec } from '../src/buildspec/runner.js';
 import { ConfigError } from '../src/errors.js';
 import { MemoryLogger } from '../src/logger.js';
-import { runCli } from '../scripts/cli/main.js';
 import { until } from './helpers/sandbox-control.js';
 
 const dirs: string[] = [];
@@ -161,7 +161,7 @@ describe('runBuildspec', () => {
   });
 
   it("passes a clean environment: PATH, HOME, buildspec variables under the caller's overrides", async () => {
-    process.env['GANTRY_TEST_LEAK'] = 'leaked';
+    process.env.GANTRY_TEST_LEAK = 'leaked';
     try {
       const { output } = await run(
         [
@@ -173,13 +173,14 @@ describe('runBuildspec', () => {
           'phases:',
           '  build:',
           '    commands:',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, run by the buildspec's shell.
           '      - echo "$FROM_SPEC $OVERRIDDEN ${GANTRY_TEST_LEAK:-clean} ${HOME:+home} ${PATH:+path}"',
         ].join('\n'),
         { env: { OVERRIDDEN: 'caller' } },
       );
       expect(output()).toEqual(['spec caller clean home path']);
     } finally {
-      delete process.env['GANTRY_TEST_LEAK'];
+      delete process.env.GANTRY_TEST_LEAK;
     }
   });
 

@@ -6,15 +6,18 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseBuildspec, runBuildspec, type BuildspecLine, type BuildspecResult } from '../src/buildspec/runner.js';
+import { type BuildspecLine, type BuildspecResult, parseBuildspec, runBuildspec } from '../src/buildspec/runner.js';
 import { TERRAFORM_PIN, terraformPinEnv } from '../src/terraform/pin.js';
 import { planExportedVariables } from '../src/terraform/plan-summary.js';
 import { REPO_ROOT } from './helpers/run-bundle.js';
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: terminal colour codes start with ESC; stripping them is the point.
+const ANSI_COLOUR = /\u001b\[[0-9;]*m/g;
 
 const PLAN_FILE = join(REPO_ROOT, 'buildspecs', 'terraform-plan.yml');
 const APPLY_FILE = join(REPO_ROOT, 'buildspecs', 'terraform-apply.yml');
@@ -53,7 +56,7 @@ interface Build {
 async function build(buildspec: string, sourceDir: string, env: Record<string, string>, artifactsDir?: string): Promise<Build> {
   const lines: BuildspecLine[] = [];
   const result = await runBuildspec({ buildspec, sourceDir, env, onLine: (line) => lines.push(line), ...(artifactsDir === undefined ? {} : { artifactsDir }) });
-  const output = lines.map((line) => `[${line.phase}] ${line.text.replace(/\u001b\[[0-9;]*m/g, '')}`).join('\n');
+  const output = lines.map((line) => `[${line.phase}] ${line.text.replace(ANSI_COLOUR, '')}`).join('\n');
   return {
     result,
     lines,
@@ -161,7 +164,7 @@ function fakeToolchain(): Toolchain {
     curlLog,
     zipSha,
     env: {
-      PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+      PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
       HOME: dir('home'),
       GANTRY_TERRAFORM_VERSION: FAKE_VERSION,
       GANTRY_TERRAFORM_SHA256_LINUX_AMD64: ARCH === 'amd64' ? zipSha : other,
@@ -203,7 +206,7 @@ describe('install phase (offline, stand-in downloads)', () => {
       `https://releases.hashicorp.com/terraform/${FAKE_VERSION}/terraform_${FAKE_VERSION}_linux_${ARCH}.zip`,
       'https://example.invalid/releases/gantry.js',
     ]);
-    const home = tools.env['HOME']!;
+    const home = tools.env.HOME!;
     expect(output).toContain(`terraform_${FAKE_VERSION}_linux_${ARCH}.zip: OK`);
     expect(output).toContain(`[BUILD] terraform=${home}/.gantry/terraform/${FAKE_VERSION}/terraform`);
     expect(output).toMatch(/\[BUILD\] cli=node \/.*\/gantry\.mjs/);
@@ -231,7 +234,7 @@ describe('install phase (offline, stand-in downloads)', () => {
     });
     expect(badZip.statuses).toEqual(['INSTALL:FAILED']);
     expect(badZip.output).toContain('FAILED');
-    expect(existsSync(join(tools.env['HOME']!, '.gantry', 'terraform', FAKE_VERSION, 'terraform'))).toBe(false);
+    expect(existsSync(join(tools.env.HOME!, '.gantry', 'terraform', FAKE_VERSION, 'terraform'))).toBe(false);
 
     const badCli = await build(installOnly(), dir('src'), {
       ...tools.env,
@@ -292,7 +295,7 @@ describe('pre_build checks (before terraform runs)', () => {
 // Plan and apply with the real terraform.
 
 function terraformStatus(): { ok: boolean; why: string } {
-  const run = spawnSync('terraform', ['version'], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', HOME: tmpdir(), CHECKPOINT_DISABLE: '1' } });
+  const run = spawnSync('terraform', ['version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), CHECKPOINT_DISABLE: '1' } });
   if (run.error !== undefined) return { ok: false, why: `terraform is not on PATH (${run.error.message})` };
   const first = run.stdout.split('\n')[0] ?? '';
   if (first !== `Terraform v${TERRAFORM_PIN.version}`) {
@@ -323,14 +326,14 @@ describe('plan then apply with terraform', () => {
     const { store, build: planBuild } = await plan();
     const copy = dir('store-copy');
     cpSync(store, copy, { recursive: true });
-    return { store: copy, sha: planBuild.exported['GANTRY_PLAN_SHA256']! };
+    return { store: copy, sha: planBuild.exported.GANTRY_PLAN_SHA256! };
   }
 
   it.skipIf(!hasTerraform)('plans: counts, the sha256 of the stored plan, metadata and artifacts', async () => {
     const { build: planBuild, store, artifacts } = await plan();
     expect(planBuild.result.status, planBuild.output).toBe('SUCCEEDED');
     expect(planBuild.output).toContain('Plan: 2 to add, 0 to change, 0 to destroy.');
-    const sha = planBuild.exported['GANTRY_PLAN_SHA256']!;
+    const sha = planBuild.exported.GANTRY_PLAN_SHA256!;
     expect(sha).toMatch(/^[0-9a-f]{64}$/);
     expect(sha).toBe(sha256(join(store, 'tfplan')));
     expect(planBuild.exported).toEqual({

@@ -10,10 +10,10 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GantrySandbox, startSandbox } from '../scripts/sandbox/sandbox.js';
+import { seedCodeBuildFromConfig } from '../scripts/sandbox/seed-config.js';
 import { parseConfig } from '../src/config/load.js';
 import { TERRAFORM_PIN } from '../src/terraform/pin.js';
-import { seedCodeBuildFromConfig } from '../scripts/sandbox/seed-config.js';
-import { startSandbox, type GantrySandbox } from '../scripts/sandbox/sandbox.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
 import { REPO_ROOT, runBundledAction } from './helpers/run-bundle.js';
 

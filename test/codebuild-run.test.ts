@@ -10,20 +10,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Build } from '@aws-sdk/client-codebuild';
 import { describe, expect, it } from 'vitest';
-import { cliInputSource, actionInputSource } from '../src/inputs.js';
-import { parseConfig } from '../src/config/load.js';
+import type { BuildScript, ScriptedPhase } from '../scripts/sandbox/codebuild/build.js';
+import { type GantrySandbox, startSandbox } from '../scripts/sandbox/sandbox.js';
+import { seedCodeBuildFromConfig } from '../scripts/sandbox/seed-config.js';
 import { buildFailure, describeFailure, phaseEntered, signalsNearEnd } from '../src/codebuild/build-status.js';
 import { DEFAULT_SCHEDULE, nextLogDelay, statusDelay } from '../src/codebuild/poll-schedule.js';
 import { resolveRun } from '../src/codebuild/settings.js';
+import { buildVariables, idempotencyToken, startBuildRequest } from '../src/codebuild/start-request.js';
+import { parseConfig } from '../src/config/load.js';
 import { parseInputs } from '../src/definition/define.js';
 import { codebuildRun } from '../src/definitions/codebuild-run.js';
-import { buildVariables, idempotencyToken, startBuildRequest } from '../src/codebuild/start-request.js';
 import { readRunContext } from '../src/github/run-context.js';
-import type { BuildScript, ScriptedPhase } from '../scripts/sandbox/codebuild/build.js';
-import { seedCodeBuildFromConfig } from '../scripts/sandbox/seed-config.js';
-import { startSandbox, type GantrySandbox } from '../scripts/sandbox/sandbox.js';
+import { actionInputSource, cliInputSource } from '../src/inputs.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
-import { runBundledAction, startBundledAction, type StartedAction } from './helpers/run-bundle.js';
+import { runBundledAction, type StartedAction, startBundledAction } from './helpers/run-bundle.js';
 import { controlClock, intercept, until } from './helpers/sandbox-control.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -168,7 +168,7 @@ function inputEnv(values: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Each end-to-end test gets its own sandbox, so they run concurrently: most of their time is the action's polling. */
 const e2e = it.extend<{ sandbox: GantrySandbox }>({
-  // eslint-disable-next-line no-empty-pattern
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's first parameter as a pattern; this fixture needs none.
   sandbox: async ({}, use) => {
     const sandbox = await startSandbox({ clockSpeed: 10 });
     seedCodeBuildFromConfig(sandbox.services.codebuild, config);
@@ -287,7 +287,7 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     expect(result.stdout).toContain('Plan: 2 to add, 0 to change, 0 to destroy.');
     // A build log line can never act as a workflow command.
     expect(result.stdout).toMatch(/::stop-commands::[0-9a-f-]+\n::set-output name=status::SUCCEEDED\n::[0-9a-f-]+::/);
-    expect(result.outputs['status']).toBe('SUCCEEDED');
+    expect(result.outputs.status).toBe('SUCCEEDED');
     expect(result.summary).toContain('Terraform plan: dev');
     expect(result.summary).toContain('terraform_data.c');
 
@@ -322,7 +322,7 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ failIn: phase, status }));
     const result = await runBundledAction('codebuild-run', planInputs(), workflowEnv(sandbox));
     expect(result.code).toBe(1);
-    expect(result.outputs['status']).toBe(status);
+    expect(result.outputs.status).toBe(status);
     expect(result.stdout).toMatch(
       new RegExp(
         `::error::build orders-dev-plan:\\S+ ${status} in ${phase}: ${status === 'FAILED' ? 'COMMAND_EXECUTION_ERROR' : status}: Error while executing command: terraform plan`,
@@ -340,7 +340,7 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     sandbox.faults.add({ service: 'logs', operation: 'GetLogEvents', kind: 'server-error', status: 503, times: 2 });
     const result = await runBundledAction('codebuild-run', planInputs({ comment: 'false' }), workflowEnv(sandbox));
     expect(result.code).toBe(0);
-    expect(result.outputs['status']).toBe('SUCCEEDED');
+    expect(result.outputs.status).toBe('SUCCEEDED');
     expect(sandbox.server.calls('codebuild', 'StartBuild').map((call) => call.status)).toEqual([400, 400, 200]);
     expect(sandbox.services.codebuild.builds.size).toBe(1);
     expect(sandbox.server.calls('logs', 'GetLogEvents').filter((call) => call.status === 503)).toHaveLength(2);
@@ -357,7 +357,7 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
       const [id] = sandbox.services.codebuild.builds.keys();
       return id !== undefined && sandbox.services.codebuild.build(id).phases.at(-1)?.phaseType === 'BUILD';
     };
-    intercept(sandbox.services.logs, async (operation, request, answer) => {
+    intercept(sandbox.services.logs, async (operation, _request, answer) => {
       if (operation === 'GetLogEvents' && held === undefined && building()) {
         held = { seq: sandbox.server.calls('logs', 'GetLogEvents').at(-1)!.seq, stoppedMeanwhile: false };
         started!.child.kill('SIGINT');
@@ -373,7 +373,7 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     expect(held?.stoppedMeanwhile).toBe(true);
     expect(sandbox.server.requests.filter((call) => call.seq > held!.seq).map((call) => call.operation)).toEqual(['StopBuild']);
     expect(sandbox.services.codebuild.build(buildId).buildStatus).toBe('STOPPED');
-    expect(result.outputs['status']).toBe('STOPPED');
+    expect(result.outputs.status).toBe('STOPPED');
   });
 
   e2e('starts one build when the step is retried, and returns at once with wait: false', async ({ sandbox, expect }) => {
@@ -381,7 +381,7 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     const first = await runBundledAction('codebuild-run', planInputs({ wait: 'false' }), workflowEnv(sandbox));
     const retried = await runBundledAction('codebuild-run', planInputs({ wait: 'false' }), workflowEnv(sandbox));
     expect(first.code).toBe(0);
-    expect(first.outputs['status']).toBe('IN_PROGRESS');
+    expect(first.outputs.status).toBe('IN_PROGRESS');
     expect(retried.outputs['build-id']).toBe(first.outputs['build-id']);
     expect(sandbox.services.codebuild.builds.size).toBe(1);
     expect(sandbox.server.calls('codebuild', 'StartBuild')).toHaveLength(2);

@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError } from '../src/errors.js';
 import { parseConfig } from '../src/config/load.js';
+import { ConfigError } from '../src/errors.js';
 
 const labelArb = fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/);
 
@@ -80,16 +80,16 @@ describe('config properties', () => {
         const envs = structuredClone(raw.environments) as Record<string, Record<string, unknown>>;
         let expectedPath: string;
         if (kind === 'unknown key') {
-          envs[target]!['bogus'] = 1;
+          envs[target]!.bogus = 1;
           expectedPath = `environments.${target}.bogus`;
         } else if (kind === 'wrong type') {
-          envs[target]!['prune'] = { keep: 'many' };
+          envs[target]!.prune = { keep: 'many' };
           expectedPath = `environments.${target}.prune.keep`;
         } else if (kind === 'cycle') {
-          envs[names[0]!]!['after'] = names[names.length - 1];
+          envs[names[0]!]!.after = names[names.length - 1];
           expectedPath = names.length === 1 ? `environments.${names[0]}.after` : 'environments';
         } else {
-          envs[target]!['after'] = 'missing';
+          envs[target]!.after = 'missing';
           expectedPath = `environments.${target}.after`;
         }
         let message = '';

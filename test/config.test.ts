@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.js';
 import { loadConfig, parseConfig } from '../src/config/load.js';
+import { ConfigError } from '../src/errors.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE, exampleWith } from './helpers/config-fixture.js';
 
 const FILE = '.github/gantry.yml';
@@ -65,7 +65,7 @@ describe('a broken config yields one line: file:line:col: path: what is expected
     ],
     [
       'environment without a project (empty entry)',
-      exampleWith(/  qa:[\s\S]*?(?=  prod:)/, '  qa:\n'),
+      exampleWith(/ {2}qa:[\s\S]*?(?= {2}prod:)/, '  qa:\n'),
       `${FILE}:35:6: environments.qa: expected a mapping with after, account, region, terraform, names, capacityProvider, functions, prune, apply, tags, schedules, observability, got null`,
     ],
     [

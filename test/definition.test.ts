@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { staleGeneratedFiles } from '../scripts/generate.js';
 import { defineCommand, parseInputs } from '../src/definition/define.js';
 import { boolean, choice, decimal, integer, json, list, pattern, seconds, text } from '../src/definition/input-types.js';
 import { ACTIONS } from '../src/definitions/index.js';
 import { actionInputSource, cliInputSource } from '../src/inputs.js';
-import { staleGeneratedFiles } from '../scripts/generate.js';
 import { REPO_ROOT } from './helpers/run-bundle.js';
 
 const command = defineCommand({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, InputError, OperationError, UsageError, UserError, describeError } from '../src/errors.js';
+import { ConfigError, describeError, InputError, OperationError, UsageError, UserError } from '../src/errors.js';
 
 describe('error classes', () => {
   it('separate what the user fixes from what failed, and keep the cause', () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { evaluateGate, refAllowed, type CheckEvidence, type DeploymentEvidence, type Evidence, type GateFacts } from '../src/gate/rules.js';
+import { type CheckEvidence, type DeploymentEvidence, type Evidence, evaluateGate, type GateFacts, refAllowed } from '../src/gate/rules.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE, exampleWith } from './helpers/config-fixture.js';
 
 const SHA = 'a'.repeat(40);
@@ -80,7 +80,7 @@ describe('rules one by one', () => {
   const qa = config.environments.get('qa')!;
 
   it('names the missing evidence when a commit never reached the previous environment', () => {
-    const decision = evaluateGate(facts({ environment: prod, eventName: 'workflow_dispatch', previousDeployments: EVIDENCE['none']! }));
+    const decision = evaluateGate(facts({ environment: prod, eventName: 'workflow_dispatch', previousDeployments: EVIDENCE.none! }));
     expect(decision.reason).toBe(
       `apply prod at aaaaaaaaaaaa: refused: no successful deployment of aaaaaaaaaaaa to qa (deployments seen: none at all); deploy it to qa first`,
     );
@@ -89,13 +89,13 @@ describe('rules one by one', () => {
   });
 
   it('fails closed when evidence cannot be read or a required check is missing, failed or still running', () => {
-    expect(evaluateGate(facts({ environment: qa, previousDeployments: EVIDENCE['unreadable']! })).reason).toContain(
+    expect(evaluateGate(facts({ environment: qa, previousDeployments: EVIDENCE.unreadable! })).reason).toContain(
       'could not read the deployments of aaaaaaaaaaaa to dev: HttpError: Bad credentials',
     );
-    expect(evaluateGate(facts({ environment: qa, previousDeployments: EVIDENCE['success']!, checks: { ok: false, error: 'timeout' } })).reason).toContain(
+    expect(evaluateGate(facts({ environment: qa, previousDeployments: EVIDENCE.success!, checks: { ok: false, error: 'timeout' } })).reason).toContain(
       'could not read the checks',
     );
-    const checks = (items: CheckEvidence[]) => evaluateGate(facts({ environment: qa, previousDeployments: EVIDENCE['success']!, checks: { ok: true, items } }));
+    const checks = (items: CheckEvidence[]) => evaluateGate(facts({ environment: qa, previousDeployments: EVIDENCE.success!, checks: { ok: true, items } }));
     expect(checks([check('test', 'success')]).reason).toContain('security (never ran)');
     expect(checks([check('test', 'success'), check('security', 'failure')]).reason).toContain('security (check run failure)');
     expect(checks([check('test', 'success'), check('security', 'in_progress')]).reason).toContain('security (check run in_progress)');

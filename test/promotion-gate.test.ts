@@ -7,11 +7,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliInputSource } from '../src/inputs.js';
+import { type GantrySandbox, startSandbox } from '../scripts/sandbox/sandbox.js';
 import { parseInputs } from '../src/definition/define.js';
 import { deploymentStatus } from '../src/definitions/deployment-status.js';
 import { promotionGate } from '../src/definitions/promotion-gate.js';
-import { startSandbox, type GantrySandbox } from '../scripts/sandbox/sandbox.js';
+import { cliInputSource } from '../src/inputs.js';
 import { EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
 import { runBundledAction } from './helpers/run-bundle.js';
 
@@ -98,11 +98,11 @@ describe('promotion-gate against GitHub (sandbox), after SHA went through dev an
   it('refuses a prod apply of a commit that never reached qa, naming the missing evidence, and creates nothing', async () => {
     const result = await gate(sandbox, 'prod', 'apply', NEVER_PROMOTED, DISPATCH);
     expect(result.code).toBe(1);
-    expect(result.outputs['allowed']).toBe('false');
-    expect(result.outputs['reason']).toBe(
+    expect(result.outputs.allowed).toBe('false');
+    expect(result.outputs.reason).toBe(
       'apply prod at c0ffee000000: refused: no successful deployment of c0ffee000000 to qa (deployments seen: none at all); deploy it to qa first',
     );
-    expect(result.stdout).toContain(`::error::${result.outputs['reason']}`);
+    expect(result.stdout).toContain(`::error::${result.outputs.reason}`);
     expect(result.summary).toContain('| previous environment | ❌ fail |');
     expect(deploymentsOf(NEVER_PROMOTED).map((d) => d.environment)).toEqual(['dev']);
   });
@@ -111,7 +111,7 @@ describe('promotion-gate against GitHub (sandbox), after SHA went through dev an
     const result = await gate(sandbox, 'prod', 'apply', SHA, DISPATCH);
     expect(result.code, result.stdout).toBe(0);
     expect(result.outputs).toMatchObject({ allowed: 'true', environment: 'prod', mode: 'apply' });
-    expect(result.outputs['reason']).toBe('apply prod at c0ffee000000: allowed (5 rules passed)');
+    expect(result.outputs.reason).toBe('apply prod at c0ffee000000: allowed (5 rules passed)');
     expect(result.summary).toMatch(new RegExp(`\\| previous environment \\| ✅ pass \\| deployed to qa successfully \\(#${qaId}\\)`));
     expect(result.summary).toContain('| required checks | ✅ pass | test, security succeeded |');
     const prod = deploymentsOf(SHA).filter((d) => d.environment === 'prod');
@@ -134,10 +134,10 @@ describe('promotion-gate against GitHub (sandbox), after SHA went through dev an
     for (const { environment, eventName, result } of await Promise.all(runs)) {
       if (eventName === 'plan') {
         expect(result.code, `${environment} plan: ${result.stdout}`).toBe(0);
-        expect(result.outputs['allowed']).toBe('true');
+        expect(result.outputs.allowed).toBe('true');
       } else {
         expect(result.code, `${environment} ${eventName}`).toBe(1);
-        expect(result.outputs['reason']).toContain(`apply is never allowed from ${eventName}`);
+        expect(result.outputs.reason).toContain(`apply is never allowed from ${eventName}`);
       }
     }
     expect(sandbox.services.github.deployments('example', 'app')).toHaveLength(before);
@@ -146,7 +146,7 @@ describe('promotion-gate against GitHub (sandbox), after SHA went through dev an
 
 /** Each of these starts from a history with no deployment at all, in its own sandbox: they run side by side. */
 const fresh = it.extend<{ sandbox: GantrySandbox }>({
-  // eslint-disable-next-line no-empty-pattern
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's first parameter as a pattern; this fixture needs none.
   sandbox: async ({}, use) => {
     const sandbox = await startSeededSandbox();
     await use(sandbox);
@@ -162,11 +162,11 @@ describe.concurrent('promotion-gate against GitHub (sandbox), from a fresh histo
       gate(sandbox, 'dev', 'apply', NEVER_PROMOTED, PUSH, { 'github-token': 'stolen' }),
     ]);
     expect(failed.code).toBe(1);
-    expect(failed.outputs['reason']).toContain('required checks not successful on c0ffee000000: security (check run failure)');
+    expect(failed.outputs.reason).toContain('required checks not successful on c0ffee000000: security (check run failure)');
 
     expect(wrongToken.code).toBe(1);
-    expect(wrongToken.outputs['reason']).toContain('could not read the checks of c0ffee000000: ');
-    expect(wrongToken.outputs['reason']).toContain('Bad credentials');
+    expect(wrongToken.outputs.reason).toContain('could not read the checks of c0ffee000000: ');
+    expect(wrongToken.outputs.reason).toContain('Bad credentials');
     expect(sandbox.services.github.deployments('example', 'app')).toHaveLength(0);
   });
 

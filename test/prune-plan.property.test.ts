@@ -8,16 +8,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  LATEST,
-  LATEST_PUBLISHED,
+  type AliasRouting,
   compareVersions,
   deletionCandidates,
+  type FunctionInventory,
+  LATEST,
+  LATEST_PUBLISHED,
+  type PlanRules,
   planFunction,
   planPrune,
   sameRouting,
-  type AliasRouting,
-  type FunctionInventory,
-  type PlanRules,
 } from '../src/prune/plan.js';
 
 const RUNS = 300;

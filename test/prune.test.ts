@@ -11,21 +11,21 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.js';
-import { actionInputSource, cliInputSource } from '../src/inputs.js';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { TokenBucketLimiter, limitClient } from '../src/aws/rate-limiter.js';
-import type { PruneReport } from '../src/prune/report.js';
-import { versionRanges } from '../src/prune/report.js';
-import { hasOwnScaling } from '../src/prune/inventory.js';
+import { describe, expect, it } from 'vitest';
+import { seedLambda } from '../scripts/sandbox/lambda/seed.js';
+import { type SandboxRequest, ServiceError } from '../scripts/sandbox/protocol.js';
+import { type GantrySandbox, startSandbox } from '../scripts/sandbox/sandbox.js';
+import { seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
+import { limitClient, TokenBucketLimiter } from '../src/aws/rate-limiter.js';
+import { parseConfig } from '../src/config/load.js';
 import { parseInputs } from '../src/definition/define.js';
 import { versionPrune } from '../src/definitions/version-prune.js';
+import { actionInputSource, cliInputSource } from '../src/inputs.js';
+import { hasOwnScaling } from '../src/prune/inventory.js';
+import type { PruneReport } from '../src/prune/report.js';
+import { versionRanges } from '../src/prune/report.js';
 import { resolvePruneSettings } from '../src/prune/resolve.js';
-import { seedLambda } from '../scripts/sandbox/lambda/seed.js';
-import { ServiceError, type SandboxRequest } from '../scripts/sandbox/protocol.js';
-import { seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
-import { startSandbox, type GantrySandbox } from '../scripts/sandbox/sandbox.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE, exampleWith } from './helpers/config-fixture.js';
 import { runBundledAction, runCliBundle } from './helpers/run-bundle.js';
 
@@ -173,7 +173,7 @@ const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
 
 /** Each end-to-end test gets its own sandbox, so they run concurrently. */
 const e2e = it.extend<{ sandbox: GantrySandbox }>({
-  // eslint-disable-next-line no-empty-pattern
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's first parameter as a pattern; this fixture needs none.
   sandbox: async ({}, use) => {
     const sandbox = await startSandbox({ clockSpeed: SPEED });
     await use(sandbox);
@@ -235,7 +235,7 @@ describe.concurrent('version-prune end to end (bundle against the sandbox)', () 
     expect(result.stdout).toContain(`${WORKER}: delete 5: 1, 2, 3, 4, 5; keep 3:`);
     expect(result.stdout).toContain('dry run: nothing deleted');
     expect(result.outputs).toMatchObject({ deleted: '8', kept: '13', skipped: '0', 'dry-run': 'true' });
-    const report = JSON.parse(result.outputs['report']!) as PruneReport;
+    const report = JSON.parse(result.outputs.report!) as PruneReport;
     expect(report.dryRun).toBe(true);
     expect(report.functions.map((fn) => [fn.function, fn.deleted])).toEqual([
       [ROUTER, ['1', '2', '5']],
@@ -255,7 +255,7 @@ describe.concurrent('version-prune end to end (bundle against the sandbox)', () 
       expect(result.outputs).toMatchObject({ deleted: '8', kept: '13', skipped: '0', 'dry-run': 'false' });
       expect(versionsOf(sandbox, ROUTER).sort()).toEqual(['$LATEST.PUBLISHED', '10', '11', '12', '3', '4', '6', '7', '8', '9']);
       expect(versionsOf(sandbox, WORKER).sort()).toEqual(['6', '7', '8']);
-      const report = JSON.parse(result.outputs['report']!) as PruneReport;
+      const report = JSON.parse(result.outputs.report!) as PruneReport;
       const router = report.functions.find((fn) => fn.function === ROUTER)!;
       expect(Object.fromEntries(router.kept.map((k) => [k.version, k.reasons]))).toEqual({
         '3': ['protect-list'],
@@ -308,7 +308,7 @@ describe.concurrent('version-prune end to end (bundle against the sandbox)', () 
     });
     const result = await runBundledAction('version-prune', { 'capacity-provider': 'cp', keep: '3', 'dry-run': 'false', rate: RATE }, { ...sandbox.env });
     expect(result.code).toBe(0);
-    const report = JSON.parse(result.outputs['report']!) as PruneReport;
+    const report = JSON.parse(result.outputs.report!) as PruneReport;
     const fn0 = report.functions.find((fn) => fn.function === 'fn-0')!;
     expect(fn0.replanned).toBe(true);
     expect(fn0.skipped).toEqual([{ version: '4', reason: 'aliases changed since the plan; now kept: alias:live' }]);
@@ -338,7 +338,7 @@ describe.concurrent('version-prune end to end (bundle against the sandbox)', () 
     expect(result.stdout).toMatch(
       /::error::stopped after deleting \d+ version\(s\), \d+ not attempted: deleting fn-1:3 failed: .*not allowed to delete fn-1:3; run again to continue/,
     );
-    const report = JSON.parse(result.outputs['report']!) as PruneReport;
+    const report = JSON.parse(result.outputs.report!) as PruneReport;
     expect(report.stopped).toContain('deleting fn-1:3 failed');
     expect(report.functions.find((fn) => fn.function === 'fn-1')!.failed).toEqual([
       { version: '3', error: expect.stringContaining('not allowed to delete fn-1:3') },
@@ -356,7 +356,7 @@ describe.concurrent('version-prune end to end (bundle against the sandbox)', () 
     sandbox.services.lambda.handle = Object.getPrototypeOf(sandbox.services.lambda).handle.bind(sandbox.services.lambda);
     const rerun = await runBundledAction('version-prune', inputs, sandbox.env);
     expect(rerun.code).toBe(0);
-    const after = JSON.parse(rerun.outputs['report']!) as PruneReport;
+    const after = JSON.parse(rerun.outputs.report!) as PruneReport;
     expect(after.totals.deleted).toBe(6 * 13 - deletedBefore.length);
     for (let i = 0; i < 6; i++) expect(versionsOf(sandbox, `fn-${i}`).sort()).toEqual(['14', '15']);
   });

@@ -8,12 +8,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchGetBuildsCommand, StartBuildCommand, StopBuildCommand, type Build, type CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { FilterLogEventsCommand, GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { type CloudWatchLogsClient, FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { BatchGetBuildsCommand, type Build, type CodeBuildClient, StartBuildCommand, StopBuildCommand } from '@aws-sdk/client-codebuild';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCodeBuildClient, createLogsClient } from '../src/aws/clients.js';
 import type { BuildScript } from '../scripts/sandbox/codebuild/build.js';
-import { startSandbox, type GantrySandbox, type GantrySandboxOptions } from '../scripts/sandbox/sandbox.js';
+import { type GantrySandbox, type GantrySandboxOptions, startSandbox } from '../scripts/sandbox/sandbox.js';
+import { createCodeBuildClient, createLogsClient } from '../src/aws/clients.js';
 import { controlClock, until } from './helpers/sandbox-control.js';
 
 const saved = { ...process.env };

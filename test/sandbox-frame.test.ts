@@ -5,9 +5,9 @@
  */
 import { ListProjectsCommand } from '@aws-sdk/client-codebuild';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type RunningSandbox, startSandboxWith } from '../scripts/sandbox/frame.js';
+import { json11Error, json11Operation, type SandboxRequest, type SandboxService, ServiceError } from '../scripts/sandbox/protocol.js';
 import { createCodeBuildClient } from '../src/aws/clients.js';
-import { startSandboxWith, type RunningSandbox } from '../scripts/sandbox/frame.js';
-import { ServiceError, json11Error, json11Operation, type SandboxRequest, type SandboxService } from '../scripts/sandbox/protocol.js';
 import { controlClock, until } from './helpers/sandbox-control.js';
 
 class FakeCodeBuild implements SandboxService {

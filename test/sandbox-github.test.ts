@@ -6,7 +6,7 @@
  */
 import { getOctokit } from '@actions/github';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandboxWith, type RunningSandbox, type SandboxOptions } from '../scripts/sandbox/frame.js';
+import { type RunningSandbox, type SandboxOptions, startSandboxWith } from '../scripts/sandbox/frame.js';
 import { GitHubService } from '../scripts/sandbox/github/service.js';
 
 let sandbox: RunningSandbox<{ github: GitHubService }> | undefined;

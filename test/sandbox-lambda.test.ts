@@ -20,10 +20,11 @@ import {
   GetFunctionScalingConfigCommand,
   GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
+  type LambdaClient,
   ListAliasesCommand,
   ListEventSourceMappingsCommand,
-  ListFunctionVersionsByCapacityProviderCommand,
   ListFunctionsCommand,
+  ListFunctionVersionsByCapacityProviderCommand,
   ListProvisionedConcurrencyConfigsCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
@@ -32,13 +33,12 @@ import {
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   waitUntilPublishedVersionActive,
-  type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLambdaClient } from '../src/aws/clients.js';
-import { startSandboxWith, type RunningSandbox, type SandboxOptions } from '../scripts/sandbox/frame.js';
+import { type RunningSandbox, type SandboxOptions, startSandboxWith } from '../scripts/sandbox/frame.js';
 import { seedLambda } from '../scripts/sandbox/lambda/seed.js';
-import { LambdaService, type LambdaOptions } from '../scripts/sandbox/lambda/service.js';
+import { type LambdaOptions, LambdaService } from '../scripts/sandbox/lambda/service.js';
+import { createLambdaClient } from '../src/aws/clients.js';
 import { controlClock, intercept, until } from './helpers/sandbox-control.js';
 
 const saved = { ...process.env };

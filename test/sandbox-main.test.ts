@@ -3,8 +3,8 @@
  * client configured only by those variables finds the seeded functions and projects.
  */
 import { spawn } from 'node:child_process';
-import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { BatchGetProjectsCommand } from '@aws-sdk/client-codebuild';
+import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { afterEach, expect, it } from 'vitest';
 import { createCodeBuildClient, createLambdaClient } from '../src/aws/clients.js';
 
@@ -37,14 +37,14 @@ it('prints export lines that point the real clients at the seeded sandbox', asyn
       'AWS_REGION',
     ]),
   );
-  expect(exports['AWS_ENDPOINT_URL_LAMBDA']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(exports.AWS_ENDPOINT_URL_LAMBDA).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(output).toContain('orders-dev-router');
 
   Object.assign(process.env, exports);
-  const lambda = createLambdaClient({ region: exports['AWS_REGION']! });
+  const lambda = createLambdaClient({ region: exports.AWS_REGION! });
   const { Functions } = await lambda.send(new ListFunctionsCommand({}));
   expect(Functions!.map((fn) => fn.FunctionName)).toEqual(expect.arrayContaining(['orders-dev-router', 'orders-prod-worker']));
-  const codebuild = createCodeBuildClient({ region: exports['AWS_REGION']! });
+  const codebuild = createCodeBuildClient({ region: exports.AWS_REGION! });
   const { projects } = await codebuild.send(new BatchGetProjectsCommand({ names: ['orders-qa-plan', 'orders-qa-apply'] }));
   expect(projects!.map((project) => project.logsConfig!.cloudWatchLogs!.groupName)).toEqual(['/aws/codebuild/orders-qa', '/aws/codebuild/orders-qa']);
 }, 20_000);

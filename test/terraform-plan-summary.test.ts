@@ -8,14 +8,14 @@ import { runCli } from '../scripts/cli/main.js';
 import { UserError } from '../src/errors.js';
 import { MemoryLogger } from '../src/logger.js';
 import { TERRAFORM_PIN, terraformPinEnv } from '../src/terraform/pin.js';
-import { sha256File, verifyPlan, type PlanMetadata } from '../src/terraform/plan-integrity.js';
+import { type PlanMetadata, sha256File, verifyPlan } from '../src/terraform/plan-integrity.js';
 import {
   MAX_EXPORTED_RESOURCES_CHARS,
+  type PlanSummary,
   planExportedVariables,
   planSummaryFromExported,
   renderPlanMarkdown,
   summarizePlan,
-  type PlanSummary,
 } from '../src/terraform/plan-summary.js';
 
 const COMMIT = 'a'.repeat(40);
@@ -133,7 +133,7 @@ describe('exported variables', () => {
     const sha = 'c'.repeat(64);
     const vars = planExportedVariables(summary, sha);
     expect(vars).toMatchObject({ GANTRY_PLAN_SHA256: sha, GANTRY_PLAN_ADD: '3', GANTRY_PLAN_CHANGE: '1', GANTRY_PLAN_DESTROY: '3', GANTRY_PLAN_REPLACE: '2' });
-    expect(JSON.parse(vars['GANTRY_PLAN_RESOURCES']!)).toEqual(summary.resources.map((resource) => [resource.action, resource.address]));
+    expect(JSON.parse(vars.GANTRY_PLAN_RESOURCES!)).toEqual(summary.resources.map((resource) => [resource.action, resource.address]));
     expect(planSummaryFromExported(vars)).toEqual({ ...summary, sha256: sha });
     expect(planSummaryFromExported({ GANTRY_APPLIED_SHA256: sha })).toBeUndefined();
     expect(planSummaryFromExported({ GANTRY_PLAN_SHA256: '' })).toBeUndefined();
@@ -144,7 +144,7 @@ describe('exported variables', () => {
     for (const count of [0, 1, 10, 30, 45, 46, 47, 60, 200, 10_000]) {
       for (const addressLength of [10, 40, 41, 97, 2500]) {
         const summary = resourcesOf(count, addressLength);
-        const value = planExportedVariables(summary, 'c'.repeat(64))['GANTRY_PLAN_RESOURCES']!;
+        const value = planExportedVariables(summary, 'c'.repeat(64)).GANTRY_PLAN_RESOURCES!;
         expect(value.length).toBeLessThanOrEqual(MAX_EXPORTED_RESOURCES_CHARS);
         const entries = JSON.parse(value) as [string, string][];
         const last = entries.at(-1);

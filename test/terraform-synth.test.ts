@@ -10,16 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { runBuildspec, type BuildspecLine } from '../src/buildspec/runner.js';
-import { ConfigError } from '../src/errors.js';
-import { loadConfig, parseConfig, type GantryConfig } from '../src/config/load.js';
+import { type BuildspecLine, runBuildspec } from '../src/buildspec/runner.js';
+import { type GantryConfig, loadConfig, parseConfig } from '../src/config/load.js';
 import { boundedName } from '../src/config/naming.js';
+import { ConfigError } from '../src/errors.js';
 import { environmentOutputs } from '../src/resolve-environment.js';
 import { TERRAFORM_PIN } from '../src/terraform/pin.js';
-import { STACK_FILE, synthesize, type SynthResult } from '../terraform/app.js';
+import { STACK_FILE, type SynthResult, synthesize } from '../terraform/app.js';
 import { packageFromWorkingDirectory } from '../terraform/constructs/functions.js';
 import { trustedSubjects } from '../terraform/constructs/github-oidc.js';
-import { RESOURCELESS_ACTIONS, policyDocument } from '../terraform/constructs/iam.js';
+import { policyDocument, RESOURCELESS_ACTIONS } from '../terraform/constructs/iam.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE, exampleWith } from './helpers/config-fixture.js';
 import { REPO_ROOT } from './helpers/run-bundle.js';
 
@@ -54,8 +54,8 @@ const named = (field: string, value: string) => (block: Block) => block[field] =
 const policy = (text: unknown): PolicyStatement[] => (JSON.parse(text as string) as { Statement: PolicyStatement[] }).Statement;
 /** The inline policy of the role with this name. */
 function rolePolicy(stack: StackJson, roleName: string): PolicyStatement[] {
-  const [key] = Object.entries(stack.resource['aws_iam_role']!).find(([, role]) => role['name'] === roleName)!;
-  return policy(one(stack, 'aws_iam_role_policy', (block) => block['role'] === `\${aws_iam_role.${key}.id}`)['policy']);
+  const [key] = Object.entries(stack.resource.aws_iam_role!).find(([, role]) => role.name === roleName)!;
+  return policy(one(stack, 'aws_iam_role_policy', (block) => block.role === `\${aws_iam_role.${key}.id}`).policy);
 }
 const actionsOf = (statements: PolicyStatement[]) => statements.flatMap((statement) => statement.Action);
 /** Every IAM policy document of the stack: trust policies, inline policies, bucket policies. */
@@ -175,16 +175,16 @@ describe('npm run synth', () => {
       expect(stack.terraform.required_providers.aws.source).toBe('hashicorp/aws');
       expect(stack.provider.aws[0]).toMatchObject({ region, allowed_account_ids: [account] });
       // The state bucket is bootstrap: no stack manages it.
-      expect(resources(stack, 'aws_s3_bucket').map((bucket) => bucket['bucket'])).not.toContain(names.stateBucket);
+      expect(resources(stack, 'aws_s3_bucket').map((bucket) => bucket.bucket)).not.toContain(names.stateBucket);
     }
   });
 
   it('tags everything for cost allocation: the provider default tags plus the config tags', () => {
-    expect(stackOf(example, 'dev').provider.aws[0]!['default_tags']).toEqual([{ tags: { project: 'orders', environment: 'dev', 'managed-by': 'gantry' } }]);
-    expect(stackOf(example, 'prod').provider.aws[0]!['default_tags']).toEqual([
+    expect(stackOf(example, 'dev').provider.aws[0]!.default_tags).toEqual([{ tags: { project: 'orders', environment: 'dev', 'managed-by': 'gantry' } }]);
+    expect(stackOf(example, 'prod').provider.aws[0]!.default_tags).toEqual([
       { tags: { project: 'orders', environment: 'prod', 'managed-by': 'gantry', 'cost-center': 'platform' } },
     ]);
-    expect(stackOf(options, 'test').provider.aws[0]!['default_tags']).toEqual([
+    expect(stackOf(options, 'test').provider.aws[0]!.default_tags).toEqual([
       { tags: { project: 'shop', environment: 'test', 'managed-by': 'gantry', team: 'checkout' } },
     ]);
   });
@@ -203,16 +203,16 @@ describe('every name is the one the actions look up (the naming module)', () => 
     one(stack, 'aws_s3_bucket', named('bucket', outputs['plan-bucket']!));
     expect(outputs['role-arn']).toBe(`arn:aws:iam::${env.account}:role/${env.names.deployRole}`);
     one(stack, 'aws_iam_role', named('name', env.names.deployRole));
-    for (const fn of JSON.parse(outputs['functions']!) as Array<{ functionName: string; alias: string }>) {
+    for (const fn of JSON.parse(outputs.functions!) as Array<{ functionName: string; alias: string }>) {
       one(stack, 'aws_lambda_function', named('function_name', fn.functionName));
-      const [key] = Object.entries(stack.resource['aws_lambda_function']!).find(([, block]) => block['function_name'] === fn.functionName)!;
-      one(stack, 'aws_lambda_alias', (alias) => alias['name'] === fn.alias && alias['function_name'] === `\${aws_lambda_function.${key}.function_name}`);
+      const [key] = Object.entries(stack.resource.aws_lambda_function!).find(([, block]) => block.function_name === fn.functionName)!;
+      one(stack, 'aws_lambda_alias', (alias) => alias.name === fn.alias && alias.function_name === `\${aws_lambda_function.${key}.function_name}`);
     }
     // Every CodeBuild project writes to the one log group the actions read.
     for (const project of resources(stack, 'aws_codebuild_project')) {
-      const logs = (project['logs_config'] as { cloudwatch_logs: Block }).cloudwatch_logs;
-      const [groupKey] = Object.entries(stack.resource['aws_cloudwatch_log_group']!).find(([, group]) => group['name'] === outputs['log-group'])!;
-      expect(logs['group_name']).toBe(`\${aws_cloudwatch_log_group.${groupKey}.name}`);
+      const logs = (project.logs_config as { cloudwatch_logs: Block }).cloudwatch_logs;
+      const [groupKey] = Object.entries(stack.resource.aws_cloudwatch_log_group!).find(([, group]) => group.name === outputs['log-group'])!;
+      expect(logs.group_name).toBe(`\${aws_cloudwatch_log_group.${groupKey}.name}`);
     }
   });
 
@@ -232,49 +232,48 @@ describe('the capacity provider', () => {
     ] as const) {
       const stack = stackOf(example, name);
       const provider = one(stack, 'aws_lambda_capacity_provider');
-      expect(provider['instance_requirements']).toEqual([
+      expect(provider.instance_requirements).toEqual([
         { architectures: ['arm64'], allowed_instance_types: ['m6g.large', 'm6g.xlarge', 'm7g.large', 'm7g.xlarge'] },
       ]);
-      expect(provider['capacity_provider_scaling_config']).toEqual([{ scaling_mode: 'Auto', max_vcpu_count: maxVcpu }]);
+      expect(provider.capacity_provider_scaling_config).toEqual([{ scaling_mode: 'Auto', max_vcpu_count: maxVcpu }]);
       const operatorName = config.environments.get(name)!.names.capacityProviderOperatorRole;
-      const [operatorKey, operator] = Object.entries(stack.resource['aws_iam_role']!).find(([, role]) => role['name'] === operatorName)!;
-      expect(policy(operator['assume_role_policy'])).toEqual([
+      const [operatorKey, operator] = Object.entries(stack.resource.aws_iam_role!).find(([, role]) => role.name === operatorName)!;
+      expect(policy(operator.assume_role_policy)).toEqual([
         expect.objectContaining({ Action: ['sts:AssumeRole'], Principal: { Service: 'lambda.amazonaws.com' } }),
       ]);
-      expect(provider['permissions_config']).toEqual([{ capacity_provider_operator_role_arn: `\${aws_iam_role.${operatorKey}.arn}` }]);
+      expect(provider.permissions_config).toEqual([{ capacity_provider_operator_role_arn: `\${aws_iam_role.${operatorKey}.arn}` }]);
       one(
         stack,
         'aws_iam_role_policy_attachment',
         (attachment) =>
-          attachment['policy_arn'] === 'arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator' &&
-          attachment['role'] === `\${aws_iam_role.${operatorKey}.name}`,
+          attachment.policy_arn === 'arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator' && attachment.role === `\${aws_iam_role.${operatorKey}.name}`,
       );
     }
     const custom = one(stackOf(options, 'test'), 'aws_lambda_capacity_provider');
-    expect(custom['instance_requirements']).toEqual([{ architectures: ['arm64'], allowed_instance_types: ['c7g.large'] }]);
-    expect(custom['capacity_provider_scaling_config']).toEqual([{ scaling_mode: 'Manual', max_vcpu_count: 16 }]);
+    expect(custom.instance_requirements).toEqual([{ architectures: ['arm64'], allowed_instance_types: ['c7g.large'] }]);
+    expect(custom.capacity_provider_scaling_config).toEqual([{ scaling_mode: 'Manual', max_vcpu_count: 16 }]);
   });
 
   it('a dedicated VPC by default: one private subnet per available zone, no internet route, its own security group', () => {
     const stack = stackOf(example, 'dev');
     const vpc = one(stack, 'aws_vpc');
     expect(vpc).toMatchObject({ enable_dns_support: true, enable_dns_hostnames: true });
-    const zones = Object.entries(stack.data!['aws_availability_zones']!);
+    const zones = Object.entries(stack.data!.aws_availability_zones!);
     expect(zones).toHaveLength(1);
     expect(zones[0]![1]).toMatchObject({ state: 'available', exclude_names: [] });
     const subnet = one(stack, 'aws_subnet');
-    expect(subnet['count']).toBe(`\${min(16, length(data.aws_availability_zones.${zones[0]![0]}.names))}`);
-    expect(subnet['map_public_ip_on_launch']).toBe(false);
+    expect(subnet.count).toBe(`\${min(16, length(data.aws_availability_zones.${zones[0]![0]}.names))}`);
+    expect(subnet.map_public_ip_on_launch).toBe(false);
     expect(resources(stack, 'aws_internet_gateway')).toHaveLength(0);
     expect(resources(stack, 'aws_nat_gateway')).toHaveLength(0);
     expect(
       resources(stack, 'aws_vpc_endpoint')
-        .map((endpoint) => endpoint['service_name'])
+        .map((endpoint) => endpoint.service_name)
         .sort(),
     ).toEqual(['com.amazonaws.eu-west-1.dynamodb', 'com.amazonaws.eu-west-1.logs', 'com.amazonaws.eu-west-1.s3']);
-    const [subnetKey] = Object.keys(stack.resource['aws_subnet']!);
-    const [groupKey] = Object.entries(stack.resource['aws_security_group']!).find(([, group]) => group['name'] === 'orders-dev-cp')!;
-    expect(one(stack, 'aws_lambda_capacity_provider')['vpc_config']).toEqual([
+    const [subnetKey] = Object.keys(stack.resource.aws_subnet!);
+    const [groupKey] = Object.entries(stack.resource.aws_security_group!).find(([, group]) => group.name === 'orders-dev-cp')!;
+    expect(one(stack, 'aws_lambda_capacity_provider').vpc_config).toEqual([
       { subnet_ids: `\${aws_subnet.${subnetKey}[*].id}`, security_group_ids: [`\${aws_security_group.${groupKey}.id}`] },
     ]);
   });
@@ -283,36 +282,36 @@ describe('the capacity provider', () => {
     const stack = stackOf(options, 'test');
     expect(resources(stack, 'aws_vpc')).toHaveLength(0);
     expect(resources(stack, 'aws_subnet')).toHaveLength(0);
-    const [zonesKey, zones] = Object.entries(stack.data!['aws_availability_zones']!)[0]!;
-    expect(zones['exclude_names']).toEqual(['us-east-1e']);
-    const [vpcKey] = Object.keys(stack.data!['aws_vpc']!);
-    expect(Object.values(stack.data!['aws_vpc']!)[0]).toMatchObject({ default: true });
-    const [subnetsKey, subnets] = Object.entries(stack.data!['aws_subnets']!)[0]!;
-    expect(subnets['filter']).toEqual([
+    const [zonesKey, zones] = Object.entries(stack.data!.aws_availability_zones!)[0]!;
+    expect(zones.exclude_names).toEqual(['us-east-1e']);
+    const [vpcKey] = Object.keys(stack.data!.aws_vpc!);
+    expect(Object.values(stack.data!.aws_vpc!)[0]).toMatchObject({ default: true });
+    const [subnetsKey, subnets] = Object.entries(stack.data!.aws_subnets!)[0]!;
+    expect(subnets.filter).toEqual([
       { name: 'vpc-id', values: [`\${data.aws_vpc.${vpcKey}.id}`] },
       { name: 'default-for-az', values: ['true'] },
       { name: 'availability-zone', values: `\${data.aws_availability_zones.${zonesKey}.names}` },
     ]);
-    const vpcConfig = (one(stack, 'aws_lambda_capacity_provider')['vpc_config'] as Block[])[0]!;
-    expect(vpcConfig['subnet_ids']).toBe(`\${slice(sort(data.aws_subnets.${subnetsKey}.ids), 0, min(2, length(data.aws_subnets.${subnetsKey}.ids)))}`);
+    const vpcConfig = (one(stack, 'aws_lambda_capacity_provider').vpc_config as Block[])[0]!;
+    expect(vpcConfig.subnet_ids).toBe(`\${slice(sort(data.aws_subnets.${subnetsKey}.ids), 0, min(2, length(data.aws_subnets.${subnetsKey}.ids)))}`);
   });
 
   it('has no inbound rule open to the world (none at all on the instances)', () => {
     for (const result of [example, options]) {
       for (const { environment } of result.stacks) {
         const stack = stackOf(result, environment);
-        for (const group of resources(stack, 'aws_security_group')) expect(group['ingress'], environment).toBeUndefined();
+        for (const group of resources(stack, 'aws_security_group')) expect(group.ingress, environment).toBeUndefined();
         for (const rule of resources(stack, 'aws_vpc_security_group_ingress_rule')) {
-          expect(rule['cidr_ipv4']).toBeUndefined();
-          expect(rule['cidr_ipv6']).toBeUndefined();
-          expect(rule['referenced_security_group_id']).toMatch(/^\$\{aws_security_group\./);
+          expect(rule.cidr_ipv4).toBeUndefined();
+          expect(rule.cidr_ipv6).toBeUndefined();
+          expect(rule.referenced_security_group_id).toMatch(/^\$\{aws_security_group\./);
         }
         expect(resources(stack, 'aws_security_group_rule')).toHaveLength(0);
-        const [instancesKey] = Object.entries(stack.resource['aws_security_group']!).find(
-          ([, group]) => group['name'] === `${result.config.project}-${environment}-cp`,
+        const [instancesKey] = Object.entries(stack.resource.aws_security_group!).find(
+          ([, group]) => group.name === `${result.config.project}-${environment}-cp`,
         )!;
         expect(
-          resources(stack, 'aws_vpc_security_group_ingress_rule').filter((rule) => rule['security_group_id'] === `\${aws_security_group.${instancesKey}.id}`),
+          resources(stack, 'aws_vpc_security_group_ingress_rule').filter((rule) => rule.security_group_id === `\${aws_security_group.${instancesKey}.id}`),
         ).toHaveLength(0);
       }
     }
@@ -324,36 +323,37 @@ describe('the functions', () => {
     for (const name of config.order) {
       const env = config.environments.get(name)!;
       const stack = stackOf(example, name);
-      const [providerKey] = Object.keys(stack.resource['aws_lambda_capacity_provider']!);
+      const [providerKey] = Object.keys(stack.resource.aws_lambda_capacity_provider!);
       for (const fn of env.functions) {
-        const [key, block] = Object.entries(stack.resource['aws_lambda_function']!).find(([, candidate]) => candidate['function_name'] === fn.functionName)!;
+        const [key, block] = Object.entries(stack.resource.aws_lambda_function!).find(([, candidate]) => candidate.function_name === fn.functionName)!;
         expect(block).toMatchObject({ architectures: ['arm64'], publish: true, memory_size: fn.memoryMb, runtime: fn.runtime, handler: fn.handler });
-        expect(block['capacity_provider_config']).toEqual({
+        expect(block.capacity_provider_config).toEqual({
           lambda_managed_instances_capacity_provider_config: {
             capacity_provider_arn: `\${aws_lambda_capacity_provider.${providerKey}.arn}`,
             execution_environment_memory_gib_per_vcpu: fn.memoryGiBPerVcpu,
             per_execution_environment_max_concurrency: fn.maxConcurrency,
           },
         });
-        expect(block['filename']).toBe(`\${path.module}/../../../dist/functions/${fn.name}.zip`);
-        expect(block['source_code_hash']).toBe(`\${filebase64sha256("\${path.module}/../../../dist/functions/${fn.name}.zip")}`);
-        one(stack, 'aws_lambda_alias', (alias) => alias['name'] === 'live' && alias['function_version'] === `\${aws_lambda_function.${key}.version}`);
+        expect(block.filename).toBe(`\${path.module}/../../../dist/functions/${fn.name}.zip`);
+        expect(block.source_code_hash).toBe(`\${filebase64sha256("\${path.module}/../../../dist/functions/${fn.name}.zip")}`);
+        one(stack, 'aws_lambda_alias', (alias) => alias.name === 'live' && alias.function_version === `\${aws_lambda_function.${key}.version}`);
         const scaling = one(
           stack,
           'aws_lambda_function_scaling_config',
-          (candidate) => candidate['function_name'] === `\${aws_lambda_function.${key}.function_name}`,
+          (candidate) => candidate.function_name === `\${aws_lambda_function.${key}.function_name}`,
         );
-        expect(scaling['qualifier']).toBe(`\${aws_lambda_function.${key}.version}`);
-        expect(scaling['function_scaling_config']).toEqual([
+        expect(scaling.qualifier).toBe(`\${aws_lambda_function.${key}.version}`);
+        expect(scaling.function_scaling_config).toEqual([
           { min_execution_environments: fn.scaling.minExecutionEnvironments, max_execution_environments: fn.scaling.maxExecutionEnvironments },
         ]);
-        one(stack, 'aws_cloudwatch_log_group', (group) => group['name'] === `/aws/lambda/${fn.functionName}` && group['retention_in_days'] === 30);
+        one(stack, 'aws_cloudwatch_log_group', (group) => group.name === `/aws/lambda/${fn.functionName}` && group.retention_in_days === 30);
       }
     }
     // Per environment: prod's router scales 2..6, dev's 1..2.
-    const prodRouter = one(stackOf(example, 'prod'), 'aws_lambda_function_scaling_config', (block) => String(block['function_name']).includes('router'));
-    expect(prodRouter['function_scaling_config']).toEqual([{ min_execution_environments: 2, max_execution_environments: 6 }]);
+    const prodRouter = one(stackOf(example, 'prod'), 'aws_lambda_function_scaling_config', (block) => String(block.function_name).includes('router'));
+    expect(prodRouter.function_scaling_config).toEqual([{ min_execution_environments: 2, max_execution_environments: 6 }]);
     const custom = one(stackOf(options, 'test'), 'aws_lambda_function');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform expression, as the synthesized JSON holds it.
     expect(custom).toMatchObject({ memory_size: 4096, filename: '${path.module}/../build/api.zip' });
   });
 
@@ -391,26 +391,26 @@ describe('the CodeBuild projects', () => {
       [env.names.pruneProject, 'prune.yml', 'prune'],
     ] as const) {
       const block = one(stack, 'aws_codebuild_project', named('name', project));
-      expect(block['source']).toEqual({
+      expect(block.source).toEqual({
         type: 'GITHUB',
         location: 'https://github.com/acme/orders.git',
         git_clone_depth: 1,
         buildspec: buildspec(file),
         report_build_status: false,
       });
-      expect((block['logs_config'] as { cloudwatch_logs: Block }).cloudwatch_logs).toMatchObject({ status: 'ENABLED', stream_name: stream });
-      expect(block['environment']).toMatchObject({ type: 'ARM_CONTAINER' });
+      expect((block.logs_config as { cloudwatch_logs: Block }).cloudwatch_logs).toMatchObject({ status: 'ENABLED', stream_name: stream });
+      expect(block.environment).toMatchObject({ type: 'ARM_CONTAINER' });
     }
-    one(stack, 'aws_cloudwatch_log_group', (group) => group['name'] === '/aws/codebuild/orders-qa' && group['retention_in_days'] === 30);
-    one(stackOf(options, 'test'), 'aws_cloudwatch_log_group', (group) => group['name'] === '/aws/codebuild/shop-test' && group['retention_in_days'] === 90);
+    one(stack, 'aws_cloudwatch_log_group', (group) => group.name === '/aws/codebuild/orders-qa' && group.retention_in_days === 30);
+    one(stackOf(options, 'test'), 'aws_cloudwatch_log_group', (group) => group.name === '/aws/codebuild/shop-test' && group.retention_in_days === 90);
   });
 
   it('the prune project gives its buildspec the environment, the config and the CLI', () => {
     const variables = (stack: StackJson, project: string) =>
       Object.fromEntries(
-        ((one(stack, 'aws_codebuild_project', named('name', project))['environment'] as Block)['environment_variable'] as Block[]).map((variable) => [
-          variable['name'],
-          variable['value'],
+        ((one(stack, 'aws_codebuild_project', named('name', project)).environment as Block).environment_variable as Block[]).map((variable) => [
+          variable.name,
+          variable.value,
         ]),
       );
     expect(variables(stackOf(example, 'dev'), 'orders-dev-prune')).toEqual({
@@ -423,7 +423,7 @@ describe('the CodeBuild projects', () => {
       GANTRY_CONFIG: 'deploy/gantry.yml',
       GANTRY_CLI: 'node tools/gantry.js',
     });
-    expect(one(stackOf(example, 'dev'), 'aws_codebuild_project', named('name', 'orders-dev-prune'))['source_version']).toBe('refs/heads/main');
+    expect(one(stackOf(example, 'dev'), 'aws_codebuild_project', named('name', 'orders-dev-prune')).source_version).toBe('refs/heads/main');
   });
 
   it('least-privilege roles: plan reads and stores its plan, apply writes within the environment, prune only prunes', () => {
@@ -473,20 +473,20 @@ describe('the CodeBuild projects', () => {
 
   it('the plan bucket is encrypted, versioned, owner-enforced, never public and TLS-only', () => {
     const stack = stackOf(example, 'dev');
-    const [bucketKey] = Object.entries(stack.resource['aws_s3_bucket']!).find(([, bucket]) => bucket['bucket'] === 'orders-dev-111111111111-plans')!;
-    const of = (type: string) => one(stack, type, (block) => block['bucket'] === `\${aws_s3_bucket.${bucketKey}.id}`);
-    expect(of('aws_s3_bucket_server_side_encryption_configuration')['rule']).toEqual([
+    const [bucketKey] = Object.entries(stack.resource.aws_s3_bucket!).find(([, bucket]) => bucket.bucket === 'orders-dev-111111111111-plans')!;
+    const of = (type: string) => one(stack, type, (block) => block.bucket === `\${aws_s3_bucket.${bucketKey}.id}`);
+    expect(of('aws_s3_bucket_server_side_encryption_configuration').rule).toEqual([
       { apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' }, bucket_key_enabled: true },
     ]);
-    expect(of('aws_s3_bucket_versioning')['versioning_configuration']).toEqual({ status: 'Enabled' });
+    expect(of('aws_s3_bucket_versioning').versioning_configuration).toEqual({ status: 'Enabled' });
     expect(of('aws_s3_bucket_public_access_block')).toMatchObject({
       block_public_acls: true,
       block_public_policy: true,
       ignore_public_acls: true,
       restrict_public_buckets: true,
     });
-    expect(of('aws_s3_bucket_ownership_controls')['rule']).toEqual({ object_ownership: 'BucketOwnerEnforced' });
-    expect(policy(of('aws_s3_bucket_policy')['policy'])).toEqual([
+    expect(of('aws_s3_bucket_ownership_controls').rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
+    expect(policy(of('aws_s3_bucket_policy').policy)).toEqual([
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     ]);
   });
@@ -499,9 +499,9 @@ describe('the GitHub OIDC role of each environment', () => {
       ['prod', ['refs/heads/main', 'refs/tags/v*']],
     ] as const) {
       const role = one(stackOf(example, name), 'aws_iam_role', named('name', `orders-${name}-gantry-deploy`));
-      expect(role['max_session_duration']).toBe(7200);
+      expect(role.max_session_duration).toBe(7200);
       const account = config.environments.get(name)!.account;
-      expect(policy(role['assume_role_policy'])).toEqual([
+      expect(policy(role.assume_role_policy)).toEqual([
         {
           Effect: 'Allow',
           Sid: 'GitHubActions',
@@ -528,7 +528,7 @@ describe('the GitHub OIDC role of each environment', () => {
     const stack = stackOf(example, 'qa');
     const role = one(stack, 'aws_iam_role', named('name', env.names.planRole));
     expect(env.names.planRoleArn).toBe('arn:aws:iam::222222222222:role/orders-qa-gantry-plan');
-    const [trust] = policy(role['assume_role_policy']) as unknown as Array<{ Condition: { StringLike: Record<string, string[]> } }>;
+    const [trust] = policy(role.assume_role_policy) as unknown as Array<{ Condition: { StringLike: Record<string, string[]> } }>;
     expect(trust!.Condition.StringLike['token.actions.githubusercontent.com:sub']).toEqual([
       'repo:acme/orders:pull_request',
       'repo:acme/orders:environment:qa',
@@ -545,7 +545,7 @@ describe('the GitHub OIDC role of each environment', () => {
     expect(JSON.stringify(statements)).not.toContain(env.names.applyProject);
     // The deploy role, which can start the apply project, never trusts a pull request.
     const deploy = one(stack, 'aws_iam_role', named('name', env.names.deployRole));
-    expect(String(deploy['assume_role_policy'])).not.toContain('pull_request');
+    expect(String(deploy.assume_role_policy)).not.toContain('pull_request');
   });
 
   it('may only start and read its own builds and logs, warm up and prune its own functions, read its own plans', () => {
@@ -572,10 +572,10 @@ describe('the GitHub OIDC role of each environment', () => {
 
   it('the OIDC provider is created once per account, by its first environment', () => {
     for (const name of config.order)
-      one(stackOf(example, name), 'aws_iam_openid_connect_provider', (provider) => provider['url'] === 'https://token.actions.githubusercontent.com');
+      one(stackOf(example, name), 'aws_iam_openid_connect_provider', (provider) => provider.url === 'https://token.actions.githubusercontent.com');
     one(stackOf(options, 'test'), 'aws_iam_openid_connect_provider');
     expect(resources(stackOf(options, 'live'), 'aws_iam_openid_connect_provider')).toHaveLength(0);
-    const trust = policy(one(stackOf(options, 'live'), 'aws_iam_role', named('name', 'shop-live-gantry-deploy'))['assume_role_policy']);
+    const trust = policy(one(stackOf(options, 'live'), 'aws_iam_role', named('name', 'shop-live-gantry-deploy')).assume_role_policy);
     expect(trust[0]!.Principal).toEqual({ Federated: 'arn:aws:iam::444444444444:oidc-provider/token.actions.githubusercontent.com' });
   });
 });
@@ -613,12 +613,10 @@ describe('schedules', () => {
 
   it("keep-alive: invokes each alias with its warmup payload on the configured rate, allowed by the alias's resource policy", () => {
     const stack = stackOf(options, 'test');
-    const [ruleKey, rule] = Object.entries(stack.resource['aws_cloudwatch_event_rule']!).find(
-      ([, candidate]) => candidate['name'] === 'shop-test-api-keepalive',
-    )!;
-    expect(rule['schedule_expression']).toBe('rate(5 minutes)');
-    const [aliasKey] = Object.keys(stack.resource['aws_lambda_alias']!);
-    const target = one(stack, 'aws_cloudwatch_event_target', (candidate) => candidate['rule'] === `\${aws_cloudwatch_event_rule.${ruleKey}.name}`);
+    const [ruleKey, rule] = Object.entries(stack.resource.aws_cloudwatch_event_rule!).find(([, candidate]) => candidate.name === 'shop-test-api-keepalive')!;
+    expect(rule.schedule_expression).toBe('rate(5 minutes)');
+    const [aliasKey] = Object.keys(stack.resource.aws_lambda_alias!);
+    const target = one(stack, 'aws_cloudwatch_event_target', (candidate) => candidate.rule === `\${aws_cloudwatch_event_rule.${ruleKey}.name}`);
     expect(target).toMatchObject({ arn: `\${aws_lambda_alias.${aliasKey}.arn}`, input: JSON.stringify({ ping: 'api' }) });
     expect(one(stack, 'aws_lambda_permission')).toMatchObject({
       action: 'lambda:InvokeFunction',
@@ -631,11 +629,11 @@ describe('schedules', () => {
 
   it('prune: starts the prune project on the configured schedule, with a role that may start only that', () => {
     const stack = stackOf(options, 'test');
-    const [ruleKey, rule] = Object.entries(stack.resource['aws_cloudwatch_event_rule']!).find(([, candidate]) => candidate['name'] === 'shop-test-prune')!;
-    expect(rule['schedule_expression']).toBe('rate(6 hours)');
-    const [projectKey] = Object.entries(stack.resource['aws_codebuild_project']!).find(([, project]) => project['name'] === 'shop-test-prune')!;
-    const [roleKey] = Object.entries(stack.resource['aws_iam_role']!).find(([, role]) => role['name'] === 'shop-test-schedules')!;
-    expect(one(stack, 'aws_cloudwatch_event_target', (candidate) => candidate['rule'] === `\${aws_cloudwatch_event_rule.${ruleKey}.name}`)).toMatchObject({
+    const [ruleKey, rule] = Object.entries(stack.resource.aws_cloudwatch_event_rule!).find(([, candidate]) => candidate.name === 'shop-test-prune')!;
+    expect(rule.schedule_expression).toBe('rate(6 hours)');
+    const [projectKey] = Object.entries(stack.resource.aws_codebuild_project!).find(([, project]) => project.name === 'shop-test-prune')!;
+    const [roleKey] = Object.entries(stack.resource.aws_iam_role!).find(([, role]) => role.name === 'shop-test-schedules')!;
+    expect(one(stack, 'aws_cloudwatch_event_target', (candidate) => candidate.rule === `\${aws_cloudwatch_event_rule.${ruleKey}.name}`)).toMatchObject({
       arn: `\${aws_codebuild_project.${projectKey}.arn}`,
       role_arn: `\${aws_iam_role.${roleKey}.arn}`,
     });
@@ -664,7 +662,7 @@ describe('schedules', () => {
     expect(texts).toContain('args: prune --environment dev --config .github/gantry.yml --dry-run=false');
     const metricLine = texts.find((text) => text.startsWith('{"gantryMetric"'))!;
     const filter = one(stackOf(example, 'dev'), 'aws_cloudwatch_log_metric_filter');
-    expect(filter['pattern']).toBe('{ $.gantryMetric = "CapacityProviderFunctionVersions" }');
+    expect(filter.pattern).toBe('{ $.gantryMetric = "CapacityProviderFunctionVersions" }');
     expect(JSON.parse(metricLine)).toEqual({ gantryMetric: 'CapacityProviderFunctionVersions', capacityProvider: 'orders-dev-cp', value: 12 });
   });
 });
@@ -710,8 +708,8 @@ describe('observability', () => {
 
   it('one dashboard per environment, of the capacity provider, each function and the alarms', () => {
     const dashboard = one(stackOf(example, 'prod'), 'aws_cloudwatch_dashboard');
-    expect(dashboard['dashboard_name']).toBe('orders-prod');
-    const body = JSON.parse(dashboard['dashboard_body'] as string) as {
+    expect(dashboard.dashboard_name).toBe('orders-prod');
+    const body = JSON.parse(dashboard.dashboard_body as string) as {
       widgets: Array<{ type: string; properties: { metrics?: unknown[][]; alarms?: string[] } }>;
     };
     const metrics = JSON.stringify(body.widgets.flatMap((widget) => widget.properties.metrics ?? []));

@@ -5,20 +5,20 @@
  * Failed) and moves the alias to it: every step, every failure, weighted aliases, faults and bad input.
  */
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.js';
-import { cliInputSource } from '../src/inputs.js';
-import { percentile } from '../src/stats.js';
-import { failureMessage, latencyFigures, renderWarmupMarkdown, type FunctionReport, type WarmupReport } from '../src/warmup/report.js';
-import { parseInputs } from '../src/definition/define.js';
-import { capacityWarmup } from '../src/definitions/capacity-warmup.js';
-import { planTargets } from '../src/warmup/targets.js';
-import { limiter } from '../src/warmup/warmup.js';
 import type { LambdaService } from '../scripts/sandbox/lambda/service.js';
 import type { LambdaOptions, VersionFailure } from '../scripts/sandbox/lambda/state.js';
+import { type GantrySandbox, startSandbox } from '../scripts/sandbox/sandbox.js';
 import { seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
-import { startSandbox, type GantrySandbox } from '../scripts/sandbox/sandbox.js';
+import { parseConfig } from '../src/config/load.js';
+import { parseInputs } from '../src/definition/define.js';
+import { capacityWarmup } from '../src/definitions/capacity-warmup.js';
+import { cliInputSource } from '../src/inputs.js';
+import { percentile } from '../src/stats.js';
+import { type FunctionReport, failureMessage, latencyFigures, renderWarmupMarkdown, type WarmupReport } from '../src/warmup/report.js';
+import { planTargets } from '../src/warmup/targets.js';
+import { limiter } from '../src/warmup/warmup.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
-import { runBundledAction, runCliBundle, startBundledAction, type StartedAction } from './helpers/run-bundle.js';
+import { runBundledAction, runCliBundle, type StartedAction, startBundledAction } from './helpers/run-bundle.js';
 import { intercept, lambdaFunctionOf, until } from './helpers/sandbox-control.js';
 
 const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
@@ -298,7 +298,7 @@ function warmup(sandbox: GantrySandbox, inputs: Record<string, string>) {
 }
 
 function report(outputs: Record<string, string>): WarmupReport {
-  return JSON.parse(outputs['report']!) as WarmupReport;
+  return JSON.parse(outputs.report!) as WarmupReport;
 }
 
 const byName = (r: WarmupReport, name: string) => r.functions.find((fn) => fn.function === name)!;
@@ -322,7 +322,7 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
       const result = await warmup(sandbox, { environment: 'dev', 'check-provider': 'true' });
       expect(result.stdout).not.toContain('::error::');
       expect(result.code).toBe(0);
-      expect(result.outputs['ready']).toBe('true');
+      expect(result.outputs.ready).toBe('true');
       const r = report(result.outputs);
       expect(r).toMatchObject({ environment: 'dev', ready: true });
       const router = byName(r, 'orders-dev-router');
@@ -436,7 +436,7 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
       expect(result.stdout).toContain(
         '::error::warmup failed for 1 of 2 functions in dev: orders-dev-router: version 4 is Failed: InsufficientCapacity: Not enough capacity on orders-dev-cp',
       );
-      expect(result.outputs['ready']).toBe('false');
+      expect(result.outputs.ready).toBe('false');
       const r = report(result.outputs);
       expect(byName(r, 'orders-dev-router')).toMatchObject({
         state: 'Failed',

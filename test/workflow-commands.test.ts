@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendSummary, escapeData, escapeProperty, formatCommand, setOutput } from '../src/workflow-commands.js';
 import { parseOutputFile } from '../scripts/local-runner.js';
+import { appendSummary, escapeData, escapeProperty, formatCommand, setOutput } from '../src/workflow-commands.js';
 
 describe('workflow commands', () => {
   it('escape a message and its properties as the runner unescapes them', () => {

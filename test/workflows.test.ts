@@ -1,27 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
-  RULES,
-  WORKFLOWS_DIR,
+  type ActionSpec,
   actionlint,
   applyRules,
+  type Finding,
   formatFinding,
+  type LintContext,
   lintWorkflows,
   parseWorkflow,
-  readRepository,
-  type ActionSpec,
-  type Finding,
-  type LintContext,
+  RULES,
   type RuleName,
+  readRepository,
+  WORKFLOWS_DIR,
   type Workflow,
 } from '../scripts/workflow-lint.js';
+import { parseConfig } from '../src/config/load.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
 import { REPO_ROOT } from './helpers/run-bundle.js';
-import { parseConfig } from '../src/config/load.js';
 
 const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
 const files = readdirSync(join(REPO_ROOT, WORKFLOWS_DIR))
@@ -29,6 +29,7 @@ const files = readdirSync(join(REPO_ROOT, WORKFLOWS_DIR))
   .sort();
 const read = (name: string): string => readFileSync(join(REPO_ROOT, WORKFLOWS_DIR, name), 'utf8');
 // Parsed YAML, read loosely: a wrong shape fails the expectation that reads it.
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML is read loosely, the expectations are the type check.
 type Mapping = Record<string, any>;
 const workflow = (name: string): Mapping => parse(read(name)) as Mapping;
 
@@ -66,10 +67,10 @@ describe('the delivery flow', () => {
 
   it('deploys dev on push to main only after ci.yml and security.yml both passed, under the required-check names', () => {
     const delivery = workflow('delivery.yml');
-    expect(Object.keys(delivery['on'])).toEqual(['push']);
-    expect(delivery['on'].push.branches).toEqual(['main']);
-    const jobs = delivery['jobs'] as Mapping;
-    expect(jobs['ci'].uses).toBe('./.github/workflows/ci.yml');
+    expect(Object.keys(delivery.on)).toEqual(['push']);
+    expect(delivery.on.push.branches).toEqual(['main']);
+    const jobs = delivery.jobs as Mapping;
+    expect(jobs.ci.uses).toBe('./.github/workflows/ci.yml');
     expect(jobs['security-scan'].uses).toBe('./.github/workflows/security.yml');
     const deploy = jobs['deploy-dev'];
     expect(deploy.uses).toBe('./.github/workflows/deploy.yml');
@@ -77,7 +78,7 @@ describe('the delivery flow', () => {
     // Every required check of the config is a job of this run named exactly so, needing the workflow it vouches for.
     const needs = [deploy.needs].flat() as string[];
     for (const check of config.github.requiredChecks) {
-      const [id, job] = Object.entries(jobs).find(([, candidate]) => (candidate as Mapping)['name'] === check) ?? [];
+      const [id, job] = Object.entries(jobs).find(([, candidate]) => (candidate as Mapping).name === check) ?? [];
       expect(id, `a job named ${check}`).toBeDefined();
       expect(needs).toContain(id);
       expect([job.needs].flat()).toEqual([check === 'test' ? 'ci' : 'security-scan']);
@@ -87,37 +88,37 @@ describe('the delivery flow', () => {
 
   it('ci.yml and security.yml are callable, and scoped: CI on pull requests, security on code and infrastructure paths', () => {
     const ci = workflow('ci.yml');
-    expect(Object.keys(ci['on']).sort()).toEqual(['pull_request', 'workflow_call']);
-    const ciSteps = (ci['jobs'].test.steps as Mapping[]).map((step) => step['run']).filter(Boolean);
+    expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'workflow_call']);
+    const ciSteps = (ci.jobs.test.steps as Mapping[]).map((step) => step.run).filter(Boolean);
     expect(ciSteps).toEqual(expect.arrayContaining(['npm ci && npm test', 'npm run typecheck', 'npm run bundle:check', 'npm run lint:workflows']));
     const security = workflow('security.yml');
-    expect(Object.keys(security['on']).sort()).toEqual(['pull_request', 'push', 'workflow_call']);
+    expect(Object.keys(security.on).sort()).toEqual(['pull_request', 'push', 'workflow_call']);
     for (const event of ['push', 'pull_request']) {
-      expect(security['on'][event].paths).toEqual(
+      expect(security.on[event].paths).toEqual(
         expect.arrayContaining(['src/**', 'actions/**', 'terraform/**', 'buildspecs/**', 'package-lock.json', '.github/**']),
       );
     }
-    const runs = (security['jobs'].security.steps as Mapping[]).map((step) => String(step['run'] ?? '')).join('\n');
+    const runs = (security.jobs.security.steps as Mapping[]).map((step) => String(step.run ?? '')).join('\n');
     expect(runs).toContain('npm audit --audit-level=high');
     expect(runs).toContain('secretlint');
   });
 
   it('deploy.yml: plan, then apply in the GitHub Environment with the reviewed plan, warmup, prune, deployment status', () => {
     const deploy = workflow('deploy.yml');
-    expect(Object.keys(deploy['on'])).toEqual(['workflow_call']);
-    expect(deploy['concurrency']).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
-    const { plan, apply } = deploy['jobs'] as Mapping;
+    expect(Object.keys(deploy.on)).toEqual(['workflow_call']);
+    expect(deploy.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
+    const { plan, apply } = deploy.jobs as Mapping;
     expect(plan.environment).toBeUndefined();
-    const planUses = (plan.steps as Mapping[]).map((step) => step['uses']);
+    const planUses = (plan.steps as Mapping[]).map((step) => step.uses);
     expect(planUses.indexOf('./actions/promotion-gate')).toBeLessThan(planUses.findIndex((uses) => String(uses).startsWith('aws-actions/')));
-    const planGate = (plan.steps as Mapping[]).find((step) => step['uses'] === './actions/promotion-gate')!;
-    expect(planGate['with']).toMatchObject({ mode: 'apply', 'create-deployment': 'false', sha: '${{ inputs.sha }}' });
-    expect((plan.steps as Mapping[]).find((step) => step['uses'] === './actions/codebuild-run')!['with']).toMatchObject({ mode: 'plan' });
+    const planGate = (plan.steps as Mapping[]).find((step) => step.uses === './actions/promotion-gate')!;
+    expect(planGate.with).toMatchObject({ mode: 'apply', 'create-deployment': 'false', sha: '${{ inputs.sha }}' });
+    expect((plan.steps as Mapping[]).find((step) => step.uses === './actions/codebuild-run')!.with).toMatchObject({ mode: 'plan' });
 
     expect(apply.needs).toBe('plan');
     expect(apply.environment).toEqual({ name: '${{ inputs.environment }}' });
     const steps = apply.steps as Mapping[];
-    const order = steps.map((step) => String(step['uses']).replace(/@.*/, ''));
+    const order = steps.map((step) => String(step.uses).replace(/@.*/, ''));
     expect(order).toEqual([
       'actions/checkout',
       './actions/resolve-environment',
@@ -130,25 +131,25 @@ describe('the delivery flow', () => {
       './actions/deployment-status',
       './actions/deployment-status',
     ]);
-    expect(steps[2]!['with']).toMatchObject({
+    expect(steps[2]!.with).toMatchObject({
       mode: 'apply',
       'plan-add': '${{ needs.plan.outputs.plan-add }}',
       'plan-destroy': '${{ needs.plan.outputs.plan-destroy }}',
     });
-    expect(steps[2]!['with']['create-deployment']).toBeUndefined();
-    expect(steps[3]!['with']).toMatchObject({ state: 'in_progress', 'deployment-id': '${{ steps.gate.outputs.deployment-id }}' });
-    expect(steps[5]!['with']).toMatchObject({ mode: 'apply', 'plan-sha256': '${{ needs.plan.outputs.plan-sha256 }}', 'source-version': '${{ inputs.sha }}' });
-    expect(steps[7]!['with']).toMatchObject({ 'dry-run': 'false' });
+    expect(steps[2]!.with['create-deployment']).toBeUndefined();
+    expect(steps[3]!.with).toMatchObject({ state: 'in_progress', 'deployment-id': '${{ steps.gate.outputs.deployment-id }}' });
+    expect(steps[5]!.with).toMatchObject({ mode: 'apply', 'plan-sha256': '${{ needs.plan.outputs.plan-sha256 }}', 'source-version': '${{ inputs.sha }}' });
+    expect(steps[7]!.with).toMatchObject({ 'dry-run': 'false' });
     expect(steps[8]).toMatchObject({ if: "success() && steps.gate.outputs.deployment-id != ''", with: { state: 'success' } });
     expect(steps[9]).toMatchObject({ if: "(failure() || cancelled()) && steps.gate.outputs.deployment-id != ''", with: { state: 'failure' } });
   });
 
   it("promote.yml offers exactly the config's environments, in promotion order, and validates the SHA before deploying", () => {
     const promote = workflow('promote.yml');
-    const inputs = promote['on'].workflow_dispatch.inputs as Mapping;
-    expect(inputs['environment']).toMatchObject({ type: 'choice', required: true, options: order });
-    expect(inputs['sha']).toMatchObject({ type: 'string', required: true });
-    const { validate, deploy } = promote['jobs'] as Mapping;
+    const inputs = promote.on.workflow_dispatch.inputs as Mapping;
+    expect(inputs.environment).toMatchObject({ type: 'choice', required: true, options: order });
+    expect(inputs.sha).toMatchObject({ type: 'string', required: true });
+    const { validate, deploy } = promote.jobs as Mapping;
     expect(deploy).toMatchObject({
       needs: 'validate',
       uses: './.github/workflows/deploy.yml',
@@ -163,11 +164,11 @@ describe('the delivery flow', () => {
       dir = mkdtempSync(join(tmpdir(), 'gantry-promote-'));
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    const script = workflow('promote.yml')['jobs'].validate.steps[0].run as string;
+    const script = workflow('promote.yml').jobs.validate.steps[0].run as string;
     const run = (sha: string): { ok: boolean; output: string; out: string } => {
       const out = join(dir, `out-${Math.random()}`);
       try {
-        const output = execFileSync('bash', ['-e', '-c', script], { env: { PATH: process.env['PATH'], SHA: sha, GITHUB_OUTPUT: out }, encoding: 'utf8' });
+        const output = execFileSync('bash', ['-e', '-c', script], { env: { PATH: process.env.PATH, SHA: sha, GITHUB_OUTPUT: out }, encoding: 'utf8' });
         return { ok: true, output, out: readFileSync(out, 'utf8') };
       } catch (error) {
         return { ok: false, output: String((error as { stdout?: string }).stdout), out: '' };
@@ -191,7 +192,7 @@ describe('the delivery flow', () => {
 
   it("plan.yml and prune.yml cover exactly the config's environments", () => {
     for (const name of ['plan.yml', 'prune.yml']) {
-      const jobs = Object.values(workflow(name)['jobs'] as Mapping);
+      const jobs = Object.values(workflow(name).jobs as Mapping);
       expect(jobs).toHaveLength(1);
       expect(jobs[0].strategy.matrix.environment, name).toEqual(order);
     }
@@ -199,21 +200,21 @@ describe('the delivery flow', () => {
 
   it('plan.yml plans with a PR comment, never applies, skips fork pull requests', () => {
     const plan = workflow('plan.yml');
-    expect(Object.keys(plan['on'])).toEqual(['pull_request']);
-    const job = plan['jobs'].plan as Mapping;
-    expect(job['if']).toBe('github.event.pull_request.head.repo.full_name == github.repository');
-    expect(job['permissions']).toMatchObject({ contents: 'read', 'id-token': 'write', 'pull-requests': 'write' });
-    const run = (job['steps'] as Mapping[]).find((step) => step['uses'] === './actions/codebuild-run')!;
-    expect(run['with']).toMatchObject({ mode: 'plan', comment: 'true' });
+    expect(Object.keys(plan.on)).toEqual(['pull_request']);
+    const job = plan.jobs.plan as Mapping;
+    expect(job.if).toBe('github.event.pull_request.head.repo.full_name == github.repository');
+    expect(job.permissions).toMatchObject({ contents: 'read', 'id-token': 'write', 'pull-requests': 'write' });
+    const run = (job.steps as Mapping[]).find((step) => step.uses === './actions/codebuild-run')!;
+    expect(run.with).toMatchObject({ mode: 'plan', comment: 'true' });
     expect(read('plan.yml')).not.toMatch(/mode:\s*apply/);
   });
 
   it('prune.yml: on schedule and by hand, dry run unless unticked by hand', () => {
     const prune = workflow('prune.yml');
-    expect(Object.keys(prune['on']).sort()).toEqual(['schedule', 'workflow_dispatch']);
-    expect(prune['on'].workflow_dispatch.inputs['dry-run']).toEqual(expect.objectContaining({ type: 'boolean', default: true }));
-    const step = (prune['jobs'].prune.steps as Mapping[]).find((candidate) => candidate['uses'] === './actions/version-prune')!;
-    expect(step['with']['dry-run']).toBe("${{ (github.event_name == 'workflow_dispatch' && !inputs.dry-run) && 'false' || 'true' }}");
+    expect(Object.keys(prune.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(prune.on.workflow_dispatch.inputs['dry-run']).toEqual(expect.objectContaining({ type: 'boolean', default: true }));
+    const step = (prune.jobs.prune.steps as Mapping[]).find((candidate) => candidate.uses === './actions/version-prune')!;
+    expect(step.with['dry-run']).toBe("${{ (github.event_name == 'workflow_dispatch' && !inputs.dry-run) && 'false' || 'true' }}");
   });
 
   it('README documents the flow in "## Delivery workflows", before "## The sandbox"', () => {

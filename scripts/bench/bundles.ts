@@ -3,10 +3,11 @@
  * first request it sends (resolve-environment sends none: to its exit), run as GitHub's runner runs it
  * against the sandbox. Median of a few runs.
  */
-import { median } from '../../src/stats.js';
+
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
+import { median } from '../../src/stats.js';
 import { REPO_ROOT, startAction } from '../local-runner.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 import { seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from '../sandbox/seed-config.js';
@@ -20,7 +21,7 @@ export interface BundleFigures {
 }
 
 const CONFIG = join(REPO_ROOT, '.github', 'gantry.yml');
-const SHA = '0'.repeat(39) + '1';
+const SHA = `${'0'.repeat(39)}1`;
 
 /** Inputs that make each action start its real work (and its first request). */
 const INPUTS: Record<string, Record<string, string>> = {

@@ -13,13 +13,14 @@
  */
 import { LAMBDA_CONTROL_PLANE_RATE } from '../../src/aws/rate-limiter.js';
 import { parseConfig } from '../../src/config/load.js';
-import { cliInputSource } from '../../src/inputs.js';
-import { MemoryLogger } from '../../src/logger.js';
-import { DEFAULT_ACTIVE_POLLING, createWarmupClients, lambdaWarmupPort, type WarmupPort } from '../../src/warmup/adapter.js';
-import type { WarmupReport } from '../../src/warmup/report.js';
 import { parseInputs } from '../../src/definition/define.js';
 import { capacityWarmup } from '../../src/definitions/capacity-warmup.js';
+import { cliInputSource } from '../../src/inputs.js';
+import { MemoryLogger } from '../../src/logger.js';
+import { createWarmupClients, DEFAULT_ACTIVE_POLLING, lambdaWarmupPort, type WarmupPort } from '../../src/warmup/adapter.js';
+import type { WarmupReport } from '../../src/warmup/report.js';
 import { warmupEnvironment } from '../../src/warmup/warmup.js';
+import { required } from '../assert.js';
 import { seedLambda } from '../sandbox/lambda/seed.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 
@@ -93,7 +94,7 @@ async function warmF(name: string, count: number, speed: number, parallelFunctio
     const config = parseConfig(benchConfig(count), 'bench.yml');
     const source = cliInputSource({ environment: 'dev' });
     const before = sandbox.server.requests.length;
-    const environment = config.environments.get('dev')!;
+    const environment = required(config.environments.get('dev'), 'the dev environment');
     const report: WarmupReport = await warmupEnvironment(parseInputs(capacityWarmup, source, {}, 'cli'), environment, source, {
       logger: new MemoryLogger(),
       clock: sandbox.clock,

@@ -8,16 +8,19 @@
  * The sandbox clock runs `speed` times faster and both loops' delays are divided by the same factor, so every
  * figure is in build time, as it would be against real CodeBuild.
  */
+
+import { type CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { BatchGetBuildsCommand, StartBuildCommand } from '@aws-sdk/client-codebuild';
-import { GetLogEventsCommand, ResourceNotFoundException, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { createCodeBuildClient, createLogsClient } from '../../src/aws/clients.js';
 import { followBuild } from '../../src/codebuild/follow-build.js';
 import { DEFAULT_SCHEDULE, type PollSchedule } from '../../src/codebuild/poll-schedule.js';
 import { MemoryLogger } from '../../src/logger.js';
 import { percentile } from '../../src/stats.js';
+import { required } from '../assert.js';
 import type { BuildScript, ScriptedPhase } from '../sandbox/codebuild/build.js';
-import { startSandbox, type GantrySandbox } from '../sandbox/sandbox.js';
+import { SANDBOX_REGION } from '../sandbox/frame.js';
+import { type GantrySandbox, startSandbox } from '../sandbox/sandbox.js';
 
 export interface FollowFigures {
   name: string;
@@ -27,6 +30,9 @@ export interface FollowFigures {
   callsPerBuildMinute: number;
   finishLagMs: number;
 }
+
+/** The gantry follower's figures and the fixed loop's, from the same run. */
+export type FollowPair = [adaptive: FollowFigures, fixed: FollowFigures];
 
 const BASELINE_INTERVAL_MS = 30_000;
 
@@ -58,19 +64,20 @@ async function measure(
   const before = sandbox.server.requests.length;
   const { build } = await codebuild.send(new StartBuildCommand({ projectName: 'bench' }));
   const latencies: number[] = [];
-  const done = await follow(build!, (timestamp) => latencies.push(sandbox.clock.now() - timestamp));
+  const done = await follow(required(build, 'StartBuild build'), (timestamp) => latencies.push(sandbox.clock.now() - timestamp));
   const returnedAt = sandbox.clock.now();
   const calls = sandbox.server.requests
     .slice(before)
     .filter((request) => request.operation === 'BatchGetBuilds' || request.operation === 'GetLogEvents').length;
-  const buildMinutes = (done.endTime!.getTime() - done.startTime!.getTime()) / 60_000;
+  const endTime = required(done.endTime, 'the finished build endTime').getTime();
+  const buildMinutes = (endTime - required(done.startTime, 'the finished build startTime').getTime()) / 60_000;
   return {
     name,
     lines: latencies.length,
     p50Ms: percentile(latencies, 0.5),
     p95Ms: percentile(latencies, 0.95),
     callsPerBuildMinute: calls / buildMinutes,
-    finishLagMs: returnedAt - done.endTime!.getTime(),
+    finishLagMs: returnedAt - endTime,
   };
 }
 
@@ -89,13 +96,13 @@ async function fixedIntervalFollow(
       try {
         const page = await logs.send(
           new GetLogEventsCommand({
-            logGroupName: build.logs!.groupName!,
-            logStreamName: build.logs!.streamName!,
+            logGroupName: required(build.logs?.groupName, 'the build log group'),
+            logStreamName: required(build.logs?.streamName, 'the build log stream'),
             startFromHead: true,
             ...(token === undefined ? {} : { nextToken: token }),
           }),
         );
-        for (const event of page.events ?? []) onLine(event.timestamp!);
+        for (const event of page.events ?? []) onLine(required(event.timestamp, 'a log event timestamp'));
         if (page.nextForwardToken === token) return;
         token = page.nextForwardToken;
       } catch (error) {
@@ -106,20 +113,21 @@ async function fixedIntervalFollow(
   };
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    build = (await codebuild.send(new BatchGetBuildsCommand({ ids: [build.id!] }))).builds![0]!;
+    const { builds } = await codebuild.send(new BatchGetBuildsCommand({ ids: [required(build.id, 'the build id')] }));
+    build = required(builds?.[0], 'BatchGetBuilds build');
     await drain();
     if (build.buildComplete === true) return build;
   }
 }
 
-export async function benchCodeBuildFollow(speed = 20): Promise<FollowFigures[]> {
+export async function benchCodeBuildFollow(speed = 20): Promise<FollowPair> {
   const sandbox = await startSandbox({ clockSpeed: speed });
   const saved = { ...process.env };
   Object.assign(process.env, sandbox.env);
   try {
     sandbox.services.codebuild.createProject('bench');
-    const codebuild = createCodeBuildClient({ region: sandbox.env['AWS_REGION']! });
-    const logs = createLogsClient({ region: sandbox.env['AWS_REGION']! });
+    const codebuild = createCodeBuildClient({ region: SANDBOX_REGION });
+    const logs = createLogsClient({ region: SANDBOX_REGION });
     const scaled: PollSchedule = Object.fromEntries(Object.entries(DEFAULT_SCHEDULE).map(([key, value]) => [key, value / speed])) as unknown as PollSchedule;
     const adaptive = await measure(sandbox, codebuild, 'gantry follower (adaptive)', async (build, onLine) => {
       const result = await followBuild(build, {
@@ -142,8 +150,8 @@ export async function benchCodeBuildFollow(speed = 20): Promise<FollowFigures[]>
   }
 }
 
-export function formatFollowFigures(figures: FollowFigures[]): string {
-  const [adaptive, fixed] = figures as [FollowFigures, FollowFigures];
+export function formatFollowFigures(figures: FollowPair): string {
+  const [adaptive, fixed] = figures;
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const rows = figures.map(
     (f) => `| ${f.name} | ${f.lines} | ${seconds(f.p50Ms)} | ${seconds(f.p95Ms)} | ${f.callsPerBuildMinute.toFixed(1)} | ${seconds(f.finishLagMs)} |`,

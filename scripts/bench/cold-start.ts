@@ -11,12 +11,13 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from '../../src/stats.js';
 import { ACTIONS } from '../../src/definitions/index.js';
+import { median } from '../../src/stats.js';
+import { required } from '../assert.js';
 import { REPO_ROOT } from '../local-runner.js';
 
 /** The official action's committed dist/index.js at this commit; GitHub: aws-actions/aws-codebuild-run-build. */
@@ -122,34 +123,34 @@ export async function benchColdStart(runs = 15, env: NodeJS.ProcessEnv = process
   const official = officialBundle(env);
   if ('path' in official) targets.push({ name: OFFICIAL_BUNDLE.repository, bundle: official.path, expected: /^::error::Input required and not supplied/m });
 
-  const times = new Map<string, number[]>(targets.map((target) => [target.name, []]));
-  const named = new Map<string, boolean>(targets.map((target) => [target.name, true]));
+  const timed = targets.map((target) => ({ target, times: [] as number[], namedInput: true }));
   for (const target of targets) await run(target); // warm the file cache once
   for (let round = 0; round < runs; round++) {
-    for (const target of targets) {
-      const result = await run(target);
-      times.get(target.name)!.push(result.ms);
-      if (result.code === 0 || !target.expected.test(result.output)) named.set(target.name, false);
+    for (const entry of timed) {
+      const result = await run(entry.target);
+      entry.times.push(result.ms);
+      if (result.code === 0 || !entry.target.expected.test(result.output)) entry.namedInput = false;
     }
   }
   const figures: StartFigures[] = [];
-  for (const target of targets) {
+  for (const { target, times, namedInput } of timed) {
     const rss: number[] = [];
     for (let sample = 0; sample < 5; sample++) rss.push((await probe(target, false)).rssKiB);
     figures.push({
       name: target.name,
-      wallMs: median(times.get(target.name)!),
+      wallMs: median(times),
       peakRssKiB: median(rss),
       bytesLoaded: (await probe(target, true)).bytes,
-      namedInput: named.get(target.name)!,
+      namedInput,
     });
   }
   const chunkDir = join(REPO_ROOT, 'actions', 'dist');
   const bundleFiles = [...ACTIONS.map((definition) => join(REPO_ROOT, 'actions', definition.name, 'dist', 'index.js')), ...readdirFiles(chunkDir)];
+  const officialFigures = figures.find((figure) => figure.name === OFFICIAL_BUNDLE.repository);
   return {
     runs,
     gantry: figures.filter((figure) => figure.name !== OFFICIAL_BUNDLE.repository),
-    ...('path' in official ? { official: figures.find((figure) => figure.name === OFFICIAL_BUNDLE.repository)! } : { skipped: official.skipped }),
+    ...('path' in official ? { official: required(officialFigures, 'the official bundle figures') } : { skipped: official.skipped }),
     actionBundleBytes: bundleFiles.reduce((sum, file) => sum + statSync(file).size, 0),
   };
 }

@@ -4,12 +4,12 @@
  * call-count targets live here, never in timed tests.
  */
 import { median } from '../../src/stats.js';
-import { benchBundles, formatBundleFigures, type BundleFigures } from './bundles.js';
-import { benchColdStart, formatColdStartFigures, type ColdStartFigures } from './cold-start.js';
+import { type BundleFigures, benchBundles, formatBundleFigures } from './bundles.js';
 import { benchCapacityWarmup, formatWarmupFigures, type WarmupFigures } from './capacity-warmup.js';
-import { benchCodeBuildFollow, formatFollowFigures, type FollowFigures } from './codebuild-follow.js';
+import { benchCodeBuildFollow, type FollowPair, formatFollowFigures } from './codebuild-follow.js';
+import { benchColdStart, type ColdStartFigures, formatColdStartFigures } from './cold-start.js';
 import { benchTerraformSynth, formatSynthFigures, type SynthFigures } from './terraform-synth.js';
-import { benchVersionPrune, formatPruneFigures, quotaRatio, type PruneBenchFigures } from './version-prune.js';
+import { benchVersionPrune, formatPruneFigures, type PruneBenchFigures, quotaRatio } from './version-prune.js';
 
 interface Row {
   figure: string;
@@ -22,28 +22,28 @@ interface Row {
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const x = (value: number) => `×${value.toFixed(2)}`;
 
-function followRows([adaptive, fixed]: FollowFigures[]): Row[] {
+function followRows([adaptive, fixed]: FollowPair): Row[] {
   return [
     {
       figure: 'codebuild-run: log latency p50 (line written → printed)',
-      gantry: s(adaptive!.p50Ms),
-      baseline: `${s(fixed!.p50Ms)} (30 s loop)`,
-      ratio: x(fixed!.p50Ms / adaptive!.p50Ms),
+      gantry: s(adaptive.p50Ms),
+      baseline: `${s(fixed.p50Ms)} (30 s loop)`,
+      ratio: x(fixed.p50Ms / adaptive.p50Ms),
       target: 'about 1 s',
     },
-    { figure: 'codebuild-run: log latency p95', gantry: s(adaptive!.p95Ms), baseline: s(fixed!.p95Ms), ratio: x(fixed!.p95Ms / adaptive!.p95Ms), target: '' },
+    { figure: 'codebuild-run: log latency p95', gantry: s(adaptive.p95Ms), baseline: s(fixed.p95Ms), ratio: x(fixed.p95Ms / adaptive.p95Ms), target: '' },
     {
       figure: 'codebuild-run: finish lag after the build ends',
-      gantry: s(adaptive!.finishLagMs),
-      baseline: s(fixed!.finishLagMs),
-      ratio: x(fixed!.finishLagMs / adaptive!.finishLagMs),
+      gantry: s(adaptive.finishLagMs),
+      baseline: s(fixed.finishLagMs),
+      ratio: x(fixed.finishLagMs / adaptive.finishLagMs),
       target: '≤ about 1 s',
     },
     {
       figure: 'codebuild-run: API calls per build-minute',
-      gantry: adaptive!.callsPerBuildMinute.toFixed(1),
-      baseline: fixed!.callsPerBuildMinute.toFixed(1),
-      ratio: x(fixed!.callsPerBuildMinute / adaptive!.callsPerBuildMinute),
+      gantry: adaptive.callsPerBuildMinute.toFixed(1),
+      baseline: fixed.callsPerBuildMinute.toFixed(1),
+      ratio: x(fixed.callsPerBuildMinute / adaptive.callsPerBuildMinute),
       target: 'more calls buy the latency',
     },
   ];
@@ -190,7 +190,7 @@ const coldStart = await benchColdStart();
 
 const headline = [...followRows(follow), ...warmupRows(warmup), ...pruneRows(prune), ...synthRows(synth), ...bundleRows(bundles), ...coldStartRows(coldStart)];
 process.stdout.write(
-  [
+  `${[
     '## gantry benchmarks (one run; figures in sandbox time where the sandbox clock runs fast)',
     table(headline),
     formatFollowFigures(follow),
@@ -199,5 +199,5 @@ process.stdout.write(
     formatSynthFigures(synth),
     formatBundleFigures(bundles),
     formatColdStartFigures(coldStart),
-  ].join('\n\n') + '\n',
+  ].join('\n\n')}\n`,
 );

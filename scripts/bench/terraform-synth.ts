@@ -7,12 +7,14 @@
  *
  * Every figure is wall time of one run, on this machine; medians smooth the noise of a shared machine.
  */
-import { median } from '../../src/stats.js';
+
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from '../../src/stats.js';
+import { required } from '../assert.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -42,7 +44,8 @@ function deepModules(): string[] {
   for (const file of files) {
     const path = join(ROOT, 'terraform', file);
     if (!statSync(path).isFile()) continue;
-    for (const match of readFileSync(path, 'utf8').matchAll(/from '(@cdktn\/provider-aws\/lib\/[a-z0-9-]+\/index\.js)'/g)) modules.add(match[1]!);
+    for (const match of readFileSync(path, 'utf8').matchAll(/from '(@cdktn\/provider-aws\/lib\/[a-z0-9-]+\/index\.js)'/g))
+      modules.add(required(match[1], 'the module path'));
   }
   return [...modules];
 }

@@ -33,12 +33,13 @@ import { awsClientConfig, createLambdaClient } from '../../src/aws/clients.js';
 import { parseLambdaArn } from '../../src/aws/lambda-arn.js';
 import { MemoryLogger } from '../../src/logger.js';
 import { aliasRouting, hasOwnScaling } from '../../src/prune/inventory.js';
-import { deletionCandidates, planFunction, type FunctionInventory, type PlanRules } from '../../src/prune/plan.js';
+import { deletionCandidates, type FunctionInventory, type PlanRules, planFunction } from '../../src/prune/plan.js';
 import type { PruneReport } from '../../src/prune/report.js';
 import { runPrune } from '../../src/prune/run.js';
 import type { PruneSettings } from '../../src/prune/settings.js';
+import { required } from '../assert.js';
 import { seedLambda } from '../sandbox/lambda/seed.js';
-import { startSandbox, type GantrySandbox } from '../sandbox/sandbox.js';
+import { type GantrySandbox, startSandbox } from '../sandbox/sandbox.js';
 
 const QUOTA = 15;
 const KEEP = 5;
@@ -153,7 +154,11 @@ export async function gantryRun(
     return await withSandboxEnv(seed.sandbox, async () => {
       // Another caller in the account: takes a token of the shared quota this many times per second.
       const other = options.otherCallerRate;
-      const drain = other === undefined ? undefined : setInterval(() => seed.sandbox.quotas.get('lambda-control-plane')!.take(), 1000 / other / speed);
+      let drain: NodeJS.Timeout | undefined;
+      if (other !== undefined) {
+        const quota = required(seed.sandbox.quotas.get('lambda-control-plane'), 'the lambda-control-plane quota');
+        drain = setInterval(() => quota.take(), 1000 / other / speed);
+      }
       const started = performance.now();
       let report: PruneReport;
       try {
@@ -183,7 +188,7 @@ async function sequentialScan(client: LambdaClient, providerArn: string, rules: 
   let failedCalls = 0;
   const functions = await all(paginateListFunctions({ client }, {}), (page) => page.Functions);
   for (const { FunctionName: name } of functions) {
-    const functionName = name!;
+    const functionName = required(name, 'a listed function name');
     const versions = await all(paginateListVersionsByFunction({ client }, { FunctionName: functionName }), (page) => page.Versions);
     const onProvider = versions.filter(
       (v) => v.Version !== '$LATEST' && v.CapacityProviderConfig?.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn === providerArn,
@@ -197,7 +202,7 @@ async function sequentialScan(client: LambdaClient, providerArn: string, rules: 
     const mappings = await all(paginateListEventSourceMappings({ client }, { FunctionName: functionName }), (page) => page.EventSourceMappings);
     const inventory: FunctionInventory = {
       functionName,
-      versions: onProvider.map((v) => v.Version!),
+      versions: onProvider.map((v) => required(v.Version, `a version of ${functionName}`)),
       aliases: aliases.map(aliasRouting),
       provisioned: provisioned.flatMap((c) => parseLambdaArn(c.FunctionArn ?? '')?.qualifier ?? []),
       eventSourceMappings: mappings.flatMap((e) => {
@@ -238,7 +243,7 @@ async function loopRun(functions: number, versions: number, speed: number): Prom
 
 /** 40 × 60 by default (the section takes about a minute); `GANTRY_BENCH_PRUNE=100x60` for the issue's example (about two). */
 function size(): { functions: number; versions: number } {
-  const match = /^(\d+)x(\d+)$/.exec(process.env['GANTRY_BENCH_PRUNE'] ?? '');
+  const match = /^(\d+)x(\d+)$/.exec(process.env.GANTRY_BENCH_PRUNE ?? '');
   return match === null ? { functions: 40, versions: 60 } : { functions: Number(match[1]), versions: Number(match[2]) };
 }
 

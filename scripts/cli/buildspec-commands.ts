@@ -1,10 +1,10 @@
-import { readUserFile } from '../../src/read-user-file.js';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { runBuildspec, type BuildspecResult } from '../../src/buildspec/runner.js';
+import { type BuildspecResult, runBuildspec } from '../../src/buildspec/runner.js';
 import { defineCommand } from '../../src/definition/define.js';
 import { list, text } from '../../src/definition/input-types.js';
 import { InputError, UsageError } from '../../src/errors.js';
+import { readUserFile } from '../../src/read-user-file.js';
 
 export const buildspecRun = defineCommand({
   inputs: {
@@ -20,9 +20,9 @@ export const buildspecRun = defineCommand({
     summary: "Run a CodeBuild buildspec (version 0.2) here, in one bash session, with CodeBuild's phase rules.",
     positionals: '<file>',
     async run(inputs, io, positionals) {
-      if (positionals.length !== 1)
-        throw new UsageError(positionals.length === 0 ? 'expected the buildspec file' : `expected one buildspec file, got ${positionals.length}`);
-      const file = positionals[0]!;
+      const [file] = positionals;
+      if (file === undefined || positionals.length !== 1)
+        throw new UsageError(file === undefined ? 'expected the buildspec file' : `expected one buildspec file, got ${positionals.length}`);
       const env = Object.fromEntries((inputs.env ?? []).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]));
       const sourceDir = resolve(inputs['source-dir'] ?? process.cwd());
       if (
@@ -71,10 +71,10 @@ function summarize(result: BuildspecResult, artifactsDir: string | undefined): s
     phase.contexts.map((context) => context.message).join('; '),
   ]);
   const table = [['PHASE', 'STATUS', 'DURATION', 'CONTEXT'], ...rows];
-  const widths = [0, 1, 2].map((column) => Math.max(...table.map((row) => row[column]!.length)));
+  const widths = [0, 1, 2].map((column) => Math.max(...table.map((row) => row[column]?.length ?? 0)));
   const lines = table.map((row) =>
     row
-      .map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell))
+      .map((cell, column) => (column < 3 ? cell.padEnd(widths[column] ?? 0) : cell))
       .join('  ')
       .trimEnd(),
   );

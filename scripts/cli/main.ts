@@ -3,13 +3,14 @@
  * Exit codes: 0 success, 1 failure (including invalid config or input), 2 bad usage.
  */
 import { parseArgs } from 'node:util';
-import { inputsFor, parseInputs, type InputSpec } from '../../src/definition/define.js';
+import { type InputSpec, inputsFor, parseInputs } from '../../src/definition/define.js';
 import { capacityWarmup } from '../../src/definitions/capacity-warmup.js';
 import { resolveEnvironment } from '../../src/definitions/resolve-environment.js';
 import { versionPrune } from '../../src/definitions/version-prune.js';
-import { UsageError, UserError, describeError } from '../../src/errors.js';
+import { describeError, UsageError, UserError } from '../../src/errors.js';
 import { cliInputSource } from '../../src/inputs.js';
 import { GANTRY_VERSION } from '../../src/version.js';
+import { required } from '../assert.js';
 import { buildspecRun } from './buildspec-commands.js';
 import type { CliCommand, CliIo } from './command.js';
 import { configValidate } from './config-commands.js';
@@ -98,7 +99,7 @@ const BOOLEAN_WORDS = new Set(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'
 function normalizeOptions(args: string[], kinds: Map<string, 'string' | 'boolean'>): string[] {
   const out: string[] = [];
   for (let index = 0; index < args.length; index++) {
-    const arg = args[index]!;
+    const arg = required(args[index], `argument ${index}`);
     if (arg === '--') {
       out.push(...args.slice(index));
       break;
@@ -125,15 +126,10 @@ function parseCommandArgs(command: CliCommand, args: string[]) {
     const parsed = parseArgs({ args: normalizeOptions(args, kinds), options, strict: true, allowPositionals: command.cli.positionals !== undefined });
     return { values: parsed.values as Record<string, string | string[] | undefined>, positionals: parsed.positionals };
   } catch (error) {
+    if (!(error instanceof Error)) throw new UsageError(String(error), { cause: error });
     // parseArgs explains itself ("Unknown option '--x'"); keep its first sentence on one line, drop its advice.
-    const message =
-      error instanceof Error
-        ? error.message
-            .split(/\.\s/)[0]!
-            .replace(/\s+/g, ' ')
-            .replace(/^Unknown option/, 'unknown option')
-        : String(error);
-    throw new UsageError(message, { cause: error });
+    const [sentence = error.message] = error.message.split(/\.\s/);
+    throw new UsageError(sentence.replace(/\s+/g, ' ').replace(/^Unknown option/, 'unknown option'), { cause: error });
   }
 }
 

@@ -1,16 +1,17 @@
 /**
  * The commands the terraform buildspecs call: summarize a plan, record its metadata, verify it before apply.
  */
-import { readUserFile } from '../../src/read-user-file.js';
+
 import { stat } from 'node:fs/promises';
 import { ENVIRONMENT_NAME_PATTERN } from '../../src/definition/common-inputs.js';
 import { defineCommand, type InputSpec } from '../../src/definition/define.js';
 import { choice, pattern, text } from '../../src/definition/input-types.js';
 import { InputError, UsageError, UserError } from '../../src/errors.js';
 import { COMMIT_SHA, SHA256 } from '../../src/patterns.js';
+import { readUserFile } from '../../src/read-user-file.js';
 import { TERRAFORM_PIN } from '../../src/terraform/pin.js';
-import { TERRAFORM_VERSION_PATTERN, sha256File, verifyPlan, type PlanMetadata } from '../../src/terraform/plan-integrity.js';
-import { planExportedVariables, renderPlanMarkdown, summarizePlan, type PlanSummary } from '../../src/terraform/plan-summary.js';
+import { type PlanMetadata, sha256File, TERRAFORM_VERSION_PATTERN, verifyPlan } from '../../src/terraform/plan-integrity.js';
+import { type PlanSummary, planExportedVariables, renderPlanMarkdown, summarizePlan } from '../../src/terraform/plan-summary.js';
 
 // Digests and commits compare in lower case, the way git and sha256sum print them: accept either, lower it.
 const caseless = (regex: RegExp) => new RegExp(regex.source, 'i');
@@ -43,13 +44,13 @@ export const planSummary = defineCommand({
     summary: 'Summarize "terraform show -json" output: counts and resources, as JSON, shell exports or Markdown.',
     positionals: '<plan.json>',
     async run(inputs, io, positionals) {
-      if (positionals.length !== 1)
+      const [file] = positionals;
+      if (file === undefined || positionals.length !== 1)
         throw new UsageError(
-          positionals.length === 0
+          file === undefined
             ? 'expected the plan JSON file (terraform show -json tfplan > plan.json)'
             : `expected one plan JSON file, got ${positionals.length}`,
         );
-      const file = positionals[0]!;
       const sha256 = inputs.sha256?.toLowerCase();
       const summary = await readSummary(file);
       if (inputs.format === 'markdown') {

@@ -5,7 +5,7 @@
 import { SandboxClock } from './clock.js';
 import { Faults } from './faults.js';
 import type { SandboxService } from './protocol.js';
-import { Quotas, type QuotaSpec } from './quota.js';
+import { type QuotaSpec, Quotas } from './quota.js';
 import { SandboxServer } from './server.js';
 
 /**

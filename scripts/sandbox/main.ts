@@ -4,10 +4,10 @@
  * the gantry CLI talk to it. Runs until interrupted.
  */
 import { parseArgs } from 'node:util';
-import { describeError } from '../../src/errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../src/config/load.js';
-import { seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from './seed-config.js';
+import { describeError } from '../../src/errors.js';
 import { startSandbox } from './sandbox.js';
+import { seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from './seed-config.js';
 
 const { values } = parseArgs({
   options: {

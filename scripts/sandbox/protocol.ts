@@ -76,6 +76,13 @@ export function json11Operation(request: SandboxRequest, prefix: string): string
   return target.slice(prefix.length + 1);
 }
 
+/** A parameter of the matched route's path template (`{FunctionName}`, `{ref}`): always there once the route matched. */
+export function pathParam(params: Record<string, string>, name: string): string {
+  const value = params[name];
+  if (value === undefined) throw new Error(`The matched route has no {${name}} path parameter`);
+  return value;
+}
+
 export function parseJsonBody<T = Record<string, unknown>>(request: SandboxRequest): T {
   if (request.body.length === 0) return {} as T;
   try {

@@ -3,10 +3,10 @@
  * one clock, one set of quotas and one fault injector. Tests, the demo and the benchmarks start it with
  * `startSandbox()`; `npm run sandbox` starts it by hand (main.ts).
  */
-import { CodeBuildService, type CodeBuildOptions } from './codebuild/service.js';
-import { startSandboxWith, type RunningSandbox, type SandboxOptions } from './frame.js';
+import { type CodeBuildOptions, CodeBuildService } from './codebuild/service.js';
+import { type RunningSandbox, type SandboxOptions, startSandboxWith } from './frame.js';
 import { GitHubService } from './github/service.js';
-import { LambdaService, type LambdaOptions } from './lambda/service.js';
+import { type LambdaOptions, LambdaService } from './lambda/service.js';
 import { LogsService } from './logs/service.js';
 
 export interface GantrySandboxOptions extends SandboxOptions {

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { GantryConfig } from '../../src/config/load.js';
+import { required } from '../assert.js';
 import type { CodeBuildService } from './codebuild/service.js';
 import type { GitHubService } from './github/service.js';
 import type { LambdaService } from './lambda/service.js';
@@ -24,7 +25,7 @@ export interface SeededEnvironment {
 export function seedLambdaFromConfig(lambda: LambdaService, config: GantryConfig, options: SeedFromConfigOptions = {}): SeededEnvironment[] {
   const versions = options.versionsPerFunction ?? 3;
   return config.order.map((name) => {
-    const environment = config.environments.get(name)!;
+    const environment = required(config.environments.get(name), `environment ${name}`);
     const { names } = environment;
     const capacityProviderArn = lambda.createCapacityProvider(names.capacityProvider, {}, { instant: true }).arn;
     for (const fn of environment.functions) {
@@ -63,7 +64,7 @@ export interface SeedCodeBuildOptions {
 export function seedCodeBuildFromConfig(codebuild: CodeBuildService, config: GantryConfig, options: SeedCodeBuildOptions = {}): string[] {
   const projects: string[] = [];
   for (const name of config.order) {
-    const { names } = config.environments.get(name)!;
+    const { names } = required(config.environments.get(name), `environment ${name}`);
     for (const project of [names.planProject, names.applyProject]) {
       codebuild.createProject(project, {
         logGroupName: names.buildLogGroup,

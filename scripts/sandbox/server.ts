@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { SandboxClock } from './clock.js';
 import type { FaultKind, Faults } from './faults.js';
-import { ServiceError, type SandboxRequest, type SandboxResponse, type SandboxService } from './protocol.js';
+import { type SandboxRequest, type SandboxResponse, type SandboxService, ServiceError } from './protocol.js';
 import type { Quotas } from './quota.js';
 
 export interface RecordedRequest {

@@ -174,10 +174,12 @@ export class TokenBucketLimiter {
 
   #release(): void {
     this.#refill();
-    while (this.queued > 0 && this.#tokens >= 1) {
+    while (this.#tokens >= 1) {
+      const waiter = this.#queues.urgent.shift() ?? this.#queues.normal.shift();
+      if (waiter === undefined) break;
       this.#tokens -= 1;
       this.#granted();
-      (this.#queues.urgent.shift() ?? this.#queues.normal.shift())!.resolve();
+      waiter.resolve();
     }
     if (this.queued > 0) this.#schedule();
   }

@@ -6,7 +6,7 @@
  * command `false` and `VERSION: 1.10` keeps its trailing zero.
  */
 import { z } from 'zod';
-import { parseYamlFile, type DescribedIssue, type IssueContext } from '../yaml-file.js';
+import { type DescribedIssue, type IssueContext, parseYamlFile } from '../yaml-file.js';
 
 export type PhaseType = 'INSTALL' | 'PRE_BUILD' | 'BUILD' | 'POST_BUILD';
 export const PHASE_TYPES: readonly PhaseType[] = ['INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD'];
@@ -137,7 +137,9 @@ function resolve(raw: RawBuildspec, file: string): ParsedBuildspec {
 function reword(issue: z.core.$ZodIssue, described: DescribedIssue, { allowedKeysAt, describeValue }: IssueContext): string | undefined {
   const path = issue.path;
   if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
+    const [key] = issue.keys;
+    // zod reports unrecognized_keys with at least one key; without one, the shared wording stands.
+    if (key === undefined) return undefined;
     const where = path.length === 0 ? '' : path[0] === 'phases' && path.length === 2 ? 'phase' : String(path[0]);
     return UNSUPPORTED_KEYS[where]?.includes(key)
       ? `"${key}" is not supported by the local buildspec runner; supported here: ${allowedKeysAt(path).join(', ')}`

@@ -4,18 +4,19 @@
  * read from the shell at the end, artifacts copied after a successful build. Used by `gantry buildspec run`
  * and by the sandbox's CodeBuild service.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { constants, homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { setTimeout } from 'node:timers/promises';
 import { OperationError, UserError } from '../errors.js';
-import { PHASE_TYPES, parseBuildspec, type BuildspecPhase, type ParsedBuildspec, type PhaseType } from './parse.js';
+import { type BuildspecArtifacts, type BuildspecPhase, PHASE_TYPES, type PhaseType, parseBuildspec } from './parse.js';
 
 export { PHASE_TYPES, parseBuildspec };
+
 import { globToRegExp } from '../glob.js';
 
 export { globToRegExp } from '../glob.js';
@@ -81,8 +82,8 @@ export async function runBuildspec(options: BuildspecRunOptions): Promise<Builds
     cwd: sourceDir,
     env: {
       // The build sees a clean environment, as in a CodeBuild container: nothing of the caller's leaks in.
-      PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: process.env['HOME'] ?? homedir(),
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: process.env.HOME ?? homedir(),
       ...spec.env.variables,
       ...options.env,
       CODEBUILD_SRC_DIR: sourceDir,
@@ -125,7 +126,7 @@ export async function runBuildspec(options: BuildspecRunOptions): Promise<Builds
     const status = stopped ? 'STOPPED' : failed ? 'FAILED' : 'SUCCEEDED';
     const artifacts =
       status === 'SUCCEEDED' && options.artifactsDir !== undefined && spec.artifacts !== undefined
-        ? copyArtifacts(spec, sourceDir, options.artifactsDir, emit)
+        ? copyArtifacts(spec.artifacts, sourceDir, options.artifactsDir, emit)
         : [];
     if (status === 'SUCCEEDED' && options.artifactsDir !== undefined && spec.artifacts !== undefined && artifacts.length === 0) {
       // CodeBuild's words for it; the build fails in UPLOAD_ARTIFACTS.
@@ -190,8 +191,12 @@ async function readExported(shell: Shell, names: string[], file: string): Promis
   return names.map((name, index) => ({ name, value: values[index] ?? '' }));
 }
 
-function copyArtifacts(spec: ParsedBuildspec, sourceDir: string, artifactsDir: string, emit: (text: string, stream: 'stdout' | 'stderr') => void): string[] {
-  const artifacts = spec.artifacts!;
+function copyArtifacts(
+  artifacts: BuildspecArtifacts,
+  sourceDir: string,
+  artifactsDir: string,
+  emit: (text: string, stream: 'stdout' | 'stderr') => void,
+): string[] {
   const baseDir = resolve(sourceDir, artifacts.baseDirectory ?? '.');
   const patterns = artifacts.files.map(globToRegExp);
   const copied = new Set<string>();
@@ -357,8 +362,7 @@ class Shell {
     let buffer = '';
     stream.on('data', (chunk: Buffer) => {
       buffer += decoder.write(chunk);
-      let end: number;
-      while ((end = buffer.indexOf('\n')) >= 0) {
+      for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
         const line = buffer.slice(0, end);
         buffer = buffer.slice(end + 1);
         this.#line(line, name);

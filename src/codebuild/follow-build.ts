@@ -4,12 +4,12 @@
  * errors are retried by the SDK clients' own retry strategy, not here.
  */
 import { setTimeout } from 'node:timers/promises';
+import { type CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetBuildsCommand, type Build, type CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { GetLogEventsCommand, ResourceNotFoundException, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { OperationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isComplete, phaseEntered, signalsNearEnd } from './build-status.js';
-import { DEFAULT_SCHEDULE, nextLogDelay, statusDelay, type PollSchedule } from './poll-schedule.js';
+import { DEFAULT_SCHEDULE, nextLogDelay, type PollSchedule, statusDelay } from './poll-schedule.js';
 
 export interface LogLine {
   /** When CodeBuild wrote the line (epoch ms). */
@@ -92,9 +92,11 @@ export async function followBuild(started: Build, options: FollowOptions): Promi
   };
 
   const pollStatus = async (): Promise<void> => {
-    const { builds } = await codebuild.send(new BatchGetBuildsCommand({ ids: [build.id!] }), { abortSignal: signal });
+    const { id } = build;
+    if (id === undefined) throw new OperationError('the build has no id: cannot poll its status (StartBuild returned a build without one)');
+    const { builds } = await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), { abortSignal: signal });
     const fresh = builds?.[0];
-    if (fresh === undefined) throw new OperationError(`build ${build.id} disappeared: BatchGetBuilds no longer finds it`);
+    if (fresh === undefined) throw new OperationError(`build ${id} disappeared: BatchGetBuilds no longer finds it`);
     build = fresh;
     options.onBuild?.(build);
   };

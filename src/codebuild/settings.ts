@@ -4,10 +4,10 @@
  * anything is started.
  */
 import { isAbsolute, normalize } from 'node:path';
+import type { EnvironmentConfig } from '../config/load.js';
 import type { EnvironmentTarget } from '../definition/common-inputs.js';
 import type { InputValues, SettingsContext } from '../definition/define.js';
 import type { codebuildRunInputs } from '../definitions/codebuild-run.js';
-import type { EnvironmentConfig } from '../config/load.js';
 import { COMMIT_SHA } from '../patterns.js';
 
 export const RUN_MODES = ['plan', 'apply'] as const;
@@ -32,7 +32,7 @@ export interface CodeBuildRunInputs {
 
 export function toCodeBuildRunInputs(values: InputValues<typeof codebuildRunInputs>, context: SettingsContext): CodeBuildRunInputs {
   const { mode } = values;
-  const sourceVersion = values['source-version'] ?? context.env['GITHUB_SHA'];
+  const sourceVersion = values['source-version'] ?? context.env.GITHUB_SHA;
   if (sourceVersion === undefined)
     context.fail('source-version', `is required outside a workflow run: ${context.howToSet('source-version')} to the commit SHA`);
   // A branch name would let the build pick up whatever the branch points at by then: only a commit is reviewable.

@@ -3,15 +3,15 @@
  *
  * Every problem becomes one {@link ConfigError} line: `file:line:col: path.in.file: what is expected`.
  */
-import { ConfigError } from '../errors.js';
-import { readUserFile } from '../read-user-file.js';
-import { parseYamlFile, type Locate } from '../yaml-file.js';
-import { deriveEnvironmentNames, type EnvironmentNames } from './naming.js';
-import { promotionOrder } from './promotion-order.js';
-import { ConfigSchema, type FunctionSettings, type RawConfig, type RawEnvironment } from './schema.js';
 
 /** Where the actions and the CLI look for the config unless told otherwise. */
 import { DEFAULT_CONFIG_FILE } from '../definition/common-inputs.js';
+import { ConfigError } from '../errors.js';
+import { readUserFile } from '../read-user-file.js';
+import { type Locate, parseYamlFile } from '../yaml-file.js';
+import { deriveEnvironmentNames, type EnvironmentNames } from './naming.js';
+import { promotionOrder } from './promotion-order.js';
+import { ConfigSchema, type FunctionSettings, type RawConfig, type RawEnvironment } from './schema.js';
 
 export { DEFAULT_CONFIG_FILE };
 
@@ -68,7 +68,8 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
   };
 
   for (const name of order) {
-    const env = raw.environments[name]!;
+    const env = raw.environments[name];
+    if (env === undefined) throw new Error(`promotion order names environment "${name}", which the config does not define`);
     const seen = new Set<string>();
     env.functions.forEach((fn, index) => {
       if (seen.has(fn.name))
@@ -81,7 +82,7 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
     claim(env, 'CodeBuild project', names.planProject, [...base, 'names', 'planProject']);
     claim(env, 'CodeBuild project', names.applyProject, [...base, 'names', 'applyProject']);
     claim(env, 'IAM role', names.deployRole, [...base, 'names', 'deployRole']);
-    names.functions.forEach((fn, index) => claim(env, 'function', fn.functionName, [...base, 'functions', index, 'name']));
+    for (const [index, fn] of names.functions.entries()) claim(env, 'function', fn.functionName, [...base, 'functions', index, 'name']);
 
     const { after, names: _overrides, functions, ...settings } = env;
     environments.set(name, {
@@ -90,7 +91,8 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
       previous: after,
       names,
       functions: functions.map((fn, index) => {
-        const derived = names.functions[index]!;
+        const derived = names.functions[index];
+        if (derived === undefined) throw new Error(`no derived names for function "${fn.name}" of environment "${name}"`);
         return { ...fn, functionName: derived.functionName, functionArn: derived.functionArn, aliasArn: derived.aliasArn };
       }),
     });

@@ -17,16 +17,18 @@ export function promotionOrder(after: ReadonlyMap<string, string | undefined>): 
     }
   }
   const firsts = names.filter((name) => after.get(name) === undefined);
-  if (firsts.length === 0) {
+  const [first, second] = firsts;
+  if (first === undefined) {
+    const [start] = names;
+    if (start === undefined) return { path: ['environments'], problem: 'expected at least one environment' };
     return {
       path: ['environments'],
-      problem: `the promotion order is a cycle (${describeCycle(after, names[0]!)}); exactly one environment must have no "after"`,
+      problem: `the promotion order is a cycle (${describeCycle(after, start)}); exactly one environment must have no "after"`,
     };
   }
-  if (firsts.length > 1) {
-    const [, second] = firsts;
+  if (second !== undefined) {
     return {
-      path: ['environments', second!],
+      path: ['environments', second],
       problem: `more than one environment has no "after" (${firsts.join(', ')}), leaving a gap in the promotion order; set "after" on all but the first`,
     };
   }
@@ -43,12 +45,13 @@ export function promotionOrder(after: ReadonlyMap<string, string | undefined>): 
     next.set(previous, name);
   }
   const order: string[] = [];
-  for (let current: string | undefined = firsts[0]; current !== undefined; current = next.get(current)) order.push(current);
-  if (order.length < names.length) {
-    const stranded = names.find((name) => !order.includes(name))!;
+  for (let current: string | undefined = first; current !== undefined; current = next.get(current)) order.push(current);
+  // An environment the chain from the first one never reaches: its `after` links run into a cycle.
+  const stranded = names.find((name) => !order.includes(name));
+  if (stranded !== undefined) {
     return {
       path: ['environments', stranded, 'after'],
-      problem: `the promotion order has a cycle (${describeCycle(after, stranded)}) unreachable from "${firsts[0]}"`,
+      problem: `the promotion order has a cycle (${describeCycle(after, stranded)}) unreachable from "${first}"`,
     };
   }
   return { order };

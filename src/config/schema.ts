@@ -47,7 +47,7 @@ const applyEvent = z.string().refine((value): value is (typeof APPLY_EVENTS)[num
 const refPattern = z
   .string()
   .regex(
-    /^refs\/(heads|tags)\/[A-Za-z0-9._\/*-]+$/,
+    /^refs\/(heads|tags)\/[A-Za-z0-9._/*-]+$/,
     'expected a full ref such as refs/heads/main or refs/tags/v* ("*" matches within one path segment, "**" across segments)',
   );
 

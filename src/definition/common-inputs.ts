@@ -27,6 +27,7 @@ export const environmentInput = {
 export const githubTokenInput = {
   description: "Token for the GitHub API (usually the workflow's github.token).",
   type: text(),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, written as is into action.yml for the runner to evaluate
   actionDefault: '${{ github.token }}',
   only: 'action',
 } as const satisfies InputSpec<string>;

@@ -34,7 +34,7 @@ export interface OutputSpec {
   readonly description: string;
 }
 
-export type InputSpecs = Readonly<Record<string, InputSpec<any>>>;
+export type InputSpecs = Readonly<Record<string, InputSpec<unknown>>>;
 
 /** The parsed inputs: required or defaulted ones are always present, the rest may be undefined. */
 export type InputValues<I extends InputSpecs> = {
@@ -83,8 +83,11 @@ export interface CliSpec<S> {
   readonly summary: string;
   /** Positional arguments, e.g. `<file>`; none when absent. */
   readonly positionals?: string;
-  /** Returns the exit code (0 when omitted). Throws UserError for the user to fix. */
-  run(settings: S, io: CliIo, positionals: string[]): Promise<number | void>;
+  /**
+   * Returns the exit code (0 when omitted: an async run without a return statement is a `Promise<void>`).
+   * Throws UserError for the user to fix.
+   */
+  run(settings: S, io: CliIo, positionals: string[]): Promise<number | undefined> | Promise<void>;
 }
 
 export interface CommandDefinition<I extends InputSpecs, S> {

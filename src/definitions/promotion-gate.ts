@@ -5,8 +5,8 @@
 import { environmentTarget, githubTokenInput } from '../definition/common-inputs.js';
 import { defineAction, type InputSpecs } from '../definition/define.js';
 import { boolean, choice, integer, pattern } from '../definition/input-types.js';
-import { COMMIT_SHA } from '../patterns.js';
 import { toGateInputs } from '../gate/settings.js';
+import { COMMIT_SHA } from '../patterns.js';
 
 const COUNT = integer(0, 1_000_000);
 

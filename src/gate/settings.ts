@@ -18,7 +18,7 @@ export interface GateInputs {
 }
 
 export function toGateInputs(values: InputValues<typeof promotionGateInputs>, context: SettingsContext): GateInputs {
-  const sha = values.sha ?? context.env['GITHUB_SHA'];
+  const sha = values.sha ?? context.env.GITHUB_SHA;
   if (sha === undefined) context.fail('sha', `is required outside a workflow run: ${context.howToSet('sha')} to the commit SHA`);
   if (!COMMIT_SHA.test(sha)) context.fail('sha', `must be a full 40-character commit SHA, got "${sha.slice(0, 80)}" (from GITHUB_SHA)`);
   const { 'plan-add': add, 'plan-change': change, 'plan-destroy': destroy, 'github-token': githubToken } = values;

@@ -18,7 +18,7 @@ export function createGitHubClient(token: string, env: NodeJS.ProcessEnv, option
   return getOctokit(
     token,
     {
-      baseUrl: env['GITHUB_API_URL'] ?? 'https://api.github.com',
+      baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
       userAgent: 'gantry',
       request: { retries: options.retries ?? 3 },
     },

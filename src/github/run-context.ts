@@ -24,21 +24,21 @@ export interface RunContext {
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
-  const repository = env['GITHUB_REPOSITORY'] ?? '';
+  const repository = env.GITHUB_REPOSITORY ?? '';
   const [owner = '', repo = ''] = repository.split('/');
-  const serverUrl = env['GITHUB_SERVER_URL'] ?? 'https://github.com';
-  const runId = env['GITHUB_RUN_ID'] ?? '';
-  const pullRequest = pullRequestNumber(env['GITHUB_EVENT_PATH']);
+  const serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
+  const runId = env.GITHUB_RUN_ID ?? '';
+  const pullRequest = pullRequestNumber(env.GITHUB_EVENT_PATH);
   return {
     repository,
     owner,
     repo,
-    eventName: env['GITHUB_EVENT_NAME'] ?? '',
-    sha: env['GITHUB_SHA'] ?? '',
-    ref: env['GITHUB_REF'] ?? '',
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    sha: env.GITHUB_SHA ?? '',
+    ref: env.GITHUB_REF ?? '',
     runId,
-    runAttempt: env['GITHUB_RUN_ATTEMPT'] ?? '1',
-    job: env['GITHUB_JOB'] ?? '',
+    runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+    job: env.GITHUB_JOB ?? '',
     serverUrl,
     ...(pullRequest === undefined ? {} : { pullRequest }),
     runUrl: repository === '' || runId === '' ? '' : `${serverUrl}/${repository}/actions/runs/${runId}`,
@@ -57,6 +57,7 @@ function pullRequestNumber(eventPath: string | undefined): number | undefined {
   }
 }
 
-export function isPullRequestEvent(context: RunContext): boolean {
+/** A pull request event with its number: a type guard, so `pullRequest` is known to be set afterwards. */
+export function isPullRequestEvent(context: RunContext): context is RunContext & { pullRequest: number } {
   return (context.eventName === 'pull_request' || context.eventName === 'pull_request_target') && context.pullRequest !== undefined;
 }

@@ -17,14 +17,14 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { errorName, isNotFound, listAliases } from './inventory.js';
 import {
-  compareVersions,
-  planFunction,
-  sameRouting,
-  versionNumber,
   type AliasRouting,
+  compareVersions,
   type FunctionInventory,
   type FunctionPlan,
   type PlanRules,
+  planFunction,
+  sameRouting,
+  versionNumber,
 } from './plan.js';
 import { isRunStopped, type RunStop } from './stop.js';
 

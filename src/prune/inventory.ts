@@ -14,18 +14,18 @@
  * - Each capacity provider a version runs on: its version count, for the report (limit 100).
  */
 import {
+  type AliasConfiguration,
   GetFunctionScalingConfigCommand,
+  type LambdaClient,
   paginateListAliases,
   paginateListEventSourceMappings,
   paginateListFunctionVersionsByCapacityProvider,
   paginateListProvisionedConcurrencyConfigs,
   paginateListVersionsByFunction,
-  type AliasConfiguration,
-  type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { lambdaNameOf, parseLambdaArn } from '../aws/lambda-arn.js';
 import { OperationError } from '../errors.js';
-import { LATEST, deletionCandidates, type AliasRouting, type FunctionInventory, type PlanRules } from './plan.js';
+import { type AliasRouting, deletionCandidates, type FunctionInventory, LATEST, type PlanRules } from './plan.js';
 import type { PruneScope, ScalingValues } from './settings.js';
 
 export interface CapacityProviderCount {

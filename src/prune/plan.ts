@@ -135,13 +135,14 @@ export function planFunction(fn: FunctionInventory, rules: PlanRules): FunctionP
     const has = scaling.get(version);
     if (has === true) add(version, 'scaling-config');
     // Unknown is kept; only versions that would otherwise be deleted need checking (deletionCandidates).
-    else if (has === undefined && reasons.get(version)!.size === 0) add(version, 'scaling-config-unchecked');
+    else if (has === undefined && reasons.get(version)?.size === 0) add(version, 'scaling-config-unchecked');
   }
 
   const kept: KeptVersion[] = [];
   const deletions: string[] = [];
-  for (const version of versions) {
-    const why = [...reasons.get(version)!].sort(compareReasons);
+  // In version order: the map was filled from `versions`, and `add` never adds a key.
+  for (const [version, reasonSet] of reasons) {
+    const why = [...reasonSet].sort(compareReasons);
     if (why.length === 0) deletions.push(version);
     else kept.push({ version, reasons: why });
   }
@@ -185,7 +186,10 @@ const REASON_ORDER = [
 ];
 
 function compareReasons(a: string, b: string): number {
-  const rank = (reason: string) => REASON_ORDER.indexOf(reason.split(':')[0]!);
+  const rank = (reason: string) => {
+    const [kind = reason] = reason.split(':');
+    return REASON_ORDER.indexOf(kind);
+  };
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 

@@ -2,10 +2,11 @@
  * What a prune run reports: the JSON report (the `report` output, and the CLI's stdout), the plan as log
  * lines, and the job summary. Pure.
  */
+
+import type { CallStats } from '../aws/rate-limiter.js';
 import type { ExecutionResult, FailedVersion, SkippedVersion } from './execute.js';
 import type { CapacityProviderCount, Inventory } from './inventory.js';
 import type { KeptVersion, PrunePlan } from './plan.js';
-import type { CallStats } from '../aws/rate-limiter.js';
 import type { PruneSettings } from './settings.js';
 
 /** Lambda's hard limit of function versions per capacity provider. */

@@ -31,9 +31,10 @@ export function resolvePruneSettings(
   let scope: PruneScope;
   if (inputs.functions.length > 0) scope = { kind: 'functions', functions: dedupe(inputs.functions.map(scoped)) };
   else if (inputs.capacityProvider !== undefined) scope = { kind: 'capacity-provider', capacityProvider: inputs.capacityProvider };
-  else scope = { kind: 'environment', functions: environment!.functions.map((fn) => scoped(fn.functionName)) };
+  else if (environment !== undefined) scope = { kind: 'environment', functions: environment.functions.map((fn) => scoped(fn.functionName)) };
+  else throw new Error('resolvePruneSettings: no scope (the input rules require environment, functions or capacity-provider)');
 
-  const region = environment?.region ?? emptyToUndefined(env['AWS_REGION']) ?? emptyToUndefined(env['AWS_DEFAULT_REGION']);
+  const region = environment?.region ?? emptyToUndefined(env.AWS_REGION) ?? emptyToUndefined(env.AWS_DEFAULT_REGION);
   if (region === undefined) {
     throw new UserError(`no AWS region: give ${source.label('environment')} (its region comes from the config file) or set AWS_REGION`);
   }

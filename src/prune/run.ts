@@ -6,13 +6,13 @@
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../aws/clients.js';
+import { inFlightFor, limitClient, TokenBucketLimiter } from '../aws/rate-limiter.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { executePlan, type ExecutionResult } from './execute.js';
+import { type ExecutionResult, executePlan } from './execute.js';
 import { collectInventory, type Inventory } from './inventory.js';
-import { planPrune, type PlanRules } from './plan.js';
-import { TokenBucketLimiter, inFlightFor, limitClient } from '../aws/rate-limiter.js';
-import { buildReport, headline, planLines, type PruneReport } from './report.js';
+import { type PlanRules, planPrune } from './plan.js';
+import { buildReport, headline, type PruneReport, planLines } from './report.js';
 import type { PruneSettings } from './settings.js';
 import { RunStop } from './stop.js';
 

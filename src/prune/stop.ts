@@ -4,8 +4,9 @@
  * {@link RunStoppedError} without being sent; calls already sent finish. The inventory and the deletions
  * share one stop, so a cancellation during either ends the run the same way.
  */
-import { OperationError } from '../errors.js';
+
 import type { TokenBucketLimiter } from '../aws/rate-limiter.js';
+import { OperationError } from '../errors.js';
 
 /** Thrown into calls still waiting for a token once the run stops; they were never sent. */
 export class RunStoppedError extends OperationError {

@@ -89,6 +89,6 @@ function metadataProblem(value: unknown): string | undefined {
     const field = record[key];
     if (typeof field !== 'string' || !pattern.test(field)) return `${key} is missing or malformed`;
   }
-  if (record['buildId'] !== undefined && typeof record['buildId'] !== 'string') return 'buildId is not a string';
+  if (record.buildId !== undefined && typeof record.buildId !== 'string') return 'buildId is not a string';
   return undefined;
 }

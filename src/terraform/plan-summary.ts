@@ -40,17 +40,17 @@ const ACTION_ORDER: Record<PlanAction, number> = { delete: 0, replace: 1, update
 export function summarizePlan(showJson: unknown): PlanSummary {
   const plan = asRecord(showJson);
   // planned_values is what tells a plan from a state (`terraform show -json` of a state has `values`).
-  if (plan === undefined || typeof plan['format_version'] !== 'string' || asRecord(plan['planned_values']) === undefined) {
+  if (plan === undefined || typeof plan.format_version !== 'string' || asRecord(plan.planned_values) === undefined) {
     throw notAPlan('expected the output of "terraform show -json <planfile>" (an object with format_version and planned_values)');
   }
-  const changes = plan['resource_changes'] ?? [];
+  const changes = plan.resource_changes ?? [];
   if (!Array.isArray(changes)) throw notAPlan('resource_changes is not a list');
 
   const summary: PlanSummary = { add: 0, change: 0, destroy: 0, replace: 0, resources: [] };
   changes.forEach((entry: unknown, index) => {
     const change = asRecord(entry);
-    const address = change?.['address'];
-    const actions = asRecord(change?.['change'])?.['actions'];
+    const address = change?.address;
+    const actions = asRecord(change?.change)?.actions;
     if (typeof address !== 'string' || !Array.isArray(actions) || !actions.every((action) => typeof action === 'string')) {
       throw notAPlan(`resource_changes[${index}] has no address or change.actions`);
     }
@@ -60,7 +60,7 @@ export function summarizePlan(showJson: unknown): PlanSummary {
     if (action === 'delete' || action === 'replace') summary.destroy++;
     if (action === 'update') summary.change++;
     if (action === 'replace') summary.replace++;
-    const deposed = change?.['deposed'];
+    const deposed = change?.deposed;
     summary.resources.push({ action, address: typeof deposed === 'string' ? `${address} (deposed object ${deposed})` : address });
   });
   summary.resources = sortResources(summary.resources);
@@ -113,26 +113,26 @@ export function planExportedVariables(summary: PlanSummary, sha256: string): Rec
 
 /** `[["create","a"],…]`, whole entries only, ending in `["more","N more"]` when cut to fit the limit. */
 function compactResources(resources: PlanResource[]): string {
-  const entries = resources.map((resource) => JSON.stringify([resource.action, resource.address]));
-  const whole = `[${entries.join(',')}]`;
+  const entries = resources.map((resource) => ({ json: JSON.stringify([resource.action, resource.address]), isMore: resource.action === 'more' }));
+  const whole = `[${entries.map(({ json }) => json).join(',')}]`;
   if (whole.length <= MAX_EXPORTED_RESOURCES_CHARS) return whole;
   // A list that was already cut (read back from a build) carries its own count of what is missing.
   const alreadyMore = resources.reduce((sum, resource) => sum + (resource.action === 'more' ? moreCount(resource.address) : 0), 0);
-  // cutFrom[i]: how many resources a cut before entry i leaves out.
-  const cutFrom: number[] = new Array<number>(resources.length + 1).fill(alreadyMore);
-  for (let index = resources.length - 1; index >= 0; index--) cutFrom[index] = cutFrom[index + 1]! + (resources[index]!.action === 'more' ? 0 : 1);
+  // How many resources a cut before the current entry leaves out.
+  let remaining = alreadyMore + entries.filter(({ isMore }) => !isMore).length;
   const kept: string[] = [];
   let length = 2; // the brackets
-  for (let index = 0; index < entries.length; index++) {
-    const entry = entries[index]!;
-    const remaining = cutFrom[index]!;
+  for (const { json, isMore } of entries) {
     const more = JSON.stringify(['more', `${remaining} more`]);
     // The entry fits only if the "more" entry that may follow it still fits too.
-    if (length + entry.length + 1 + more.length + 1 > MAX_EXPORTED_RESOURCES_CHARS) {
+    if (length + json.length + 1 + more.length + 1 > MAX_EXPORTED_RESOURCES_CHARS) {
       return `[${[...kept, more].join(',')}]`;
     }
-    if (resources[index]!.action !== 'more') kept.push(entry);
-    length += entry.length + 1;
+    if (!isMore) {
+      kept.push(json);
+      remaining--;
+    }
+    length += json.length + 1;
   }
   return whole;
 }
@@ -219,7 +219,7 @@ export function renderPlanMarkdown(summary: PlanSummary, context: PlanMarkdownCo
 
   const listed = summary.resources.filter((resource) => resource.action !== 'more');
   const alreadyMore = summary.resources.reduce((sum, resource) => sum + (resource.action === 'more' ? moreCount(resource.address) : 0), 0);
-  if (listed.length === 0 && alreadyMore === 0) return fit([...head, 'No resource changes.'].join('\n'), maxChars);
+  if (listed.length === 0 && alreadyMore === 0) return truncate([...head, 'No resource changes.'].join('\n'), maxChars);
 
   const note = (missing: number) =>
     `… ${missing} more resource${missing === 1 ? '' : 's'}: see the full build log${context.logUrl === undefined ? (context.buildId === undefined ? '' : ` (build ${context.buildId})`) : ` ${context.logUrl}`}`;
@@ -236,7 +236,7 @@ export function renderPlanMarkdown(summary: PlanSummary, context: PlanMarkdownCo
   }
   const missing = listed.length - shown + alreadyMore;
   if (missing > 0) text += `\n\n${note(missing)}`;
-  return fit(text, maxChars);
+  return truncate(text, maxChars);
 }
 
 /** An address as inline code in a table cell: "|" would end the cell, a backtick the code span. */
@@ -246,6 +246,6 @@ function codeCell(address: string): string {
 }
 
 /** Last resort for a limit too small even for the heading and the counts. */
-function fit(text: string, maxChars: number): string {
+function truncate(text: string, maxChars: number): string {
   return text.length <= maxChars ? text : `${text.slice(0, Math.max(0, maxChars - 1))}…`.slice(0, maxChars);
 }

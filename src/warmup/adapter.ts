@@ -8,20 +8,21 @@
  * was throttled; with one client, a throttled PutFunctionScalingConfig would slow the smoke invocations down and
  * their latency would measure gantry's rate limiter instead of the function.
  */
-import { LAMBDA_CONTROL_PLANE_RATE, TokenBucketLimiter, limitClient } from '../aws/rate-limiter.js';
+
 import {
   GetAliasCommand,
   GetCapacityProviderCommand,
   GetFunctionCommand,
   GetFunctionScalingConfigCommand,
   InvokeCommand,
-  PutFunctionScalingConfigCommand,
-  ResourceNotFoundException,
-  paginateListFunctionVersionsByCapacityProvider,
-  waitUntilFunctionActiveV2,
   type LambdaClient,
+  PutFunctionScalingConfigCommand,
+  paginateListFunctionVersionsByCapacityProvider,
+  ResourceNotFoundException,
+  waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../aws/clients.js';
+import { LAMBDA_CONTROL_PLANE_RATE, limitClient, TokenBucketLimiter } from '../aws/rate-limiter.js';
 import { OperationError } from '../errors.js';
 import type { ScalingTarget } from './targets.js';
 

@@ -130,19 +130,20 @@ export function renderWarmupMarkdown(report: WarmupReport): string {
 
 /** A Mermaid bar chart of p95 (bars) and p50 (line) latency per function that was invoked. */
 export function latencyChart(report: WarmupReport): string[] {
-  const measured = report.functions.filter((fn) => fn.latencyMs !== undefined);
+  const measured = report.functions.flatMap((fn) =>
+    fn.latencyMs === undefined ? [] : [{ label: JSON.stringify(fn.name ?? fn.function), latency: fn.latencyMs }],
+  );
   if (measured.length === 0) return [];
-  const label = (fn: FunctionReport) => JSON.stringify(fn.name ?? fn.function);
-  const top = Math.max(1, Math.ceil(Math.max(...measured.map((fn) => fn.latencyMs!.max)) * 1.1));
+  const top = Math.max(1, Math.ceil(Math.max(...measured.map(({ latency }) => latency.max)) * 1.1));
   return [
     '',
     '```mermaid',
     'xychart-beta',
     '  title "Smoke-invoke latency per function (ms): bars p95, line p50"',
-    `  x-axis [${measured.map(label).join(', ')}]`,
+    `  x-axis [${measured.map(({ label }) => label).join(', ')}]`,
     `  y-axis "ms" 0 --> ${top}`,
-    `  bar [${measured.map((fn) => fn.latencyMs!.p95).join(', ')}]`,
-    `  line [${measured.map((fn) => fn.latencyMs!.p50).join(', ')}]`,
+    `  bar [${measured.map(({ latency }) => latency.p95).join(', ')}]`,
+    `  line [${measured.map(({ latency }) => latency.p50).join(', ')}]`,
     '```',
   ];
 }

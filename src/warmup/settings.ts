@@ -73,7 +73,7 @@ function parseFunctionRequest(item: string, fail: (problem: string) => never): F
     fail(`"${item}" is not a function: give a short name from the config (router) or a Lambda function name, optionally with ":alias"`);
   }
   if (alias !== undefined && !ALIAS_NAME.test(alias)) fail(`"${item}": "${alias}" is not an alias name (letters, digits, "-" or "_", not all digits)`);
-  return alias === undefined ? { name: name! } : { name: name!, alias };
+  return alias === undefined ? { name } : { name, alias };
 }
 
 function dedupe(functions: FunctionRequest[]): FunctionRequest[] {

@@ -15,11 +15,11 @@ import { setTimeout } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { lambdaNameOf } from '../aws/lambda-arn.js';
 import type { EnvironmentConfig } from '../config/load.js';
-import { InputError, describeError } from '../errors.js';
+import { describeError, InputError } from '../errors.js';
 import type { InputSource } from '../inputs.js';
 import type { Logger } from '../logger.js';
 import { MissingResource, type ScalingStatus, type VersionStatus, type WarmupPort } from './adapter.js';
-import { assembleReport, latencyFigures, type FunctionReport, type InvocationFigures, type VersionReport, type WarmupReport } from './report.js';
+import { assembleReport, type FunctionReport, type InvocationFigures, latencyFigures, type VersionReport, type WarmupReport } from './report.js';
 import type { WarmupSettings } from './settings.js';
 import { planTargets, type ScalingTarget, type WarmupTarget } from './targets.js';
 
@@ -116,10 +116,19 @@ export async function warmupEnvironment(
 
 // ---- the run --------------------------------------------------------------------------------------------------
 
+/** A version an alias routes to: its share of the traffic and its state. */
+interface RoutedVersion {
+  version: string;
+  weight: number;
+  status: VersionStatus;
+}
+
 interface Resolved {
   target: WarmupTarget;
-  routing: { version: string; weight: number }[];
-  statuses: VersionStatus[];
+  /** The alias's primary version. */
+  primary: string;
+  /** Every version the alias routes to, the primary first. */
+  versions: RoutedVersion[];
 }
 
 type Resolution = { resolved: Resolved } | { problem: string } | { failed: FunctionReport };
@@ -179,14 +188,16 @@ async function resolve(target: WarmupTarget, context: RunContext): Promise<Resol
       { version: alias.primary, weight: round4(1 - additional.reduce((sum, [, weight]) => sum + weight, 0)) },
       ...additional.map(([version, weight]) => ({ version, weight })),
     ];
-    const statuses = await Promise.all(routing.map(({ version }) => port.getVersion(target.functionName, version)));
-    const offProvider = statuses.filter((status) => status.capacityProviderArn === undefined);
+    const versions = await Promise.all(
+      routing.map(async ({ version, weight }) => ({ version, weight, status: await port.getVersion(target.functionName, version) })),
+    );
+    const offProvider = versions.filter(({ status }) => status.capacityProviderArn === undefined);
     if (offProvider.length > 0) {
       return {
-        problem: `${target.functionName} version ${offProvider.map((status) => status.version).join(', ')} is not on a capacity provider; warmup is for Lambda Managed Instances functions`,
+        problem: `${target.functionName} version ${offProvider.map(({ status }) => status.version).join(', ')} is not on a capacity provider; warmup is for Lambda Managed Instances functions`,
       };
     }
-    return { resolved: { target, routing, statuses } };
+    return { resolved: { target, primary: alias.primary, versions } };
   } catch (error) {
     if (error instanceof MissingResource) return { problem: `${where}: ${error.message}` };
     // Cancelled: whichever call or wait noticed first, the run fails with the cancellation's own reason.
@@ -196,29 +207,32 @@ async function resolve(target: WarmupTarget, context: RunContext): Promise<Resol
 }
 
 async function warm(resolved: Resolved, context: RunContext): Promise<FunctionReport> {
-  const { target, routing } = resolved;
+  const { target, primary, versions } = resolved;
   const { port, clock, run } = context;
   // Time to ready and the timeout count from here: what this function takes, not its wait for a turn.
   const startedAt = clock.now();
   const deadline = startedAt + run.timeoutMs;
   const report: FunctionReport = {
     ...emptyReport(target),
-    version: routing[0]!.version,
-    versions: routing.map(({ version, weight }, index) => versionReport(version, weight, resolved.statuses[index]!)),
+    version: primary,
+    versions: versions.map(({ version, weight, status }) => versionReport(version, weight, status)),
   };
   report.state = leastReady(report.versions);
   try {
     // 2. Active.
-    const statuses = await Promise.all(
-      resolved.statuses.map((status) =>
-        status.state === 'Active' || status.state === 'Failed'
-          ? status
-          : port.waitActive(target.functionName, status.version, Math.max(1, deadline - clock.now()), context.signal),
-      ),
+    const active = await Promise.all(
+      versions.map(async ({ version, weight, status }) => ({
+        version,
+        weight,
+        status:
+          status.state === 'Active' || status.state === 'Failed'
+            ? status
+            : await port.waitActive(target.functionName, status.version, Math.max(1, deadline - clock.now()), context.signal),
+      })),
     );
-    report.versions = routing.map(({ version, weight }, index) => versionReport(version, weight, statuses[index]!));
+    report.versions = active.map(({ version, weight, status }) => versionReport(version, weight, status));
     report.state = leastReady(report.versions);
-    for (const status of statuses) {
+    for (const { status } of active) {
       if (status.state === 'Active') continue;
       const reason = [status.reasonCode, status.reason].filter((part) => part !== undefined && part !== '').join(': ');
       report.errors.push(
@@ -230,13 +244,15 @@ async function warm(resolved: Resolved, context: RunContext): Promise<FunctionRe
     if (report.errors.length > 0) return report;
 
     // 3. Scaled as configured.
-    const scaled = await Promise.all(routing.map(({ version }) => applyScaling(target, version, deadline, context)));
-    scaled.forEach((status, index) => (report.versions[index]!.scaling = status.scaling));
+    const scaled = await Promise.all(
+      report.versions.map(async (reported) => ({ reported, ...(await applyScaling(target, reported.version, deadline, context)) })),
+    );
+    for (const { reported, scaling } of scaled) reported.scaling = scaling;
     if (target.scaling !== undefined) report.scalingApplied = scaled.every((status) => status.converged);
-    for (const [index, status] of scaled.entries()) {
-      if (status.converged) continue;
+    for (const { reported, scaling, converged } of scaled) {
+      if (converged) continue;
       report.errors.push(
-        `scaling config of version ${routing[index]!.version} not applied within ${seconds(run.timeoutMs)}: requested ${describeScaling(status.scaling.requested)}, applied ${describeScaling(status.scaling.applied)}`,
+        `scaling config of version ${reported.version} not applied within ${seconds(run.timeoutMs)}: requested ${describeScaling(scaling.requested)}, applied ${describeScaling(scaling.applied)}`,
       );
     }
     if (report.errors.length > 0) return report;
@@ -255,7 +271,7 @@ async function warm(resolved: Resolved, context: RunContext): Promise<FunctionRe
     return report;
   } finally {
     // 5. The capacity provider, also (especially) when the function failed: InsufficientCapacity has a cause.
-    if (run.checkProvider && context.signal?.aborted !== true) await checkProvider(report, resolved.statuses, context);
+    if (run.checkProvider && context.signal?.aborted !== true) await checkProvider(report, versions, context);
     report.ready = report.errors.length === 0;
   }
 }
@@ -329,8 +345,8 @@ async function smokeInvoke(target: WarmupTarget, context: RunContext): Promise<{
   return { figures, latencies, errors };
 }
 
-async function checkProvider(report: FunctionReport, statuses: VersionStatus[], context: RunContext): Promise<void> {
-  const arn = statuses.find((status) => status.capacityProviderArn !== undefined)?.capacityProviderArn;
+async function checkProvider(report: FunctionReport, versions: RoutedVersion[], context: RunContext): Promise<void> {
+  const arn = versions.find(({ status }) => status.capacityProviderArn !== undefined)?.status.capacityProviderArn;
   if (arn === undefined) return;
   let pending = context.providers.get(arn);
   if (pending === undefined) {

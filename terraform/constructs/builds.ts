@@ -6,7 +6,7 @@
  * Each project's own buildspec is the one in buildspecs/; the action sends the same text inline per build,
  * so the project's copy is the fallback for builds started by hand (and the prune schedule's buildspec).
  */
-import { Construct } from 'constructs';
+
 import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js';
 import { CodebuildProject, type CodebuildProjectEnvironmentEnvironmentVariable } from '@cdktn/provider-aws/lib/codebuild-project/index.js';
 import { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket/index.js';
@@ -16,9 +16,10 @@ import { S3BucketPolicy } from '@cdktn/provider-aws/lib/s3-bucket-policy/index.j
 import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-public-access-block/index.js';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktn/provider-aws/lib/s3-bucket-versioning/index.js';
+import { Construct } from 'constructs';
 import { buildLogStatements, pruneStatements, readStatements, stateStatements, writeStatements } from './build-permissions.js';
 import type { StackContext } from './context.js';
-import { Role, policyDocument, serviceTrust, type Statement } from './iam.js';
+import { policyDocument, Role, type Statement, serviceTrust } from './iam.js';
 
 /** The build image: Amazon Linux on Graviton, with bash, curl, unzip, node and the AWS CLI the buildspecs use. */
 export const BUILD_IMAGE = 'aws/codebuild/amazonlinux-aarch64-standard:3.0';

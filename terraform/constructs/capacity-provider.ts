@@ -2,8 +2,9 @@
  * The environment's capacity provider: arm64 instances of the allowed types, the scaling mode and vCPU ceiling
  * from the config, launched by Lambda with the provider's own operator role into the network's subnets.
  */
-import { Construct } from 'constructs';
+
 import { LambdaCapacityProvider } from '@cdktn/provider-aws/lib/lambda-capacity-provider/index.js';
+import { Construct } from 'constructs';
 import type { StackContext } from './context.js';
 import { Role, serviceTrust } from './iam.js';
 import type { Network } from './network.js';

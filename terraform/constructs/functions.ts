@@ -5,17 +5,17 @@
  * write its own log group and do exactly what the config's `permissions` grant.
  */
 import { posix } from 'node:path';
-import { Construct } from 'constructs';
-import { Fn, Token, ref } from 'cdktn';
 import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js';
 import { LambdaAlias } from '@cdktn/provider-aws/lib/lambda-alias/index.js';
 import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function/index.js';
 import { LambdaFunctionScalingConfig } from '@cdktn/provider-aws/lib/lambda-function-scaling-config/index.js';
+import { Fn, ref, Token } from 'cdktn';
+import { Construct } from 'constructs';
 import type { ResolvedFunction } from '../../src/config/load.js';
 import type { FunctionNames } from '../../src/config/naming.js';
 import type { CapacityProvider } from './capacity-provider.js';
 import type { StackContext } from './context.js';
-import { Role, serviceTrust, type Statement } from './iam.js';
+import { Role, type Statement, serviceTrust } from './iam.js';
 
 /** Where a function's deployment package is, relative to the repository root, unless `package` says. */
 export function packagePath(fn: Pick<ResolvedFunction, 'name' | 'package'>): string {
@@ -47,7 +47,8 @@ export class Functions extends Construct {
   constructor(scope: Construct, id: string, ctx: StackContext, capacity: CapacityProvider) {
     super(scope, id);
     ctx.env.functions.forEach((settings, index) => {
-      const names = ctx.names.functions[index]!;
+      const names = ctx.names.functions[index];
+      if (names === undefined) throw new Error(`no derived names for function ${settings.name}`);
       const logGroup = new CloudwatchLogGroup(this, `${settings.name}-logs`, {
         name: names.logGroup,
         retentionInDays: ctx.env.observability.logRetentionDays,

@@ -16,10 +16,11 @@
  * The OIDC provider is one per account: the first environment of each account (in promotion order) creates
  * it; the others refer to it by ARN.
  */
-import { Construct } from 'constructs';
+
 import { IamOpenidConnectProvider } from '@cdktn/provider-aws/lib/iam-openid-connect-provider/index.js';
+import { Construct } from 'constructs';
 import type { StackContext } from './context.js';
-import { Role, policyDocument, type Statement } from './iam.js';
+import { policyDocument, Role, type Statement } from './iam.js';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';

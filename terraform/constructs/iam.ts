@@ -2,11 +2,12 @@
  * IAM policy documents as literal JSON, and roles built from them. Every action is named in full: a wildcard
  * action (`s3:*`, `lambda:Get*`, `*`) fails the synth, so no policy of the stack can grant more than it lists.
  */
-import { Construct } from 'constructs';
-import type { ITerraformDependable } from 'cdktn';
+
 import { IamRole } from '@cdktn/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy/index.js';
 import { IamRolePolicyAttachment } from '@cdktn/provider-aws/lib/iam-role-policy-attachment/index.js';
+import type { ITerraformDependable } from 'cdktn';
+import { Construct } from 'constructs';
 
 export type Condition = Record<string, Record<string, string | string[]>>;
 

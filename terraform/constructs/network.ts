@@ -8,8 +8,7 @@
  * interface endpoint that only the instances' security group may reach. Functions that need anything else
  * need a NAT gateway or more endpoints, added next to this construct.
  */
-import { Construct } from 'constructs';
-import { Fn, TerraformCount, TerraformStack, Token, ref } from 'cdktn';
+
 import { DataAwsAvailabilityZones } from '@cdktn/provider-aws/lib/data-aws-availability-zones/index.js';
 import { DataAwsSubnets } from '@cdktn/provider-aws/lib/data-aws-subnets/index.js';
 import { DataAwsVpc } from '@cdktn/provider-aws/lib/data-aws-vpc/index.js';
@@ -21,6 +20,8 @@ import { Vpc } from '@cdktn/provider-aws/lib/vpc/index.js';
 import { VpcEndpoint } from '@cdktn/provider-aws/lib/vpc-endpoint/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktn/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktn/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { Fn, ref, TerraformCount, TerraformStack, Token } from 'cdktn';
+import { Construct } from 'constructs';
 import type { StackContext } from './context.js';
 
 /** The API's limit of subnets per capacity provider. */

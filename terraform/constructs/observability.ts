@@ -7,10 +7,11 @@
  * that line into the `Gantry` metric the versions alarm watches. Without the prune schedule the metric only
  * moves when the prune project is run by hand, and the alarm keeps its last state meanwhile.
  */
-import { Construct } from 'constructs';
+
 import { CloudwatchDashboard } from '@cdktn/provider-aws/lib/cloudwatch-dashboard/index.js';
 import { CloudwatchLogMetricFilter } from '@cdktn/provider-aws/lib/cloudwatch-log-metric-filter/index.js';
 import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktn/provider-aws/lib/cloudwatch-metric-alarm/index.js';
+import { Construct } from 'constructs';
 import type { Builds } from './builds.js';
 import type { StackContext } from './context.js';
 

@@ -6,10 +6,11 @@
  * - prune: an EventBridge rule starts the prune CodeBuild project (`gantry prune --dry-run=false`), so version
  *   hygiene does not depend on deploys and the versions metric stays current.
  */
-import { Construct } from 'constructs';
+
 import { CloudwatchEventRule } from '@cdktn/provider-aws/lib/cloudwatch-event-rule/index.js';
 import { CloudwatchEventTarget } from '@cdktn/provider-aws/lib/cloudwatch-event-target/index.js';
 import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission/index.js';
+import { Construct } from 'constructs';
 import type { Builds } from './builds.js';
 import type { StackContext } from './context.js';
 import type { Functions } from './functions.js';

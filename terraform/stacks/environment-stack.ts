@@ -2,9 +2,10 @@
  * One environment's stack: everything gantry runs on in that account and region, with its state in S3
  * (native lock file, no DynamoDB table) under the names of the naming module.
  */
+
+import { AwsProvider } from '@cdktn/provider-aws/lib/provider/index.js';
 import { S3Backend, TerraformOutput, TerraformStack } from 'cdktn';
 import type { Construct } from 'constructs';
-import { AwsProvider } from '@cdktn/provider-aws/lib/provider/index.js';
 import { TERRAFORM_PIN } from '../../src/terraform/pin.js';
 import { Builds } from '../constructs/builds.js';
 import { CapacityProvider } from '../constructs/capacity-provider.js';

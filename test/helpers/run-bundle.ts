@@ -4,9 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT, cleanEnv, collect, runAction, startAction, type ActionResult, type ProcessResult, type StartedAction } from '../../scripts/local-runner.js';
+import { type ActionResult, cleanEnv, collect, type ProcessResult, REPO_ROOT, runAction, type StartedAction, startAction } from '../../scripts/local-runner.js';
 
-export { REPO_ROOT, cleanEnv, parseOutputFile, type ActionResult, type ProcessResult, type StartedAction } from '../../scripts/local-runner.js';
+export { type ActionResult, cleanEnv, type ProcessResult, parseOutputFile, REPO_ROOT, type StartedAction } from '../../scripts/local-runner.js';
 
 export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, cwd: string = REPO_ROOT): Promise<ProcessResult> {
   return collect(spawn(process.execPath, [script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));

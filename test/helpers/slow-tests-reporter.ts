@@ -6,7 +6,7 @@ import type { Reporter, TestModule } from 'vitest/node';
  */
 export default class SlowTestsReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
-    const count = Number(process.env['SLOW_TESTS'] ?? 10);
+    const count = Number(process.env.SLOW_TESTS ?? 10);
     if (!(count > 0)) return;
     const tests: { name: string; ms: number }[] = [];
     const files: { name: string; ms: number }[] = [];

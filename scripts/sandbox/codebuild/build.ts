@@ -184,7 +184,7 @@ export function advanceScripted(build: BuildRecord, now: number, log: LogWriter)
     script.current = next;
     script.currentEnds = at + next.durationMs;
     const lines = next.lines ?? [];
-    lines.forEach((text, index) => script.lines.push({ at: at + (next.durationMs * (index + 1)) / (lines.length + 1), text }));
+    for (const [index, text] of lines.entries()) script.lines.push({ at: at + (next.durationMs * (index + 1)) / (lines.length + 1), text });
   }
 }
 
@@ -205,8 +205,8 @@ function finishStep(build: BuildRecord, script: ScriptState, step: ScriptedPhase
 }
 
 function flushLines(script: ScriptState, now: number, log: LogWriter): void {
-  while (script.lines.length > 0 && script.lines[0]!.at <= now) {
-    const line = script.lines.shift()!;
+  for (let line = script.lines[0]; line !== undefined && line.at <= now; line = script.lines[0]) {
+    script.lines.shift();
     log(line.text, line.at);
   }
 }

@@ -8,25 +8,26 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../../../src/errors.js';
 import { parseBuildspec, runBuildspec } from '../../../src/buildspec/runner.js';
+import { UserError } from '../../../src/errors.js';
+import { required } from '../../assert.js';
 import type { SandboxCore } from '../frame.js';
 import { SANDBOX_REGION } from '../frame.js';
-import { Json11Service, ServiceError, json11Ok as ok, parseJsonBody, type SandboxRequest, type SandboxResponse } from '../protocol.js';
 import type { LogsStore } from '../logs/store.js';
+import { Json11Service, json11Ok as ok, parseJsonBody, type SandboxRequest, type SandboxResponse, ServiceError } from '../protocol.js';
 import {
-  PRE_PHASES,
   advanceScripted,
   agentLine,
+  type BuildRecord,
+  type BuildScript,
   defaultScript,
   endPhase,
   enterPhase,
+  type LogWriter,
+  PRE_PHASES,
   recordRunnerPhase,
   statusAfter,
   stopBuild,
-  type BuildRecord,
-  type BuildScript,
-  type LogWriter,
 } from './build.js';
 
 const ACCOUNT = '123456789012';
@@ -162,15 +163,15 @@ export class CodeBuildService extends Json11Service {
         if (previous.requestKey !== requestKey) {
           throw invalid('Idempotency token was used with different request parameters');
         }
-        return this.builds.get(previous.buildId)!;
+        return required(this.builds.get(previous.buildId), `build ${previous.buildId}`);
       }
     }
-    const overrides = parseVariables(body['environmentVariablesOverride']);
-    const timeout = body['timeoutInMinutesOverride'];
+    const overrides = parseVariables(body.environmentVariablesOverride);
+    const timeout = body.timeoutInMinutesOverride;
     if (timeout !== undefined && (typeof timeout !== 'number' || timeout < 5 || timeout > 2160)) {
       throw invalid('timeoutInMinutesOverride must be between 5 and 2160');
     }
-    const sourceVersion = typeof body['sourceVersion'] === 'string' ? body['sourceVersion'] : undefined;
+    const sourceVersion = typeof body.sourceVersion === 'string' ? body.sourceVersion : undefined;
     const uuid = randomUUID();
     const id = `${project.name}:${uuid}`;
     const variables = new Map<string, { name: string; value: string; type: string }>();
@@ -184,7 +185,7 @@ export class CodeBuildService extends Json11Service {
       buildStatus: 'IN_PROGRESS',
       phases: [],
       ...(sourceVersion === undefined ? {} : { sourceVersion, resolvedSourceVersion: resolveSourceVersion(sourceVersion) }),
-      buildspec: typeof body['buildspecOverride'] === 'string' ? body['buildspecOverride'] : project.buildspec,
+      buildspec: typeof body.buildspecOverride === 'string' ? body.buildspecOverride : project.buildspec,
       environmentVariables: [...variables.values()],
       exportedEnvironmentVariables: [],
       logGroupName: project.settings.logGroupName ?? `/aws/codebuild/${project.name}`,
@@ -197,8 +198,9 @@ export class CodeBuildService extends Json11Service {
     project.builds.push(id);
     if (typeof idempotencyToken === 'string') this.#tokens.set(idempotencyToken, { buildId: id, requestKey, at: now });
     const script = project.scripts.shift();
-    if (script === undefined && project.settings.sourceDir !== undefined) {
-      build.done = this.#execute(build, project);
+    const { sourceDir } = project.settings;
+    if (script === undefined && sourceDir !== undefined) {
+      build.done = this.#execute(build, project, sourceDir);
     } else {
       build.script = { pending: [...(script ?? defaultScript()).phases], currentEnds: now, lines: [] };
       build.exportedEnvironmentVariables = Object.entries(script?.exportedVariables ?? {}).map(([name, value]) => ({ name, value }));
@@ -208,7 +210,7 @@ export class CodeBuildService extends Json11Service {
   }
 
   /** Runs the buildspec for real in a fresh copy of the project's source, as the CodeBuild agent would. */
-  async #execute(build: BuildRecord, project: Project): Promise<void> {
+  async #execute(build: BuildRecord, project: Project, sourceDir: string): Promise<void> {
     const log = this.#logWriter(build);
     const now = () => this.core.clock.now();
     const abort = new AbortController();
@@ -225,7 +227,7 @@ export class CodeBuildService extends Json11Service {
       this.core.clock.toReal(build.timeoutInMinutes * 60_000),
     );
     try {
-      cpSync(project.settings.sourceDir!, workDir, { recursive: true });
+      cpSync(sourceDir, workDir, { recursive: true });
       let text: string;
       let file: string;
       try {
@@ -312,7 +314,7 @@ export class CodeBuildService extends Json11Service {
   }
 
   #batchGetBuilds(body: Record<string, unknown>) {
-    const ids = body['ids'];
+    const ids = body.ids;
     if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100 || !ids.every((id) => typeof id === 'string')) {
       throw invalid('ids must be a list of 1 to 100 build ids');
     }
@@ -327,7 +329,7 @@ export class CodeBuildService extends Json11Service {
   }
 
   #batchGetProjects(body: Record<string, unknown>) {
-    const names = body['names'];
+    const names = body.names;
     if (!Array.isArray(names) || names.length === 0 || names.length > 100) throw invalid('names must be a list of 1 to 100 project names');
     const projects = [];
     const projectsNotFound = [];
@@ -450,12 +452,12 @@ function parseVariables(value: unknown): { name: string; value: string; type: st
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw invalid('environmentVariablesOverride must be a list');
   return value.map((entry: Record<string, unknown>) => {
-    if (typeof entry['name'] !== 'string' || entry['name'] === '' || typeof entry['value'] !== 'string') {
+    if (typeof entry.name !== 'string' || entry.name === '' || typeof entry.value !== 'string') {
       throw invalid('Environment variable name and value must be set');
     }
-    const type = entry['type'] ?? 'PLAINTEXT';
+    const type = entry.type ?? 'PLAINTEXT';
     if (typeof type !== 'string' || !VARIABLE_TYPES.includes(type)) throw invalid(`Invalid environment variable type ${String(type)}`);
-    return { name: entry['name'], value: entry['value'], type };
+    return { name: entry.name, value: entry.value, type };
   });
 }
 

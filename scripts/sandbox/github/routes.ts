@@ -6,7 +6,7 @@
  * another repository route is still recorded under a template (`/repos/{owner}/{repo}/…`) so that a fault
  * rule can target it, and fails loudly instead of being mistaken for a missing resource.
  */
-import { ServiceError, type SandboxRequest } from '../protocol.js';
+import { type SandboxRequest, ServiceError } from '../protocol.js';
 import { notFound, unprocessable, validationFailed } from './state.js';
 
 const DOCS = 'https://docs.github.com/rest';
@@ -71,12 +71,10 @@ export function matchRoute(request: SandboxRequest): RouteMatch {
     if (params !== undefined) return { operation: `${method} ${template}`, params, docs: `${DOCS}/${docs}` };
   }
   // Keep owner and repo out of the name, so that one fault rule or record query covers every repository.
-  if (segments[0] === 'repos' && segments.length >= 3) {
-    const rest = segments
-      .slice(3)
-      .map((segment) => `/${segment}`)
-      .join('');
-    return { operation: `${request.method} /repos/{owner}/{repo}${rest}`, params: { owner: decode(segments[1]!), repo: decode(segments[2]!) } };
+  const [first, owner, repo, ...tail] = segments;
+  if (first === 'repos' && owner !== undefined && repo !== undefined) {
+    const rest = tail.map((segment) => `/${segment}`).join('');
+    return { operation: `${request.method} /repos/{owner}/{repo}${rest}`, params: { owner: decode(owner), repo: decode(repo) } };
   }
   return { operation: `${request.method} ${path}`, params: {} };
 }
@@ -85,10 +83,9 @@ function matchTemplate(template: string, segments: string[]): Record<string, str
   const parts = template.split('/').filter((part) => part !== '');
   if (parts.length !== segments.length) return undefined;
   const params: Record<string, string> = {};
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    const segment = segments[i]!;
-    if (part.startsWith('{')) params[part.slice(1, -1)] = decode(segment);
+  for (const [i, part] of parts.entries()) {
+    const segment = segments[i];
+    if (part.startsWith('{') && segment !== undefined) params[part.slice(1, -1)] = decode(segment);
     else if (part !== segment) return undefined;
   }
   return params;

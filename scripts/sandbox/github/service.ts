@@ -6,11 +6,12 @@
  * meets the same answers in a workflow run.
  */
 import { SANDBOX_GITHUB_TOKEN, type SandboxCore } from '../frame.js';
-import { ServiceError, type SandboxRequest, type SandboxResponse, type SandboxService } from '../protocol.js';
+import { pathParam, type SandboxRequest, type SandboxResponse, type SandboxService, ServiceError } from '../protocol.js';
 import {
-  GITHUB_PREFIX,
+  type Body,
   boolean,
   defined,
+  GITHUB_PREFIX,
   id,
   invalidType,
   isGitHubPath,
@@ -22,33 +23,32 @@ import {
   requireString,
   string,
   timestamp,
-  type Body,
 } from './routes.js';
 import * as shape from './shapes.js';
 import {
   ACTIONS_BOT,
   CHECK_CONCLUSIONS,
   CHECK_STATUSES,
-  COMMIT_STATES,
-  DEPLOYMENT_STATES,
-  GitHubState,
-  notFound,
-  unprocessable,
-  validationFailed,
   type CheckRunOutput,
+  COMMIT_STATES,
   type CommentRecord,
   type CommitState,
+  DEPLOYMENT_STATES,
   type DeploymentRecord,
   type EnvironmentRecord,
+  GitHubState,
   type GitHubUser,
+  notFound,
   type PullRequestRecord,
   type RepoRecord,
   type ReviewRecord,
   type ReviewState,
+  unprocessable,
+  validationFailed,
 } from './state.js';
 
-export { ACTIONS_BOT } from './state.js';
 export type * from './state.js';
+export { ACTIONS_BOT } from './state.js';
 
 export interface GitHubServiceOptions {
   /** The token requests must carry; default SANDBOX_GITHUB_TOKEN, which `sandbox.env.GITHUB_TOKEN` holds. */
@@ -89,7 +89,7 @@ export class GitHubService implements SandboxService {
       [`GET ${R}`]: (c) => ok(200, shape.repository(c.urls, c.repo)),
       [`GET ${R}/branches`]: (c) => this.#listBranches(c),
       [`GET ${R}/branches/{branch}`]: (c) => this.#getBranch(c),
-      [`GET ${R}/commits/{ref}`]: (c) => ok(200, shape.commit(c.urls, c.repo, this.state.commit(c.repo, c.params.ref!))),
+      [`GET ${R}/commits/{ref}`]: (c) => ok(200, shape.commit(c.urls, c.repo, this.state.commit(c.repo, pathParam(c.params, 'ref')))),
       [`GET ${R}/commits/{ref}/status`]: (c) => this.#combinedStatus(c),
       [`GET ${R}/commits/{ref}/statuses`]: (c) => this.#listCommitStatuses(c),
       [`POST ${R}/statuses/{sha}`]: (c) => this.#createCommitStatus(c),
@@ -109,7 +109,7 @@ export class GitHubService implements SandboxService {
       [`GET ${R}/deployments/{deployment_id}/statuses/{status_id}`]: (c) => this.#getDeploymentStatus(c),
       [`GET ${R}/environments`]: (c) => this.#listEnvironments(c),
       [`GET ${R}/environments/{environment_name}`]: (c) =>
-        ok(200, shape.environment(c.urls, c.repo, this.state.environment(c.repo, c.params.environment_name!))),
+        ok(200, shape.environment(c.urls, c.repo, this.state.environment(c.repo, pathParam(c.params, 'environment_name')))),
       [`PUT ${R}/environments/{environment_name}`]: (c) => this.#putEnvironment(c),
       [`DELETE ${R}/environments/{environment_name}`]: (c) => this.#deleteEnvironment(c),
       [`GET ${R}/pulls`]: (c) => this.#listPulls(c),
@@ -151,7 +151,7 @@ export class GitHubService implements SandboxService {
     if (route.docs === undefined || handler === undefined) {
       throw new ServiceError(501, 'NotImplemented', `The GitHub sandbox does not implement ${operation}.`);
     }
-    const repo = this.state.repo(route.params.owner!, route.params.repo!);
+    const repo = this.state.repo(pathParam(route.params, 'owner'), pathParam(route.params, 'repo'));
     const response = handler({ request, params: route.params, repo, urls: { api: `${origin(request)}${GITHUB_PREFIX}`, html: 'https://github.com' } });
     return { ...response, headers: { ...this.#headers(), ...response.headers } };
   }
@@ -419,7 +419,7 @@ export class GitHubService implements SandboxService {
       throw validationFailed({ resource: 'Status', field: 'state', code: 'custom', message: 'state is not included in the list' });
     const status = this.state.addCommitStatus(
       c.repo,
-      c.params.sha!,
+      pathParam(c.params, 'sha'),
       {
         state: state as CommitState,
         ...defined('context', string(body, 'context')),
@@ -432,7 +432,7 @@ export class GitHubService implements SandboxService {
   }
 
   #listCommitStatuses(c: Call): SandboxResponse {
-    const page = paginate(this.state.commitStatuses(c.repo, this.state.commit(c.repo, c.params.ref!)), c.request);
+    const page = paginate(this.state.commitStatuses(c.repo, this.state.commit(c.repo, pathParam(c.params, 'ref'))), c.request);
     return ok(
       200,
       page.items.map((s) => shape.commitStatus(c.urls, c.repo, s)),
@@ -441,7 +441,7 @@ export class GitHubService implements SandboxService {
   }
 
   #combinedStatus(c: Call): SandboxResponse {
-    const sha = this.state.commit(c.repo, c.params.ref!);
+    const sha = this.state.commit(c.repo, pathParam(c.params, 'ref'));
     const combined = this.state.combinedStatus(c.repo, sha);
     const page = paginate(combined.statuses, c.request);
     const commitUrl = `${c.urls.api}/repos/${c.repo.owner.login}/${c.repo.name}/commits/${sha}`;
@@ -474,7 +474,7 @@ export class GitHubService implements SandboxService {
   }
 
   #listCheckRuns(c: Call): SandboxResponse {
-    const sha = this.state.commit(c.repo, c.params.ref!);
+    const sha = this.state.commit(c.repo, pathParam(c.params, 'ref'));
     const q = c.request.query;
     let runs = [...c.repo.checkRuns.values()].filter((run) => run.headSha === sha);
     // `filter=latest` (the default) keeps the newest run of each name: a re-run hides the attempt before it.
@@ -601,7 +601,7 @@ export class GitHubService implements SandboxService {
       }
       branchPolicy = { protected_branches: protectedBranches, custom_branch_policies: custom };
     }
-    const environment = this.state.putEnvironment(c.repo, c.params.environment_name!, {
+    const environment = this.state.putEnvironment(c.repo, pathParam(c.params, 'environment_name'), {
       ...defined('waitTimer', waitTimer as number | undefined),
       ...defined('preventSelfReview', boolean(body, 'prevent_self_review')),
       ...defined('reviewers', reviewers),
@@ -625,7 +625,7 @@ export class GitHubService implements SandboxService {
   }
 
   #deleteEnvironment(c: Call): SandboxResponse {
-    const environment = this.state.environment(c.repo, c.params.environment_name!);
+    const environment = this.state.environment(c.repo, pathParam(c.params, 'environment_name'));
     c.repo.environments.delete(environment.name.toLowerCase());
     return { status: 204 };
   }
@@ -644,7 +644,7 @@ export class GitHubService implements SandboxService {
   }
 
   #getBranch(c: Call): SandboxResponse {
-    const branch = c.repo.branches.get(c.params.branch!);
+    const branch = c.repo.branches.get(pathParam(c.params, 'branch'));
     if (branch === undefined) throw new ServiceError(404, 'NotFound', 'Branch not found');
     return ok(200, shape.branch(c.urls, c.repo, branch));
   }

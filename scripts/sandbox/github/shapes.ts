@@ -3,7 +3,6 @@
  * that follows one gets an answer); `html_url` fields point at github.com, where a person would look.
  */
 import {
-  fakeSha,
   type BranchRecord,
   type CheckRunRecord,
   type CommentRecord,
@@ -11,6 +10,7 @@ import {
   type DeploymentRecord,
   type DeploymentStatusRecord,
   type EnvironmentRecord,
+  fakeSha,
   type GitHubUser,
   type PullRequestRecord,
   type RepoRecord,

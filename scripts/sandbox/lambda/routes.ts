@@ -125,11 +125,11 @@ export function matchRoute(method: string, path: string, query: URLSearchParams)
     if (parts.length !== segments.length) continue;
     const params: Record<string, string> = {};
     let ok = true;
-    for (let i = 0; i < parts.length && ok; i++) {
-      const part = parts[i]!;
-      const segment = segments[i]!;
-      if (part.startsWith('{')) params[part.slice(1, -1)] = decodeURIComponent(segment);
+    for (const [i, part] of parts.entries()) {
+      const segment = segments[i];
+      if (part.startsWith('{') && segment !== undefined) params[part.slice(1, -1)] = decodeURIComponent(segment);
       else ok = part === segment;
+      if (!ok) break;
     }
     if (ok) return { operation: route.operation, params };
   }

@@ -3,23 +3,24 @@
  * names, success statuses and error codes follow the SDK's schemas (see routes.ts); status codes the SDK
  * does not pin down follow the live service (DeleteFunction answers 204).
  */
-import { mulberry32 } from '../random.js';
-import { ServiceError, parseJsonBody, restJsonError, type SandboxRequest, type SandboxResponse, type SandboxService } from '../protocol.js';
+
 import type { SandboxCore } from '../frame.js';
-import { LATEST, LATEST_PUBLISHED, functionArn, paginate, parseFunctionRef, resolveQualifier, lambdaTimestamp } from './names.js';
+import { parseJsonBody, pathParam, restJsonError, type SandboxRequest, type SandboxResponse, type SandboxService, ServiceError } from '../protocol.js';
+import { mulberry32 } from '../random.js';
+import { type FunctionRef, functionArn, LATEST, LATEST_PUBLISHED, lambdaTimestamp, paginate, parseFunctionRef, resolveQualifier } from './names.js';
 import { isLambdaPath, matchRoute } from './routes.js';
 import { aliasConfiguration, capacityProvider, eventSourceMapping, functionConfiguration } from './shapes.js';
 import {
-  LambdaState,
-  conflict,
-  invalid,
-  resolveOptions,
   type AliasInput,
   type CreateFunctionInput,
+  conflict,
   type FunctionRecord,
+  invalid,
   type LambdaOptions,
+  LambdaState,
   type PublishOptions,
   type ResolvedLambdaOptions,
+  resolveOptions,
   type ScalingConfig,
   type VersionFailure,
   type VersionRecord,
@@ -67,15 +68,16 @@ export class LambdaService implements SandboxService {
       ListVersionsByFunction: (r, p) => this.#listVersions(r, p),
       CreateAlias: (r, p) => this.#putAlias(r, p, true),
       UpdateAlias: (r, p) => this.#putAlias(r, p, false),
-      GetAlias: (r, p) => this.#getAlias(p),
+      GetAlias: (_r, p) => this.#getAlias(p),
       ListAliases: (r, p) => this.#listAliases(r, p),
-      DeleteAlias: (r, p) => this.#deleteAlias(p),
+      DeleteAlias: (_r, p) => this.#deleteAlias(p),
       Invoke: (r, p) => this.#invoke(r, p),
       CreateCapacityProvider: (r) => this.#createCapacityProvider(r),
-      GetCapacityProvider: (r, p) => json(200, { CapacityProvider: capacityProvider(this.state, this.state.capacityProvider(p.CapacityProviderName!)) }),
+      GetCapacityProvider: (_r, p) =>
+        json(200, { CapacityProvider: capacityProvider(this.state, this.state.capacityProvider(pathParam(p, 'CapacityProviderName'))) }),
       ListCapacityProviders: (r) => this.#listCapacityProviders(r),
-      DeleteCapacityProvider: (r, p) =>
-        json(202, { CapacityProvider: capacityProvider(this.state, this.state.deleteCapacityProvider(p.CapacityProviderName!)) }),
+      DeleteCapacityProvider: (_r, p) =>
+        json(202, { CapacityProvider: capacityProvider(this.state, this.state.deleteCapacityProvider(pathParam(p, 'CapacityProviderName'))) }),
       ListFunctionVersionsByCapacityProvider: (r, p) => this.#listFunctionVersionsByCapacityProvider(r, p),
       PutFunctionScalingConfig: (r, p) => this.#putScalingConfig(r, p),
       GetFunctionScalingConfig: (r, p) => this.#getScalingConfig(r, p),
@@ -172,14 +174,15 @@ export class LambdaService implements SandboxService {
     const body = parseJsonBody<Body>(request);
     const name = str(body.FunctionName);
     if (name === undefined) throw invalid('FunctionName is required.');
-    if (str(body.Role) === undefined) throw invalid('Role is required.');
+    const role = str(body.Role);
+    if (role === undefined) throw invalid('Role is required.');
     const code = body.Code as Body | undefined;
     if (code === undefined) throw invalid('Code is required.');
     const cp = (body.CapacityProviderConfig as Body | undefined)?.LambdaManagedInstancesCapacityProviderConfig as CreateFunctionInput['capacityProvider'];
     const environment = (body.Environment as Body | undefined)?.Variables as Record<string, string> | undefined;
     const fn = this.state.createFunction({
       name: parseFunctionRef(name).name,
-      role: str(body.Role)!,
+      role,
       code: codeOf(code),
       ...optional('runtime', str(body.Runtime)),
       ...optional('handler', str(body.Handler)),
@@ -201,7 +204,7 @@ export class LambdaService implements SandboxService {
   }
 
   #getFunction(request: SandboxRequest, params: Record<string, string>, full: boolean): SandboxResponse {
-    const ref = parseFunctionRef(params.FunctionName!);
+    const ref = functionRef(params);
     const qualifier = resolveQualifier(ref, request.query.get('Qualifier'));
     const fn = this.state.function(ref.name);
     const { version } = this.state.resolve(fn, qualifier);
@@ -218,7 +221,7 @@ export class LambdaService implements SandboxService {
   }
 
   #updateFunctionCode(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
-    const ref = parseFunctionRef(params.FunctionName!);
+    const ref = functionRef(params);
     const body = parseJsonBody<Body>(request);
     const revisionId = str(body.RevisionId);
     const latest = this.state.updateFunctionCode(ref.name, codeOf(body), revisionId);
@@ -234,7 +237,7 @@ export class LambdaService implements SandboxService {
   #listFunctions(request: SandboxRequest): SandboxResponse {
     const all = request.query.get('FunctionVersion') === 'ALL';
     const configurations = [...this.state.functions.keys()].sort().flatMap((name) => {
-      const fn = this.state.functions.get(name)!;
+      const fn = this.state.function(name);
       const latest = functionConfiguration(this.state, fn, fn.latest);
       if (!all) return [latest];
       return [
@@ -247,7 +250,7 @@ export class LambdaService implements SandboxService {
   }
 
   #deleteFunction(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
-    const ref = parseFunctionRef(params.FunctionName!);
+    const ref = functionRef(params);
     const qualifier = resolveQualifier(ref, request.query.get('Qualifier'));
     const fn = this.state.function(ref.name);
     if (qualifier === undefined || qualifier === LATEST) {
@@ -262,7 +265,7 @@ export class LambdaService implements SandboxService {
   }
 
   #publishVersion(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
-    const ref = parseFunctionRef(params.FunctionName!);
+    const ref = functionRef(params);
     const body = parseJsonBody<Body>(request);
     const publishTo = publishTarget(body.PublishTo);
     const version = this.state.publishVersion(ref.name, {
@@ -275,7 +278,7 @@ export class LambdaService implements SandboxService {
   }
 
   #listVersions(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
-    const fn = this.state.function(parseFunctionRef(params.FunctionName!).name);
+    const fn = this.state.function(functionRef(params).name);
     const versions = [
       functionConfiguration(this.state, fn, fn.latest, LATEST),
       ...this.state.publishedVersions(fn).map((v) => functionConfiguration(this.state, fn, v)),
@@ -287,7 +290,7 @@ export class LambdaService implements SandboxService {
   // ---- aliases ----------------------------------------------------------------------------------------------
 
   #putAlias(request: SandboxRequest, params: Record<string, string>, create: boolean): SandboxResponse {
-    const fnName = parseFunctionRef(params.FunctionName!).name;
+    const fnName = functionRef(params).name;
     const body = parseJsonBody<Body>(request);
     const aliasName = create ? str(body.Name) : params.Name;
     if (aliasName === undefined) throw invalid('Name is required.');
@@ -306,14 +309,15 @@ export class LambdaService implements SandboxService {
   }
 
   #getAlias(params: Record<string, string>): SandboxResponse {
-    const fn = this.state.function(parseFunctionRef(params.FunctionName!).name);
-    const alias = this.state.visibleAlias(fn, params.Name!);
-    if (alias === undefined) throw notFoundAlias(this.state, fn, params.Name!);
+    const fn = this.state.function(functionRef(params).name);
+    const name = pathParam(params, 'Name');
+    const alias = this.state.visibleAlias(fn, name);
+    if (alias === undefined) throw notFoundAlias(this.state, fn, name);
     return json(200, aliasConfiguration(this.state.account, fn, alias));
   }
 
   #listAliases(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
-    const fn = this.state.function(parseFunctionRef(params.FunctionName!).name);
+    const fn = this.state.function(functionRef(params).name);
     const version = request.query.get('FunctionVersion');
     const aliases = this.state
       .visibleAliases(fn)
@@ -324,14 +328,14 @@ export class LambdaService implements SandboxService {
   }
 
   #deleteAlias(params: Record<string, string>): SandboxResponse {
-    this.state.deleteAlias(parseFunctionRef(params.FunctionName!).name, params.Name!);
+    this.state.deleteAlias(functionRef(params).name, pathParam(params, 'Name'));
     return { status: 204 };
   }
 
   // ---- invoke -----------------------------------------------------------------------------------------------
 
   async #invoke(request: SandboxRequest, params: Record<string, string>): Promise<SandboxResponse> {
-    const ref = parseFunctionRef(params.FunctionName!);
+    const ref = functionRef(params);
     let qualifier = resolveQualifier(ref, request.query.get('Qualifier'));
     const fn = this.state.function(ref.name);
     // An unqualified invoke of a Managed Instances function runs $LATEST.PUBLISHED, not $LATEST.
@@ -411,7 +415,7 @@ export class LambdaService implements SandboxService {
   }
 
   #listFunctionVersionsByCapacityProvider(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
-    const provider = this.state.capacityProvider(params.CapacityProviderName!);
+    const provider = this.state.capacityProvider(pathParam(params, 'CapacityProviderName'));
     const items = this.state.versionsOnCapacityProvider(provider.arn).map(({ fn, version }) => ({
       FunctionArn: functionArn(this.state.account, fn.name, version.version),
       State: this.state.versionState(version).State,
@@ -423,7 +427,7 @@ export class LambdaService implements SandboxService {
   // ---- scaling and provisioned concurrency ---------------------------------------------------------------------
 
   #qualified(request: SandboxRequest, params: Record<string, string>): { fn: FunctionRecord; qualifier: string } {
-    const ref = parseFunctionRef(params.FunctionName!);
+    const ref = functionRef(params);
     const qualifier = resolveQualifier(ref, request.query.get('Qualifier'));
     if (qualifier === undefined) throw invalid('Qualifier is required.');
     return { fn: this.state.function(ref.name), qualifier };
@@ -476,7 +480,7 @@ export class LambdaService implements SandboxService {
   }
 
   #listProvisionedConcurrency(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
-    const fn = this.state.function(parseFunctionRef(params.FunctionName!).name);
+    const fn = this.state.function(functionRef(params).name);
     const items = [...fn.provisioned.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([qualifier, config]) => ({ FunctionArn: functionArn(this.state.account, fn.name, qualifier), ...this.#provisionedShape(config) }));
@@ -511,6 +515,11 @@ export class LambdaService implements SandboxService {
     const page = paginate(items, request.query, 100);
     return json(200, { EventSourceMappings: page.items, ...optional('NextMarker', page.nextMarker) });
   }
+}
+
+/** The function the path names: `{FunctionName}` is a name or an ARN, maybe with a qualifier. */
+function functionRef(params: Record<string, string>): FunctionRef {
+  return parseFunctionRef(pathParam(params, 'FunctionName'));
 }
 
 function notFoundAlias(state: LambdaState, fn: FunctionRecord, alias: string): ServiceError {

@@ -2,7 +2,7 @@
  * Wire shapes of Lambda responses, member names as in the SDK's output schemas
  * (FunctionConfiguration, AliasConfiguration, CapacityProvider, EventSourceMappingConfiguration).
  */
-import { LATEST, functionArn, lambdaTimestamp, type Account } from './names.js';
+import { type Account, functionArn, LATEST, lambdaTimestamp } from './names.js';
 import type { AliasValue, CapacityProviderRecord, EventSourceMappingRecord, FunctionRecord, LambdaState, VersionRecord } from './state.js';
 
 /**

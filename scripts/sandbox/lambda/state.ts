@@ -11,7 +11,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../clock.js';
 import { ServiceError } from '../protocol.js';
-import { LATEST, LATEST_PUBLISHED, capacityProviderArn, capacityProviderName, compareVersions, functionArn, isNumberedVersion, type Account } from './names.js';
+import { type Account, capacityProviderArn, capacityProviderName, compareVersions, functionArn, isNumberedVersion, LATEST, LATEST_PUBLISHED } from './names.js';
 
 export interface LambdaOptions {
   region?: string;
@@ -272,7 +272,7 @@ export class LambdaState {
   versionsOnCapacityProvider(arn: string): { fn: FunctionRecord; version: VersionRecord }[] {
     const result: { fn: FunctionRecord; version: VersionRecord }[] = [];
     for (const name of [...this.functions.keys()].sort()) {
-      const fn = this.functions.get(name)!;
+      const fn = this.function(name);
       for (const version of this.publishedVersions(fn)) {
         if (version.settings.capacityProvider?.CapacityProviderArn === arn) result.push({ fn, version });
       }

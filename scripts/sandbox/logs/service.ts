@@ -3,8 +3,8 @@
  * FilterLogEvents over a LogsStore that CodeBuild builds write to.
  */
 import type { SandboxCore } from '../frame.js';
-import { Json11Service, ServiceError, json11Ok as ok, parseJsonBody, type SandboxRequest, type SandboxResponse } from '../protocol.js';
-import { LogsStore, type FilterQuery, type GetLogEventsQuery } from './store.js';
+import { Json11Service, json11Ok as ok, parseJsonBody, type SandboxRequest, type SandboxResponse, ServiceError } from '../protocol.js';
+import { type FilterQuery, type GetLogEventsQuery, LogsStore } from './store.js';
 
 export class LogsService extends Json11Service {
   readonly name = 'logs';

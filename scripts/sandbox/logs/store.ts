@@ -79,7 +79,7 @@ export class LogsStore {
 
   createStream(group: string, stream: string): void {
     this.createGroup(group);
-    const streams = this.#groups.get(group)!.streams;
+    const { streams } = this.#group(group);
     if (!streams.has(stream)) streams.set(stream, { name: stream, creationTime: this.now(), events: [] });
   }
 
@@ -90,7 +90,7 @@ export class LogsStore {
   /** Appends lines to a stream (created if needed); one event per line, as the CodeBuild agent writes them. */
   append(group: string, stream: string, message: string, timestamp = this.now()): void {
     this.createStream(group, stream);
-    const events = this.#groups.get(group)!.streams.get(stream)!.events;
+    const { events } = this.#stream(group, stream);
     events.push({ timestamp, message, ingestionTime: Math.max(timestamp, this.now()) });
   }
 
