@@ -72,9 +72,11 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** The inputs and outputs tables, as both READMEs show them. */
 export function actionTables(definition: AnyAction): string {
   const inputs = inputsFor(definition.inputs, 'action').map(([name, spec]) => {
-    const fallback = spec.actionDefault ?? spec.default ?? spec.defaultText;
+    const value = spec.actionDefault ?? spec.default;
+    // A literal default is code; a computed one (defaultText) is prose.
+    const fallback = value === undefined ? cell(spec.defaultText ?? '') : `\`${cell(value)}\``;
     const required = spec.required === true && spec.actionDefault === undefined ? 'yes' : 'no';
-    return `| \`${name}\` | ${required} | ${fallback === undefined ? '' : `\`${cell(fallback)}\``} | ${cell(describeInput(spec))} |`;
+    return `| \`${name}\` | ${required} | ${fallback} | ${cell(describeInput(spec))} |`;
   });
   const outputs = Object.entries(definition.outputs).map(([name, spec]) => `| \`${name}\` | ${cell(spec.description)} |`);
   return [
@@ -89,9 +91,10 @@ export function actionTables(definition: AnyAction): string {
 }
 
 export function actionReadme(definition: AnyAction): string {
-  const example = inputsFor(definition.inputs, 'action')
-    .filter(([, spec]) => spec.required === true && spec.actionDefault === undefined)
-    .map(([name]) => `      ${name}: ...`);
+  const inputs = inputsFor(definition.inputs, 'action');
+  const required = inputs.filter(([, spec]) => spec.required === true && spec.actionDefault === undefined);
+  // An action with no required input on its own (version-prune takes one of three scopes) shows its first.
+  const example = (required.length > 0 ? required : inputs.slice(0, 1)).map(([name]) => `      ${name}: ...`);
   const cliName = definition.cli?.name;
   return [
     `<!-- Generated from ${definitionFile(definition)} by "npm run generate": edit the definition, not this file. -->`,
