@@ -7,10 +7,12 @@
  * it could even say that an input is missing. The formats below follow @actions/core 3.0.1
  * (lib/command.js `escapeData`/`escapeProperty`, lib/file-command.js `prepareKeyValueMessage`) and GitHub's
  * "Workflow commands for GitHub Actions" reference.
+ *
+ * Lines end in \n: the runner reads them with .NET's ReadLine, which ends a line at \n on every platform, so
+ * node:os is not loaded for its EOL.
  */
 // randomUUID comes from the global Web Crypto object (Node 19+): importing node:crypto would cost every start.
 import { appendFileSync } from 'node:fs';
-import { EOL } from 'node:os';
 
 /** Escapes a command's message, as the runner unescapes it (`%`, CR and LF). */
 export function escapeData(value: string): string {
@@ -35,7 +37,7 @@ export function formatCommand(command: string, message: string, properties: Comm
 
 /** Writes a workflow command to stdout, where the runner reads it. */
 export function issueCommand(command: string, message: string, properties?: CommandProperties): void {
-  process.stdout.write(`${formatCommand(command, message, properties)}${EOL}`);
+  process.stdout.write(`${formatCommand(command, message, properties)}\n`);
 }
 
 /**
@@ -46,20 +48,20 @@ export function issueCommand(command: string, message: string, properties?: Comm
 export function setOutput(name: string, value: string, env: NodeJS.ProcessEnv = process.env): void {
   const file = env.GITHUB_OUTPUT;
   if (file === undefined || file === '') {
-    process.stdout.write(EOL);
+    process.stdout.write('\n');
     issueCommand('set-output', value, { name });
     return;
   }
   const delimiter = `ghadelimiter_${globalThis.crypto.randomUUID()}`;
   if (name.includes(delimiter) || value.includes(delimiter)) throw new Error(`output ${name} contains the heredoc delimiter`);
-  appendFileSync(file, `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`, 'utf8');
+  appendFileSync(file, `${name}<<${delimiter}\n${value}\n${delimiter}\n`, 'utf8');
 }
 
 /** Appends Markdown to the job summary; outside a runner (no GITHUB_STEP_SUMMARY) there is nowhere to write it. */
 export function appendSummary(markdown: string, env: NodeJS.ProcessEnv = process.env): void {
   const file = env.GITHUB_STEP_SUMMARY;
   if (file === undefined || file === '') return;
-  appendFileSync(file, `${markdown}${EOL}`, 'utf8');
+  appendFileSync(file, `${markdown}\n`, 'utf8');
 }
 
 /** Fails the step: an error annotation and exit code 1 once the process ends. */

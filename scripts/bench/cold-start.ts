@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +42,13 @@ export interface StartFigures {
   namedInput: boolean;
 }
 
+/** The name of the floor row: what node itself costs to start and exit, with no code to run. */
+export const FLOOR = 'node, an empty ES module (the floor)';
+
 export interface ColdStartFigures {
   runs: number;
+  /** An empty module: node's own start, the least any bundle can take. */
+  floor: StartFigures;
   gantry: StartFigures[];
   /** Undefined when the official bundle was not given (or was not the recorded one): `skipped` says why. */
   official?: StartFigures;
@@ -122,6 +127,11 @@ export async function benchColdStart(runs = 15, env: NodeJS.ProcessEnv = process
   }));
   const official = officialBundle(env);
   if ('path' in official) targets.push({ name: OFFICIAL_BUNDLE.repository, bundle: official.path, expected: /^::error::Input required and not supplied/m });
+  // The floor: node itself starting an empty ES module, timed the same way (spawn to exit).
+  const floorDir = mkdtempSync(join(tmpdir(), 'gantry-floor-'));
+  const floorFile = join(floorDir, 'empty.mjs');
+  writeFileSync(floorFile, '');
+  targets.push({ name: FLOOR, bundle: floorFile, expected: /^$/ });
 
   const timed = targets.map((target) => ({ target, times: [] as number[], namedInput: true }));
   for (const target of targets) await run(target); // warm the file cache once
@@ -129,7 +139,8 @@ export async function benchColdStart(runs = 15, env: NodeJS.ProcessEnv = process
     for (const entry of timed) {
       const result = await run(entry.target);
       entry.times.push(result.ms);
-      if (result.code === 0 || !entry.target.expected.test(result.output)) entry.namedInput = false;
+      const named = entry.target.name === FLOOR ? result.code === 0 : result.code !== 0 && entry.target.expected.test(result.output);
+      if (!named) entry.namedInput = false;
     }
   }
   const figures: StartFigures[] = [];
@@ -146,10 +157,15 @@ export async function benchColdStart(runs = 15, env: NodeJS.ProcessEnv = process
   }
   const chunkDir = join(REPO_ROOT, 'actions', 'dist');
   const bundleFiles = [...ACTIONS.map((definition) => join(REPO_ROOT, 'actions', definition.name, 'dist', 'index.js')), ...readdirFiles(chunkDir)];
+  rmSync(floorDir, { recursive: true, force: true });
   const officialFigures = figures.find((figure) => figure.name === OFFICIAL_BUNDLE.repository);
   return {
     runs,
-    gantry: figures.filter((figure) => figure.name !== OFFICIAL_BUNDLE.repository),
+    floor: required(
+      figures.find((figure) => figure.name === FLOOR),
+      'the empty-module figures',
+    ),
+    gantry: figures.filter((figure) => figure.name !== OFFICIAL_BUNDLE.repository && figure.name !== FLOOR),
     ...('path' in official ? { official: required(officialFigures, 'the official bundle figures') } : { skipped: official.skipped }),
     actionBundleBytes: bundleFiles.reduce((sum, file) => sum + statSync(file).size, 0),
   };
@@ -171,9 +187,9 @@ export function formatColdStartFigures(figures: ColdStartFigures): string {
     '',
     '| Bundle | Wall | ÷ official | Peak RSS | ÷ official | JS loaded | ÷ official | Names the input |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...[...(official === undefined ? [] : [official]), ...figures.gantry].map(
+    ...[...(official === undefined ? [] : [official]), figures.floor, ...figures.gantry].map(
       (f) =>
-        `| ${f.name} | ${f.wallMs.toFixed(0)} ms | ${ratio(f.wallMs, official?.wallMs)} | ${kib(f.peakRssKiB * 1024)} | ${ratio(f.peakRssKiB, official?.peakRssKiB)} | ${kib(f.bytesLoaded)} | ${ratio(f.bytesLoaded, official?.bytesLoaded)} | ${f.namedInput ? 'yes' : 'NO'} |`,
+        `| ${f.name} | ${f.wallMs.toFixed(0)} ms | ${ratio(f.wallMs, official?.wallMs)} | ${kib(f.peakRssKiB * 1024)} | ${ratio(f.peakRssKiB, official?.peakRssKiB)} | ${kib(f.bytesLoaded)} | ${ratio(f.bytesLoaded, official?.bytesLoaded)} | ${f.name === FLOOR ? (f.namedInput ? 'n/a (exits 0)' : 'NO: did not exit 0') : f.namedInput ? 'yes' : 'NO'} |`,
     ),
   ].join('\n');
 }

@@ -3,8 +3,11 @@
  * text, plus what the CLI and the docs need to know about it.
  *
  * zod/mini rather than zod: an action parses its inputs before it loads anything else, so that a bad input
- * fails fast; zod/mini tree-shakes to a few KB where the full `zod` export is ~450 KB minified. The config
- * file's schema (src/config/schema.ts) uses the full zod, loaded only once the inputs are valid.
+ * fails fast; zod/mini tree-shakes to a few KB where the full `zod` export is ~450 KB minified. It is imported
+ * as `zod-inputs` (package.json: the same zod release under a second name) because the bundler splits code
+ * by file: the config file's schema (src/config/schema.ts, full zod, loaded once the inputs are valid) shares
+ * zod's core files, and the chunk holding them would be 320 KB that every action loads before it can say that
+ * an input is missing. Each schema is built on first use, so a definition costs nothing until it parses.
  *
  * Every error message is the problem without the input's name ("must be a whole number from 1 to 10, got
  * "x""); the parser puts the name in front. Values are echoed cut short (see {@link quote}), so a 100 KB input
@@ -13,7 +16,7 @@
 import * as z from 'zod-inputs/mini';
 
 export interface InputType<T> {
-  /** Parses the raw text: trimmed, never empty (an empty input counts as unset). */
+  /** Parses the raw text: trimmed, never empty (an empty input counts as unset). Built on first use. */
   readonly schema: z.ZodMiniType<T, string>;
   /** How the CLI takes it: `--name value`, or a `--name` flag. */
   readonly cli: 'string' | 'boolean';
@@ -31,21 +34,30 @@ export function quote(value: unknown): string {
   return text.length <= MAX_ECHO ? `"${text}"` : `"${text.slice(0, MAX_ECHO)}…" (${text.length} characters)`;
 }
 
-function type<T>(schema: z.ZodMiniType<T, string>, format: string, cli: 'string' | 'boolean' = 'string', multiple = false): InputType<T> {
-  return multiple ? { schema, cli, format, multiple } : { schema, cli, format };
+function type<T>(build: () => z.ZodMiniType<T, string>, format: string, cli: 'string' | 'boolean' = 'string', multiple = false): InputType<T> {
+  let schema: z.ZodMiniType<T, string> | undefined;
+  return {
+    get schema() {
+      schema ??= build();
+      return schema;
+    },
+    cli,
+    format,
+    ...(multiple ? { multiple } : {}),
+  };
 }
 
 /** Free text, at most `maxLength` characters. */
 export function text(maxLength = 4096): InputType<string> {
   return type(
-    z.string().check(z.maxLength(maxLength, { error: (issue) => `must be at most ${maxLength} characters, got ${String(issue.input).length}` })),
+    () => z.string().check(z.maxLength(maxLength, { error: (issue) => `must be at most ${maxLength} characters, got ${String(issue.input).length}` })),
     maxLength === 4096 ? 'text' : `text of at most ${maxLength} characters`,
   );
 }
 
 /** Text that must match a pattern; `what` names the expected form: "a full 40-character commit SHA". */
 export function pattern(regex: RegExp, what: string): InputType<string> {
-  return type(z.string().check(z.regex(regex, { error: (issue) => `must be ${what}, got ${quote(issue.input)}` })), what);
+  return type(() => z.string().check(z.regex(regex, { error: (issue) => `must be ${what}, got ${quote(issue.input)}` })), what);
 }
 
 /** A whole number within bounds. */
@@ -53,10 +65,11 @@ export function integer(min: number, max: number): InputType<number> {
   const range = `a whole number from ${min} to ${max}`;
   const outOfRange = (issue: { input?: unknown }) => `must be ${range}, got ${String(issue.input)}`;
   return type(
-    z.pipe(
-      z.string().check(z.regex(/^-?\d+$/, { error: (issue) => `must be ${range}, got ${quote(issue.input)}` })),
-      z.pipe(z.transform(Number), z.number().check(z.gte(min, { error: outOfRange }), z.lte(max, { error: outOfRange }))),
-    ),
+    () =>
+      z.pipe(
+        z.string().check(z.regex(/^-?\d+$/, { error: (issue) => `must be ${range}, got ${quote(issue.input)}` })),
+        z.pipe(z.transform(Number), z.number().check(z.gte(min, { error: outOfRange }), z.lte(max, { error: outOfRange }))),
+      ),
     range,
   );
 }
@@ -66,12 +79,13 @@ export function decimal(min: number, max: number, unit: string, options: { exclu
   const lower = options.exclusiveMin === true ? `above ${min}` : `from ${min}`;
   const range = `${unit}, a number ${lower} and at most ${max}`;
   const problem = (issue: { input?: unknown }) => `must be ${range}, got ${quote(issue.input)}`;
-  const minimum = options.exclusiveMin === true ? z.gt(min, { error: problem }) : z.gte(min, { error: problem });
+  const minimum = () => (options.exclusiveMin === true ? z.gt(min, { error: problem }) : z.gte(min, { error: problem }));
   return type(
-    z.pipe(
-      z.string().check(z.regex(/^\d+(\.\d+)?$/, { error: problem })),
-      z.pipe(z.transform(Number), z.number().check(minimum, z.lte(max, { error: problem }))),
-    ),
+    () =>
+      z.pipe(
+        z.string().check(z.regex(/^\d+(\.\d+)?$/, { error: problem })),
+        z.pipe(z.transform(Number), z.number().check(minimum(), z.lte(max, { error: problem }))),
+      ),
     range,
   );
 }
@@ -81,10 +95,11 @@ export function seconds(min: number, max: number): InputType<number> {
   const range = `a number of seconds from ${min} to ${max}`;
   const problem = (issue: { input?: unknown }) => `must be ${range}, got ${quote(issue.input)}`;
   return type(
-    z.pipe(
-      z.string().check(z.regex(/^\d+(\.\d+)?$/, { error: problem })),
-      z.pipe(z.transform(Number), z.number().check(z.gte(min, { error: problem }), z.lte(max, { error: problem }))),
-    ),
+    () =>
+      z.pipe(
+        z.string().check(z.regex(/^\d+(\.\d+)?$/, { error: problem })),
+        z.pipe(z.transform(Number), z.number().check(z.gte(min, { error: problem }), z.lte(max, { error: problem }))),
+      ),
     range,
   );
 }
@@ -96,14 +111,15 @@ const FALSE_VALUES = ['false', 'False', 'FALSE'];
 /** true or false, as the YAML 1.2 core schema spells them; on the CLI a flag (`--force`, `--force=false`). */
 export function boolean(): InputType<boolean> {
   return type(
-    z.pipe(
-      z.string().check(
-        z.refine((value) => TRUE_VALUES.includes(value) || FALSE_VALUES.includes(value), {
-          error: (issue) => `must be true or false, got ${quote(issue.input)}`,
-        }),
+    () =>
+      z.pipe(
+        z.string().check(
+          z.refine((value) => TRUE_VALUES.includes(value) || FALSE_VALUES.includes(value), {
+            error: (issue) => `must be true or false, got ${quote(issue.input)}`,
+          }),
+        ),
+        z.transform((value: string) => TRUE_VALUES.includes(value)),
       ),
-      z.transform((value: string) => TRUE_VALUES.includes(value)),
-    ),
     'true or false',
     'boolean',
   );
@@ -112,13 +128,10 @@ export function boolean(): InputType<boolean> {
 /** One of a fixed set of words. */
 export function choice<const T extends string>(values: readonly T[]): InputType<T> {
   const list = values.join(', ');
-  return type(
-    z.enum(values as unknown as readonly [T, ...T[]], { error: (issue) => `must be one of ${list}, got ${quote(issue.input)}` }) as unknown as z.ZodMiniType<
-      T,
-      string
-    >,
-    `one of ${list}`,
-  );
+  return type(() => {
+    const words = values as unknown as readonly [T, ...T[]];
+    return z.enum(words, { error: (issue) => `must be one of ${list}, got ${quote(issue.input)}` }) as unknown as z.ZodMiniType<T, string>;
+  }, `one of ${list}`);
 }
 
 /**
@@ -128,20 +141,22 @@ export function choice<const T extends string>(values: readonly T[]): InputType<
  */
 export function list(item?: { regex: RegExp; what: string; linesOnly?: boolean }): InputType<string[]> {
   const separator = item?.linesOnly === true ? /\n/ : /[\n,]/;
-  const split = z.transform((value: string) => [
-    ...new Set(
-      value
-        .split(separator)
-        .map((entry) => entry.trim())
-        .filter((entry) => entry !== ''),
-    ),
-  ]);
-  const items =
-    item === undefined
-      ? z.array(z.string())
-      : z.array(z.string().check(z.regex(item.regex, { error: (issue) => `must list ${item.what}, got ${quote(issue.input)}` })));
   return type(
-    z.pipe(z.string(), z.pipe(split, items)),
+    () => {
+      const split = z.transform((value: string) => [
+        ...new Set(
+          value
+            .split(separator)
+            .map((entry) => entry.trim())
+            .filter((entry) => entry !== ''),
+        ),
+      ]);
+      const items =
+        item === undefined
+          ? z.array(z.string())
+          : z.array(z.string().check(z.regex(item.regex, { error: (issue) => `must list ${item.what}, got ${quote(issue.input)}` })));
+      return z.pipe(z.string(), z.pipe(split, items));
+    },
     item === undefined ? 'a list, one item per line or comma-separated' : `a list of ${item.what}, one per line or comma-separated`,
     'string',
     true,
@@ -151,17 +166,18 @@ export function list(item?: { regex: RegExp; what: string; linesOnly?: boolean }
 /** A JSON document, returned as its text re-serialised (so it is known to parse). */
 export function json(): InputType<string> {
   return type(
-    z.pipe(
-      z.string(),
-      z.transform((value: string, context) => {
-        try {
-          return JSON.stringify(JSON.parse(value));
-        } catch (error) {
-          context.issues.push({ code: 'custom', input: value, message: `must be valid JSON (${error instanceof Error ? error.message : String(error)})` });
-          return z.NEVER;
-        }
-      }),
-    ),
+    () =>
+      z.pipe(
+        z.string(),
+        z.transform((value: string, context) => {
+          try {
+            return JSON.stringify(JSON.parse(value));
+          } catch (error) {
+            context.issues.push({ code: 'custom', input: value, message: `must be valid JSON (${error instanceof Error ? error.message : String(error)})` });
+            return z.NEVER;
+          }
+        }),
+      ),
     'a JSON document',
   );
 }
