@@ -78,11 +78,16 @@ export async function buildAll(root: string = ROOT): Promise<{ files: Map<string
   return { files, results: [actions, cli] };
 }
 
-/** Chunk files on disk that the build no longer produces. */
+/** Files in the output folders (shared chunks, each action's dist/) that the build no longer produces. */
 async function staleChunks(root: string, files: Map<string, string>): Promise<string[]> {
-  const dir = join(root, CHUNK_DIR);
-  if (!existsSync(dir)) return [];
-  return (await readdir(dir)).map((name) => `${CHUNK_DIR}/${name}`).filter((path) => !files.has(path));
+  const actions = await readdir(join(root, 'actions'), { withFileTypes: true });
+  const dirs = [CHUNK_DIR, ...actions.filter((entry) => entry.isDirectory() && entry.name !== 'dist').map((entry) => `actions/${entry.name}/dist`)];
+  const stale: string[] = [];
+  for (const dir of dirs) {
+    if (!existsSync(join(root, dir))) continue;
+    for (const name of await readdir(join(root, dir))) if (!files.has(`${dir}/${name}`)) stale.push(`${dir}/${name}`);
+  }
+  return stale;
 }
 
 /** The committed files that are missing, differ from a fresh build, or are left over from an older one. */

@@ -1,14 +1,17 @@
 /**
  * Runs a committed action bundle the way GitHub's runner does: `node actions/<name>/dist/index.js` with
- * `INPUT_*` variables, a GITHUB_OUTPUT file and a GITHUB_STEP_SUMMARY file; then reads the outputs and the
- * job summary back. Used by the end-to-end tests and by `npm run demo`.
+ * `INPUT_*` variables (the step's inputs, and action.yml's defaults for the others, `${{ github.token }}`
+ * evaluated to GITHUB_TOKEN), a GITHUB_OUTPUT file and a GITHUB_STEP_SUMMARY file; then reads the outputs and
+ * the job summary back. Used by the end-to-end tests and by `npm run demo`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 
@@ -46,6 +49,29 @@ export function inputVariables(inputs: Record<string, string>): Record<string, s
   return Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]));
 }
 
+/** The expressions an action.yml default may hold that this emulation evaluates, as the runner would. */
+const DEFAULT_EXPRESSIONS: Record<string, (env: Record<string, string | undefined>) => string> = {
+  '${{ github.token }}': (env) => env.GITHUB_TOKEN ?? '',
+};
+
+/** The step's inputs plus action.yml's defaults for those it does not set, as the runner fills them in. */
+export function inputsWithDefaults(action: string, inputs: Record<string, string>, env: Record<string, string | undefined>): Record<string, string> {
+  const metadata = parse(readFileSync(join(REPO_ROOT, 'actions', action, 'action.yml'), 'utf8')) as { inputs?: Record<string, { default?: string }> };
+  const filled: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(metadata.inputs ?? {})) {
+    const fallback = spec.default;
+    if (name in inputs || fallback === undefined) continue;
+    if (!fallback.includes('${{')) {
+      filled[name] = fallback;
+      continue;
+    }
+    const evaluate = DEFAULT_EXPRESSIONS[fallback];
+    if (evaluate === undefined) throw new Error(`${action}: the local runner cannot evaluate the default ${fallback} of input ${name}`);
+    filled[name] = evaluate(env);
+  }
+  return { ...filled, ...inputs };
+}
+
 /** Starts a bundle without waiting for it (a test can signal it, the demo can stream its output). */
 export async function startAction(
   action: string,
@@ -60,7 +86,7 @@ export async function startAction(
   await writeFile(summaryFile, '');
   const child = spawn(process.execPath, [join(REPO_ROOT, 'actions', action, 'dist', 'index.js')], {
     cwd: REPO_ROOT,
-    env: cleanEnv({ GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, ...inputVariables(inputs), ...env }),
+    env: cleanEnv({ GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, ...inputVariables(inputsWithDefaults(action, inputs, env)), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { onStdout } = options;
@@ -92,7 +118,7 @@ export function collect(child: ChildProcess & { stdout: Readable; stderr: Readab
   });
 }
 
-/** Parses the `name<<delimiter ... delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
+/** Parses the `name<<delimiter ... delimiter` blocks an action writes to GITHUB_OUTPUT (src/workflow-commands.ts). */
 export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   // One iterator for both loops: the inner one takes a block's lines, the outer one goes on after its delimiter.

@@ -23,7 +23,12 @@ export async function deploymentStatusAction(
   };
   const run = readRunContext(context.env);
   if (run.owner === '' || run.repo === '') throw new InputError('GITHUB_REPOSITORY', 'is not set: run the action inside a workflow');
-  const client = deps.github ?? createGitHubClient(inputs.githubToken, context.env);
+  let client = deps.github;
+  if (client === undefined) {
+    // Required in action.yml, so the parser has checked it; the type cannot know that this runs as the action.
+    if (inputs.githubToken === undefined) throw new InputError(context.inputs.label('github-token'), `is required: ${context.inputs.howToSet('github-token')}`);
+    client = createGitHubClient(inputs.githubToken, context.env);
+  }
   const logUrl = inputs.logUrl ?? (run.runUrl === '' ? undefined : run.runUrl);
   const { data } = await client.rest.repos.createDeploymentStatus({
     owner: run.owner,

@@ -21,6 +21,18 @@ describe('gantry CLI (bundled)', () => {
   it('takes a flag as --flag, --flag=false or --flag false, and refuses another value in one line', async () => {
     const base = ['config', 'show', '--config', EXAMPLE_CONFIG_FILE, '--environment', 'qa'];
     expect((await runCliBundle([...base, '--format', 'json'])).code).toBe(0);
+    // keep 0 needs force: each spelling of a false flag is refused by that rule, each true one gets past it
+    // (to the next check: no AWS region, since no environment gives one).
+    for (const spelling of [['--force', 'false'], ['--force=false'], ['--force', 'FALSE']]) {
+      const refused = await runCliBundle(['prune', '--functions', 'f', '--keep', '0', ...spelling]);
+      expect(refused.stderr.trim()).toMatch(
+        /^error: option --keep: must be at least 1; to delete every unprotected version, keep 0 together with option --force/,
+      );
+    }
+    for (const spelling of [['--force'], ['--force=true'], ['--force', 'True']]) {
+      const passed = await runCliBundle(['prune', '--functions', 'f', '--keep', '0', ...spelling]);
+      expect(passed.stderr.trim()).toMatch(/^error: no AWS region/);
+    }
     const bad = await runCliBundle(['prune', '--functions', 'f', '--force', 'maybe']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
@@ -37,12 +49,32 @@ describe('gantry CLI (bundled)', () => {
     const option = await runCliBundle(['config', 'show', '--bogus']);
     expect(option.code).toBe(2);
     expect(option.stderr).toContain(`unknown option '--bogus'; run "gantry config show --help"`);
+    const partial = await runCliBundle(['config']);
+    expect(partial.code).toBe(2);
+    expect(partial.stderr.trim()).toBe('error: "config" needs a subcommand: "gantry config validate" or "gantry config show"');
+  });
+
+  it('refuses an option given twice or given empty, and a value where a flag stands, each in one line', async () => {
+    const twice = await runCliBundle(['prune', '--functions', 'f', '--rate', '5', '--rate', '6']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr.trim()).toBe('error: option --rate is given 2 times: give it once; run "gantry prune --help"');
+    const empty = await runCliBundle(['prune', '--functions', 'f', '--keep=']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr.trim()).toBe('error: option --keep is empty: give it a value, or leave it out; run "gantry prune --help"');
+    const flag = await runCliBundle(['prune', '--functions', 'f', '--force', 'maybe']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr.trim()).toMatch(
+      /^error: unexpected argument "maybe"; a flag \(.*--force.*\) takes true or false, as --flag=false; run "gantry prune --help"$/,
+    );
+    const newline = await runCliBundle(['prune', '--functions', 'f', '--keep', '1\n2']);
+    expect(newline.code).toBe(1);
+    expect(newline.stderr.trim()).toBe('error: option --keep: must be a whole number from 0 to 99, got "1\\n2"');
   });
 
   it('exits 1 with the one-line config error', async () => {
     const result = await runCliBundle(['config', 'validate', '--config', 'test/no-such.yml']);
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe('error: test/no-such.yml: file not found; create it or point the config input at it');
+    expect(result.stderr.trim()).toBe('error: test/no-such.yml: file not found; create it, or give its path as the config input (--config on the CLI)');
   });
 
   it('validates the example config and shows an environment', async () => {

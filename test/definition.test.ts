@@ -1,11 +1,12 @@
 /**
  * One definition per action: the input types, the shared parser, and the files generated from the definitions.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { staleGeneratedFiles } from '../scripts/generate.js';
+import { orphanActionFolders, staleGeneratedFiles } from '../scripts/generate.js';
 import { defineCommand, parseInputs } from '../src/definition/define.js';
 import { boolean, choice, decimal, integer, json, list, pattern, seconds, text } from '../src/definition/input-types.js';
 import { ACTIONS } from '../src/definitions/index.js';
@@ -129,4 +130,12 @@ describe('the action definitions', () => {
       expect(Object.keys(yml.inputs)).toEqual(actionInputs);
     },
   );
+});
+
+describe('the drift checks', () => {
+  it('name an action folder that no definition makes, so a renamed action does not linger runnable', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'gantry-orphans-'));
+    for (const folder of ['actions/dist', 'actions/resolve-environment', 'actions/old-action']) mkdirSync(join(root, folder), { recursive: true });
+    expect(await orphanActionFolders(root)).toEqual(['actions/old-action']);
+  });
 });

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../src/config/load.js';
+import { loadWorkspaceConfig } from '../../src/config/load.js';
 import { configInput } from '../../src/definition/common-inputs.js';
 import { defineCommand } from '../../src/definition/define.js';
 
@@ -9,7 +9,7 @@ export const configValidate = defineCommand({
     name: 'config validate',
     summary: 'Check the config file; prints the promotion order, or the one-line error.',
     async run({ config: file }, io) {
-      const config = await loadConfig(file);
+      const config = await loadWorkspaceConfig(file);
       io.stdout(`${config.file}: valid; ${config.order.length} environment${config.order.length === 1 ? '' : 's'}: ${config.order.join(' → ')}`);
     },
   },

@@ -14,7 +14,9 @@ import { required } from '../assert.js';
 import { buildspecRun } from './buildspec-commands.js';
 import type { CliCommand, CliIo } from './command.js';
 import { configValidate } from './config-commands.js';
-import { planMetadata, planSummary, verifyPlanCommand } from './plan-commands.js';
+import { doctorCommand } from './doctor-command.js';
+import { packageCommand } from './package-commands.js';
+import { planMetadata, planPackages, planSummary, verifyPlanCommand } from './plan-commands.js';
 
 /** An action definition that has a CLI part is a command as it stands. */
 function actionCommand(definition: { cli?: unknown }): CliCommand {
@@ -25,9 +27,12 @@ function actionCommand(definition: { cli?: unknown }): CliCommand {
 export const COMMANDS: CliCommand[] = [
   configValidate,
   actionCommand(resolveEnvironment),
+  doctorCommand,
   buildspecRun,
+  packageCommand,
   planSummary,
   planMetadata,
+  planPackages,
   verifyPlanCommand,
   actionCommand(capacityWarmup),
   actionCommand(versionPrune),
@@ -53,7 +58,11 @@ export async function runCli(argv: string[], io: Omit<CliIo, 'inputs'>, commands
       .filter((arg) => !arg.startsWith('-'))
       .slice(0, 2)
       .join(' ');
-    io.logger.error(`unknown command "${words}"; run "gantry --help" for the list of commands`);
+    // `gantry config` is the start of two commands: name them rather than call it unknown.
+    const first = words.split(' ')[0] ?? '';
+    const starting = commands.filter(({ cli }) => cli.name.startsWith(`${first} `)).map(({ cli }) => `"gantry ${cli.name}"`);
+    if (starting.length > 0) io.logger.error(`"${first}" needs a subcommand: ${starting.join(' or ')}`);
+    else io.logger.error(`unknown command "${words}"; run "gantry --help" for the list of commands`);
     return EXIT_USAGE;
   }
   if (wantsHelp) {
@@ -121,16 +130,39 @@ function normalizeOptions(args: string[], kinds: Map<string, 'string' | 'boolean
 function parseCommandArgs(command: CliCommand, args: string[]) {
   const inputs = inputsFor(command.inputs, 'cli');
   const kinds = new Map(inputs.map(([name, spec]) => [name, spec.type.cli]));
-  const options = Object.fromEntries(inputs.map(([name, spec]) => [name, { type: 'string' as const, multiple: spec.type.multiple ?? false }]));
+  // Every option is read as repeatable, so that one given twice is an error rather than the last one winning.
+  const options = Object.fromEntries(inputs.map(([name]) => [name, { type: 'string' as const, multiple: true }]));
+  let parsed: { values: Record<string, string | string[] | undefined>; positionals: string[] };
   try {
-    const parsed = parseArgs({ args: normalizeOptions(args, kinds), options, strict: true, allowPositionals: command.cli.positionals !== undefined });
-    return { values: parsed.values as Record<string, string | string[] | undefined>, positionals: parsed.positionals };
+    parsed = parseArgs({ args: normalizeOptions(args, kinds), options, strict: true, allowPositionals: command.cli.positionals !== undefined });
   } catch (error) {
-    if (!(error instanceof Error)) throw new UsageError(String(error), { cause: error });
-    // parseArgs explains itself ("Unknown option '--x'"); keep its first sentence on one line, drop its advice.
-    const [sentence = error.message] = error.message.split(/\.\s/);
-    throw new UsageError(sentence.replace(/\s+/g, ' ').replace(/^Unknown option/, 'unknown option'), { cause: error });
+    throw usageError(error, kinds);
   }
+  const values: Record<string, string | string[]> = {};
+  for (const [name, spec] of inputs) {
+    const raw = parsed.values[name];
+    if (raw === undefined) continue;
+    const given = Array.isArray(raw) ? raw : [raw];
+    // An option given with an empty value is a slip, not "use the default".
+    if (given.some((value) => value.trim() === '')) throw new UsageError(`option --${name} is empty: give it a value, or leave it out`);
+    if (given.length > 1 && spec.type.multiple !== true) throw new UsageError(`option --${name} is given ${given.length} times: give it once`);
+    values[name] = spec.type.multiple === true ? given : (given[0] ?? '');
+  }
+  return { values, positionals: parsed.positionals };
+}
+
+/** parseArgs' complaint as one line of gantry's, with the hint a flag needs. */
+function usageError(error: unknown, kinds: Map<string, 'string' | 'boolean'>): UsageError {
+  if (!(error instanceof Error)) return new UsageError(String(error), { cause: error });
+  const unexpected = /^Unexpected argument '([^']*)'/.exec(error.message);
+  if (unexpected !== null) {
+    const flags = [...kinds].filter(([, kind]) => kind === 'boolean').map(([name]) => `--${name}`);
+    const hint = flags.length === 0 ? '' : `; a flag (${flags.join(', ')}) takes true or false, as --flag=false`;
+    return new UsageError(`unexpected argument "${unexpected[1]}"${hint}`, { cause: error });
+  }
+  // parseArgs explains itself ("Unknown option '--x'"); keep its first sentence on one line, drop its advice.
+  const [sentence = error.message] = error.message.split(/\.\s/);
+  return new UsageError(sentence.replace(/\s+/g, ' ').replace(/^Unknown option/, 'unknown option'), { cause: error });
 }
 
 export function generalHelp(commands: CliCommand[]): string {

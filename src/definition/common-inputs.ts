@@ -8,8 +8,12 @@ import { pattern, text } from './input-types.js';
 /** Where the actions and the CLI look for the config unless told otherwise. */
 export const DEFAULT_CONFIG_FILE = '.github/gantry.yml';
 
-/** The shape of an environment name in the config file (see src/config/schema.ts `label`). */
-export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
+/**
+ * The shape of an environment name in the config file (src/config/schema.ts `label`): lower-case letters,
+ * digits and single "-" between them, starting with a letter, at most 20 characters.
+ */
+export const ENVIRONMENT_NAME_PATTERN = /^(?=.{1,20}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+export const ENVIRONMENT_NAME_FORMAT = 'an environment name: lower-case letters, digits and single "-", starting with a letter, at most 20 characters';
 
 export const configInput = {
   description: 'Path of the gantry config file, relative to the workspace.',
@@ -19,7 +23,7 @@ export const configInput = {
 
 export const environmentInput = {
   description: 'Environment name from the config file (for example dev).',
-  type: pattern(ENVIRONMENT_NAME_PATTERN, 'an environment name: lower-case letters, digits and "-", starting with a letter'),
+  type: pattern(ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_FORMAT),
   required: true,
   hint: 'for example dev',
 } as const satisfies InputSpec<string>;

@@ -36,9 +36,18 @@ export interface OutputSpec {
 
 export type InputSpecs = Readonly<Record<string, InputSpec<unknown>>>;
 
-/** The parsed inputs: required or defaulted ones are always present, the rest may be undefined. */
+/**
+ * The parsed inputs: required or defaulted ones are always present, the rest may be undefined; so is an input
+ * that exists in only one place (an action-only input is undefined on the CLI, and the other way round).
+ */
 export type InputValues<I extends InputSpecs> = {
-  -readonly [K in keyof I]: I[K] extends InputSpec<infer T> ? (I[K] extends { required: true } | { default: string } ? T : T | undefined) : never;
+  -readonly [K in keyof I]: I[K] extends InputSpec<infer T>
+    ? I[K] extends { only: 'action' | 'cli' }
+      ? T | undefined
+      : I[K] extends { required: true } | { default: string }
+        ? T
+        : T | undefined
+    : never;
 };
 
 /** What a definition's `settings` function gets besides the values: pure, no I/O. */

@@ -28,10 +28,19 @@ export interface InputType<T> {
 
 const MAX_ECHO = 80;
 
-/** A value as an error message shows it: quoted, and cut to 80 characters. */
+/**
+ * A value as an error message shows it: quoted with control characters escaped (so a message stays one line),
+ * and cut to 80 characters.
+ */
 export function quote(value: unknown): string {
   const text = String(value);
-  return text.length <= MAX_ECHO ? `"${text}"` : `"${text.slice(0, MAX_ECHO)}…" (${text.length} characters)`;
+  return text.length <= MAX_ECHO ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, MAX_ECHO))}… (${text.length} characters)`;
+}
+
+/** A number as the user typed it, unquoted, cut like {@link quote}. */
+function asTyped(value: unknown): string {
+  const text = String(value);
+  return text.length <= MAX_ECHO ? text : `${text.slice(0, MAX_ECHO)}… (${text.length} characters)`;
 }
 
 function type<T>(build: () => z.ZodMiniType<T, string>, format: string, cli: 'string' | 'boolean' = 'string', multiple = false): InputType<T> {
@@ -60,15 +69,23 @@ export function pattern(regex: RegExp, what: string): InputType<string> {
   return type(() => z.string().check(z.regex(regex, { error: (issue) => `must be ${what}, got ${quote(issue.input)}` })), what);
 }
 
-/** A whole number within bounds. */
+/** A whole number within bounds; the error echoes what was typed, not what it converted to. */
 export function integer(min: number, max: number): InputType<number> {
   const range = `a whole number from ${min} to ${max}`;
-  const outOfRange = (issue: { input?: unknown }) => `must be ${range}, got ${String(issue.input)}`;
+  const inRange = (value: string) => {
+    const parsed = Number(value);
+    return Number.isSafeInteger(parsed) && parsed >= min && parsed <= max;
+  };
   return type(
     () =>
       z.pipe(
-        z.string().check(z.regex(/^-?\d+$/, { error: (issue) => `must be ${range}, got ${quote(issue.input)}` })),
-        z.pipe(z.transform(Number), z.number().check(z.gte(min, { error: outOfRange }), z.lte(max, { error: outOfRange }))),
+        z
+          .string()
+          .check(
+            z.regex(/^-?\d+$/, { error: (issue) => `must be ${range}, got ${quote(issue.input)}`, abort: true }),
+            z.refine(inRange, { error: (issue) => `must be ${range}, got ${asTyped(issue.input)}` }),
+          ),
+        z.transform(Number),
       ),
     range,
   );
@@ -157,7 +174,7 @@ export function list(item?: { regex: RegExp; what: string; linesOnly?: boolean }
           : z.array(z.string().check(z.regex(item.regex, { error: (issue) => `must list ${item.what}, got ${quote(issue.input)}` })));
       return z.pipe(z.string(), z.pipe(split, items));
     },
-    item === undefined ? 'a list, one item per line or comma-separated' : `a list of ${item.what}, one per line or comma-separated`,
+    `a list${item === undefined ? '' : ` of ${item.what}`}, one per line${item?.linesOnly === true ? '' : ' or comma-separated'}`,
     'string',
     true,
   );

@@ -10,8 +10,7 @@ import { toWarmupSettings } from '../warmup/settings.js';
 export const capacityWarmupInputs = {
   ...environmentTarget,
   functions: {
-    description:
-      "Explicit list of functions to warm instead of the environment's, one per line or comma-separated: a short name from the config (router) or a Lambda function name, optionally with :alias.",
+    description: "Functions to warm instead of the environment's: a short name from the config (router) or a Lambda function name, optionally with :alias.",
     type: list(),
   },
   'capacity-provider': {

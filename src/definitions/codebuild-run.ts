@@ -10,14 +10,14 @@ import { COMMIT_SHA, SHA256 } from '../patterns.js';
 export const codebuildRunInputs = {
   environment: environmentTarget.environment,
   mode: {
-    description: 'plan or apply. apply needs plan-sha256 from the plan step of the same commit.',
+    description: 'What the build runs; apply needs plan-sha256 from the plan step of the same commit.',
     type: choice(RUN_MODES),
     required: true,
     hint: 'plan or apply',
   },
   config: environmentTarget.config,
   'source-version': {
-    description: "Commit SHA the build checks out (40 hex digits). Defaults to the workflow's commit.",
+    description: 'Commit the build checks out.',
     type: pattern(COMMIT_SHA, 'a full 40-character commit SHA'),
     defaultText: "the workflow's commit (GITHUB_SHA)",
   },

@@ -16,7 +16,7 @@ export const deploymentStatusInputs = {
     required: true,
     hint: "to the promotion gate's deployment-id output",
   },
-  state: { description: 'in_progress, queued, success, failure, error or inactive.', type: choice(DEPLOYMENT_STATES), required: true },
+  state: { description: 'The state to report.', type: choice(DEPLOYMENT_STATES), required: true },
   'github-token': { ...githubTokenInput, description: 'Token that writes deployment statuses (deployments write).', required: true },
   'log-url': { description: "Link to the deployment's log. Defaults to this workflow run.", type: httpUrl() },
   'environment-url': { description: "Link to the deployed environment, shown on GitHub's environment page.", type: httpUrl() },

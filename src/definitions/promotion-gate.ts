@@ -13,20 +13,21 @@ const COUNT = integer(0, 1_000_000);
 export const promotionGateInputs = {
   environment: { ...environmentTarget.environment, description: 'Environment name from the config file (for example qa).' },
   mode: {
-    description: 'plan or apply. apply is refused on pull_request events in every environment.',
+    description: 'What is decided; apply is refused on pull_request events in every environment.',
     type: choice(['plan', 'apply'] as const),
     required: true,
     hint: 'plan or apply',
   },
   config: environmentTarget.config,
   sha: {
-    description: "Commit to decide on (40 hex digits). Defaults to the workflow's commit.",
+    description: 'Commit to decide on.',
     type: pattern(COMMIT_SHA, 'a full 40-character commit SHA'),
     defaultText: "the workflow's commit (GITHUB_SHA)",
   },
   'github-token': {
     ...githubTokenInput,
-    description: 'Token that reads deployments and checks and creates the deployment (deployments write, checks read, statuses read).',
+    description:
+      "Token that reads deployments, checks, workflow runs, the commit's place in history and the environment's protection rules, and creates the deployment (deployments write; actions, checks, contents and statuses read). Its identity is the config's github.deployer.",
   },
   'plan-add': { description: "The plan's resources to add (codebuild-run plan-add), for the environment's maxChanges limit.", type: COUNT },
   'plan-change': { description: "The plan's resources to change (codebuild-run plan-change).", type: COUNT },
@@ -41,7 +42,7 @@ export const promotionGateInputs = {
 export const promotionGate = defineAction({
   name: 'promotion-gate',
   description:
-    "Decides whether a commit may be planned or applied in an environment, from the config file and GitHub's own records (deployments of the commit to the previous environment, required checks). Fails closed. For an allowed apply it creates the GitHub deployment the later steps report on.",
+    "Decides whether a commit may be planned or applied in an environment, from the config file and GitHub's own records (the commit on an allowed branch or tag, deployments of the commit to the previous environment by the deployer, required checks from GitHub Actions jobs of the repository, the environment's protection rules). Fails closed. For an allowed apply it creates the GitHub deployment the later steps report on.",
   branding: { icon: 'shield', color: 'green' },
   inputs: promotionGateInputs,
   outputs: {

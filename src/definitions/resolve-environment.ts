@@ -9,7 +9,12 @@ import { choice } from '../definition/input-types.js';
 
 export const resolveEnvironmentInputs = {
   ...environmentTarget,
-  format: { description: 'json, or env for GANTRY_NAME=value lines a shell can source.', type: choice(['json', 'env'] as const), default: 'json', only: 'cli' },
+  format: {
+    description: 'How to print the names; env gives GANTRY_NAME=value lines a shell can source.',
+    type: choice(['json', 'env'] as const),
+    default: 'json',
+    only: 'cli',
+  },
 } as const satisfies InputSpecs;
 
 export const resolveEnvironment = defineAction({

@@ -2,7 +2,7 @@
  * version-prune: deletes old Lambda function versions, keeping the newest N per function and every version
  * something still points to, at the Lambda control-plane quota. Dry run by default.
  */
-import { configInput, ENVIRONMENT_NAME_PATTERN } from '../definition/common-inputs.js';
+import { configInput, ENVIRONMENT_NAME_FORMAT, ENVIRONMENT_NAME_PATTERN } from '../definition/common-inputs.js';
 import { defineAction, type InputSpecs } from '../definition/define.js';
 import { boolean, decimal, integer, list, pattern } from '../definition/input-types.js';
 import { DEFAULT_RATE, MAX_KEEP, MAX_RATE, toPruneInputs } from '../prune/settings.js';
@@ -11,7 +11,7 @@ export const versionPruneInputs = {
   environment: {
     description:
       'Environment from the config file: its functions, region, prune.keep and protect list. Optional when functions or capacity-provider gives the scope (the region then comes from AWS_REGION).',
-    type: pattern(ENVIRONMENT_NAME_PATTERN, 'an environment name: lower-case letters, digits and "-", starting with a letter'),
+    type: pattern(ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_FORMAT),
   },
   config: configInput,
   'dry-run': { description: 'true prints what would be deleted and deletes nothing; false deletes.', type: boolean(), defaultText: 'true' },
@@ -23,8 +23,7 @@ export const versionPruneInputs = {
   },
   force: { description: 'Allow keep 0: delete every version that nothing protects.', type: boolean(), default: 'false' },
   functions: {
-    description:
-      "Functions to prune instead of the environment's: short names from the config, Lambda function names or unqualified ARNs, one per line or comma-separated.",
+    description: "Functions to prune instead of the environment's: short names from the config, Lambda function names or unqualified ARNs.",
     type: list({
       regex: /^([A-Za-z0-9_-]{1,64}|arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64})$/,
       what: 'function names or unqualified function ARNs',

@@ -5,6 +5,7 @@
  */
 import type { EnvironmentTarget } from '../definition/common-inputs.js';
 import type { InputValues, SettingsContext } from '../definition/define.js';
+import { quote } from '../definition/input-types.js';
 import type { capacityWarmupInputs } from '../definitions/capacity-warmup.js';
 
 /** A function named in the `functions` input: a config short name or an AWS function name, maybe with `:alias`. */
@@ -70,9 +71,10 @@ export function toWarmupSettings(values: InputValues<typeof capacityWarmupInputs
 function parseFunctionRequest(item: string, fail: (problem: string) => never): FunctionRequest {
   const [name, alias, ...rest] = item.split(':');
   if (name === undefined || !FUNCTION_NAME.test(name) || rest.length > 0) {
-    fail(`"${item}" is not a function: give a short name from the config (router) or a Lambda function name, optionally with ":alias"`);
+    fail(`${quote(item)} is not a function: give a short name from the config (router) or a Lambda function name, optionally with ":alias"`);
   }
-  if (alias !== undefined && !ALIAS_NAME.test(alias)) fail(`"${item}": "${alias}" is not an alias name (letters, digits, "-" or "_", not all digits)`);
+  if (alias !== undefined && !ALIAS_NAME.test(alias))
+    fail(`${quote(item)}: ${quote(alias)} is not an alias name (letters, digits, "-" or "_", not all digits)`);
   return alias === undefined ? { name } : { name, alias };
 }
 
