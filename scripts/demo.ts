@@ -1,20 +1,23 @@
 /**
  * `npm run demo`: the whole delivery of the example config on the local sandbox, as a user would see it in
- * GitHub. For dev, then qa, then prod: gate → CodeBuild plan (the buildspec really runs, terraform included)
- * → gate with the plan's counts → apply of the reviewed plan → warmup → prune → deployment status; and before
- * prod, a commit that never reached qa is refused. Every step is the committed action bundle run as GitHub's
+ * GitHub. For dev, then qa, then prod: gate → CodeBuild plan (the buildspec really runs: it builds the function
+ * packages from source, then terraform plans) → gate with the plan's counts → apply of the reviewed plan and of
+ * the zips stored with it → warmup → prune → deployment status; and before prod, a commit that never reached qa
+ * is refused. Every step is the committed action bundle run as GitHub's
  * runner runs it (scripts/local-runner.ts); job summaries are written to files it names.
  *
  * Exits 0 only if every step did what it should (including the refusal). Cleans up its sandbox and work files;
  * the summaries stay for reading.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { type EnvironmentConfig, type GantryConfig, loadConfig } from '../src/config/load.js';
 import { describeError } from '../src/errors.js';
+import { packagePath } from '../src/package/settings.js';
 import { TERRAFORM_PIN } from '../src/terraform/pin.js';
+import type { PackageRecord } from '../src/terraform/plan-integrity.js';
 import { required } from './assert.js';
 import { type ActionResult, REPO_ROOT, startAction } from './local-runner.js';
 import type { BuildScript } from './sandbox/codebuild/build.js';
@@ -77,14 +80,22 @@ interface DemoContext {
   work: string;
   summaries: string;
   realBuilds: boolean;
+  /** The packages the first environment's plan built, to show the next ones build the very same bytes. */
+  firstPackages?: { environment: string; packages: PackageRecord[] };
 }
 
 async function setUp(config: GantryConfig, work: string, realBuilds: boolean): Promise<{ sandbox: GantrySandbox; repository: string }> {
-  // The repository CodeBuild checks out: a small terraform app where the config says each environment's lives.
+  // The repository CodeBuild checks out: a small terraform app where the config says each environment's lives,
+  // the functions' sources (functions/<name>: the plan build packages them) and the config itself.
   const source = join(work, 'repo');
+  const app = join(REPO_ROOT, 'scripts', 'demo-app');
   for (const environment of config.environments.values()) {
-    cpSync(join(REPO_ROOT, 'scripts', 'demo-app'), join(source, environment.terraform.workingDirectory), { recursive: true });
+    cpSync(join(app, 'terraform'), join(source, environment.terraform.workingDirectory), { recursive: true });
   }
+  cpSync(join(app, 'functions'), join(source, 'functions'), { recursive: true, filter: (path) => !/\/dist(\/|$)/.test(path) });
+  const configInCheckout = relative(REPO_ROOT, configFile);
+  if (configInCheckout.startsWith('..')) throw new Error(`the demo's config must be inside ${REPO_ROOT}: the plan build reads it from its checkout`);
+  cpSync(configFile, join(source, configInCheckout));
   mkdirSync(join(work, 'plans'));
   const sandbox = await startSandbox({
     clockSpeed: 10,
@@ -220,6 +231,8 @@ async function deliver(context: DemoContext, environment: EnvironmentConfig): Pr
     plan.code === 0 ? `plan ${counts}, sha256 ${plan.outputs['plan-sha256']?.slice(0, 12)}…, build #${plan.outputs['build-number']}` : errorOf(plan),
   );
   if (plan.code !== 0) return;
+  const packages = context.realBuilds ? storedPackages(context, environment) : undefined;
+  if (packages !== undefined) recordPackages(context, environment, packages);
 
   const gate = await step(
     context,
@@ -253,9 +266,23 @@ async function deliver(context: DemoContext, environment: EnvironmentConfig): Pr
   );
   const applied = apply.code === 0 && apply.outputs['applied-sha256'] === plan.outputs['plan-sha256'];
   record(name, 'apply', applied, applied ? `applied exactly the reviewed plan (${apply.outputs['applied-sha256']?.slice(0, 12)}…)` : errorOf(apply));
+  if (applied && packages !== undefined) {
+    // The apply build verified each stored zip against the plan's record and put it in place; it built nothing.
+    const verified = packages.filter((record) => apply.stdout.includes(`package verified: ${record.path} sha256 ${record.sha256}`));
+    const rebuilt = /package --config|node build\.mjs/.test(apply.stdout);
+    const same = verified.length === packages.length && !rebuilt;
+    record(
+      name,
+      'apply packages',
+      same,
+      same
+        ? `applied the plan's zips, not rebuilt: ${listPackages(packages)}`
+        : `expected the apply to verify ${packages.length} stored zips and build none; verified ${verified.length}${rebuilt ? ', and it built' : ''}`,
+    );
+  }
   let ok = applied;
   if (applied) {
-    publishNewVersions(context, environment);
+    publishNewVersions(context, environment, packages);
     const warmup = await step(context, environment, 'warmup', 'capacity-warmup', { environment: name }, env('apply'));
     record(name, 'warmup', warmup.code === 0, warmup.code === 0 ? `ready, worst p95 ${warmup.outputs['p95-ms']} ms` : errorOf(warmup));
     const prune = await step(context, environment, 'prune', 'version-prune', { environment: name, 'dry-run': 'false' }, env('apply'));
@@ -278,15 +305,58 @@ async function deliver(context: DemoContext, environment: EnvironmentConfig): Pr
   record(name, 'deployment status', status.code === 0 && ok, ok ? 'success' : 'failure');
 }
 
+/** The plan's record of the packages it built, from the plan store, or undefined (and a failed step) without one. */
+function storedPackages(context: DemoContext, environment: EnvironmentConfig): PackageRecord[] | undefined {
+  try {
+    const metadata = JSON.parse(readFileSync(join(planDir(context, environment), 'plan-metadata.json'), 'utf8')) as { packages: PackageRecord[] };
+    return metadata.packages;
+  } catch (error) {
+    record(environment.name, 'packages', false, `no package record with the plan: ${describeError(error)}`);
+    return undefined;
+  }
+}
+
+function planDir(context: DemoContext, environment: EnvironmentConfig): string {
+  return join(context.work, 'plans', `${environment.names.planKeyPrefix}${COMMIT}`);
+}
+
+/** `router.zip cfa03188…, worker.zip c1af7976…`: file names and short sha256s, what the summary has room for. */
+function listPackages(packages: PackageRecord[]): string {
+  return packages.map((record) => `${record.path.split('/').at(-1)} ${record.sha256.slice(0, 8)}…`).join(', ');
+}
+
+function recordPackages(context: DemoContext, environment: EnvironmentConfig, packages: PackageRecord[]): void {
+  const expected = environment.functions.map(packagePath).sort();
+  const built = packages.map((p) => p.path);
+  let ok = JSON.stringify([...new Set(expected)]) === JSON.stringify(built);
+  let detail = ok
+    ? `built from source, stored with the plan: ${listPackages(packages)}`
+    : `expected packages ${expected.join(', ')}, the plan recorded ${built.join(', ') || 'none'}`;
+  const first = context.firstPackages;
+  if (ok && first !== undefined) {
+    // The same commit, built again in another environment's plan build: the same bytes.
+    const same = JSON.stringify(first.packages) === JSON.stringify(packages);
+    ok = same;
+    detail = same
+      ? `same commit, same bytes as ${first.environment}'s: ${listPackages(packages)}`
+      : `built again from the same commit, but the zips differ from ${first.environment}'s`;
+  }
+  context.firstPackages ??= { environment: environment.name, packages };
+  record(environment.name, 'packages', ok, detail);
+}
+
 /**
  * Terraform's `aws_lambda_function` with `publish = true` publishes a version and moves the alias; the demo's
  * terraform app holds built-in resources only, so the sandbox stands in: a new version (Pending until its
- * execution environments are provisioned) and the alias moved to it, for warmup to wait on.
+ * execution environments are provisioned) of the zip stored with the plan, and the alias moved to it, for warmup
+ * to wait on.
  */
-function publishNewVersions(context: DemoContext, environment: EnvironmentConfig): void {
+function publishNewVersions(context: DemoContext, environment: EnvironmentConfig, packages: PackageRecord[] | undefined): void {
   const lambda = context.sandbox.services.lambda;
   for (const fn of environment.functions) {
-    lambda.updateFunctionCode(fn.functionName, `${fn.functionName}@${COMMIT}`);
+    const path = packagePath(fn);
+    const zip = packages?.some((record) => record.path === path) ? readFileSync(join(planDir(context, environment), 'packages', path)) : undefined;
+    lambda.updateFunctionCode(fn.functionName, zip ?? `${fn.functionName}@${COMMIT}`);
     const { version } = lambda.publishVersion(fn.functionName);
     lambda.putAlias(fn.functionName, fn.alias, { functionVersion: version }, { instant: true });
   }

@@ -3,7 +3,8 @@
  * (`<outdir>/stacks/<environment>/cdk.tf.json`). `terraform/main.ts` is its command line; tests and the
  * benchmark call {@link synthesize} directly.
  */
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'cdktn';
@@ -105,4 +106,34 @@ export async function synthesize(options: SynthOptions = {}): Promise<SynthResul
     return { environment, file, copiedTo };
   });
   return { config, outdir, stacks };
+}
+
+export interface WorkingDirectoryDrift {
+  environment: string;
+  /** `<terraform.workingDirectory>/cdk.tf.json`, relative to the repository root. */
+  file: string;
+  status: 'missing' | 'differs';
+}
+
+/**
+ * The committed working-directory copies against a fresh synth (`npm run synth -- --check`): every environment's
+ * `<terraform.workingDirectory>/cdk.tf.json` must be byte for byte what `--working-directories` would write.
+ * Empty when all match.
+ */
+export async function checkWorkingDirectories(options: Omit<SynthOptions, 'outdir' | 'workingDirectories'> = {}): Promise<WorkingDirectoryDrift[]> {
+  const root = resolve(options.root ?? '.');
+  const outdir = mkdtempSync(join(tmpdir(), 'gantry-synth-check-'));
+  try {
+    const result = await synthesize({ ...options, root, outdir });
+    const drift: WorkingDirectoryDrift[] = [];
+    for (const stack of result.stacks) {
+      const file = join(environmentNamed(result.config, stack.environment).terraform.workingDirectory, STACK_FILE);
+      const committed = join(root, file);
+      if (!existsSync(committed)) drift.push({ environment: stack.environment, file, status: 'missing' });
+      else if (readFileSync(committed, 'utf8') !== readFileSync(stack.file, 'utf8')) drift.push({ environment: stack.environment, file, status: 'differs' });
+    }
+    return drift;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }

@@ -24,6 +24,10 @@ const APPLY_FILE = join(REPO_ROOT, 'buildspecs', 'terraform-apply.yml');
 const PLAN_TEXT = readFileSync(PLAN_FILE, 'utf8');
 const APPLY_TEXT = readFileSync(APPLY_FILE, 'utf8');
 const FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'terraform-app');
+/** The functions' sources the example config names (router as it is, worker built by its command). */
+const FUNCTIONS = join(REPO_ROOT, 'scripts', 'demo-app', 'functions');
+const CONFIG = join(REPO_ROOT, '.github', 'gantry.yml');
+const PACKAGES = ['dist/functions/router.zip', 'dist/functions/worker.zip'];
 const CLI = join(REPO_ROOT, 'scripts', 'dist', 'gantry.js');
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const OTHER_COMMIT = 'fedcba9876543210fedcba9876543210fedcba98';
@@ -37,10 +41,15 @@ function dir(name: string): string {
   return path;
 }
 
-/** A fresh checkout: the fixture terraform config at infra/app, as CodeBuild would download the source. */
+/**
+ * A fresh checkout, as CodeBuild would download the source: the fixture terraform config at infra/app, the
+ * example config and the sources of its functions.
+ */
 function freshRepo(): string {
   const repo = dir('repo');
   cpSync(FIXTURE, join(repo, 'infra', 'app'), { recursive: true, filter: (source) => !/\.terraform|tfstate/.test(source) });
+  cpSync(CONFIG, join(repo, '.github', 'gantry.yml'));
+  cpSync(FUNCTIONS, join(repo, 'functions'), { recursive: true, filter: (source) => !/\/dist(\/|$)/.test(source) });
   return repo;
 }
 
@@ -87,12 +96,23 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
+describe('terraform state lock', () => {
+  it('waits for a lock held by another run (a pull-request plan) instead of failing the apply', () => {
+    expect(PLAN_TEXT).toContain('gantry_plan_args=(-input=false -lock-timeout=15m ');
+    expect(APPLY_TEXT).toContain('apply -input=false -lock-timeout=15m "$GANTRY_IN/tfplan"');
+  });
+});
+
 describe('terraform buildspecs', () => {
   it('parse as CodeBuild buildspecs', () => {
     const plan = parseBuildspec(PLAN_TEXT, PLAN_FILE);
     const apply = parseBuildspec(APPLY_TEXT, APPLY_FILE);
     expect(plan.env.exportedVariables).toEqual(Object.keys(planExportedVariables({ add: 0, change: 0, destroy: 0, replace: 0, resources: [] }, '')));
-    expect(plan.artifacts).toEqual({ baseDirectory: '.gantry/out', files: ['tfplan', 'plan.json', 'plan-metadata.json'], discardPaths: false });
+    expect(plan.artifacts).toEqual({
+      baseDirectory: '.gantry/out',
+      files: ['tfplan', 'plan.json', 'plan-metadata.json', 'packages/**/*'],
+      discardPaths: false,
+    });
     expect(apply.env.exportedVariables).toEqual(['GANTRY_APPLIED_SHA256']);
   });
 
@@ -268,12 +288,35 @@ describe('pre_build checks (before terraform runs)', () => {
     ['a short commit', { GANTRY_COMMIT: '0123456' }, 'gantry: GANTRY_COMMIT must be a full commit SHA'],
     ['the wrong mode', { GANTRY_MODE: 'apply' }, 'gantry: GANTRY_MODE is "apply"; this buildspec only plans'],
     ['half a state backend', { TF_STATE_BUCKET: 'orders-tfstate' }, 'gantry: TF_STATE_BUCKET, TF_STATE_KEY and TF_STATE_REGION go together'],
+    ['a config outside the checkout', { GANTRY_CONFIG: '../gantry.yml' }, 'gantry: GANTRY_CONFIG must not contain "..", got "../gantry.yml"'],
+    [
+      'a config the checkout does not have',
+      { GANTRY_CONFIG: 'ci/gantry.yml' },
+      "gantry: GANTRY_CONFIG ci/gantry.yml is not a file of the source; the plan build reads the functions' package builds from it",
+    ],
   ])('the plan buildspec refuses %s', async (_name, override, message) => {
     const tools = fakeToolchain();
     const { statuses, output } = await build(PLAN_TEXT, freshRepo(), { ...contractEnv('plan', dir('store')), ...tools.env, ...override });
     expect(statuses).toEqual(['INSTALL:SUCCEEDED', 'PRE_BUILD:FAILED']);
     expect(output).toContain(message);
     expect(output).not.toContain('stand-in terraform');
+  });
+
+  it('builds the packages before terraform runs, and fails in PRE_BUILD when a build fails', async () => {
+    const tools = fakeToolchain();
+    const repo = freshRepo();
+    const planned = await build(PLAN_TEXT, repo, { ...contractEnv('plan', dir('store')), ...tools.env });
+    expect(planned.output).toMatch(
+      /worker: functions\/worker\$ node build\.mjs[\s\S]*\[PRE_BUILD\] [0-9a-f]{64} {2}dist\/functions\/worker\.zip[\s\S]*stand-in terraform/,
+    );
+    for (const path of PACKAGES) expect(existsSync(join(repo, path)), path).toBe(true);
+
+    const broken = freshRepo();
+    writeFileSync(join(broken, '.github', 'gantry.yml'), readFileSync(CONFIG, 'utf8').replace('command: node build.mjs', 'command: node build.mjs && exit 3'));
+    const failed = await build(PLAN_TEXT, broken, { ...contractEnv('plan', dir('store')), ...tools.env });
+    expect(failed.statuses).toEqual(['INSTALL:SUCCEEDED', 'PRE_BUILD:FAILED']);
+    expect(failed.output).toContain('error: function worker: "node build.mjs && exit 3" in functions/worker failed (exit 3); the package was not built');
+    expect(failed.output).not.toContain('stand-in terraform');
   });
 
   it('passes the state backend to init when TF_STATE_* are set', async () => {
@@ -329,7 +372,7 @@ describe('plan then apply with terraform', () => {
     return { store: copy, sha: planBuild.exported.GANTRY_PLAN_SHA256! };
   }
 
-  it.skipIf(!hasTerraform)('plans: counts, the sha256 of the stored plan, metadata and artifacts', async () => {
+  it.skipIf(!hasTerraform)('plans: counts, the sha256 of the stored plan, metadata, packages and artifacts', async () => {
     const { build: planBuild, store, artifacts } = await plan();
     expect(planBuild.result.status, planBuild.output).toBe('SUCCEEDED');
     expect(planBuild.output).toContain('Plan: 2 to add, 0 to change, 0 to destroy.');
@@ -344,23 +387,51 @@ describe('plan then apply with terraform', () => {
       GANTRY_PLAN_REPLACE: '0',
       GANTRY_PLAN_RESOURCES: '[["create","terraform_data.first"],["create","terraform_data.second"]]',
     });
+    // Each package built from the commit's source, stored with the plan and recorded with its sha256.
+    const packages = PACKAGES.map((path) => ({ path, sha256: sha256(join(store, 'packages', path)) }));
     expect(JSON.parse(readFileSync(join(store, 'plan-metadata.json'), 'utf8'))).toEqual({
       environment: 'dev',
       commit: COMMIT,
       sha256: sha,
       terraformVersion: TERRAFORM_PIN.version,
+      packages,
     });
-    expect(readdirSync(store).sort()).toEqual(['plan-metadata.json', 'plan.json', 'tfplan']);
-    expect(planBuild.result.artifacts).toEqual(['plan-metadata.json', 'plan.json', 'tfplan']);
+    for (const { path, sha256: digest } of packages) expect(planBuild.output).toContain(`[PRE_BUILD] ${digest}  ${path}`);
+    expect(readdirSync(store).sort()).toEqual(['packages', 'plan-metadata.json', 'plan.json', 'tfplan']);
+    expect(planBuild.result.artifacts).toEqual([
+      'packages/dist/functions/router.zip',
+      'packages/dist/functions/worker.zip',
+      'plan-metadata.json',
+      'plan.json',
+      'tfplan',
+    ]);
     expect(sha256(join(artifacts, 'tfplan'))).toBe(sha);
   });
 
-  it.skipIf(!hasTerraform)('applies the reviewed plan in a fresh checkout', async () => {
+  it.skipIf(!hasTerraform)('builds byte-identical packages from the same commit', async () => {
+    const { store } = await plan();
+    const again = dir('store-again');
+    const second = await build(PLAN_TEXT, freshRepo(), contractEnv('plan', again));
+    expect(second.result.status, second.output).toBe('SUCCEEDED');
+    for (const path of PACKAGES) expect(sha256(join(again, 'packages', path)), path).toBe(sha256(join(store, 'packages', path)));
+  });
+
+  it.skipIf(!hasTerraform)('applies the reviewed plan in a fresh checkout, with the packages stored with it', async () => {
     const { store, sha } = await storeCopy();
+    // Something the plan did not record, in the store: never fetched, never applied.
+    writeFileSync(join(store, 'packages', 'dist', 'functions', 'stray.zip'), 'not from the plan');
     const repo = freshRepo();
     const apply = await build(APPLY_TEXT, repo, contractEnv('apply', store, { GANTRY_PLAN_SHA256: sha }));
     expect(apply.result.status, apply.output).toBe('SUCCEEDED');
     expect(apply.output).toContain(`plan verified: ${sha}`);
+    // The stored zips, byte for byte, where terraform reads them; nothing was built (worker's dist/ is its build's).
+    for (const path of PACKAGES) {
+      expect(sha256(join(repo, path)), path).toBe(sha256(join(store, 'packages', path)));
+      expect(apply.output).toContain(`[PRE_BUILD] package verified: ${path} sha256 ${sha256(join(store, 'packages', path))}`);
+    }
+    expect(existsSync(join(repo, 'dist', 'functions', 'stray.zip'))).toBe(false);
+    expect(existsSync(join(repo, 'functions', 'worker', 'dist'))).toBe(false);
+    expect(apply.output).not.toContain('node build.mjs');
     expect(apply.output).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed.');
     expect(apply.exported).toEqual({ GANTRY_APPLIED_SHA256: sha });
     const state = JSON.parse(readFileSync(join(repo, 'infra', 'app', 'terraform.tfstate'), 'utf8')) as {
@@ -388,6 +459,24 @@ describe('plan then apply with terraform', () => {
     const apply = await refused(contractEnv('apply', store, { GANTRY_PLAN_SHA256: sha }));
     expect(apply.output).toContain(
       `[PRE_BUILD] error: plan sha256 ${sha256(join(store, 'tfplan'))} does not match the reviewed plan ${sha}; refusing to apply`,
+    );
+  });
+
+  it.skipIf(!hasTerraform)('refuses a package changed or missing in the store after the plan', async () => {
+    const changed = await storeCopy();
+    const worker = join(changed.store, 'packages', 'dist', 'functions', 'worker.zip');
+    const recorded = sha256(worker);
+    appendFileSync(worker, 'x');
+    const refusedChange = await refused(contractEnv('apply', changed.store, { GANTRY_PLAN_SHA256: changed.sha }));
+    expect(refusedChange.output).toContain(
+      `[PRE_BUILD] error: package dist/functions/worker.zip sha256 ${sha256(worker)} does not match ${recorded} recorded with the plan; refusing to apply`,
+    );
+
+    const missing = await storeCopy();
+    rmSync(join(missing.store, 'packages', 'dist', 'functions', 'router.zip'));
+    const refusedMissing = await refused(contractEnv('apply', missing.store, { GANTRY_PLAN_SHA256: missing.sha }));
+    expect(refusedMissing.output).toContain(
+      '[PRE_BUILD] error: package dist/functions/router.zip recorded with the plan is missing from the plan store; refusing to apply',
     );
   });
 

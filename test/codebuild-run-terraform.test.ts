@@ -32,9 +32,15 @@ let store: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'gantry-codebuild-terraform-'));
-  // The repository the builds check out: the fixture where the config says dev's terraform lives.
+  // The repository the builds check out: the fixture where the config says dev's terraform lives, the config
+  // and the sources of its functions (the plan build packages them).
   const source = join(root, 'repo');
   cpSync(join(REPO_ROOT, 'test', 'fixtures', 'terraform-app'), join(source, dev.terraform.workingDirectory), { recursive: true });
+  cpSync(EXAMPLE_CONFIG_FILE, join(source, '.github', 'gantry.yml'));
+  cpSync(join(REPO_ROOT, 'scripts', 'demo-app', 'functions'), join(source, 'functions'), {
+    recursive: true,
+    filter: (path) => !/\/dist(\/|$)/.test(path),
+  });
   store = join(root, 'plans');
   mkdirSync(store);
   sandbox = await startSandbox({
@@ -81,6 +87,13 @@ describe.skipIf(!hasTerraform)('plan integrity (real buildspecs, real terraform,
     const stored = readFileSync(join(store, 'dev', COMMIT, 'tfplan'));
     const { createHash } = await import('node:crypto');
     expect(planSha).toBe(createHash('sha256').update(stored).digest('hex'));
+    // The functions were packaged from the commit's source and stored with the plan.
+    const metadata = JSON.parse(readFileSync(join(store, 'dev', COMMIT, 'plan-metadata.json'), 'utf8'));
+    expect(metadata.packages.map((record: { path: string }) => record.path)).toEqual(['dist/functions/router.zip', 'dist/functions/worker.zip']);
+    for (const record of metadata.packages) {
+      const zip = readFileSync(join(store, 'dev', COMMIT, 'packages', record.path));
+      expect(createHash('sha256').update(zip).digest('hex')).toBe(record.sha256);
+    }
     expect(result.stdout).toContain('::group::BUILD');
     expect(result.summary).toContain('terraform_data.first');
   });
@@ -106,6 +119,7 @@ describe.skipIf(!hasTerraform)('plan integrity (real buildspecs, real terraform,
     expect(result.code, result.stdout).toBe(0);
     expect(result.outputs).toMatchObject({ status: 'SUCCEEDED', 'applied-sha256': planSha });
     expect(result.stdout).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed.');
+    expect(result.stdout).toMatch(/package verified: dist\/functions\/worker\.zip sha256 [0-9a-f]{64}/);
     expect(result.summary).toContain(`Applied the reviewed plan \`${planSha.slice(0, 16)}`);
   });
 

@@ -40,13 +40,13 @@ describe('a broken config yields one line: file:line:col: path: what is expected
     [
       'unknown key',
       exampleWith('    prune: { keep: 3 }', '    prune: { keep: 3, kep: 4 }'),
-      `${FILE}:30:23: environments.dev.prune.kep: unknown key "kep"; expected one of keep, protect`,
+      `${FILE}:31:23: environments.dev.prune.kep: unknown key "kep"; expected one of keep, protect`,
     ],
-    ['wrong type', exampleWith('prune: { keep: 5 }', 'prune: { keep: five }'), `${FILE}:44:20: environments.qa.prune.keep: expected a number, got "five"`],
+    ['wrong type', exampleWith('prune: { keep: 5 }', 'prune: { keep: five }'), `${FILE}:45:20: environments.qa.prune.keep: expected a number, got "five"`],
     [
       'duplicate environment',
       `${EXAMPLE_CONFIG}\n  dev:\n    account: "1"\n`,
-      `${FILE}:68:3: duplicate key "dev"; each key (and each environment) may appear once`,
+      `${FILE}:69:3: duplicate key "dev"; each key (and each environment) may appear once`,
     ],
     [
       'cycle in the order',
@@ -56,27 +56,27 @@ describe('a broken config yields one line: file:line:col: path: what is expected
     [
       'gap: unknown previous',
       exampleWith('after: qa', 'after: stage'),
-      `${FILE}:50:12: environments.prod.after: unknown environment "stage"; expected one of dev, qa, prod`,
+      `${FILE}:51:12: environments.prod.after: unknown environment "stage"; expected one of dev, qa, prod`,
     ],
     [
       'gap: two first environments',
       exampleWith('    after: dev\n', ''),
-      `${FILE}:36:5: environments.qa: more than one environment has no "after" (dev, qa), leaving a gap in the promotion order; set "after" on all but the first`,
+      `${FILE}:37:5: environments.qa: more than one environment has no "after" (dev, qa), leaving a gap in the promotion order; set "after" on all but the first`,
     ],
     [
       'environment without a project (empty entry)',
       exampleWith(/ {2}qa:[\s\S]*?(?= {2}prod:)/, '  qa:\n'),
-      `${FILE}:35:6: environments.qa: expected a mapping with after, account, region, terraform, names, capacityProvider, functions, prune, apply, tags, schedules, observability, got null`,
+      `${FILE}:36:6: environments.qa: expected a mapping with after, account, region, terraform, names, capacityProvider, functions, prune, apply, tags, schedules, observability, got null`,
     ],
     [
       'environment without a project (empty name)',
       exampleWith('    prune: { keep: 3 }', '    prune: { keep: 3 }\n    names: { planProject: "" }'),
-      `${FILE}:31:27: environments.dev.names.planProject: expected a CodeBuild project name (2 to 255 letters, digits, "-" or "_"), got ""`,
+      `${FILE}:32:27: environments.dev.names.planProject: expected a CodeBuild project name (2 to 255 letters, digits, "-" or "_"), got ""`,
     ],
     [
       'missing required block',
       exampleWith('    terraform:\n      workingDirectory: terraform/environments/qa\n', ''),
-      `${FILE}:36:5: environments.qa.terraform: is required (expected a mapping with workingDirectory, varFile)`,
+      `${FILE}:37:5: environments.qa.terraform: is required (expected a mapping with workingDirectory, varFile)`,
     ],
     [
       'bad region',
@@ -86,12 +86,12 @@ describe('a broken config yields one line: file:line:col: path: what is expected
     [
       'apply from pull_request',
       exampleWith('events: [workflow_dispatch]', 'events: [pull_request]'),
-      `${FILE}:64:16: environments.prod.apply.events.0: apply is never allowed from pull_request: plan on pull requests, apply from push or workflow_dispatch`,
+      `${FILE}:65:16: environments.prod.apply.events.0: apply is never allowed from pull_request: plan on pull requests, apply from push or workflow_dispatch`,
     ],
     [
       'unknown top-level key',
       `${EXAMPLE_CONFIG}extra: 1\n`,
-      `${FILE}:67:1: extra: unknown key "extra"; expected one of version, project, github, environments`,
+      `${FILE}:68:1: extra: unknown key "extra"; expected one of version, project, github, environments`,
     ],
     [
       'not YAML',
@@ -104,7 +104,7 @@ describe('a broken config yields one line: file:line:col: path: what is expected
         '    prune: { keep: 5 }',
         '    prune: { keep: 5 }\n    names: { capacityProvider: orders-dev-cp }',
       ),
-      `${FILE}:45:32: environments.qa.names.capacityProvider: capacity provider name "orders-dev-cp" is already used by environments.dev.names.capacityProvider in account 111111111111 eu-west-1; names must be unique per account and region`,
+      `${FILE}:46:32: environments.qa.names.capacityProvider: capacity provider name "orders-dev-cp" is already used by environments.dev.names.capacityProvider in account 111111111111 eu-west-1; names must be unique per account and region`,
     ],
     [
       'min above max',
@@ -122,7 +122,7 @@ describe('a broken config yields one line: file:line:col: path: what is expected
     [
       'duplicate function',
       exampleWith('      - *worker\n    prune: { keep: 5 }', '      - *router\n    prune: { keep: 5 }'),
-      `${FILE}:43:9: environments.qa.functions.1.name: duplicate function "router"; each function appears once per environment`,
+      `${FILE}:44:9: environments.qa.functions.1.name: duplicate function "router"; each function appears once per environment`,
     ],
   ];
 
@@ -133,11 +133,80 @@ describe('a broken config yields one line: file:line:col: path: what is expected
   });
 
   it('names the file when it does not exist', async () => {
-    await expect(loadConfig('/nonexistent/gantry.yml')).rejects.toThrow('/nonexistent/gantry.yml: file not found; create it or point the config input at it');
+    await expect(loadConfig('/nonexistent/gantry.yml')).rejects.toThrow(
+      '/nonexistent/gantry.yml: file not found; create it, or give its path as the config input (--config on the CLI)',
+    );
   });
 
   it('counts further problems without listing them', () => {
     const message = errorOf(exampleWith('region: eu-west-1', 'region: mars').replace('prune: { keep: 5 }', 'prune: { keep: 0 }'));
     expect(message).toMatch(/environments\.dev\.region: .* \(and 1 more problem\)$/);
+  });
+});
+
+describe('capacity provider and memory settings that Terraform accepts but AWS does not are refused', () => {
+  /** `file:line:col` of the first character of `needle` in `text` (1-based, as the errors give it). */
+  const at = (text: string, needle: string): string => {
+    const index = text.indexOf(needle);
+    if (index < 0) throw new Error(`not in the text: ${needle}`);
+    const before = text.slice(0, index);
+    return `${FILE}:${before.split('\n').length}:${index - before.lastIndexOf('\n')}`;
+  };
+  const prodCapacity = (lines: string) => exampleWith('    capacityProvider:\n      maxVcpu: 128\n', `    capacityProvider:\n      maxVcpu: 128\n${lines}`);
+
+  it('Manual scaling without scaling policies', () => {
+    const text = prodCapacity('      scalingMode: Manual\n');
+    expect(errorOf(text)).toBe(
+      `${at(text, 'Manual\n')}: environments.prod.capacityProvider.scalingMode: scalingMode Manual needs scalingPolicies (such as [{ targetValue: 60 }]): Lambda scales a Manual capacity provider only by its target tracking policies`,
+    );
+  });
+
+  it('scaling policies without Manual scaling', () => {
+    const text = prodCapacity('      scalingPolicies: [{ targetValue: 60 }]\n');
+    expect(errorOf(text)).toBe(
+      `${at(text, '[{ targetValue')}: environments.prod.capacityProvider.scalingPolicies: scalingPolicies apply only to scalingMode Manual; remove them or set scalingMode: Manual`,
+    );
+  });
+
+  it('Manual scaling with target tracking policies is accepted', () => {
+    const config = parseConfig(
+      prodCapacity(
+        '      scalingMode: Manual\n      scalingPolicies: [{ targetValue: 60 }, { metric: LambdaCapacityProviderAverageCPUUtilization, targetValue: 75 }]\n',
+      ),
+      FILE,
+    );
+    expect(config.environments.get('prod')!.capacityProvider).toMatchObject({
+      scalingMode: 'Manual',
+      scalingPolicies: [
+        { metric: 'LambdaCapacityProviderAverageCPUUtilization', targetValue: 60 },
+        { metric: 'LambdaCapacityProviderAverageCPUUtilization', targetValue: 75 },
+      ],
+    });
+    expect(config.environments.get('dev')!.capacityProvider.scalingPolicies).toEqual([]);
+  });
+
+  it('memory that gives an execution environment less than 1 vCPU', () => {
+    const text = exampleWith(
+      '        name: worker\n        maxConcurrency: 8\n',
+      '        name: worker\n        maxConcurrency: 8\n        memoryMb: 3072\n        memoryGiBPerVcpu: 4\n',
+    );
+    // The worker is a YAML anchor: the same problem again in qa and prod.
+    expect(errorOf(text)).toBe(
+      `${at(text, '3072')}: environments.dev.functions.1.memoryMb: memoryMb 3072 at memoryGiBPerVcpu 4 gives less than 1 vCPU; an execution environment needs at least 1 vCPU: set memoryMb to at least 4096 or lower memoryGiBPerVcpu (and 2 more problems)`,
+    );
+    expect(() => parseConfig(text.replace('memoryMb: 3072', 'memoryMb: 4096'), FILE)).not.toThrow();
+  });
+
+  it('availability zones given by name, not by zone ID', () => {
+    const text = prodCapacity('      excludeAvailabilityZones: [euw1-az3, eu-west-1c]\n');
+    expect(errorOf(text)).toBe(
+      `${at(text, 'eu-west-1c')}: environments.prod.capacityProvider.excludeAvailabilityZones.1: expected an availability zone ID such as use1-az3, not the zone name "eu-west-1c": zone names map to different zones in each account (aws ec2 describe-availability-zones lists the IDs)`,
+    );
+    const junk = prodCapacity('      excludeAvailabilityZones: [zone-b]\n');
+    expect(errorOf(junk)).toBe(
+      `${at(junk, 'zone-b')}: environments.prod.capacityProvider.excludeAvailabilityZones.0: expected an availability zone ID such as use1-az3, got "zone-b"`,
+    );
+    const ids = parseConfig(prodCapacity('      excludeAvailabilityZones: [euw1-az3, usw2-lax1-az1]\n'), FILE);
+    expect(ids.environments.get('prod')!.capacityProvider.excludeAvailabilityZones).toEqual(['euw1-az3', 'usw2-lax1-az1']);
   });
 });

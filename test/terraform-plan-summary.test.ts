@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { runCli } from '../scripts/cli/main.js';
 import { UserError } from '../src/errors.js';
 import { MemoryLogger } from '../src/logger.js';
 import { TERRAFORM_PIN, terraformPinEnv } from '../src/terraform/pin.js';
-import { type PlanMetadata, sha256File, verifyPlan } from '../src/terraform/plan-integrity.js';
+import { type PlanMetadata, packageRecords, sha256File, verifyPlan } from '../src/terraform/plan-integrity.js';
 import {
   MAX_EXPORTED_RESOURCES_CHARS,
   type PlanSummary,
@@ -214,8 +214,24 @@ async function planFiles(metadata: Partial<PlanMetadata> = {}) {
   writeFileSync(planFile, 'PK\u0003\u0004 a plan');
   const sha256 = createHash('sha256').update(readFileSync(planFile)).digest('hex');
   const metadataFile = join(dir, 'plan-metadata.json');
-  writeFileSync(metadataFile, JSON.stringify({ environment: 'dev', commit: COMMIT, sha256, terraformVersion: '1.11.4', ...metadata }));
+  writeFileSync(metadataFile, JSON.stringify({ environment: 'dev', commit: COMMIT, sha256, terraformVersion: '1.11.4', packages: [], ...metadata }));
   return { dir, planFile, metadataFile, sha256 };
+}
+
+const sha256Of = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A plan with two packages recorded, and the directory they were fetched into. */
+async function planWithPackages() {
+  const packages = [
+    { path: 'dist/functions/router.zip', sha256: sha256Of('router zip') },
+    { path: 'dist/functions/worker.zip', sha256: sha256Of('worker zip') },
+  ];
+  const files = await planFiles({ packages });
+  const packagesDir = join(files.dir, 'packages');
+  mkdirSync(join(packagesDir, 'dist', 'functions'), { recursive: true });
+  writeFileSync(join(packagesDir, 'dist', 'functions', 'router.zip'), 'router zip');
+  writeFileSync(join(packagesDir, 'dist', 'functions', 'worker.zip'), 'worker zip');
+  return { ...files, packages, packagesDir, options: { ...files, packagesDir, expectedSha256: files.sha256, environment: 'dev', commit: COMMIT } };
 }
 
 describe('verifyPlan', () => {
@@ -228,7 +244,63 @@ describe('verifyPlan', () => {
       sha256,
       terraformVersion: '1.11.4',
       buildId: 'orders-dev-plan:1',
+      packages: [],
     });
+  });
+
+  it('accepts exactly the packages recorded with the plan', async () => {
+    const { options, packages } = await planWithPackages();
+    await expect(verifyPlan(options)).resolves.toMatchObject({ packages });
+    expect(await packageRecords(options.packagesDir)).toEqual(packages);
+  });
+
+  it('refuses a package changed, missing or added after the plan, and packages not given to check', async () => {
+    const changed = await planWithPackages();
+    writeFileSync(join(changed.packagesDir, 'dist', 'functions', 'worker.zip'), 'another worker zip');
+    await expect(verifyPlan(changed.options)).rejects.toThrow(
+      new UserError(
+        `package dist/functions/worker.zip sha256 ${sha256Of('another worker zip')} does not match ${sha256Of('worker zip')} recorded with the plan; refusing to apply`,
+      ),
+    );
+    const missing = await planWithPackages();
+    rmSync(join(missing.packagesDir, 'dist', 'functions', 'router.zip'));
+    await expect(verifyPlan(missing.options)).rejects.toThrow(
+      'package dist/functions/router.zip recorded with the plan is missing from the plan store; refusing to apply',
+    );
+    const extra = await planWithPackages();
+    writeFileSync(join(extra.packagesDir, 'dist', 'functions', 'extra.zip'), 'more');
+    await expect(verifyPlan(extra.options)).rejects.toThrow('package dist/functions/extra.zip was not recorded with the plan; refusing to apply');
+    const link = await planWithPackages();
+    symlinkSync('router.zip', join(link.packagesDir, 'dist', 'functions', 'link.zip'));
+    await expect(verifyPlan(link.options)).rejects.toThrow(/link\.zip: not a regular file; a plan's packages are zip files only; refusing to apply$/);
+    const { packagesDir: _dir, ...withoutDir } = (await planWithPackages()).options;
+    await expect(verifyPlan(withoutDir)).rejects.toThrow('the plan was made with 2 function package(s) but none was given to check; refusing to apply');
+    // A plan without packages needs none, and an empty or absent directory is no package.
+    const none = await planFiles();
+    const noneOptions = { ...none, expectedSha256: none.sha256, environment: 'dev', commit: COMMIT };
+    await expect(verifyPlan(noneOptions)).resolves.toMatchObject({ packages: [] });
+    await expect(verifyPlan({ ...noneOptions, packagesDir: join(none.dir, 'absent') })).resolves.toMatchObject({ packages: [] });
+  });
+
+  it('refuses metadata whose package records are missing or malformed', async () => {
+    const files = await planFiles();
+    const base = { ...files, expectedSha256: files.sha256, environment: 'dev', commit: COMMIT };
+    const metadata = JSON.parse(readFileSync(files.metadataFile, 'utf8'));
+    const { packages: _packages, ...older } = metadata;
+    writeFileSync(files.metadataFile, JSON.stringify(older));
+    await expect(verifyPlan(base)).rejects.toThrow('plan-metadata.json: packages is missing or malformed; refusing to apply');
+    for (const record of [
+      { path: '../outside.zip', sha256: 'a'.repeat(64) },
+      { path: '/etc/x.zip', sha256: 'a'.repeat(64) },
+      { path: 'a\nb.zip', sha256: 'a'.repeat(64) },
+      { path: 'dist/x.zip', sha256: 'nope' },
+    ]) {
+      writeFileSync(files.metadataFile, JSON.stringify({ ...metadata, packages: [record] }));
+      await expect(verifyPlan(base)).rejects.toThrow(`plan-metadata.json: packages: ${JSON.stringify(record)} is not a package record`);
+    }
+    const twice = { path: 'dist/x.zip', sha256: 'a'.repeat(64) };
+    writeFileSync(files.metadataFile, JSON.stringify({ ...metadata, packages: [twice, twice] }));
+    await expect(verifyPlan(base)).rejects.toThrow('is not a package record (a path in the repository, once, and its sha256)');
   });
 
   it('refuses a plan file that changed since review', async () => {
@@ -350,30 +422,33 @@ describe('CLI', () => {
       sha256,
       terraformVersion: TERRAFORM_PIN.version,
       buildId: 'orders-dev-plan:7',
+      packages: [],
     });
-    const noBuild = await cli(
-      'plan-metadata',
-      '--plan',
-      planFile,
-      '--environment',
-      'dev',
-      '--commit',
-      COMMIT,
-      '--build-id',
-      '',
-      '--terraform-version',
-      '1.12.0',
-    );
-    expect(JSON.parse(noBuild.stdout)).toEqual({ environment: 'dev', commit: COMMIT, sha256, terraformVersion: '1.12.0' });
+    const noBuild = await cli('plan-metadata', '--plan', planFile, '--environment', 'dev', '--commit', COMMIT, '--terraform-version', '1.12.0');
+    expect(JSON.parse(noBuild.stdout)).toEqual({ environment: 'dev', commit: COMMIT, sha256, terraformVersion: '1.12.0', packages: [] });
+    const { packagesDir, packages } = await planWithPackages();
+    const withPackages = await cli('plan-metadata', '--plan', planFile, '--environment', 'dev', '--commit', COMMIT, '--packages', packagesDir);
+    expect(JSON.parse(withPackages.stdout)).toMatchObject({ sha256, packages });
     expect((await cli('plan-metadata', '--plan', planFile, '--environment', 'dev', '--commit', 'main')).log).toEqual([
       'error: option --commit: must be a full commit SHA, 40 hexadecimal characters, got "main"',
     ]);
     expect((await cli('plan-metadata', '--plan', planFile, '--environment', 'Dev!', '--commit', COMMIT)).log[0]).toMatch(
-      /^error: option --environment: must be an environment name: lower-case letters, digits and "-", starting with a letter, at most 20 characters, got "Dev!"$/,
+      /^error: option --environment: must be an environment name: lower-case letters, digits and single "-", starting with a letter, at most 20 characters, got "Dev!"$/,
     );
     expect((await cli('plan-metadata', '--plan', join(tempDir(), 'tfplan'), '--environment', 'dev', '--commit', COMMIT)).log[0]).toMatch(
       /^error: option --plan: .*tfplan: file not found$/,
     );
+  });
+
+  it('plan-packages prints the path of each package recorded with the plan, for the apply build to fetch', async () => {
+    const { metadataFile } = await planWithPackages();
+    expect(await cli('plan-packages', '--metadata', metadataFile)).toMatchObject({
+      code: 0,
+      stdout: 'dist/functions/router.zip\ndist/functions/worker.zip\n',
+    });
+    const none = await planFiles();
+    expect(await cli('plan-packages', '--metadata', none.metadataFile)).toMatchObject({ code: 0, stdout: '' });
+    expect((await cli('plan-packages', '--metadata', join(none.dir, 'nope.json'))).log[0]).toMatch(/nope\.json: file not found; refusing to apply$/);
   });
 
   it('verify-plan prints the verified sha, or exits 1 with the one-line reason', async () => {
@@ -386,6 +461,19 @@ describe('CLI', () => {
       log: [`error: plan was made for commit ${COMMIT}, not ${OTHER_COMMIT}; refusing to apply`],
     });
     expect((await cli(...args, '--commit', COMMIT)).log).toEqual(['error: option --expected-sha256: is required: pass --expected-sha256']);
+    const withPackages = await planWithPackages();
+    const packageArgs = ['verify-plan', '--plan', withPackages.planFile, '--metadata', withPackages.metadataFile, '--environment', 'dev', '--commit', COMMIT];
+    expect(await cli(...packageArgs, '--expected-sha256', withPackages.sha256, '--packages', withPackages.packagesDir)).toMatchObject({
+      code: 0,
+      stdout: [
+        `plan verified: ${withPackages.sha256}`,
+        ...withPackages.packages.map((record) => `package verified: ${record.path} sha256 ${record.sha256}`),
+        '',
+      ].join('\n'),
+    });
+    expect((await cli(...packageArgs, '--expected-sha256', withPackages.sha256)).log).toEqual([
+      'error: the plan was made with 2 function package(s) but none was given to check; refusing to apply',
+    ]);
     expect((await cli(...args, '--commit', COMMIT, '--expected-sha256', 'nope')).log).toEqual([
       'error: option --expected-sha256: must be 64 hexadecimal characters (sha256sum tfplan), got "nope"',
     ]);

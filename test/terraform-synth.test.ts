@@ -1,8 +1,7 @@
 /**
  * The terraform app (terraform/): synthesized for the example config and for a config that turns every option
- * on, then read back as Terraform JSON. `terraform validate` cannot run here (it needs the AWS provider from
- * registry.terraform.io, and tests run offline), so the JSON is validated structurally instead: every block is
- * well formed and every reference names a resource or data source the stack declares.
+ * on, then read back as Terraform JSON: every block is well formed and every reference names a resource or
+ * data source the stack declares. Real `terraform validate` runs in test/terraform-validate.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,9 +16,20 @@ import { ConfigError } from '../src/errors.js';
 import { environmentOutputs } from '../src/resolve-environment.js';
 import { TERRAFORM_PIN } from '../src/terraform/pin.js';
 import { STACK_FILE, type SynthResult, synthesize } from '../terraform/app.js';
-import { packageFromWorkingDirectory } from '../terraform/constructs/functions.js';
+import { ROLE_PERMISSION_WRITES } from '../terraform/constructs/boundary.js';
+import { CAPACITY_PROVIDER_OBJECT_ATTRIBUTES } from '../terraform/constructs/capacity-provider.js';
+import { FUNCTION_TIMEOUTS, packageFromWorkingDirectory } from '../terraform/constructs/functions.js';
 import { trustedSubjects } from '../terraform/constructs/github-oidc.js';
-import { policyDocument, RESOURCELESS_ACTIONS } from '../terraform/constructs/iam.js';
+import {
+  MANAGED_POLICY_LIMIT,
+  mergeStatements,
+  policyDocument,
+  policySize,
+  RESOURCELESS_ACTIONS,
+  ROLE_INLINE_POLICY_LIMIT,
+} from '../terraform/constructs/iam.js';
+import { ALLOWED_IAM_ACTIONS, IAM_ACTIONS } from '../terraform/constructs/iam-actions.js';
+import { escapeTemplateString } from '../terraform/escape.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE, exampleWith } from './helpers/config-fixture.js';
 import { REPO_ROOT } from './helpers/run-bundle.js';
 
@@ -32,6 +42,7 @@ interface StackJson {
   output?: Record<string, Block>;
 }
 interface PolicyStatement {
+  Sid?: string;
   Effect: string;
   Action: string[];
   Resource?: string[];
@@ -51,6 +62,15 @@ const one = (stack: StackJson, type: string, where: (block: Block) => boolean = 
   return found[0]!;
 };
 const named = (field: string, value: string) => (block: Block) => block[field] === value;
+/** Where a JSON value holds null: `aws_x.name.attr.0.key`. */
+function nullPaths(value: unknown, path = ''): string[] {
+  if (value === null) return [path];
+  if (typeof value !== 'object') return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) => nullPaths(item, path === '' ? key : `${path}.${key}`));
+}
+/** The only nulls of a stack: unset keys of the capacity provider's list(object) attributes. */
+const NULL_ALLOWED =
+  /^aws_lambda_capacity_provider\.[^.]+\.(instance_requirements\.0\.excluded_instance_types|capacity_provider_scaling_config\.0\.scaling_policies)$/;
 const policy = (text: unknown): PolicyStatement[] => (JSON.parse(text as string) as { Statement: PolicyStatement[] }).Statement;
 /** The inline policy of the role with this name. */
 function rolePolicy(stack: StackJson, roleName: string): PolicyStatement[] {
@@ -58,13 +78,14 @@ function rolePolicy(stack: StackJson, roleName: string): PolicyStatement[] {
   return policy(one(stack, 'aws_iam_role_policy', (block) => block.role === `\${aws_iam_role.${key}.id}`).policy);
 }
 const actionsOf = (statements: PolicyStatement[]) => statements.flatMap((statement) => statement.Action);
-/** Every IAM policy document of the stack: trust policies, inline policies, bucket policies. */
+/** Every IAM policy document of the stack: trust policies, inline policies, bucket policies, permissions boundaries. */
 function policyDocuments(stack: StackJson): Array<{ where: string; statements: PolicyStatement[] }> {
   const documents: Array<{ where: string; statements: PolicyStatement[] }> = [];
   for (const [type, field] of [
     ['aws_iam_role', 'assume_role_policy'],
     ['aws_iam_role_policy', 'policy'],
     ['aws_s3_bucket_policy', 'policy'],
+    ['aws_iam_policy', 'policy'],
   ] as const) {
     for (const [key, block] of Object.entries(stack.resource[type] ?? {})) documents.push({ where: `${type}.${key}`, statements: policy(block[field]) });
   }
@@ -96,10 +117,11 @@ function optionsConfig(): string {
         names: { deployRole: 'legacy-deployer' },
         capacityProvider: {
           vpc: 'default',
-          excludeAvailabilityZones: ['us-east-1e'],
+          excludeAvailabilityZones: ['use1-az3'],
           maxSubnets: 2,
           instanceTypes: ['c7g.large'],
           scalingMode: 'Manual',
+          scalingPolicies: [{ targetValue: 60 }],
           maxVcpu: 16,
         },
         functions: [{ ...fn('api'), functionName: 'legacy-api', package: 'build/api.zip', alias: 'current' }],
@@ -158,7 +180,8 @@ describe('npm run synth', () => {
         for (const [type, blocks] of Object.entries(stack.data ?? {})) for (const name of Object.keys(blocks)) declared.add(`data.${type}.${name}`);
         const text = JSON.stringify({ resource: stack.resource, data: stack.data, output: stack.output });
         expect(text).not.toContain('TfToken');
-        expect(text).not.toMatch(/:null[,}]/);
+        // null only where Terraform requires it: the unset keys of the capacity provider's object attributes.
+        for (const path of nullPaths(stack.resource)) expect(path, environment).toMatch(NULL_ALLOWED);
         const references = [...text.matchAll(/\$\{[^}]*?\b((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)/g)].map((match) => match[1]!);
         expect(references.length).toBeGreaterThan(10);
         for (const reference of references) expect(declared, `${environment}: ${reference}`).toContain(reference);
@@ -224,6 +247,90 @@ describe('every name is the one the actions look up (the naming module)', () => 
   });
 });
 
+/**
+ * The object-typed attributes of a resource type, read from its bindings (generated from the pinned provider's
+ * schema): a property whose type is a struct and whose doc does not say "block" is an attribute of type
+ * object/list(object), and Terraform requires every key of such an object in JSON syntax. Returns, per
+ * attribute path (`a`, `a.b` for one nested in another), the keys the object must have.
+ */
+function objectAttributes(type: string): Map<string, string[]> {
+  const source = readFileSync(
+    join(REPO_ROOT, 'node_modules', '@cdktn', 'provider-aws', 'lib', type.replace(/^aws_/, '').replace(/_/g, '-'), 'index.d.ts'),
+    'utf8',
+  );
+  const interfaces = new Map<string, string>();
+  for (const match of source.matchAll(/export interface (\w+)[^{]*\{/g)) {
+    let depth = 1;
+    let end = match.index + match[0].length;
+    for (; depth > 0 && end < source.length; end++) depth += source[end] === '{' ? 1 : source[end] === '}' ? -1 : 0;
+    interfaces.set(match[1]!, source.slice(match.index + match[0].length, end));
+  }
+  const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  const members = (body: string) =>
+    [...body.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*?)\*\/\s*readonly (\w+)\??: ([^;]+);/g)].map(([, doc, name, typeText]) => ({
+      doc: doc!,
+      name: name!,
+      typeText: typeText!,
+    }));
+  const found = new Map<string, string[]>();
+  const visit = (body: string, path: string, inObject: boolean) => {
+    for (const member of members(body)) {
+      const struct = [...member.typeText.matchAll(/\w+/g)].map(([word]) => word).find((word) => interfaces.has(word) && word !== 'IResolvable');
+      if (struct === undefined) continue;
+      const attribute = inObject || !member.doc.includes(' block');
+      const memberPath = path === '' ? snake(member.name) : `${path}.${snake(member.name)}`;
+      const structBody = interfaces.get(struct)!;
+      if (attribute)
+        found.set(
+          memberPath,
+          members(structBody)
+            .map((inner) => snake(inner.name))
+            .sort(),
+        );
+      visit(structBody, memberPath, attribute);
+    }
+  };
+  const config = /constructor\(scope: Construct, id: string, config\??: (\w+)\)/.exec(source)?.[1];
+  const body = config === undefined ? undefined : interfaces.get(config);
+  if (body === undefined) throw new Error(`no config interface in the bindings of ${type}`);
+  visit(body, '', false);
+  return found;
+}
+
+describe('object-typed attributes are written whole, as Terraform requires in JSON syntax', () => {
+  it('every such attribute of every resource of every stack has every key of its object type', () => {
+    const checked = new Set<string>();
+    for (const result of [example, options]) {
+      for (const { environment } of result.stacks) {
+        const stack = stackOf(result, environment);
+        for (const [type, blocks] of Object.entries(stack.resource)) {
+          const attributes = objectAttributes(type);
+          for (const [name, block] of Object.entries(blocks)) {
+            const check = (value: unknown, path: string) => {
+              for (const element of Array.isArray(value) ? value : [value]) {
+                expect(Object.keys(element as object).sort(), `${environment} ${type}.${name}.${path}`).toEqual(attributes.get(path));
+                checked.add(`${type}.${path}`);
+                for (const [key, inner] of Object.entries(element as object))
+                  if (inner !== null && attributes.has(`${path}.${key}`)) check(inner, `${path}.${key}`);
+              }
+            };
+            for (const path of attributes.keys()) if (!path.includes('.') && block[path] !== undefined) check(block[path], path);
+          }
+        }
+      }
+    }
+    // What the provider source says (capacity_provider.go at v6.66.0), found in the bindings and written whole.
+    expect(objectAttributes('aws_lambda_capacity_provider')).toEqual(
+      new Map(Object.entries(CAPACITY_PROVIDER_OBJECT_ATTRIBUTES).map(([path, keys]) => [path, [...keys].sort()])),
+    );
+    expect([...checked].sort()).toEqual([
+      'aws_lambda_capacity_provider.capacity_provider_scaling_config',
+      'aws_lambda_capacity_provider.capacity_provider_scaling_config.scaling_policies',
+      'aws_lambda_capacity_provider.instance_requirements',
+    ]);
+  });
+});
+
 describe('the capacity provider', () => {
   it('arm64, the default instance types, scaling mode and max vCPU from the config, its own operator role', () => {
     for (const [name, maxVcpu] of [
@@ -232,10 +339,11 @@ describe('the capacity provider', () => {
     ] as const) {
       const stack = stackOf(example, name);
       const provider = one(stack, 'aws_lambda_capacity_provider');
+      // Whole objects: list(object) attributes, every key present, null where unset.
       expect(provider.instance_requirements).toEqual([
-        { architectures: ['arm64'], allowed_instance_types: ['m6g.large', 'm6g.xlarge', 'm7g.large', 'm7g.xlarge'] },
+        { architectures: ['arm64'], allowed_instance_types: ['m6g.large', 'm6g.xlarge', 'm7g.large', 'm7g.xlarge'], excluded_instance_types: null },
       ]);
-      expect(provider.capacity_provider_scaling_config).toEqual([{ scaling_mode: 'Auto', max_vcpu_count: maxVcpu }]);
+      expect(provider.capacity_provider_scaling_config).toEqual([{ scaling_mode: 'Auto', max_vcpu_count: maxVcpu, scaling_policies: null }]);
       const operatorName = config.environments.get(name)!.names.capacityProviderOperatorRole;
       const [operatorKey, operator] = Object.entries(stack.resource.aws_iam_role!).find(([, role]) => role.name === operatorName)!;
       expect(policy(operator.assume_role_policy)).toEqual([
@@ -250,8 +358,14 @@ describe('the capacity provider', () => {
       );
     }
     const custom = one(stackOf(options, 'test'), 'aws_lambda_capacity_provider');
-    expect(custom.instance_requirements).toEqual([{ architectures: ['arm64'], allowed_instance_types: ['c7g.large'] }]);
-    expect(custom.capacity_provider_scaling_config).toEqual([{ scaling_mode: 'Manual', max_vcpu_count: 16 }]);
+    expect(custom.instance_requirements).toEqual([{ architectures: ['arm64'], allowed_instance_types: ['c7g.large'], excluded_instance_types: null }]);
+    expect(custom.capacity_provider_scaling_config).toEqual([
+      {
+        scaling_mode: 'Manual',
+        max_vcpu_count: 16,
+        scaling_policies: [{ predefined_metric_type: 'LambdaCapacityProviderAverageCPUUtilization', target_value: 60 }],
+      },
+    ]);
   });
 
   it('a dedicated VPC by default: one private subnet per available zone, no internet route, its own security group', () => {
@@ -260,7 +374,8 @@ describe('the capacity provider', () => {
     expect(vpc).toMatchObject({ enable_dns_support: true, enable_dns_hostnames: true });
     const zones = Object.entries(stack.data!.aws_availability_zones!);
     expect(zones).toHaveLength(1);
-    expect(zones[0]![1]).toMatchObject({ state: 'available', exclude_names: [] });
+    expect(zones[0]![1]).toMatchObject({ state: 'available', exclude_zone_ids: [] });
+    expect(zones[0]![1].exclude_names).toBeUndefined();
     const subnet = one(stack, 'aws_subnet');
     expect(subnet.count).toBe(`\${min(16, length(data.aws_availability_zones.${zones[0]![0]}.names))}`);
     expect(subnet.map_public_ip_on_launch).toBe(false);
@@ -278,12 +393,13 @@ describe('the capacity provider', () => {
     ]);
   });
 
-  it('or the default VPC, without the excluded zones, capped at maxSubnets', () => {
+  it('or the default VPC, without the excluded zones (by zone ID), capped at maxSubnets', () => {
     const stack = stackOf(options, 'test');
     expect(resources(stack, 'aws_vpc')).toHaveLength(0);
     expect(resources(stack, 'aws_subnet')).toHaveLength(0);
     const [zonesKey, zones] = Object.entries(stack.data!.aws_availability_zones!)[0]!;
-    expect(zones.exclude_names).toEqual(['us-east-1e']);
+    // By zone ID: zone names map to different zones in each account.
+    expect(zones.exclude_zone_ids).toEqual(['use1-az3']);
     const [vpcKey] = Object.keys(stack.data!.aws_vpc!);
     expect(Object.values(stack.data!.aws_vpc!)[0]).toMatchObject({ default: true });
     const [subnetsKey, subnets] = Object.entries(stack.data!.aws_subnets!)[0]!;
@@ -343,6 +459,15 @@ describe('the functions', () => {
           (candidate) => candidate.function_name === `\${aws_lambda_function.${key}.function_name}`,
         );
         expect(scaling.qualifier).toBe(`\${aws_lambda_function.${key}.version}`);
+        // The new version's scaling config before the old one's is reset, and the alias moves in between.
+        expect(scaling.lifecycle).toEqual({ create_before_destroy: true });
+        const [scalingKey] = Object.entries(stack.resource.aws_lambda_function_scaling_config!).find(([, candidate]) => candidate === scaling)!;
+        expect(one(stack, 'aws_lambda_alias', (alias) => alias.function_version === `\${aws_lambda_function.${key}.version}`).depends_on).toEqual([
+          `aws_lambda_function_scaling_config.${scalingKey}`,
+        ]);
+        // The provider's acceptance tests give a function on a capacity provider 30 minutes to create.
+        expect(block.timeouts).toEqual({ create: '30m', update: '30m' });
+        expect(FUNCTION_TIMEOUTS.create).toBe('30m');
         expect(scaling.function_scaling_config).toEqual([
           { min_execution_environments: fn.scaling.minExecutionEnvironments, max_execution_environments: fn.scaling.maxExecutionEnvironments },
         ]);
@@ -395,7 +520,7 @@ describe('the CodeBuild projects', () => {
         type: 'GITHUB',
         location: 'https://github.com/acme/orders.git',
         git_clone_depth: 1,
-        buildspec: buildspec(file),
+        buildspec: escapeTemplateString(buildspec(file)),
         report_build_status: false,
       });
       expect((block.logs_config as { cloudwatch_logs: Block }).cloudwatch_logs).toMatchObject({ status: 'ENABLED', stream_name: stream });
@@ -444,8 +569,26 @@ describe('the CodeBuild projects', () => {
         .sort(),
     ).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:DeleteObject', 's3:PutObject', 's3:PutObject'].sort());
     expect(actionsOf(apply)).toEqual(
-      expect.arrayContaining(['lambda:CreateCapacityProvider', 'lambda:PublishVersion', 'iam:PassRole', 'codebuild:UpdateProject']),
+      expect.arrayContaining([
+        'lambda:CreateCapacityProvider',
+        'lambda:PublishVersion',
+        'iam:PassRole',
+        'codebuild:UpdateProject',
+        'lambda:PassCapacityProvider',
+      ]),
     );
+    // There is no DeleteFunctionScalingConfig: the scaling config's delete is a PutFunctionScalingConfig.
+    expect(actionsOf(apply)).not.toContain('lambda:DeleteFunctionScalingConfig');
+    expect(apply.find((statement) => statement.Action.includes('lambda:PassCapacityProvider'))!.Resource).toEqual([
+      'arn:aws:lambda:eu-west-1:111111111111:capacity-provider:orders-dev-cp',
+    ]);
+    // Every build checks its source out through the account's CodeConnections connection.
+    for (const role of [plan, apply, prune]) {
+      expect(role.find((statement) => statement.Action.includes('codeconnections:GetConnectionToken'))).toMatchObject({
+        Action: ['codeconnections:GetConnectionToken', 'codeconnections:GetConnection'],
+        Resource: ['arn:aws:codeconnections:*:111111111111:connection/*'],
+      });
+    }
     const passRole = apply.find((statement) => statement.Action.includes('iam:PassRole'))!;
     expect(passRole.Resource).toEqual(['arn:aws:iam::111111111111:role/orders-dev-*', 'arn:aws:iam::111111111111:role/orders-dev-gantry-deploy']);
     expect(passRole.Condition).toEqual({
@@ -455,6 +598,8 @@ describe('the CodeBuild projects', () => {
       [
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        'codeconnections:GetConnectionToken',
+        'codeconnections:GetConnection',
         'lambda:GetFunction',
         'lambda:GetAlias',
         'lambda:ListAliases',
@@ -466,6 +611,10 @@ describe('the CodeBuild projects', () => {
         'lambda:ListEventSourceMappings',
       ].sort(),
     );
+    expect(prune.find((statement) => statement.Action.includes('lambda:DeleteFunction'))!.Resource).toEqual([
+      'arn:aws:lambda:eu-west-1:111111111111:function:orders-dev-router:*',
+      'arn:aws:lambda:eu-west-1:111111111111:function:orders-dev-worker:*',
+    ]);
     // No role of dev names another environment's resources.
     for (const document of policyDocuments(stack))
       expect(JSON.stringify(document.statements), document.where).not.toMatch(/orders-(qa|prod)|222222222222|333333333333/);
@@ -564,6 +713,10 @@ describe('the GitHub OIDC role of each environment', () => {
       ],
     });
     expect(by('WarmupAndPruneOwnFunctions').Resource).toEqual(env.names.functions.flatMap((fn) => [fn.functionArn, `${fn.functionArn}:*`]));
+    // Versions only (qualified ARNs), never a whole function.
+    expect(statements.filter((statement) => statement.Action.includes('lambda:DeleteFunction'))).toEqual([
+      { Effect: 'Allow', Sid: 'PruneOwnVersions', Action: ['lambda:DeleteFunction'], Resource: env.names.functions.map((fn) => `${fn.functionArn}:*`) },
+    ]);
     expect(by('ReadOwnCapacityProvider').Resource).toEqual([env.names.capacityProviderArn]);
     expect(by('ReadOwnPlanObjects').Resource).toEqual(['arn:aws:s3:::orders-dev-111111111111-plans/dev/*']);
     const services = new Set(actionsOf(statements).map((action) => action.split(':')[0]));
@@ -591,7 +744,8 @@ describe('no IAM policy of any stack has a wildcard action', () => {
               expect(action, `${environment} ${where}`).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
               checked++;
             }
-            if (statement.Resource?.includes('*'))
+            // A permissions boundary grants nothing; it caps what the roles' own policies name (boundary.ts).
+            if (statement.Resource?.includes('*') && !where.startsWith('aws_iam_policy.'))
               for (const action of statement.Action) expect(RESOURCELESS_ACTIONS, `${where}: ${action} on *`).toContain(action);
           }
         }
@@ -600,6 +754,196 @@ describe('no IAM policy of any stack has a wildcard action', () => {
     expect(checked).toBeGreaterThan(200);
     expect(() => policyDocument([{ Action: ['s3:*'], Resource: ['arn:aws:s3:::b'] }])).toThrow('IAM action "s3:*" is not one action named in full');
     expect(() => policyDocument([{ Action: ['lambda:GetFunction'], Resource: ['*'] }])).toThrow('granted on "*"');
+  });
+});
+
+describe('the IAM actions gantry grants', () => {
+  /** The actions of the config's function `permissions`: the config's grants, not gantry's. */
+  const configActions = (result: SynthResult) =>
+    new Set(
+      [...result.config.environments.values()].flatMap((env) => env.functions.flatMap((fn) => fn.permissions.flatMap((permission) => permission.actions))),
+    );
+
+  it('are each in the allowlist checked against the Service Authorization Reference, and none is a wildcard', () => {
+    const seen = new Set<string>();
+    for (const result of [example, options]) {
+      const fromConfig = configActions(result);
+      for (const { environment } of result.stacks) {
+        for (const { where, statements } of policyDocuments(stackOf(result, environment))) {
+          for (const action of statements.flatMap((statement) => statement.Action)) {
+            expect(action, `${environment} ${where}`).not.toMatch(/[*?]/);
+            if (fromConfig.has(action)) continue;
+            expect(ALLOWED_IAM_ACTIONS, `${environment} ${where}: ${action} is not in terraform/constructs/iam-actions.ts`).toContain(action);
+            seen.add(action);
+          }
+        }
+      }
+    }
+    // Nothing listed that no policy names: the list is what gantry grants, not what it might.
+    expect([...ALLOWED_IAM_ACTIONS].filter((action) => !seen.has(action))).toEqual([]);
+    for (const [prefix, service] of Object.entries(IAM_ACTIONS)) {
+      expect(service.reference, prefix).toMatch(/^https:\/\/docs\.aws\.amazon\.com\/service-authorization\/latest\/reference\/list_[a-z0-9]+\.html$/);
+      expect([...service.actions].sort(), prefix).toEqual([...new Set(service.actions)]);
+    }
+  });
+
+  it('no role policy or boundary is over the IAM size quotas', () => {
+    for (const result of [example, options]) {
+      for (const { environment } of result.stacks) {
+        const stack = stackOf(result, environment);
+        for (const block of resources(stack, 'aws_iam_role_policy'))
+          expect(policySize(block.policy as string), `${environment} ${String(block.name)}`).toBeLessThanOrEqual(ROLE_INLINE_POLICY_LIMIT);
+        for (const block of resources(stack, 'aws_iam_policy'))
+          expect(policySize(block.policy as string), `${environment} ${String(block.name)}`).toBeLessThanOrEqual(MANAGED_POLICY_LIMIT);
+      }
+    }
+    expect(
+      mergeStatements([
+        { Sid: 'A', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::b/*'] },
+        { Sid: 'B', Action: ['s3:PutObject', 's3:GetObject'], Resource: ['arn:aws:s3:::b/*'] },
+        { Sid: 'C', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::b'] },
+      ]),
+    ).toEqual([
+      { Sid: 'A', Action: ['s3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::b/*'] },
+      { Sid: 'C', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::b'] },
+    ]);
+  });
+});
+
+describe('permissions boundaries: the apply build cannot make itself an administrator', () => {
+  const boundaryOf = (stack: StackJson, name: string) => policy(one(stack, 'aws_iam_policy', named('name', name)).policy);
+  /** Whether a boundary allows an action on a resource (IAM's `*` matches anything, also across `:` and `/`). */
+  const allows = (statements: PolicyStatement[], action: string, resource: string) =>
+    statements.some(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        statement.Action.includes(action) &&
+        (statement.Resource ?? []).some((pattern) =>
+          new RegExp(
+            `^${pattern
+              .split('*')
+              .map((part) => part.replace(/[.?+^$(){}|[\]\\/]/g, '\\$&'))
+              .join('.*')}$`,
+          ).test(resource),
+        ),
+    );
+
+  it('every role carries one of the two boundaries the stack defines', () => {
+    for (const result of [example, options]) {
+      for (const { environment } of result.stacks) {
+        const stack = stackOf(result, environment);
+        const boundaries = Object.fromEntries(
+          Object.entries(stack.resource.aws_iam_policy!).map(([key, block]) => [`\${aws_iam_policy.${key}.arn}`, block.name]),
+        );
+        // The plan summary knows a boundary by its address (src/terraform/plan-summary.ts).
+        for (const key of Object.keys(stack.resource.aws_iam_policy!)) expect(key).toMatch(/^boundaries_/);
+        expect(Object.values(boundaries).sort(), environment).toEqual([
+          `${result.config.project}-${environment}-gantry-boundary`,
+          `${result.config.project}-${environment}-workload-boundary`,
+        ]);
+        for (const role of resources(stack, 'aws_iam_role')) {
+          const boundary = boundaries[role.permissions_boundary as string];
+          expect(boundary, `${environment} ${String(role.name)}`).toBeDefined();
+          const workload = /-exec$|-cp-operator$/.test(role.name as string);
+          expect(boundary, String(role.name)).toBe(`${result.config.project}-${environment}-${workload ? 'workload' : 'gantry'}-boundary`);
+        }
+      }
+    }
+  });
+
+  it("each boundary allows every action of the roles that carry it, on the roles' resources", () => {
+    for (const result of [example, options]) {
+      for (const { environment } of result.stacks) {
+        const stack = stackOf(result, environment);
+        const keyOf = (name: string) => Object.entries(stack.resource.aws_iam_policy!).find(([, block]) => block.name === name)![0];
+        for (const [roleKey, role] of Object.entries(stack.resource.aws_iam_role!)) {
+          const boundaryName = Object.values(stack.resource.aws_iam_policy!).find(
+            (block) => role.permissions_boundary === `\${aws_iam_policy.${keyOf(block.name as string)}.arn}`,
+          )!.name as string;
+          const boundary = boundaryOf(stack, boundaryName);
+          const inline = resources(stack, 'aws_iam_role_policy').find((block) => block.role === `\${aws_iam_role.${roleKey}.id}`);
+          for (const statement of inline === undefined ? [] : policy(inline.policy))
+            for (const action of statement.Action)
+              for (const resource of statement.Resource ?? [])
+                expect(
+                  allows(boundary, action, resource) || allows(boundary, action, '*'),
+                  `${environment} ${String(role.name)}: ${action} on ${resource}`,
+                ).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('the apply role writes permissions only to bounded roles, and can neither change a boundary nor remove one', () => {
+    const env = config.environments.get('dev')!;
+    const stack = stackOf(example, 'dev');
+    const apply = rolePolicy(stack, env.names.applyBuildRole);
+    const bounded = { StringEquals: { 'iam:PermissionsBoundary': [env.names.boundaries.pipelineArn, env.names.boundaries.workloadArn] } };
+    for (const action of ROLE_PERMISSION_WRITES) {
+      const granting = apply.filter((statement) => statement.Action.includes(action));
+      expect(granting, action).toHaveLength(1);
+      expect(granting[0]!.Condition, action).toEqual(bounded);
+    }
+    const forbidden = [
+      'iam:DeleteRolePermissionsBoundary',
+      'iam:CreatePolicy',
+      'iam:CreatePolicyVersion',
+      'iam:SetDefaultPolicyVersion',
+      'iam:DeletePolicy',
+      'iam:DeletePolicyVersion',
+    ];
+    for (const { statements } of policyDocuments(stack)) for (const action of forbidden) expect(actionsOf(statements)).not.toContain(action);
+    // The pipeline boundary carries the same condition: rewriting its own policy gets the apply role nothing more.
+    const pipeline = boundaryOf(stack, env.names.boundaries.pipeline);
+    for (const action of ROLE_PERMISSION_WRITES) {
+      const granting = pipeline.filter((statement) => statement.Action.includes(action));
+      expect(
+        granting.map((statement) => statement.Condition),
+        action,
+      ).toEqual([bounded]);
+    }
+    // Only this environment's roles, functions, projects and buckets, where a write would lead to more privileges.
+    expect(allows(pipeline, 'lambda:UpdateFunctionCode', 'arn:aws:lambda:eu-west-1:111111111111:function:orders-dev-router')).toBe(true);
+    expect(allows(pipeline, 'lambda:UpdateFunctionCode', 'arn:aws:lambda:eu-west-1:111111111111:function:admin-tool')).toBe(false);
+    expect(allows(pipeline, 'codebuild:StartBuild', 'arn:aws:codebuild:eu-west-1:111111111111:project/other-project')).toBe(false);
+    expect(allows(pipeline, 'iam:PassRole', 'arn:aws:iam::111111111111:role/Admin')).toBe(false);
+    expect(allows(pipeline, 'iam:UpdateAssumeRolePolicy', 'arn:aws:iam::111111111111:role/Admin')).toBe(false);
+    expect(allows(pipeline, 's3:PutObject', 'arn:aws:s3:::someone-elses-bucket/key')).toBe(false);
+  });
+
+  it('the workload boundary allows the operator managed policy, own log streams and the config permissions only', () => {
+    const env = config.environments.get('dev')!;
+    const workload = boundaryOf(stackOf(example, 'dev'), env.names.boundaries.workload);
+    expect([...new Set(actionsOf(workload))].sort()).toEqual(
+      [
+        ...new Set([
+          'ec2:RunInstances',
+          'ec2:CreateTags',
+          'ec2:AttachNetworkInterface',
+          'ec2:DescribeAvailabilityZones',
+          'ec2:DescribeCapacityReservations',
+          'ec2:DescribeInstances',
+          'ec2:DescribeInstanceStatus',
+          'ec2:DescribeInstanceTypeOfferings',
+          'ec2:DescribeInstanceTypes',
+          'ec2:DescribeSecurityGroups',
+          'ec2:DescribeSubnets',
+          'ec2:RunInstances',
+          'ec2:CreateNetworkInterface',
+          'ec2:RunInstances',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+        ]),
+      ].sort(),
+    );
+    expect(workload.find((statement) => statement.Action.includes('logs:PutLogEvents'))!.Resource).toEqual([
+      'arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/orders-dev-*:log-stream:*',
+    ]);
+    expect(workload.find((statement) => statement.Action.includes('dynamodb:GetItem'))!.Resource).toEqual([
+      'arn:aws:dynamodb:eu-west-1:111111111111:table/orders-dev',
+    ]);
   });
 });
 

@@ -119,6 +119,17 @@ function synthRows(figures: SynthFigures): Row[] {
       ratio: x(median(figures.barrelImportMs) / median(figures.deepImportMs)),
       target: '',
     },
+    ...(figures.validate === undefined
+      ? []
+      : [
+          {
+            figure: `terraform/: npm run validate:terraform, ${figures.environments} environments`,
+            gantry: s(median(figures.validate.warmMs)),
+            baseline: '',
+            ratio: '',
+            target: '',
+          },
+        ]),
   ];
 }
 

@@ -3,7 +3,10 @@
  * - `npm run synth` as a fresh process (what a developer or CI waits for), median of a few runs;
  * - in one process: the first synth (module loading included) and the median of warm re-synths;
  * - what deep imports save: loading only the provider modules the app uses against loading the package's
- *   barrel (`@cdktn/provider-aws`, every AWS resource), each in a fresh process.
+ *   barrel (`@cdktn/provider-aws`, every AWS resource), each in a fresh process;
+ * - `npm run validate:terraform` on the same stacks (terraform/validate.ts): terraform init and validate per
+ *   stack, the mirror provider's schema read (cold, then cached), the whole run. Only where
+ *   GANTRY_TERRAFORM_PROVIDER_MIRROR names a filesystem mirror; otherwise the figures say they were not measured.
  *
  * Every figure is wall time of one run, on this machine; medians smooth the noise of a shared machine.
  */
@@ -14,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../../src/stats.js';
+import { MIRROR_ENV, type ValidationReport, validateStacks } from '../../terraform/validate.js';
 import { required } from '../assert.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,6 +31,50 @@ export interface SynthFigures {
   deepImportMs: number[];
   barrelImportMs: number[];
   deepModules: number;
+  /** `npm run validate:terraform` on the example config's stacks, when a provider mirror is present. */
+  validate?: ValidateFigures;
+}
+
+export interface ValidateFigures {
+  providerVersion: string;
+  /** Whole validator runs (synth, init, schema, validate): the first with a cold provider-schema cache, then warm. */
+  coldMs: number;
+  warmMs: number[];
+  /** The provider binary's schema read (`terraform providers schema -json`), cold. */
+  schemaMs: number;
+  /** Per stack, from the warm runs: terraform init and terraform validate, medians. */
+  stacks: Array<{ environment: string; initMs: number; validateMs: number }>;
+}
+
+async function benchValidate(out: string, runs: number): Promise<ValidateFigures | undefined> {
+  const mirror = process.env[MIRROR_ENV];
+  if (mirror === undefined || mirror === '') return undefined;
+  const once = async (index: number): Promise<{ ms: number; report: ValidationReport }> => {
+    const started = performance.now();
+    const report = await validateStacks({
+      configs: ['.github/gantry.yml'],
+      root: ROOT,
+      mirror,
+      workDir: join(out, `validate-${index}`),
+      cacheDir: join(out, 'schema-cache'),
+    });
+    if (!report.ok) throw new Error(`validate:terraform failed in the benchmark; run it for the details`);
+    return { ms: performance.now() - started, report };
+  };
+  const cold = await once(0);
+  const warm: Array<{ ms: number; report: ValidationReport }> = [];
+  for (let run = 1; run <= runs; run++) warm.push(await once(run));
+  return {
+    providerVersion: cold.report.providerVersion,
+    coldMs: cold.ms,
+    warmMs: warm.map((result) => result.ms),
+    schemaMs: cold.report.schemaMs,
+    stacks: cold.report.stacks.map((stack, index) => ({
+      environment: stack.environment,
+      initMs: median(warm.map((result) => result.report.stacks[index]?.initMs ?? Number.NaN)),
+      validateMs: median(warm.map((result) => result.report.stacks[index]?.validateMs ?? Number.NaN)),
+    })),
+  };
 }
 
 function timeProcess(args: string[]): number {
@@ -75,7 +123,18 @@ export async function benchTerraformSynth(runs = 3): Promise<SynthFigures> {
     const deepImportMs = Array.from({ length: runs }, () => timeProcess(['--input-type=module', '-e', importScript(['cdktn', ...modules])]));
     const barrelImportMs = Array.from({ length: runs }, () => timeProcess(['--input-type=module', '-e', importScript(['cdktn', '@cdktn/provider-aws'])]));
 
-    return { environments: first.stacks.length, resources, processMs, firstInProcessMs, warmMs, deepImportMs, barrelImportMs, deepModules: modules.length };
+    const validate = await benchValidate(out, runs);
+    return {
+      environments: first.stacks.length,
+      resources,
+      processMs,
+      firstInProcessMs,
+      warmMs,
+      deepImportMs,
+      barrelImportMs,
+      deepModules: modules.length,
+      ...(validate === undefined ? {} : { validate }),
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -97,7 +156,29 @@ export function formatSynthFigures(figures: SynthFigures): string {
     `| load cdktn + the whole provider package (barrel import) | ${ms(barrel)} |`,
     '',
     `Ratio, barrel ÷ deep imports: ×${(barrel / deep).toFixed(1)} to load the provider bindings.`,
+    '',
+    ...formatValidateFigures(figures.validate),
   ].join('\n');
+}
+
+function formatValidateFigures(figures: ValidateFigures | undefined): string[] {
+  const ms = (value: number) => `${Math.round(value)} ms`;
+  if (figures === undefined) {
+    return [`### terraform/: validate:terraform: not measured (${MIRROR_ENV} is not set: no filesystem mirror of hashicorp/aws)`];
+  }
+  return [
+    `### terraform/: validate:terraform of the example config (hashicorp/aws ${figures.providerVersion} from the filesystem mirror; per stack: median of ${figures.warmMs.length} warm runs, 2 stacks at a time)`,
+    '',
+    '| What | Time |',
+    '| --- | ---: |',
+    ...figures.stacks.flatMap((stack) => [
+      `| ${stack.environment}: terraform init -backend=false | ${ms(stack.initMs)} |`,
+      `| ${stack.environment}: terraform validate | ${ms(stack.validateMs)} |`,
+    ]),
+    `| provider schema read (terraform providers schema -json, once, then cached) | ${ms(figures.schemaMs)} |`,
+    `| whole run, cold schema cache (synth, init, schema, validate) | ${ms(figures.coldMs)} |`,
+    `| whole run, warm | ${ms(median(figures.warmMs))} |`,
+  ];
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

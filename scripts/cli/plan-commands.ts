@@ -1,25 +1,22 @@
 /**
- * The commands the terraform buildspecs call: summarize a plan, record its metadata, verify it before apply.
+ * The commands the terraform buildspecs call: summarize a plan, record its metadata (with the function packages
+ * built for it), list and verify the plan and its packages before apply.
  */
 
 import { stat } from 'node:fs/promises';
-import { ENVIRONMENT_NAME_PATTERN } from '../../src/definition/common-inputs.js';
+import { environmentInput } from '../../src/definition/common-inputs.js';
 import { defineCommand, type InputSpec } from '../../src/definition/define.js';
 import { choice, pattern, text } from '../../src/definition/input-types.js';
 import { InputError, UsageError, UserError } from '../../src/errors.js';
 import { COMMIT_SHA, SHA256 } from '../../src/patterns.js';
 import { readUserFile } from '../../src/read-user-file.js';
 import { TERRAFORM_PIN } from '../../src/terraform/pin.js';
-import { type PlanMetadata, sha256File, TERRAFORM_VERSION_PATTERN, verifyPlan } from '../../src/terraform/plan-integrity.js';
+import { type PlanMetadata, packageRecords, readPlanMetadata, sha256File, TERRAFORM_VERSION_PATTERN, verifyPlan } from '../../src/terraform/plan-integrity.js';
 import { type PlanSummary, planExportedVariables, renderPlanMarkdown, summarizePlan } from '../../src/terraform/plan-summary.js';
 
 // Digests and commits compare in lower case, the way git and sha256sum print them: accept either, lower it.
 const caseless = (regex: RegExp) => new RegExp(regex.source, 'i');
-const environment = {
-  description: 'Environment the plan is for.',
-  type: pattern(ENVIRONMENT_NAME_PATTERN, 'an environment name: lower-case letters, digits and "-", starting with a letter, at most 20 characters'),
-  hint: 'for example dev',
-} as const satisfies InputSpec<string>;
+const environment = { ...environmentInput, description: 'Environment the plan is for.', required: false } as const satisfies InputSpec<string>;
 const commit = {
   description: 'Commit the plan was made from (40 hexadecimal characters).',
   type: pattern(caseless(COMMIT_SHA), 'a full commit SHA, 40 hexadecimal characters'),
@@ -29,7 +26,7 @@ const sha256Type = pattern(caseless(SHA256), '64 hexadecimal characters (sha256s
 export const planSummary = defineCommand({
   inputs: {
     format: {
-      description: 'json, env (export GANTRY_PLAN_...=... lines for eval) or markdown.',
+      description: 'What to print; env gives export GANTRY_PLAN_...=... lines for eval.',
       type: choice(['json', 'env', 'markdown'] as const),
       default: 'json',
     },
@@ -93,10 +90,16 @@ export const planMetadata = defineCommand({
       type: pattern(TERRAFORM_VERSION_PATTERN, 'a version such as 1.11.4'),
       default: TERRAFORM_PIN.version,
     },
+    packages: {
+      description:
+        'Directory holding the function packages built for the plan under their repository paths (gantry package --copy-to); each one is recorded with its sha256.',
+      type: text(4096),
+      hint: 'for example .gantry/out/packages',
+    },
   },
   cli: {
     name: 'plan-metadata',
-    summary: 'Print the metadata JSON (environment, commit, sha256, terraformVersion, buildId) recorded with a plan file.',
+    summary: 'Print the metadata JSON (environment, commit, sha256, terraformVersion, buildId, packages) recorded with a plan file.',
     async run(inputs, io) {
       const { plan, 'build-id': buildId } = inputs;
       if (
@@ -112,6 +115,7 @@ export const planMetadata = defineCommand({
         sha256: await sha256File(plan),
         terraformVersion: inputs['terraform-version'],
         ...(buildId === undefined ? {} : { buildId }),
+        packages: inputs.packages === undefined ? [] : await packageRecords(inputs.packages),
       };
       io.stdout(JSON.stringify(metadata, null, 2));
     },
@@ -125,10 +129,16 @@ export const verifyPlanCommand = defineCommand({
     'expected-sha256': { description: 'SHA-256 the plan build reported (GANTRY_PLAN_SHA256).', type: sha256Type, required: true },
     environment: { ...environment, description: 'Environment being applied.', required: true },
     commit: { ...commit, description: 'Commit being applied.', required: true },
+    packages: {
+      description:
+        "Directory holding the plan's function packages under their repository paths, as fetched from the plan store; each must match the metadata, and nothing else may be there.",
+      type: text(4096),
+      hint: 'for example .gantry/in/packages',
+    },
   },
   cli: {
     name: 'verify-plan',
-    summary: 'Refuse a plan file unless it is the reviewed one, for this environment and commit (exit 1 with the reason).',
+    summary: 'Refuse a plan file unless it is the reviewed one, for this environment and commit, with exactly its packages (exit 1 with the reason).',
     async run(inputs, io) {
       const metadata = await verifyPlan({
         planFile: inputs.plan,
@@ -136,8 +146,23 @@ export const verifyPlanCommand = defineCommand({
         expectedSha256: inputs['expected-sha256'].toLowerCase(),
         environment: inputs.environment,
         commit: inputs.commit.toLowerCase(),
+        ...(inputs.packages === undefined ? {} : { packagesDir: inputs.packages }),
       });
       io.stdout(`plan verified: ${metadata.sha256}`);
+      for (const record of metadata.packages) io.stdout(`package verified: ${record.path} sha256 ${record.sha256}`);
+    },
+  },
+});
+
+export const planPackages = defineCommand({
+  inputs: {
+    metadata: { description: 'plan-metadata.json stored with the plan.', type: text(4096), required: true, hint: 'for example plan-metadata.json' },
+  },
+  cli: {
+    name: 'plan-packages',
+    summary: 'Print the repository path of each function package recorded with a plan, one per line (what the apply build fetches; verify-plan checks them).',
+    async run(inputs, io) {
+      for (const record of (await readPlanMetadata(inputs.metadata)).packages) io.stdout(record.path);
     },
   },
 });

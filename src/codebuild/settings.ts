@@ -3,11 +3,12 @@
  * cannot express per input. Pure: every problem is an InputError naming the input and the fix, raised before
  * anything is started.
  */
-import { isAbsolute, normalize } from 'node:path';
+import { isAbsolute, normalize, relative, resolve, sep } from 'node:path';
 import type { EnvironmentConfig } from '../config/load.js';
 import type { EnvironmentTarget } from '../definition/common-inputs.js';
 import type { InputValues, SettingsContext } from '../definition/define.js';
 import type { codebuildRunInputs } from '../definitions/codebuild-run.js';
+import { InputError } from '../errors.js';
 import { COMMIT_SHA } from '../patterns.js';
 
 export const RUN_MODES = ['plan', 'apply'] as const;
@@ -80,9 +81,26 @@ export interface ResolvedRun {
   varFile?: string;
   /** Where this environment's plan for this commit lives: `<store>/<environment>/<commit>`. */
   planLocation: string;
+  /** Plan only: the config file in the build's checkout, relative to its root (the plan build packages the functions it names). */
+  configPath?: string;
 }
 
-export function resolveRun(inputs: CodeBuildRunInputs, environment: EnvironmentConfig): ResolvedRun {
+/**
+ * The config file as the build finds it in its own checkout: the same path relative to the repository root as
+ * the action's relative to the workspace. A config outside the workspace is not in the checkout.
+ */
+export function configPathInCheckout(configFile: string, workspace: string = process.cwd()): string {
+  const path = relative(resolve(workspace), resolve(workspace, configFile)).split(sep).join('/');
+  if (path === '' || path === '..' || path.startsWith('../') || isAbsolute(path)) {
+    throw new InputError(
+      'input "config"',
+      `${configFile} is outside the workspace (${workspace}); the plan build reads the config from its checkout at the same path, so it must be a file of the repository`,
+    );
+  }
+  return path;
+}
+
+export function resolveRun(inputs: CodeBuildRunInputs, environment: EnvironmentConfig, workspace?: string): ResolvedRun {
   const { names } = environment;
   const store = inputs.planStore ?? `s3://${names.planBucket}`;
   const varFile = inputs.varFile ?? environment.terraform.varFile;
@@ -93,5 +111,6 @@ export function resolveRun(inputs: CodeBuildRunInputs, environment: EnvironmentC
     workingDirectory: inputs.workingDirectory ?? environment.terraform.workingDirectory,
     ...(varFile === undefined ? {} : { varFile }),
     planLocation: `${store}/${names.planKeyPrefix}${inputs.sourceVersion}`,
+    ...(inputs.mode === 'plan' ? { configPath: configPathInCheckout(inputs.target.configFile, workspace) } : {}),
   };
 }

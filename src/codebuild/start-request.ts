@@ -45,6 +45,7 @@ export function buildVariables(parts: StartRequestParts): Record<string, string>
     ...(inputs.planSha256 === undefined ? {} : { GANTRY_PLAN_SHA256: inputs.planSha256 }),
     TF_WORKING_DIR: run.workingDirectory,
     ...(run.varFile === undefined ? {} : { TF_VAR_FILE: run.varFile }),
+    ...(run.configPath === undefined ? {} : { GANTRY_CONFIG: run.configPath }),
     ...parts.terraformPin,
     ...(parts.cli === undefined ? {} : { GANTRY_CLI_URL: parts.cli.url, GANTRY_CLI_SHA256: parts.cli.sha256 }),
     ...(context.runUrl === '' ? {} : { GANTRY_RUN_URL: context.runUrl }),

@@ -66,6 +66,13 @@ export interface EnvironmentNames {
   oidcProviderArn: string;
   /** Role EventBridge assumes to start the scheduled prune build. */
   schedulesRole: string;
+  /**
+   * Permissions boundaries (customer managed policies) the stack defines: every role the apply build may create
+   * or change carries one, so no role of the stack can grant more than its boundary allows. `pipeline` bounds the
+   * build, deploy and schedule roles; `workload` the functions' execution roles and the capacity provider's
+   * operator role.
+   */
+  boundaries: { pipeline: string; pipelineArn: string; workload: string; workloadArn: string };
   pruneScheduleRule: string;
   dashboard: string;
   cpuAlarm: string;
@@ -125,6 +132,12 @@ export function deriveEnvironmentNames(project: string, environment: string, env
     capacityProviderSecurityGroup: capacityProvider,
     oidcProviderArn: `arn:${partition}:iam::${env.account}:oidc-provider/token.actions.githubusercontent.com`,
     schedulesRole: `${prefix}-schedules`,
+    boundaries: {
+      pipeline: `${prefix}-gantry-boundary`,
+      pipelineArn: `arn:${partition}:iam::${env.account}:policy/${prefix}-gantry-boundary`,
+      workload: `${prefix}-workload-boundary`,
+      workloadArn: `arn:${partition}:iam::${env.account}:policy/${prefix}-workload-boundary`,
+    },
     pruneScheduleRule: `${prefix}-prune`,
     dashboard: prefix,
     cpuAlarm: `${prefix}-cp-cpu`,

@@ -65,6 +65,34 @@ const FunctionPermission = z
   })
   .describe('One statement of the function execution role.');
 
+/** A path inside another directory of the repository: relative, without `..`. */
+const innerPath = z
+  .string()
+  .min(1)
+  .refine((value) => !value.startsWith('/') && !value.split('/').includes('..'), 'expected a relative path without ".."');
+
+const FunctionBuild = z
+  .strictObject({
+    source: repoPath
+      .regex(/^\P{Cc}+$/u, 'expected a path without control characters')
+      .optional()
+      .describe("Directory of the function's source, relative to the repository root; the command runs there. `functions/<name>` unless set."),
+    command: z
+      .string()
+      .optional()
+      .describe(
+        'Shell command (`sh -c`) run in `source` before zipping, such as `npm ci && node build.mjs`. Unless set: `npm ci --omit=dev` when `source` has a package-lock.json, nothing otherwise; `""` runs nothing.',
+      ),
+    directory: innerPath
+      .optional()
+      .describe(
+        "What is zipped, relative to `source`: its files become the zip's root (a bundler's output directory such as `dist`). `source` itself unless set.",
+      ),
+  })
+  .describe(
+    'How `gantry package` builds the deployment package from source (the plan build runs it before terraform plan): the command, then a byte-reproducible zip of the directory (sorted entries, fixed times and permissions).',
+  );
+
 export const FunctionSchema = z
   .strictObject({
     name: label('function name').describe('Short name of the function; the AWS function name is `<project>-<env>-<name>` unless `functionName` is set.'),
@@ -84,7 +112,12 @@ export const FunctionSchema = z
       .default('nodejs22.x')
       .describe('Lambda runtime.'),
     handler: z.string().min(1).default('index.handler').describe('Handler entry point.'),
-    memoryMb: z.int().min(2048).max(32768).default(2048).describe('Memory per execution environment in MB (Managed Instances require at least 2048).'),
+    memoryMb: z
+      .int()
+      .min(2048)
+      .max(32768)
+      .default(2048)
+      .describe('Memory per execution environment in MB: at least 2048, and at least 1024 × `memoryGiBPerVcpu` (1 vCPU).'),
     memoryGiBPerVcpu: z.number().min(2).max(8).default(2).describe('ExecutionEnvironmentMemoryGiBPerVCpu: GiB of memory per vCPU (2 to 8).'),
     maxConcurrency: z
       .int()
@@ -113,8 +146,25 @@ export const FunctionSchema = z
     permissions: z.array(FunctionPermission).default([]).describe('What the execution role grants beyond logging; no wildcard actions.'),
     package: repoPath
       .regex(/\.zip$/, 'expected a .zip deployment package')
+      .regex(/^\P{Cc}+$/u, 'expected a path without control characters')
       .optional()
-      .describe('Deployment package the terraform app deploys, relative to the repository root; `dist/functions/<name>.zip` unless set.'),
+      .describe(
+        'Deployment package: the zip `gantry package` builds (see `build`) and the terraform app deploys, relative to the repository root; `dist/functions/<name>.zip` unless set.',
+      ),
+    build: FunctionBuild.optional(),
+  })
+  // An execution environment gets memoryMb / 1024 / memoryGiBPerVcpu vCPUs; Lambda Managed Instances need at
+  // least 1 vCPU and 2 GB (the 2 GB is memoryMb's minimum). AWS SAM, CapacityProviderConfig: "The memory ratio
+  // per CPU can't exceed function's total memory".
+  .superRefine((fn, ctx) => {
+    if (fn.memoryMb < fn.memoryGiBPerVcpu * 1024) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memoryMb'],
+        input: fn.memoryMb,
+        message: `memoryMb ${fn.memoryMb} at memoryGiBPerVcpu ${fn.memoryGiBPerVcpu} gives less than 1 vCPU; an execution environment needs at least 1 vCPU: set memoryMb to at least ${fn.memoryGiBPerVcpu * 1024} or lower memoryGiBPerVcpu`,
+      });
+    }
   })
   .describe("A function that runs on the environment's capacity provider.");
 
@@ -145,6 +195,29 @@ const ResourceNames = z
 
 export const DEFAULT_INSTANCE_TYPES = ['m6g.large', 'm6g.xlarge', 'm7g.large', 'm7g.xlarge'];
 
+/** The one metric a capacity provider's target tracking policy can track (API_TargetTrackingScalingPolicy). */
+export const CAPACITY_PROVIDER_CPU_METRIC = 'LambdaCapacityProviderAverageCPUUtilization';
+
+const ScalingPolicy = z
+  .strictObject({
+    metric: z.enum([CAPACITY_PROVIDER_CPU_METRIC]).default(CAPACITY_PROVIDER_CPU_METRIC).describe('PredefinedMetricType: the metric tracked.'),
+    targetValue: z.number().min(0).max(100).describe('TargetValue: the average CPU utilization (%) the instances are scaled to keep.'),
+  })
+  .describe('A target tracking scaling policy of the capacity provider.');
+
+/**
+ * Zone IDs name the same physical zone in every account; zone names (`us-east-1e`) are mapped to zones per
+ * account, so excluding by name would exclude different zones in each environment's account (EC2 User Guide,
+ * "AZ IDs for your AWS resources").
+ */
+const ZONE_NAME = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d[a-z]$/;
+const availabilityZoneId = z.string().refine((value) => /^[a-z]{2,5}\d-([a-z0-9]+-)?az\d+$/.test(value), {
+  error: (issue) =>
+    typeof issue.input === 'string' && ZONE_NAME.test(issue.input)
+      ? `expected an availability zone ID such as use1-az3, not the zone name "${issue.input}": zone names map to different zones in each account (aws ec2 describe-availability-zones lists the IDs)`
+      : 'expected an availability zone ID such as use1-az3',
+});
+
 const CapacityProviderSettings = z
   .strictObject({
     instanceTypes: z
@@ -153,13 +226,40 @@ const CapacityProviderSettings = z
       .default(DEFAULT_INSTANCE_TYPES)
       .describe('Allowed instance types (arm64 Graviton).'),
     maxVcpu: z.int().min(2).max(15000).default(64).describe('Ceiling of vCPUs across the pool.'),
-    scalingMode: z.enum(['Auto', 'Manual']).default('Auto').describe('Capacity provider scaling mode.'),
+    scalingMode: z
+      .enum(['Auto', 'Manual'])
+      .default('Auto')
+      .describe('Capacity provider scaling mode: `Auto` (Lambda scales the instances), or `Manual` with `scalingPolicies`.'),
+    scalingPolicies: z.array(ScalingPolicy).max(10).default([]).describe('Target tracking policies of `scalingMode: Manual` (1 to 10), and only of it.'),
     vpc: z.enum(['dedicated', 'default']).default('dedicated').describe("Place the pool in a dedicated VPC (default) or the account's default VPC."),
     excludeAvailabilityZones: z
-      .array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'expected an availability zone such as us-east-1e'))
+      .array(availabilityZoneId)
       .default([])
-      .describe('Availability zones the pool must not use (zones the service does not support).'),
+      .describe(
+        'Availability zone IDs (such as `use1-az3`, not names such as `us-east-1e`, which map to different zones in each account) the pool must not use: zones the service does not support.',
+      ),
     maxSubnets: z.int().min(1).max(16).optional().describe('Cap on the number of subnets (and so availability zones) used.'),
+  })
+  // Terraform accepts both, AWS does not: a Manual capacity provider scales only by its target tracking policies
+  // (API_CapacityProviderScalingConfig, API_TargetTrackingScalingPolicy; the AWS CDK's ScalingOptions.manual
+  // demands at least one), and Auto takes none.
+  .superRefine((settings, ctx) => {
+    if (settings.scalingMode === 'Manual' && settings.scalingPolicies.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scalingMode'],
+        input: settings.scalingMode,
+        message:
+          'scalingMode Manual needs scalingPolicies (such as [{ targetValue: 60 }]): Lambda scales a Manual capacity provider only by its target tracking policies',
+      });
+    } else if (settings.scalingMode === 'Auto' && settings.scalingPolicies.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scalingPolicies'],
+        input: settings.scalingPolicies,
+        message: 'scalingPolicies apply only to scalingMode Manual; remove them or set scalingMode: Manual',
+      });
+    }
   })
   .describe('The shared capacity provider of the environment.');
 
@@ -307,6 +407,7 @@ export const EnvironmentSchema = z
       instanceTypes: DEFAULT_INSTANCE_TYPES,
       maxVcpu: 64,
       scalingMode: 'Auto',
+      scalingPolicies: [],
       vpc: 'dedicated',
       excludeAvailabilityZones: [],
     }),
@@ -347,9 +448,44 @@ export const ConfigSchema = z
         requiredChecks: z
           .array(z.string().min(1))
           .default([])
-          .describe('Check runs or commit statuses that must have succeeded on a commit before it is applied (e.g. test, security, lint).'),
+          .describe(
+            'Check runs or commit statuses that must have succeeded on a commit before it is applied (e.g. test, security, lint); only those from `trustedApps` and `trustedStatusCreators` count.',
+          ),
+        trustedApps: z
+          .array(z.int().min(1))
+          .default([15368])
+          .describe(
+            "GitHub App ids whose check runs count as required checks. 15368 is GitHub Actions, whose check runs count only from a workflow run of this repository on the same commit; add another app's id to trust its check runs.",
+          ),
+        trustedStatusCreators: z
+          .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/, 'expected a GitHub login such as ci-bot or my-app[bot]'))
+          .default([])
+          .describe('Logins whose commit statuses count as required checks. None by default: anyone who can push can post a status with any name.'),
+        deployer: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/, 'expected a GitHub login such as github-actions[bot] or my-app[bot]')
+          .default('github-actions[bot]')
+          .describe(
+            "Who creates the gate's deployments and their statuses (the login of the promotion-gate and deployment-status token): only its deployments of a commit to the previous environment, with its `success` status, count. `github-actions[bot]` for the workflow's token, `<app-slug>[bot]` for an app's.",
+          ),
+        environments: z
+          .record(
+            ENVIRONMENT_NAME,
+            z
+              .strictObject({
+                approval: z
+                  .enum(['required', 'none'])
+                  .default('none')
+                  .describe(
+                    'required: the GitHub Environment must have required reviewers, "prevent self-review" and a deployment branch policy narrower than "any branch"; `gantry doctor` checks it, and so does the gate before an apply.',
+                  ),
+              })
+              .describe("The GitHub Environment's settings gantry relies on."),
+          )
+          .default({})
+          .describe('Per environment of the config: the GitHub Environment settings it needs, such as `prod: { approval: required }`.'),
       })
-      .default({ requiredChecks: [] })
+      .default({ requiredChecks: [], trustedApps: [15368], trustedStatusCreators: [], deployer: 'github-actions[bot]', environments: {} })
       .describe('GitHub settings.'),
     environments: z
       .record(ENVIRONMENT_NAME, EnvironmentSchema)

@@ -4,9 +4,15 @@
  * the plan back from storage and refuses it unless the file's own digest matches both, and the environment
  * and commit are the ones being applied. A plan swapped, edited or made for another commit never reaches
  * `terraform apply`.
+ *
+ * The function packages the plan build made (gantry package) are stored with the plan, and the metadata
+ * records each one's path and SHA-256: the apply build uses exactly those zips, refusing a plan whose stored
+ * packages differ from the record in any way (changed, missing, or one more).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { COMMIT_SHA, SHA256 } from '../patterns.js';
 import { readUserFile, userFileError } from '../read-user-file.js';
@@ -22,6 +28,14 @@ export interface PlanMetadata {
   terraformVersion: string;
   /** The CodeBuild build that made the plan, for tracing an apply back to its plan log. */
   buildId?: string;
+  /** The function packages built for the plan, sorted by path: the apply uses exactly these. */
+  packages: PackageRecord[];
+}
+
+export interface PackageRecord {
+  /** Where terraform reads the zip, relative to the repository root. */
+  path: string;
+  sha256: string;
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -37,6 +51,8 @@ export interface VerifyPlanOptions {
   expectedSha256: string;
   environment: string;
   commit: string;
+  /** The directory the stored packages were fetched into, under their repository paths. */
+  packagesDir?: string;
 }
 
 /** The plan's metadata when the plan may be applied; otherwise a UserError saying what differs. */
@@ -60,7 +76,48 @@ export async function verifyPlan(options: VerifyPlanOptions): Promise<PlanMetada
   if (metadata.environment !== options.environment) {
     throw new UserError(`plan was made for environment ${metadata.environment}, not ${options.environment}; refusing to apply`);
   }
+  await verifyPackages(metadata, options);
   return metadata;
+}
+
+/** The files under `dir` (none when it does not exist) by their path relative to it, sorted. */
+export async function packageRecords(dir: string): Promise<PackageRecord[]> {
+  const records: PackageRecord[] = [];
+  const walk = async (relative: string): Promise<void> => {
+    let names: string[];
+    try {
+      names = await readdir(join(dir, relative));
+    } catch (error) {
+      if (relative === '' && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw userFileError(join(dir, relative), error);
+    }
+    for (const name of names) {
+      const path = relative === '' ? name : `${relative}/${name}`;
+      const info = await lstat(join(dir, path));
+      if (info.isDirectory()) await walk(path);
+      else if (info.isFile()) records.push({ path, sha256: await sha256File(join(dir, path)) });
+      else throw new UserError(`${join(dir, path)}: not a regular file; a plan's packages are zip files only; refusing to apply`);
+    }
+  };
+  await walk('');
+  return records.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+async function verifyPackages(metadata: PlanMetadata, options: VerifyPlanOptions): Promise<void> {
+  const recorded = metadata.packages;
+  if (options.packagesDir === undefined) {
+    if (recorded.length === 0) return;
+    throw new UserError(`the plan was made with ${recorded.length} function package(s) but none was given to check; ${REFUSING}`);
+  }
+  const present = new Map((await packageRecords(options.packagesDir)).map((record) => [record.path, record.sha256]));
+  for (const { path, sha256 } of recorded) {
+    const actual = present.get(path);
+    if (actual === undefined) throw new UserError(`package ${path} recorded with the plan is missing from the plan store; ${REFUSING}`);
+    if (actual !== sha256) throw new UserError(`package ${path} sha256 ${actual} does not match ${sha256} recorded with the plan; ${REFUSING}`);
+    present.delete(path);
+  }
+  const [extra] = present.keys();
+  if (extra !== undefined) throw new UserError(`package ${extra} was not recorded with the plan; ${REFUSING}`);
 }
 
 export async function readPlanMetadata(file: string): Promise<PlanMetadata> {
@@ -90,5 +147,19 @@ function metadataProblem(value: unknown): string | undefined {
     if (typeof field !== 'string' || !pattern.test(field)) return `${key} is missing or malformed`;
   }
   if (record.buildId !== undefined && typeof record.buildId !== 'string') return 'buildId is not a string';
+  if (!Array.isArray(record.packages)) return 'packages is missing or malformed';
+  const paths = new Set<string>();
+  for (const item of record.packages as unknown[]) {
+    const { path, sha256 } = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    if (typeof path !== 'string' || !isPackagePath(path) || typeof sha256 !== 'string' || !SHA256.test(sha256) || paths.has(path)) {
+      return `packages: ${JSON.stringify(item)} is not a package record (a path in the repository, once, and its sha256)`;
+    }
+    paths.add(path);
+  }
   return undefined;
+}
+
+/** A path the apply can place in its checkout: relative, without `..` or empty parts, one line. */
+export function isPackagePath(path: string): boolean {
+  return path !== '' && !/\p{Cc}/u.test(path) && path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
 }

@@ -2,7 +2,9 @@
  * What a Terraform plan will do, read from `terraform show -json tfplan`: the counts of terraform's own
  * "Plan:" line and the list of resources with their action. The plan buildspec exports it as GANTRY_PLAN_*
  * variables, the runner reads them back from the build and renders them for the pull request and the job
- * summary. Pure: no I/O.
+ * summary, with a warning line for changes that must not be applied as they are ({@link planWarnings}: a
+ * replaced capacity provider, a changed permissions boundary). Warnings are derived from the resource list, so
+ * they survive the round trip through GANTRY_PLAN_RESOURCES (a cut list keeps those resources first). Pure: no I/O.
  */
 import { OperationError, UserError } from '../errors.js';
 
@@ -91,6 +93,42 @@ function sortResources(resources: PlanResource[]): PlanResource[] {
     .map(({ resource }) => resource);
 }
 
+/** The resource type of an address: `module.a.aws_x.name["k"]` → `aws_x`; undefined for data sources. */
+export function resourceType(address: string): string | undefined {
+  const parts = address.replace(/ \(deposed object [^)]*\)$/, '').split('.');
+  let i = 0;
+  while (parts[i]?.startsWith('module') === true) i += 2;
+  const type = parts[i];
+  return type === undefined || type === 'data' || parts[i + 1] === undefined ? undefined : type;
+}
+
+/**
+ * What a plan change needs said before anyone applies it:
+ * - a capacity provider replaced (`instance_requirements`, `vpc_config`, `permissions_config`, `name` and
+ *   `kms_key_arn` force a new one: internal/service/lambda/capacity_provider.go). The delete fails while function
+ *   versions are attached to it (the provider retries "To delete this capacity provider, first remove its
+ *   association" and gives up); created first instead (create_before_destroy), a new one under the same name
+ *   collides with the old one. Only a migration gets through (terraform/README.md), and it is a replacement too,
+ *   under a new name: the warning says what to check rather than refusing.
+ * - a change to one of gantry's permissions boundaries (terraform/constructs/boundary.ts): the apply build's role
+ *   may not change them, so that plan must be applied with administrator credentials.
+ */
+function warningFor(resource: PlanResource): string | undefined {
+  const type = resourceType(resource.address);
+  if (type === 'aws_lambda_capacity_provider' && resource.action === 'replace') {
+    return `${resource.address} would be replaced: its delete fails while function versions are attached to it, and under the same name a new one cannot be created next to it. Apply this only as the migration of terraform/README.md, "Replacing the capacity provider" (a second provider under a new name, the functions moved to it, the first deleted once no version is attached)`;
+  }
+  if (type === 'aws_iam_policy' && /\.boundaries_/.test(resource.address) && resource.action !== 'read' && resource.action !== 'more') {
+    return `${resource.address} is a permissions boundary (${resource.action}): the apply build may not change it; apply this plan with administrator credentials (terraform/README.md, "Permissions boundaries")`;
+  }
+  return undefined;
+}
+
+/** The warnings of a summary's resources, one line each (also for a summary read back from a build's variables). */
+export function planWarnings(summary: Pick<PlanSummary, 'resources'>): string[] {
+  return summary.resources.map(warningFor).filter((warning): warning is string => warning !== undefined);
+}
+
 function notAPlan(why: string): UserError {
   return new UserError(`not a terraform plan: ${why}`);
 }
@@ -116,13 +154,16 @@ function compactResources(resources: PlanResource[]): string {
   const entries = resources.map((resource) => ({ json: JSON.stringify([resource.action, resource.address]), isMore: resource.action === 'more' }));
   const whole = `[${entries.map(({ json }) => json).join(',')}]`;
   if (whole.length <= MAX_EXPORTED_RESOURCES_CHARS) return whole;
+  // Cut: the resources with a warning go first, so that their warnings survive the cut.
+  const warned = entries.filter((_, index) => warnedAt(resources, index));
+  const ordered = [...warned, ...entries.filter((_, index) => !warnedAt(resources, index))];
   // A list that was already cut (read back from a build) carries its own count of what is missing.
   const alreadyMore = resources.reduce((sum, resource) => sum + (resource.action === 'more' ? moreCount(resource.address) : 0), 0);
   // How many resources a cut before the current entry leaves out.
   let remaining = alreadyMore + entries.filter(({ isMore }) => !isMore).length;
   const kept: string[] = [];
   let length = 2; // the brackets
-  for (const { json, isMore } of entries) {
+  for (const { json, isMore } of ordered) {
     const more = JSON.stringify(['more', `${remaining} more`]);
     // The entry fits only if the "more" entry that may follow it still fits too.
     if (length + json.length + 1 + more.length + 1 > MAX_EXPORTED_RESOURCES_CHARS) {
@@ -135,6 +176,11 @@ function compactResources(resources: PlanResource[]): string {
     length += json.length + 1;
   }
   return whole;
+}
+
+function warnedAt(resources: PlanResource[], index: number): boolean {
+  const resource = resources[index];
+  return resource !== undefined && warningFor(resource) !== undefined;
 }
 
 function moreCount(address: string): number {
@@ -194,6 +240,7 @@ export const DEFAULT_MARKDOWN_CHARS = 60_000;
 /**
  * The plan as Markdown for a pull request comment or a job summary. Never longer than `maxChars`: resource
  * rows that do not fit are left out whole and counted in a last line that points at the full build log.
+ * Warnings ({@link planWarnings}) come right after the counts, one quoted line each.
  */
 export function renderPlanMarkdown(summary: PlanSummary, context: PlanMarkdownContext, maxChars = DEFAULT_MARKDOWN_CHARS): string {
   const creates = summary.add - summary.replace;
@@ -201,11 +248,13 @@ export function renderPlanMarkdown(summary: PlanSummary, context: PlanMarkdownCo
   const about = [`Commit \`${context.commit.slice(0, 12)}\``];
   if (context.buildId !== undefined) about.push(`build \`${context.buildId}\``);
   if (context.logUrl !== undefined) about.push(`[full build log](${context.logUrl})`);
+  const warnings = planWarnings(summary).flatMap((warning) => [`> **Warning:** ${warning}`, '']);
   const head = [
     `### Terraform plan: ${context.environment}`,
     '',
     `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.`,
     '',
+    ...warnings,
     about.join(' · '),
     '',
     '| Action | Count |',

@@ -8,18 +8,35 @@
  *
  * Derived from the resources the stack declares; a plan or apply failing with AccessDenied names the action
  * to add here. EC2 networking and the read-only describe calls have no resource-level scoping in IAM: those are
- * limited to the environment's region instead.
+ * limited to the environment's region instead. Every action is in iam-actions.ts, checked against the Service
+ * Authorization Reference.
+ *
+ * The apply role writes a role's permissions only while the role carries one of the stack's permissions
+ * boundaries (boundary.ts), and cannot change those boundaries: it cannot make itself an administrator.
  */
+import { boundaryCondition, ROLE_PERMISSION_WRITES } from './boundary.js';
 import type { StackContext } from './context.js';
 import type { Statement } from './iam.js';
 
-/** Statements every build role has: its log streams in the environment's build log group. */
+/**
+ * Statements every build role has: its log streams in the environment's build log group, and the CodeConnections
+ * connection CodeBuild checks the GitHub source out through (bootstrap step 2 of the README: the account's source
+ * credential is a connection). CodeBuild User Guide, "GitHub App connections for GitHub and GitHub Enterprise
+ * Server", step 2: the project's role needs codeconnections:GetConnectionToken and codeconnections:GetConnection on
+ * the connection. The connection is the account's (its ID is not in the config) and may be in another region
+ * ("You can use cross-region connections in CodeBuild"): any connection of the account.
+ */
 export function buildLogStatements(ctx: StackContext): Statement[] {
   return [
     {
       Sid: 'BuildLogs',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       Resource: [ctx.arn.logGroup(ctx.names.buildLogGroup), ctx.arn.logStreams(ctx.names.buildLogGroup)],
+    },
+    {
+      Sid: 'SourceConnection',
+      Action: ['codeconnections:GetConnectionToken', 'codeconnections:GetConnection'],
+      Resource: [`arn:${ctx.arn.partition}:codeconnections:*:${ctx.arn.account}:connection/*`],
     },
   ];
 }
@@ -35,6 +52,7 @@ interface Scopes {
   alarms: string[];
   dashboard: string[];
   oidcProvider: string[];
+  boundaries: string[];
 }
 
 function scopes(ctx: StackContext): Scopes {
@@ -52,6 +70,7 @@ function scopes(ctx: StackContext): Scopes {
     alarms: [arn.alarm(`${ctx.prefix}-*`)],
     dashboard: [arn.dashboard(names.dashboard)],
     oidcProvider: [names.oidcProviderArn],
+    boundaries: [names.boundaries.pipelineArn, names.boundaries.workloadArn],
   };
 }
 
@@ -86,6 +105,8 @@ export function readStatements(ctx: StackContext): Statement[] {
       Resource: scope.roles,
     },
     { Sid: 'ReadOidcProvider', Action: ['iam:GetOpenIDConnectProvider'], Resource: scope.oidcProvider },
+    // aws_iam_policy's read: GetPolicy, then GetPolicyVersion of the default version (internal/service/iam/policy.go).
+    { Sid: 'ReadBoundaries', Action: ['iam:GetPolicy', 'iam:GetPolicyVersion'], Resource: scope.boundaries },
     {
       Sid: 'ReadFunctions',
       Action: [
@@ -171,8 +192,9 @@ export function writeStatements(ctx: StackContext): Statement[] {
         'ec2:AuthorizeSecurityGroupEgress',
         'ec2:RevokeSecurityGroupIngress',
         'ec2:RevokeSecurityGroupEgress',
-        'ec2:UpdateSecurityGroupRuleDescriptionsEgress',
-        'ec2:UpdateSecurityGroupRuleDescriptionsIngress',
+        // Rule descriptions change through ModifySecurityGroupRules (aws_vpc_security_group_*_rule); the
+        // UpdateSecurityGroupRuleDescriptions* actions serve aws_security_group_rule only
+        // (internal/service/ec2/vpc_security_group_rule.go), which the stack does not declare.
         'ec2:ModifySecurityGroupRules',
         'ec2:CreateVpcEndpoint',
         'ec2:DeleteVpcEndpoints',
@@ -190,22 +212,11 @@ export function writeStatements(ctx: StackContext): Statement[] {
         `arn:${ctx.arn.partition}:ec2:${ctx.arn.region}:${ctx.arn.account}:vpc-endpoint/*`,
       ],
     },
-    {
-      Sid: 'WriteRoles',
-      Action: [
-        'iam:CreateRole',
-        'iam:DeleteRole',
-        'iam:UpdateRole',
-        'iam:UpdateAssumeRolePolicy',
-        'iam:PutRolePolicy',
-        'iam:DeleteRolePolicy',
-        'iam:AttachRolePolicy',
-        'iam:DetachRolePolicy',
-        'iam:TagRole',
-        'iam:UntagRole',
-      ],
-      Resource: scope.roles,
-    },
+    { Sid: 'WriteRoles', Action: ['iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole'], Resource: scope.roles },
+    // What a role may do is written only to roles carrying one of the stack's boundaries (a new role: the one it
+    // is created with), so no role the apply build touches can exceed them. No iam:DeleteRolePermissionsBoundary,
+    // and nothing on the boundary policies but reading them.
+    { Sid: 'WriteBoundedRoles', Action: ROLE_PERMISSION_WRITES, Resource: scope.roles, Condition: boundaryCondition(ctx) },
     {
       Sid: 'PassRoles',
       Action: ['iam:PassRole'],
@@ -236,8 +247,9 @@ export function writeStatements(ctx: StackContext): Statement[] {
         'lambda:CreateAlias',
         'lambda:UpdateAlias',
         'lambda:DeleteAlias',
+        // Also what aws_lambda_function_scaling_config's delete calls: there is no DeleteFunctionScalingConfig
+        // (internal/service/lambda/function_scaling_config.go, Delete).
         'lambda:PutFunctionScalingConfig',
-        'lambda:DeleteFunctionScalingConfig',
         'lambda:AddPermission',
         'lambda:RemovePermission',
         'lambda:TagResource',
@@ -250,6 +262,10 @@ export function writeStatements(ctx: StackContext): Statement[] {
       Action: ['lambda:CreateCapacityProvider', 'lambda:UpdateCapacityProvider', 'lambda:DeleteCapacityProvider', 'lambda:TagResource', 'lambda:UntagResource'],
       Resource: scope.capacityProvider,
     },
+    // CreateFunction and UpdateFunctionConfiguration with a capacity provider config need it on the provider
+    // (Lambda Developer Guide, lambda-managed-instances-core-concepts, security and permissions: besides the
+    // operator role, users need lambda:PassCapacityProvider to assign functions to a capacity provider).
+    { Sid: 'PassCapacityProvider', Action: ['lambda:PassCapacityProvider'], Resource: scope.capacityProvider },
     {
       Sid: 'WriteLogGroups',
       Action: [
@@ -310,22 +326,26 @@ export function writeStatements(ctx: StackContext): Statement[] {
   ];
 }
 
-/** The scheduled prune: this environment's functions and capacity provider only. */
+/**
+ * Function versions only, never a whole function: lambda:DeleteFunction on the qualified ARNs (`<function ARN>:*`),
+ * which a DeleteFunction with a Qualifier is authorized against; a DeleteFunction without one is authorized against
+ * the unqualified ARN, which `:*` does not match (Lambda Developer Guide, "Fine-tuning the Resources and Conditions
+ * sections of policies": functions are scoped by function, version or alias ARN).
+ */
+export function deleteVersionsStatement(ctx: StackContext, sid: string): Statement {
+  return { Sid: sid, Action: ['lambda:DeleteFunction'], Resource: ctx.names.functions.map((fn) => `${fn.functionArn}:*`) };
+}
+
+/** The scheduled prune: this environment's functions and capacity provider only; it deletes versions, never functions. */
 export function pruneStatements(ctx: StackContext): Statement[] {
   const scope = scopes(ctx);
   return [
     {
       Sid: 'PruneFunctions',
-      Action: [
-        'lambda:GetFunction',
-        'lambda:GetAlias',
-        'lambda:ListAliases',
-        'lambda:ListVersionsByFunction',
-        'lambda:ListProvisionedConcurrencyConfigs',
-        'lambda:DeleteFunction',
-      ],
+      Action: ['lambda:GetFunction', 'lambda:GetAlias', 'lambda:ListAliases', 'lambda:ListVersionsByFunction', 'lambda:ListProvisionedConcurrencyConfigs'],
       Resource: scope.functions,
     },
+    deleteVersionsStatement(ctx, 'PruneVersions'),
     { Sid: 'PruneCapacityProvider', Action: ['lambda:GetCapacityProvider', 'lambda:ListFunctionVersionsByCapacityProvider'], Resource: scope.capacityProvider },
     { Sid: 'EventSourceMappings', Action: ['lambda:ListEventSourceMappings'], Resource: ['*'], Condition: inRegion(ctx) },
   ];

@@ -17,6 +17,7 @@ import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktn/provider-aws/lib/s3-bucket-versioning/index.js';
 import { Construct } from 'constructs';
+import type { Boundaries } from './boundary.js';
 import { buildLogStatements, pruneStatements, readStatements, stateStatements, writeStatements } from './build-permissions.js';
 import type { StackContext } from './context.js';
 import { policyDocument, Role, type Statement, serviceTrust } from './iam.js';
@@ -32,7 +33,7 @@ export class Builds extends Construct {
   readonly planBucket: S3Bucket;
   readonly pruneProject: CodebuildProject;
 
-  constructor(scope: Construct, id: string, ctx: StackContext) {
+  constructor(scope: Construct, id: string, ctx: StackContext, boundaries: Boundaries) {
     super(scope, id);
     const { names, arn } = ctx;
 
@@ -50,6 +51,7 @@ export class Builds extends Construct {
         ...readStatements(ctx),
         { Sid: 'StorePlan', Action: ['s3:PutObject'], Resource: [planObjects] },
       ],
+      boundary: boundaries.pipeline,
     });
     const apply = new Role(this, 'apply-role', {
       name: names.applyBuildRole,
@@ -62,12 +64,14 @@ export class Builds extends Construct {
         ...writeStatements(ctx),
         { Sid: 'FetchPlan', Action: ['s3:GetObject'], Resource: [planObjects] },
       ],
+      boundary: boundaries.pipeline,
     });
     const prune = new Role(this, 'prune-role', {
       name: names.pruneBuildRole,
       description: `CodeBuild ${names.pruneProject}: gantry prune of ${ctx.env.name}'s function versions`,
       assumeRolePolicy: serviceTrust('codebuild.amazonaws.com', arn.account),
       statements: [...buildLogStatements(ctx), ...pruneStatements(ctx)],
+      boundary: boundaries.pipeline,
     });
 
     const environment = [{ name: 'GANTRY_ENVIRONMENT', value: ctx.env.name }];

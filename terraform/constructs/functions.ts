@@ -2,7 +2,12 @@
  * The environment's functions on its capacity provider: arm64, memory GiB per vCPU and per-environment
  * concurrency from the config, a version published on every change, the alias (`live` unless configured)
  * on that version, and the function scaling config of that version. Each runs as its own role, which may
- * write its own log group and do exactly what the config's `permissions` grant.
+ * write its own log group and do exactly what the config's `permissions` grant (within the workload
+ * permissions boundary, boundary.ts).
+ *
+ * On a publish the scaling config of the new version is created before the old version's is deleted, and the
+ * alias moves in between: the running version keeps its scaling until the alias has left it (see
+ * {@link SCALING_CONFIG_LIFECYCLE}).
  */
 import { posix } from 'node:path';
 import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js';
@@ -13,14 +18,14 @@ import { Fn, ref, Token } from 'cdktn';
 import { Construct } from 'constructs';
 import type { ResolvedFunction } from '../../src/config/load.js';
 import type { FunctionNames } from '../../src/config/naming.js';
+import { packagePath } from '../../src/package/settings.js';
+import { type Boundaries, OWN_LOG_GROUP_SID } from './boundary.js';
 import type { CapacityProvider } from './capacity-provider.js';
 import type { StackContext } from './context.js';
 import { Role, type Statement, serviceTrust } from './iam.js';
 
-/** Where a function's deployment package is, relative to the repository root, unless `package` says. */
-export function packagePath(fn: Pick<ResolvedFunction, 'name' | 'package'>): string {
-  return fn.package ?? `dist/functions/${fn.name}.zip`;
-}
+/** Where a function's deployment package is (built by `gantry package` in the plan build): src/package/settings.ts. */
+export { packagePath };
 
 /**
  * The package relative to the environment's `terraform.workingDirectory`, where terraform runs (the stack
@@ -41,10 +46,30 @@ export interface DeployedFunction {
   alias: LambdaAlias;
 }
 
+/**
+ * Function creation and publishing on a capacity provider wait for execution environments on its instances: the
+ * provider's own acceptance tests give aws_lambda_function `timeouts { create = "30m" }` on a capacity provider
+ * (internal/service/lambda/function_scaling_config_test.go). An update publishes a version and waits for it with
+ * the update timeout (function.go, resourceFunctionUpdate → waitFunctionConfigurationUpdated): the same 30m.
+ */
+export const FUNCTION_TIMEOUTS = { create: '30m', update: '30m' };
+
+/**
+ * aws_lambda_function_scaling_config is replaced on every publish (its `qualifier` is the version, RequiresReplace),
+ * and its delete is not a no-op: it calls PutFunctionScalingConfig without a config, which resets the version to
+ * the service's defaults (internal/service/lambda/function_scaling_config.go, Delete: "There is no dedicated
+ * DeleteFunctionScalingConfig API"). Replaced destroy-then-create, the version the alias still points to would be
+ * reset before the new version had its scaling or the alias had moved. With create_before_destroy the new
+ * version's config is created first, the alias (which depends on it) moves next, and the old version's config is
+ * reset last. Terraform applies create_before_destroy to the config's dependencies too (the function, its role,
+ * the capacity provider): each of them that is replaced is created before the old one is destroyed.
+ */
+export const SCALING_CONFIG_LIFECYCLE = { createBeforeDestroy: true };
+
 export class Functions extends Construct {
   readonly deployed: DeployedFunction[] = [];
 
-  constructor(scope: Construct, id: string, ctx: StackContext, capacity: CapacityProvider) {
+  constructor(scope: Construct, id: string, ctx: StackContext, capacity: CapacityProvider, boundaries: Boundaries) {
     super(scope, id);
     ctx.env.functions.forEach((settings, index) => {
       const names = ctx.names.functions[index];
@@ -54,7 +79,7 @@ export class Functions extends Construct {
         retentionInDays: ctx.env.observability.logRetentionDays,
       });
       const statements: Statement[] = [
-        { Sid: 'OwnLogGroup', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [ctx.arn.logStreams(names.logGroup)] },
+        { Sid: OWN_LOG_GROUP_SID, Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [ctx.arn.logStreams(names.logGroup)] },
         ...settings.permissions.map((permission, statement) => ({ Sid: `Config${statement}`, Action: permission.actions, Resource: permission.resources })),
       ];
       const role = new Role(this, `${settings.name}-role`, {
@@ -62,6 +87,7 @@ export class Functions extends Construct {
         description: `Execution role of ${names.functionName}: its log group and the config's permissions`,
         assumeRolePolicy: serviceTrust('lambda.amazonaws.com', ctx.arn.account),
         statements,
+        boundary: boundaries.workload,
       });
       const source = `${Token.asString(ref('path.module'))}/${packageFromWorkingDirectory(ctx.env.terraform.workingDirectory, settings)}`;
       const fn = new LambdaFunction(this, settings.name, {
@@ -83,19 +109,23 @@ export class Functions extends Construct {
           },
         },
         loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+        timeouts: FUNCTION_TIMEOUTS,
         dependsOn: [logGroup, ...role.grants],
       });
-      const alias = new LambdaAlias(this, `${settings.name}-alias`, {
-        name: names.alias,
-        functionName: fn.functionName,
-        functionVersion: fn.version,
-      });
-      new LambdaFunctionScalingConfig(this, `${settings.name}-scaling`, {
+      const scaling = new LambdaFunctionScalingConfig(this, `${settings.name}-scaling`, {
         functionName: fn.functionName,
         qualifier: fn.version,
         functionScalingConfig: [
           { minExecutionEnvironments: settings.scaling.minExecutionEnvironments, maxExecutionEnvironments: settings.scaling.maxExecutionEnvironments },
         ],
+        lifecycle: SCALING_CONFIG_LIFECYCLE,
+      });
+      // After the new version's scaling config, before the old one's is reset (SCALING_CONFIG_LIFECYCLE).
+      const alias = new LambdaAlias(this, `${settings.name}-alias`, {
+        name: names.alias,
+        functionName: fn.functionName,
+        functionVersion: fn.version,
+        dependsOn: [scaling],
       });
       this.deployed.push({ settings, names, function: fn, alias });
     });

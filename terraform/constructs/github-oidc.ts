@@ -7,7 +7,8 @@
  * jobs). Pull-request jobs (`repo:…:pull_request`) are not trusted: this role can start the apply project.
  *
  * Permissions: start, read and stop builds of its own plan and apply projects; read its own build log group;
- * what warmup and prune do to its own functions and capacity provider; read its own plans. Nothing else.
+ * what warmup and prune do to its own functions (prune: delete versions, never a function) and capacity provider;
+ * read its own plans. Nothing else. It carries the pipeline permissions boundary (boundary.ts).
  *
  * A second, plan-only role serves pull-request plans (`repo:…:pull_request` tokens): it can start, read and
  * stop builds of the plan project and read their log, nothing else; the plan project's own role is the one
@@ -19,6 +20,8 @@
 
 import { IamOpenidConnectProvider } from '@cdktn/provider-aws/lib/iam-openid-connect-provider/index.js';
 import { Construct } from 'constructs';
+import type { Boundaries } from './boundary.js';
+import { deleteVersionsStatement } from './build-permissions.js';
 import type { StackContext } from './context.js';
 import { policyDocument, Role, type Statement } from './iam.js';
 
@@ -63,10 +66,11 @@ export function deployRoleStatements(ctx: StackContext): Statement[] {
         'lambda:GetFunctionScalingConfig',
         'lambda:PutFunctionScalingConfig',
         'lambda:InvokeFunction',
-        'lambda:DeleteFunction',
       ],
       Resource: functions,
     },
+    // Prune deletes versions, never a whole function.
+    deleteVersionsStatement(ctx, 'PruneOwnVersions'),
     {
       Sid: 'ReadOwnCapacityProvider',
       Action: ['lambda:GetCapacityProvider', 'lambda:ListFunctionVersionsByCapacityProvider'],
@@ -107,7 +111,7 @@ export function planRoleStatements(ctx: StackContext): Statement[] {
 }
 
 export class GithubOidc extends Construct {
-  constructor(scope: Construct, id: string, ctx: StackContext) {
+  constructor(scope: Construct, id: string, ctx: StackContext, boundaries: Boundaries) {
     super(scope, id);
     const { names } = ctx;
     const provider = ownsOidcProvider(ctx)
@@ -132,6 +136,7 @@ export class GithubOidc extends Construct {
       // The apply job follows a build for up to 90 minutes.
       maxSessionDuration: 7200,
       dependsOn: provider === undefined ? [] : [provider],
+      boundary: boundaries.pipeline,
     });
     new Role(this, 'plan', {
       name: names.planRole,
@@ -152,6 +157,7 @@ export class GithubOidc extends Construct {
       statements: planRoleStatements(ctx),
       maxSessionDuration: 3600,
       dependsOn: provider === undefined ? [] : [provider],
+      boundary: boundaries.pipeline,
     });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Where the capacity provider's instances run: subnets of a dedicated VPC (the default) or of the account's
- * default VPC, in the region's available zones minus `excludeAvailabilityZones`, at most `maxSubnets` of them;
+ * default VPC, in the region's available zones minus the zone IDs of `excludeAvailabilityZones`, at most `maxSubnets` of them;
  * and the instances' own security group, which has no inbound rule at all.
  *
  * The dedicated VPC has private subnets only, no internet route: S3 and DynamoDB through gateway endpoints
@@ -40,9 +40,11 @@ export class Network extends Construct {
     const cap = settings.maxSubnets ?? MAX_SUBNETS;
 
     // Zones in the region the account can use without opting in, minus the ones the service does not support.
+    // Excluded by zone ID (use1-az3): zone names map to different physical zones in each account, IDs do not
+    // (EC2 User Guide, "AZ IDs"; website/docs/d/availability_zones.html.markdown, exclude_zone_ids).
     const zones = new DataAwsAvailabilityZones(this, 'zones', {
       state: 'available',
-      excludeNames: settings.excludeAvailabilityZones,
+      excludeZoneIds: settings.excludeAvailabilityZones,
       filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }],
     });
 

@@ -11,13 +11,14 @@ import { CloudwatchEventRule } from '@cdktn/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktn/provider-aws/lib/cloudwatch-event-target/index.js';
 import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission/index.js';
 import { Construct } from 'constructs';
+import type { Boundaries } from './boundary.js';
 import type { Builds } from './builds.js';
 import type { StackContext } from './context.js';
 import type { Functions } from './functions.js';
 import { Role, serviceTrust } from './iam.js';
 
 export class Schedules extends Construct {
-  constructor(scope: Construct, id: string, ctx: StackContext, functions: Functions, builds: Builds) {
+  constructor(scope: Construct, id: string, ctx: StackContext, functions: Functions, builds: Builds, boundaries: Boundaries) {
     super(scope, id);
     const { keepAlive, prune } = ctx.env.schedules;
 
@@ -58,6 +59,7 @@ export class Schedules extends Construct {
         description: `EventBridge starts ${ctx.names.pruneProject} on schedule`,
         assumeRolePolicy: serviceTrust('events.amazonaws.com', ctx.arn.account),
         statements: [{ Sid: 'StartPrune', Action: ['codebuild:StartBuild'], Resource: [ctx.arn.codebuildProject(ctx.names.pruneProject)] }],
+        boundary: boundaries.pipeline,
       });
       new CloudwatchEventTarget(this, 'prune-target', {
         rule: rule.name,
