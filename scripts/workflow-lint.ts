@@ -20,6 +20,12 @@
  *   `secrets: inherit` (so generic and environment secrets cannot be mixed).
  * - concurrency: every job that uses AWS (directly or through a called workflow) runs in a concurrency group
  *   that names its environment (`inputs.environment`, `matrix.environment` or an environment of the config).
+ * - environment-group: every job that plans, applies or prunes an environment (codebuild-run in any mode,
+ *   version-prune) runs in that environment's one job-level group, `gantry-<the environment its step names>`
+ *   ({@link environmentGroup}), with `cancel-in-progress: false`; so a pull-request plan, a deploy and a prune
+ *   of the same environment never hold the terraform state lock at once, and none is cancelled mid-way. No
+ *   workflow-level group is an environment's group (a workflow and its jobs, or a caller and the workflow it
+ *   calls, sharing a group deadlock).
  * - no-apply-from-pull-request: a job that applies (codebuild-run with a mode other than `plan`, version-prune
  *   with dry-run other than "true") is not reachable from pull_request, following workflow_call edges; and no
  *   workflow triggers on pull_request_target.
@@ -44,6 +50,7 @@ export type RuleName =
   | 'permissions'
   | 'oidc'
   | 'concurrency'
+  | 'environment-group'
   | 'no-apply-from-pull-request'
   | 'pinned-actions'
   | 'local-actions'
@@ -408,6 +415,92 @@ export const concurrency: Rule = (workflow, context) => {
   return findings;
 };
 
+/** The one concurrency group of an environment, named here only: `gantry-<environment>`. */
+export const ENVIRONMENT_GROUP_PREFIX = 'gantry-';
+
+/** The concurrency group of the environment a step names (`dev`, `${{ inputs.environment }}`). */
+export function environmentGroup(environment: string): string {
+  return `${ENVIRONMENT_GROUP_PREFIX}${normalizeExpressions(environment)}`;
+}
+
+/** `${{inputs.environment }}` and `${{ inputs.environment }}` are the same expression. */
+function normalizeExpressions(text: string): string {
+  return text.replace(/\$\{\{\s*(.*?)\s*\}\}/g, '$${{ $1 }}');
+}
+
+/** Does the step plan, apply or prune an environment (terraform's state lock, the function versions)? */
+function touchesEnvironment(step: Step): boolean {
+  if (step.uses === undefined) return false;
+  const action = localActionKey(step.uses);
+  return action === 'actions/codebuild-run' || action === 'actions/version-prune';
+}
+
+export const environmentGroupRule: Rule = (workflow) => {
+  const findings: Finding[] = [];
+  const top = concurrencyGroup(workflow.data.concurrency);
+  if (top?.toLowerCase().startsWith(ENVIRONMENT_GROUP_PREFIX)) {
+    findings.push(
+      finding(
+        workflow,
+        ['concurrency'],
+        'environment-group',
+        `the workflow runs in ${top}, an environment's group: it belongs on the jobs that plan, apply or prune (a workflow and its jobs, or a caller and the workflow it calls, sharing a group deadlock)`,
+      ),
+    );
+  }
+  for (const job of jobs(workflow)) {
+    const steps = job.steps.filter(touchesEnvironment);
+    if (steps.length === 0) continue;
+    const named = steps.filter((step) => step.with.environment !== undefined && step.with.environment !== '');
+    for (const step of steps.filter((candidate) => !named.includes(candidate))) {
+      findings.push(
+        finding(
+          workflow,
+          ['jobs', job.id, 'steps', step.index],
+          'environment-group',
+          `${stepName(job, step)} names no environment, so no environment group can hold it`,
+        ),
+      );
+    }
+    const groups = [...new Set(named.map((step) => environmentGroup(String(step.with.environment))))];
+    if (groups.length > 1) {
+      findings.push(
+        finding(
+          workflow,
+          ['jobs', job.id],
+          'environment-group',
+          `jobs.${job.id} touches more than one environment (${groups.join(', ')}); give each its own job`,
+        ),
+      );
+      continue;
+    }
+    const [expected] = groups;
+    if (expected === undefined) continue;
+    const group = concurrencyGroup(job.data.concurrency);
+    const cancel = mapping(job.data.concurrency)['cancel-in-progress'];
+    if (group === undefined || normalizeExpressions(group).toLowerCase() !== expected.toLowerCase()) {
+      findings.push(
+        finding(
+          workflow,
+          ['jobs', job.id, 'concurrency'],
+          'environment-group',
+          `jobs.${job.id} plans, applies or prunes an environment but runs in ${group === undefined ? 'no job-level concurrency group' : `group ${group}`}; use \`concurrency: { group: ${expected}, cancel-in-progress: false }\`, the environment's one group`,
+        ),
+      );
+    } else if (cancel !== undefined && cancel !== false) {
+      findings.push(
+        finding(
+          workflow,
+          ['jobs', job.id, 'concurrency', 'cancel-in-progress'],
+          'environment-group',
+          `jobs.${job.id}: cancel-in-progress must be false in ${expected}: terraform cancelled mid-way leaves the state locked`,
+        ),
+      );
+    }
+  }
+  return findings;
+};
+
 const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
 
 /** Events that can start this workflow, each with the chain of workflows it comes through. */
@@ -585,6 +678,7 @@ export const RULES: Readonly<Record<RuleName, Rule>> = {
   permissions,
   oidc,
   concurrency,
+  'environment-group': environmentGroupRule,
   'no-apply-from-pull-request': noApplyFromPullRequest,
   'pinned-actions': pinnedActions,
   'local-actions': localActions,

@@ -1,35 +1,36 @@
 import type { Logger } from './logger.js';
-import { issueCommand } from './workflow-commands.js';
+import { type CommandStream, formatCommand, stdout } from './workflow-commands.js';
 
-/** Logger for GitHub Actions: workflow commands, so warnings and errors become annotations. */
+/**
+ * Logger for GitHub Actions: workflow commands, so warnings and errors become annotations. A build log line
+ * (`output`) is printed inside stop-commands, so the runner obeys nothing in it (see {@link CommandStream}).
+ */
 export class ActionsLogger implements Logger {
+  readonly #stream: CommandStream;
+
+  constructor(stream: CommandStream = stdout) {
+    this.#stream = stream;
+  }
+
   debug(message: string): void {
-    issueCommand('debug', message);
+    this.#stream.command(formatCommand('debug', message));
   }
   info(message: string): void {
-    process.stdout.write(`${message}\n`);
+    this.#stream.text(message);
   }
   warning(message: string): void {
-    issueCommand('warning', message);
+    this.#stream.command(formatCommand('warning', message));
   }
   error(message: string): void {
-    issueCommand('error', message);
+    this.#stream.command(formatCommand('error', message));
   }
   output(line: string): void {
-    if (!line.trimStart().startsWith('::')) {
-      this.info(line);
-      return;
-    }
-    // The runner would obey a `::command::` line from a build log; suspend command processing around it.
-    const token = globalThis.crypto.randomUUID();
-    this.info(`::stop-commands::${token}`);
-    this.info(line);
-    this.info(`::${token}::`);
+    this.#stream.untrusted(line);
   }
   startGroup(title: string): void {
-    issueCommand('group', title);
+    this.#stream.command(formatCommand('group', title));
   }
   endGroup(): void {
-    issueCommand('endgroup', '');
+    this.#stream.command(formatCommand('endgroup', ''));
   }
 }

@@ -23,6 +23,7 @@ import { gantryFile, optionalGantryFile } from './gantry-files.js';
 import { createGitHubClient, type GitHubClient } from './github/client.js';
 import { isPullRequestEvent, type RunContext, readRunContext } from './github/run-context.js';
 import { COMMENT_MAX_CHARS, markerLine, upsertStickyComment } from './github/sticky-comment.js';
+import { workspaceRoot } from './read-user-file.js';
 import { terraformPinEnv } from './terraform/pin.js';
 import { type PlanSummary, planSummaryFromExported, renderPlanMarkdown } from './terraform/plan-summary.js';
 
@@ -39,8 +40,8 @@ export interface CodeBuildRunDeps {
 const STOP_TIMEOUT_MS = 5_000;
 
 export async function codebuildRunAction(inputs: CodeBuildRunInputs, context: ActionContext, deps: CodeBuildRunDeps = {}): Promise<void> {
-  const { environment } = await loadEnvironment(inputs.target, context.inputs);
-  const run = resolveRun(inputs, environment);
+  const { environment } = await loadEnvironment(inputs.target, context.inputs, context.env);
+  const run = resolveRun(inputs, environment, workspaceRoot(context.env));
   const { logger } = context;
   warnAboutOverrides(inputs, run, logger);
   const runContext = readRunContext(context.env);

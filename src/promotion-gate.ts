@@ -1,13 +1,14 @@
 /**
  * promotion-gate: may this commit be planned or applied in this environment? Decides from the config file
- * and GitHub's own records (deployments, check runs, commit statuses), fails closed, reports every rule with
- * its evidence, and for an allowed apply creates the GitHub deployment the later steps report on.
+ * and GitHub's own records (deployments, check runs, commit statuses, where the commit is, the environment's
+ * protection rules), counting only records from trusted producers; fails closed, reports every rule with its
+ * evidence, and for an allowed apply creates the GitHub deployment the later steps report on.
  */
 import { loadEnvironment } from './config/environment-input.js';
 import type { GantryConfig } from './config/load.js';
 import type { ActionContext } from './definition/define.js';
-import { InputError, UserError } from './errors.js';
-import { readChecks, readDeployments } from './gate/evidence.js';
+import { UserError } from './errors.js';
+import { readChecks, readDeployments, readEnvironmentProtection, readReachability } from './gate/evidence.js';
 import { evaluateGate, type GateDecision, type GateFacts, type RuleResult } from './gate/rules.js';
 import type { GateInputs } from './gate/settings.js';
 import { createGitHubClient, type GitHubClient } from './github/client.js';
@@ -35,29 +36,33 @@ export async function promotionGateAction(inputs: GateInputs, context: ActionCon
     ref: run.ref,
     sha: inputs.sha,
     requiredChecks: config.github.requiredChecks,
+    trust: {
+      repository: run.repository,
+      apps: config.github.trustedApps,
+      statusCreators: config.github.trustedStatusCreators,
+      deployer: config.github.deployer,
+    },
+    approval: config.github.environments[environment.name]?.approval ?? 'none',
     now: (deps.now ?? (() => new Date()))(),
     final: inputs.createDeployment,
     ...(inputs.plan === undefined ? {} : { plan: inputs.plan }),
   };
   let client: GitHubClient | undefined;
   if (inputs.mode === 'apply') {
-    const { githubToken } = inputs;
-    const github = deps.github ?? (githubToken === undefined ? undefined : createGitHubClient(githubToken, context.env));
-    if (github === undefined) {
-      throw new InputError(
-        context.inputs.label('github-token'),
-        `is required for mode apply: the gate reads deployments and checks; ${context.inputs.howToSet('github-token')}`,
-      );
-    }
+    const github = deps.github ?? createGitHubClient(inputs.githubToken, context.env);
     if (run.owner === '' || run.repo === '') throw new GateDeniedError('GITHUB_REPOSITORY is not set: the gate only decides inside a workflow run');
     client = github;
     const repository = { owner: run.owner, repo: run.repo };
-    const [previousDeployments, checks] = await Promise.all([
+    const [previousDeployments, checks, reachability, protection] = await Promise.all([
       environment.previous === undefined ? Promise.resolve(undefined) : readDeployments(client, repository, inputs.sha, environment.previous),
-      readChecks(client, repository, inputs.sha),
+      readChecks(client, repository, inputs.sha, config.github.requiredChecks),
+      readReachability(client, repository, inputs.sha, environment.apply.refs),
+      facts.approval === 'required' ? readEnvironmentProtection(client, repository, environment.name) : Promise.resolve(undefined),
     ]);
     if (previousDeployments !== undefined) facts.previousDeployments = previousDeployments;
     facts.checks = checks;
+    facts.reachability = reachability;
+    if (protection !== undefined) facts.protection = protection;
   }
 
   const decision = evaluateGate(facts);
@@ -85,6 +90,12 @@ export async function promotionGateAction(inputs: GateInputs, context: ActionCon
     if (!('id' in data)) throw new GateDeniedError(`GitHub did not create the deployment: ${data.message ?? 'no reason given'}`);
     context.setOutput('deployment-id', data.id);
     context.logger.info(`created deployment #${data.id} of ${inputs.sha.slice(0, 12)} to ${environment.name}`);
+    const creator = data.creator?.login;
+    if (creator !== undefined && creator.toLowerCase() !== config.github.deployer.toLowerCase()) {
+      context.logger.warning(
+        `deployment #${data.id} was made by ${creator}, not by github.deployer (${config.github.deployer}): the next environment's gate will not count it; set github.deployer to the token's login`,
+      );
+    }
   }
   context.setOutput('allowed', 'true');
   context.logger.info(decision.reason);

@@ -10,7 +10,7 @@ import { type ActionContext, type ActionDefinition, type InputSpecs, parseInputs
 import { describeError, UserError } from './errors.js';
 import { actionInputSource } from './inputs.js';
 import type { Logger } from './logger.js';
-import { appendSummary, setFailed, setOutput } from './workflow-commands.js';
+import { appendSummary, setFailed, setOutput, stdout } from './workflow-commands.js';
 
 export type { ActionContext } from './definition/define.js';
 
@@ -49,6 +49,8 @@ export async function runDefinedAction<I extends InputSpecs, S>(definition: Acti
   } catch (error) {
     reportFailure(error, context.logger);
   }
+  // A build log printed last leaves its stop-commands region open: end it, so the runner obeys commands again.
+  stdout.resume();
   // A cancelled action has done its cleanup (stopped its build, say) and reported; leave now. A timer still
   // pending in a library (the SDK waiter sleeps up to its maxDelay before it looks at its abort signal) would
   // otherwise keep the step alive until GitHub kills it, about 10 s after SIGINT.

@@ -6,7 +6,7 @@
  * Flow: settings (pure) → inventory → plan (pure) → printed plan → deletions → outputs, job summary.
  * A run that stopped early (a non-retryable error, a cancelled workflow) still sets every output, then fails.
  */
-import { loadConfig } from './config/load.js';
+import { loadWorkspaceConfig } from './config/load.js';
 import type { ActionContext, CliIo } from './definition/define.js';
 import { OperationError } from './errors.js';
 import type { InputSource } from './inputs.js';
@@ -17,7 +17,7 @@ import type { PruneInputs, PruneSettings } from './prune/settings.js';
 
 /** Applies the config file, when an environment is given, to the parsed inputs. */
 export async function loadPruneSettings(inputs: PruneInputs, source: Pick<InputSource, 'label'>, env: NodeJS.ProcessEnv): Promise<PruneSettings> {
-  const config = inputs.environment === undefined ? undefined : await loadConfig(inputs.configFile);
+  const config = inputs.environment === undefined ? undefined : await loadWorkspaceConfig(inputs.configFile, env);
   return resolvePruneSettings(inputs, source, config, env);
 }
 

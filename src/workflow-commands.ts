@@ -9,7 +9,8 @@
  * "Workflow commands for GitHub Actions" reference.
  *
  * Lines end in \n: the runner reads them with .NET's ReadLine, which ends a line at \n on every platform, so
- * node:os is not loaded for its EOL.
+ * node:os is not loaded for its EOL. (ReadLine also ends one at a bare \r, which is why someone else's text is
+ * never written as it is between gantry's commands: see {@link CommandStream}.)
  */
 // randomUUID comes from the global Web Crypto object (Node 19+): importing node:crypto would cost every start.
 import { appendFileSync } from 'node:fs';
@@ -35,9 +36,100 @@ export function formatCommand(command: string, message: string, properties: Comm
   return `::${command}${props === '' ? '' : ` ${props}`}::${escapeData(message)}`;
 }
 
+/**
+ * Could the runner read `text` as a workflow command? A command needs `::` (after white space the runner trims,
+ * which includes U+0085 and the like, on any of the lines a \n or a bare \r starts) or `##[` (anywhere in a
+ * line): text with neither is safe to print as it is. The check errs only towards printing a line inside
+ * stop-commands.
+ */
+export function couldBeCommand(text: string): boolean {
+  return text.includes('::') || text.includes('##[');
+}
+
+export interface CommandStreamOptions {
+  /** Where text goes; stdout by default. */
+  write?: (text: string) => void;
+  /** A fresh stop-commands token; a random UUID by default. */
+  newToken?: () => string;
+  /** End an open stop-commands region when the process exits (the process's own stream does). */
+  resumeAtExit?: boolean;
+}
+
+/**
+ * stdout as the runner reads it: gantry's own workflow commands, gantry's own text, and text from elsewhere (a
+ * build log) that must never act as a command, whatever it holds.
+ *
+ * Untrusted text goes out inside `::stop-commands::<token>` … `::<token>::` (GitHub's "Stopping and starting
+ * workflow commands"): in between, the runner obeys nothing but `<token>`, in either command form, on any line
+ * (actions/runner ActionCommandManager). Each region gets a fresh random token; a command of gantry's own (a
+ * `::group::`, an annotation) ends the region first, so it is obeyed, and the next untrusted line opens a new
+ * one. A line that contains the open region's token (compared without case, as the runner does) is never
+ * printed inside that region: the region is ended and another opened with a token the line does not contain.
+ */
+export class CommandStream {
+  readonly #write: (text: string) => void;
+  readonly #newToken: () => string;
+  readonly #resumeAtExit: boolean;
+  #token: string | undefined;
+  #exitHook = false;
+
+  constructor(options: CommandStreamOptions = {}) {
+    this.#write =
+      options.write ??
+      ((text) => {
+        process.stdout.write(text);
+      });
+    this.#newToken = options.newToken ?? (() => globalThis.crypto.randomUUID());
+    this.#resumeAtExit = options.resumeAtExit ?? false;
+  }
+
+  /** A workflow command line of gantry's own (formatCommand): the runner obeys it. */
+  command(line: string): void {
+    this.resume();
+    this.#write(`${line}\n`);
+  }
+
+  /** Text of gantry's own; one the runner could read as a command goes out as untrusted text. */
+  text(text: string): void {
+    if (couldBeCommand(text)) this.untrusted(text);
+    else this.#write(`${text}\n`);
+  }
+
+  /** Someone else's text, printed as it is; the runner obeys nothing in it. */
+  untrusted(text: string): void {
+    const folded = text.toLowerCase();
+    if (this.#token !== undefined && folded.includes(this.#token)) this.resume();
+    if (this.#token === undefined) {
+      let token = this.#newToken().toLowerCase();
+      for (let attempt = 0; token === '' || folded.includes(token); attempt++) {
+        if (attempt >= 10) throw new Error('could not draw a stop-commands token that the text does not contain');
+        token = this.#newToken().toLowerCase();
+      }
+      this.#write(`::stop-commands::${token}\n`);
+      this.#token = token;
+      if (this.#resumeAtExit && !this.#exitHook) {
+        this.#exitHook = true;
+        process.once('exit', () => this.resume());
+      }
+    }
+    this.#write(`${text}\n`);
+  }
+
+  /** Ends the open stop-commands region, if any: the runner obeys commands again. */
+  resume(): void {
+    const token = this.#token;
+    if (token === undefined) return;
+    this.#token = undefined;
+    this.#write(`::${token}::\n`);
+  }
+}
+
+/** The process's stdout, where the runner reads commands; every command gantry issues goes through it. */
+export const stdout = new CommandStream({ resumeAtExit: true });
+
 /** Writes a workflow command to stdout, where the runner reads it. */
 export function issueCommand(command: string, message: string, properties?: CommandProperties): void {
-  process.stdout.write(`${formatCommand(command, message, properties)}\n`);
+  stdout.command(formatCommand(command, message, properties));
 }
 
 /**

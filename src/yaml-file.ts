@@ -6,8 +6,13 @@
  * syntax error or duplicate key where the parser stopped, otherwise the first schema issue at the node it
  * concerns, followed by "(and N more problems)" when there are others. The returned `locate` points later,
  * semantic checks at a node in the same way.
+ *
+ * A hostile file costs little and shows little: duplicate keys are found in one pass (the parser's own check
+ * compares every key with every earlier one), an error raised while building the data (an alias bomb, an
+ * alias without its anchor) is located like the rest, and a problem quotes at most the offending token, cut to
+ * 60 characters; a file that is one bare value (an environment dump, a key file) is not quoted at all.
  */
-import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigLocation } from './errors.js';
 
@@ -62,30 +67,36 @@ export function parseYamlFile<Schema extends z.ZodType>(text: string, file: stri
     lineCounter,
     ...(scalarsAsStrings ? { schema: 'failsafe' } : {}),
     merge: true,
-    uniqueKeys: true,
+    // The parser's own check compares each key with every earlier one of its mapping: 40,000 keys took 42 s.
+    // firstDuplicateKey below does the same in one pass.
+    uniqueKeys: false,
     prettyErrors: false,
   });
   const locate: Locate = (path, keyItself = false) => locateInDocument(doc, lineCounter, file, path, keyItself, scalarsAsStrings);
+  const at = (offset: number): ConfigLocation => {
+    const position = lineCounter.linePos(offset);
+    return { file, path: '', line: position.line, column: position.col };
+  };
 
+  // The first problem in the file: a syntax error or a duplicate key, whichever comes first.
   const yamlError = doc.errors[0];
-  if (yamlError !== undefined) {
-    const [start] = yamlError.pos;
-    const position = lineCounter.linePos(start);
-    const problem =
-      yamlError.code === 'DUPLICATE_KEY'
-        ? (options.duplicateKey ?? defaultDuplicateKey)(duplicateKeyAt(text, start))
-        : `not valid YAML: ${firstLine(yamlError.message)}`;
-    throw new ConfigError({ file, path: '', line: position.line, column: position.col }, problem);
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate !== undefined && (yamlError === undefined || duplicate.offset <= yamlError.pos[0])) {
+    throw new ConfigError(at(duplicate.offset), (options.duplicateKey ?? defaultDuplicateKey)(duplicate.key));
   }
+  if (yamlError !== undefined) throw new ConfigError(at(yamlError.pos[0]), `not valid YAML: ${cut(firstLine(yamlError.message), 160)}`);
 
-  const parsed = schema.safeParse(doc.toJS() ?? {}, { reportInput: true });
+  const data = buildData(doc, at);
+  const parsed = schema.safeParse(data ?? {}, { reportInput: true });
   if (!parsed.success) {
     const issues = parsed.error.issues;
     const [first] = issues;
     if (first === undefined) throw new Error(`${file}: the schema rejected the file without reporting an issue`);
+    // A file that is one bare value is someone else's file (an environment dump, a key): none of it is quoted.
+    const bare = data !== null && data !== undefined && typeof data !== 'object';
     const context: IssueContext = {
       allowedKeysAt: (path) => allowedKeysAt(schema, path),
-      describeValue: (value) => describeValue(value, scalarsAsStrings),
+      describeValue: (value) => (bare && value === data ? 'a single value, not key: value lines (not shown)' : describeValue(value, scalarsAsStrings)),
     };
     const described = describeIssue(first, options.expected ?? 'derived', context);
     const problem = options.reword?.(first, described, context) ?? described.problem;
@@ -96,7 +107,93 @@ export function parseYamlFile<Schema extends z.ZodType>(text: string, file: stri
 }
 
 function defaultDuplicateKey(key: string): string {
-  return `duplicate key ${JSON.stringify(key)}; each key may appear once`;
+  return `duplicate key ${quoteToken(key)}; each key may appear once`;
+}
+
+/** A token of the file (a key, a value) as a problem quotes it: JSON-quoted, so on one line, and cut to 60 characters. */
+export function quoteToken(token: string): string {
+  return cut(JSON.stringify(token), 60);
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/**
+ * The first key in the file that repeats one before it in the same mapping, by the parser's own rule (scalar
+ * keys with the same value; a mapping or alias used as a key is never the same as another): one pass, a Set per
+ * mapping. A merge key (`<<`) may repeat: each is a distinct value.
+ */
+function firstDuplicateKey(doc: Document): { key: string; offset: number } | undefined {
+  let first: { key: string; offset: number } | undefined;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        if (!isScalar(key)) continue;
+        if (!seen.has(key.value)) {
+          seen.add(key.value);
+          continue;
+        }
+        const offset = key.range?.[0] ?? 0;
+        if (first === undefined || offset < first.offset) first = { key: String(key.value), offset };
+        break;
+      }
+    },
+  });
+  return first;
+}
+
+/**
+ * The document's data. The parser raises some problems only while building it (an alias without its anchor,
+ * aliases that expand too far, a merge of something that is not a mapping) and says nothing of where; then it
+ * is built again with every node noting a failure inside it, which stops at the same node, so the problem is
+ * located like any other.
+ */
+function buildData(doc: Document, at: (offset: number) => ConfigLocation): unknown {
+  try {
+    return doc.toJS();
+  } catch (error) {
+    let failedAt: number | undefined;
+    visit(doc, {
+      Node(_key, node) {
+        const target = node as unknown as Record<'toJSON' | 'resolve', ((...args: unknown[]) => unknown) | undefined>;
+        for (const method of ['toJSON', 'resolve'] as const) {
+          const original = target[method];
+          if (typeof original !== 'function') continue;
+          target[method] = (...args: unknown[]) => {
+            try {
+              return original.apply(node, args);
+            } catch (inner) {
+              // The innermost node sees the failure first.
+              failedAt ??= node.range?.[0];
+              throw inner;
+            }
+          };
+        }
+      },
+    });
+    try {
+      doc.toJS();
+    } catch {
+      // The same failure, now located.
+    }
+    throw new ConfigError(at(failedAt ?? 0), buildProblem(error), { cause: error });
+  }
+}
+
+/** The parser's message for a problem found while building the data, in the file's words. */
+function buildProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.startsWith('Excessive alias count'))
+    return "too many aliases: expanding them would make the file's data too large (YAML's guard against resource exhaustion); write the values out";
+  const unresolved = /^Unresolved alias \(the anchor must be set before the alias\): (.*)$/s.exec(message);
+  if (unresolved !== undefined && unresolved !== null) {
+    const name = cut(unresolved[1] ?? '', 40);
+    return `alias *${name} has no anchor (&${name}) before it`;
+  }
+  if (message.startsWith('Merge sources must be maps')) return 'a merge key (<<) takes a mapping, an alias of one, or a list of them';
+  return `not valid YAML: ${cut(firstLine(message), 160)}`;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, style: 'derived' | 'schema', context: IssueContext): DescribedIssue {
@@ -107,7 +204,7 @@ function describeIssue(issue: z.core.$ZodIssue, style: 'derived' | 'schema', con
     if (key === undefined) throw new Error('zod reported unrecognized_keys without naming a key');
     const allowed = allowedKeysAt(path);
     const expected = allowed.length > 0 ? `; expected one of ${allowed.join(', ')}` : '';
-    return { path: [...path, key], keyItself: true, problem: `unknown key "${key}"${expected}` };
+    return { path: [...path, key], keyItself: true, problem: `unknown key ${quoteToken(key)}${expected}` };
   }
   if (issue.code === 'invalid_key') {
     const inner = issue.issues[0];
@@ -211,7 +308,8 @@ function locateInDocument(
   keyItself: boolean,
   emptyValueAtKey: boolean,
 ): ConfigLocation {
-  const dotted = path.map(String).join('.');
+  // Keys come from the file: one that is long or holds spaces or control characters is quoted and cut.
+  const dotted = path.map((segment) => (/^[\x21-\x7e]{1,40}$/.test(String(segment)) ? String(segment) : quoteToken(String(segment)))).join('.');
   let node: unknown = doc.contents;
   let offset = isNode(node) ? node.range?.[0] : undefined;
   for (const [index, segment] of path.entries()) {
@@ -239,12 +337,6 @@ function locateInDocument(
   if (offset === undefined) return { file, path: dotted };
   const position = lineCounter.linePos(offset);
   return { file, path: dotted, line: position.line, column: position.col };
-}
-
-/** The key a DUPLICATE_KEY error starts at, without quotes. */
-function duplicateKeyAt(text: string, offset: number): string {
-  const match = /^[^:\n]*/.exec(text.slice(offset));
-  return (match?.[0] ?? '').trim().replace(/^["']|["']$/g, '');
 }
 
 function firstLine(message: string): string {

@@ -15,7 +15,7 @@ import { type GantrySandbox, startSandbox } from '../scripts/sandbox/sandbox.js'
 import { seedCodeBuildFromConfig } from '../scripts/sandbox/seed-config.js';
 import { buildFailure, describeFailure, phaseEntered, signalsNearEnd } from '../src/codebuild/build-status.js';
 import { DEFAULT_SCHEDULE, nextLogDelay, statusDelay } from '../src/codebuild/poll-schedule.js';
-import { resolveRun } from '../src/codebuild/settings.js';
+import { configPathInCheckout, resolveRun } from '../src/codebuild/settings.js';
 import { buildVariables, idempotencyToken, startBuildRequest } from '../src/codebuild/start-request.js';
 import { parseConfig } from '../src/config/load.js';
 import { parseInputs } from '../src/definition/define.js';
@@ -23,7 +23,8 @@ import { codebuildRun } from '../src/definitions/codebuild-run.js';
 import { readRunContext } from '../src/github/run-context.js';
 import { actionInputSource, cliInputSource } from '../src/inputs.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
-import { runBundledAction, type StartedAction, startBundledAction } from './helpers/run-bundle.js';
+import { REPO_ROOT, runBundledAction, type StartedAction, startBundledAction } from './helpers/run-bundle.js';
+import { INJECTED_LINES, obeyedCommands } from './helpers/runner-commands.js';
 import { controlClock, intercept, until } from './helpers/sandbox-control.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -109,6 +110,18 @@ describe('the StartBuild request', () => {
     const { idempotencyToken: _token, ...request } = startBuildRequest(parts({ environment: 'dev', mode: 'plan' }));
     expect(idempotencyToken(readRunContext(env), request)).toBe(first);
     expect(buildVariables(parts({ environment: 'dev', mode: 'plan' }))).not.toHaveProperty('GANTRY_PLAN_SHA256');
+  });
+
+  it('tells the plan build where the config is in its checkout (it packages the functions), never the apply build', () => {
+    expect(buildVariables(parts({ environment: 'dev', mode: 'plan' }))).toMatchObject({ GANTRY_CONFIG: '.github/gantry.yml' });
+    expect(buildVariables(parts({ environment: 'dev', mode: 'plan', config: join(REPO_ROOT, '.github', 'gantry.yml') }))).toMatchObject({
+      GANTRY_CONFIG: '.github/gantry.yml',
+    });
+    expect(buildVariables(parts({ environment: 'dev', mode: 'apply', 'plan-sha256': PLAN_SHA }))).not.toHaveProperty('GANTRY_CONFIG');
+    expect(configPathInCheckout('./ci/../.github/gantry.yml', '/work/repo')).toBe('.github/gantry.yml');
+    expect(() => configPathInCheckout('/etc/gantry.yml', '/work/repo')).toThrow(
+      'input "config": /etc/gantry.yml is outside the workspace (/work/repo); the plan build reads the config from its checkout at the same path',
+    );
   });
 });
 
@@ -216,9 +229,7 @@ function script(
     phase,
     durationMs,
     ...(phase === 'INSTALL' ? { lines: ['Terraform v1.11.4 already installed'] } : {}),
-    ...(phase === 'BUILD'
-      ? { lines: ['terraform_data.a: Plan to create', '::set-output name=status::SUCCEEDED', 'Plan: 2 to add, 0 to change, 0 to destroy.'] }
-      : {}),
+    ...(phase === 'BUILD' ? { lines: ['terraform_data.a: Plan to create', ...INJECTED_LINES, 'Plan: 2 to add, 0 to change, 0 to destroy.'] } : {}),
     ...(phase === options.failIn
       ? { status: options.status ?? 'FAILED', message: 'Error while executing command: terraform plan. Reason: exit status 1' }
       : {}),
@@ -285,8 +296,10 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     expect(groups).toEqual(['DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS']);
     expect(result.stdout.match(/^::group::/gm)!.length).toBe(result.stdout.match(/^::endgroup::$/gm)!.length);
     expect(result.stdout).toContain('Plan: 2 to add, 0 to change, 0 to destroy.');
-    // A build log line can never act as a workflow command.
-    expect(result.stdout).toMatch(/::stop-commands::[0-9a-f-]+\n::set-output name=status::SUCCEEDED\n::[0-9a-f-]+::/);
+    // No build log line acts as a workflow command, in any form the runner reads: the runner obeys only the groups.
+    // (The agent, like CodeBuild's, writes one event per \n-line, so the embedded newline arrives as two lines.)
+    for (const line of INJECTED_LINES.flatMap((text) => text.split('\n'))) expect(result.stdout).toContain(line);
+    expect(obeyedCommands(result.stdout).filter(({ command }) => command !== 'group' && command !== 'endgroup')).toEqual([]);
     expect(result.outputs.status).toBe('SUCCEEDED');
     expect(result.summary).toContain('Terraform plan: dev');
     expect(result.summary).toContain('terraform_data.c');
@@ -328,6 +341,11 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
         `::error::build orders-dev-plan:\\S+ ${status} in ${phase}: ${status === 'FAILED' ? 'COMMAND_EXECUTION_ERROR' : status}: Error while executing command: terraform plan`,
       ),
     );
+    // The runner obeys the error (no stop-commands region is left open before it), and nothing from the build log.
+    const obeyed = obeyedCommands(result.stdout);
+    expect(obeyed.map(({ command }) => command)).toContain('error');
+    expect(obeyed.filter(({ command }) => !['group', 'endgroup', 'debug', 'error'].includes(command))).toEqual([]);
+    expect(obeyed.filter(({ data }) => data.includes('after-') || data.includes('at-line-start'))).toEqual([]);
     // The PR comment says the plan failed: an older plan must not look current.
     expect(sandbox.services.github.comments('example', 'app', 7)[0]!.body).toContain('did not complete');
   });

@@ -10,7 +10,7 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { seedLambda } from '../scripts/sandbox/lambda/seed.js';
@@ -224,11 +224,13 @@ function seedDev(sandbox: GantrySandbox): string {
 }
 
 const actionInputs = (file: string, extra: Record<string, string> = {}) => ({ environment: 'dev', config: file, rate: RATE, ...extra });
+/** The config is read only from the workspace: the temporary directory that holds it stands in for the checkout. */
+const workspaceOf = (file: string, env: Record<string, string>) => ({ ...env, GITHUB_WORKSPACE: dirname(file) });
 
 describe.concurrent('version-prune end to end (bundle against the sandbox)', () => {
   e2e('dry run by default: prints exactly what would be deleted, deletes nothing, reports why the rest stays', async ({ sandbox, expect }) => {
     const file = seedDev(sandbox);
-    const result = await runBundledAction('version-prune', actionInputs(file), sandbox.env);
+    const result = await runBundledAction('version-prune', actionInputs(file), workspaceOf(file, sandbox.env));
     expect(result.code).toBe(0);
     expect(sandbox.server.calls('lambda', 'DeleteFunction')).toHaveLength(0);
     expect(result.stdout).toContain(`${ROUTER}: delete 3: 1, 2, 5; keep 10:`);
@@ -250,7 +252,7 @@ describe.concurrent('version-prune end to end (bundle against the sandbox)', () 
     'deletes the plan and nothing protected: aliases, a weighted alias, provisioned concurrency, own scaling config, event source mapping, protect list, $LATEST.PUBLISHED',
     async ({ sandbox, expect }) => {
       const file = seedDev(sandbox);
-      const result = await runBundledAction('version-prune', actionInputs(file, { 'dry-run': 'false' }), sandbox.env);
+      const result = await runBundledAction('version-prune', actionInputs(file, { 'dry-run': 'false' }), workspaceOf(file, sandbox.env));
       expect(result.code).toBe(0);
       expect(result.outputs).toMatchObject({ deleted: '8', kept: '13', skipped: '0', 'dry-run': 'false' });
       expect(versionsOf(sandbox, ROUTER).sort()).toEqual(['$LATEST.PUBLISHED', '10', '11', '12', '3', '4', '6', '7', '8', '9']);
@@ -280,7 +282,7 @@ describe.concurrent('version-prune end to end (bundle against the sandbox)', () 
       expect(deletes).toHaveLength(8);
 
       // A re-run finds nothing left to delete.
-      const again = await runBundledAction('version-prune', actionInputs(file, { 'dry-run': 'false' }), sandbox.env);
+      const again = await runBundledAction('version-prune', actionInputs(file, { 'dry-run': 'false' }), workspaceOf(file, sandbox.env));
       expect(again.outputs).toMatchObject({ deleted: '0', kept: '13' });
       expect(sandbox.server.calls('lambda', 'DeleteFunction')).toHaveLength(8);
     },

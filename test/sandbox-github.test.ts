@@ -376,3 +376,175 @@ describe('sandbox GitHub: environments and branches', () => {
     expect((await octokit.rest.repos.listBranches(repo)).data.map((b) => b.name)).toEqual(['main', 'release/1.x']);
   });
 });
+
+describe('sandbox GitHub: identities', () => {
+  it('records who made each record from the token: a user, another app, GitHub Actions; only apps create check runs', async () => {
+    const { sandbox: sb, github, octokit } = await start();
+    const as = (owner: Parameters<GitHubService['addToken']>[0]) => getOctokit(github.addToken(owner), { baseUrl: sb.env.GITHUB_API_URL });
+    const mallory = as({ user: 'mallory' });
+    const releaseApp = as({ app: { id: 4242, slug: 'release-app', name: 'Release App' } });
+
+    const status = await mallory.rest.repos.createCommitStatus({ ...repo, sha: SHA, state: 'success', context: 'test' });
+    expect(status.data.creator).toMatchObject({ login: 'mallory', type: 'User' });
+    const byUser = (await mallory.rest.repos.createDeployment({ ...repo, ref: 'main', environment: 'qa', required_contexts: [] })).data as { id: number };
+    const userStatus = await mallory.rest.repos.createDeploymentStatus({ ...repo, deployment_id: byUser.id, state: 'success' });
+    expect(userStatus.data.creator).toMatchObject({ login: 'mallory' });
+    expect((await octokit.rest.repos.getDeployment({ ...repo, deployment_id: byUser.id })).data).toMatchObject({
+      creator: { login: 'mallory', type: 'User' },
+      performed_via_github_app: null,
+    });
+    const denied = await mallory.rest.checks.create({ ...repo, name: 'test', head_sha: SHA, conclusion: 'success' }).catch((e: unknown) => e);
+    expect(denied).toMatchObject({
+      status: 403,
+      response: {
+        data: { message: 'You must authenticate via a GitHub App.', documentation_url: 'https://docs.github.com/rest/checks/runs#create-a-check-run' },
+      },
+    });
+
+    const byBot = (await octokit.rest.repos.createDeployment({ ...repo, ref: 'main', environment: 'qa', required_contexts: [] })).data as { id: number };
+    expect((await octokit.rest.repos.getDeployment({ ...repo, deployment_id: byBot.id })).data).toMatchObject({
+      creator: { login: 'github-actions[bot]', type: 'Bot' },
+      performed_via_github_app: { id: 15368, slug: 'github-actions' },
+    });
+    const actionsRun = await octokit.rest.checks.create({ ...repo, name: 'test', head_sha: SHA, conclusion: 'success' });
+    expect(actionsRun.data.app).toMatchObject({ id: 15368, slug: 'github-actions', name: 'GitHub Actions', owner: { login: 'github' } });
+    const appRun = await releaseApp.rest.checks.create({ ...repo, name: 'test', head_sha: SHA, conclusion: 'success' });
+    expect(appRun.data.app).toMatchObject({ id: 4242, slug: 'release-app', name: 'Release App' });
+    expect(appRun.data.check_suite?.id).not.toBe(actionsRun.data.check_suite?.id);
+    const byApp = (await releaseApp.rest.repos.createDeployment({ ...repo, ref: 'main', environment: 'qa', required_contexts: [] })).data as { id: number };
+    expect((await octokit.rest.repos.getDeployment({ ...repo, deployment_id: byApp.id })).data.creator).toMatchObject({
+      login: 'release-app[bot]',
+      type: 'Bot',
+    });
+  });
+
+  it("puts a workflow token's check runs in its run's suite only on the run's own commit; lists runs by check suite", async () => {
+    const { sandbox: sb, github, octokit } = await start();
+    github.setBranch('acme', 'orders', 'feature/x', SHA2);
+    const run = github.addWorkflowRun('acme', 'orders', { headSha: SHA2, path: '.github/workflows/ci.yml', name: 'CI' });
+    const runToken = getOctokit(github.addToken({ workflowRun: run.id }), { baseUrl: sb.env.GITHUB_API_URL });
+
+    const own = await runToken.rest.checks.create({ ...repo, name: 'test', head_sha: SHA2, conclusion: 'success' });
+    expect(own.data.check_suite?.id).toBe(run.checkSuiteId);
+    const elsewhere = await runToken.rest.checks.create({ ...repo, name: 'test', head_sha: SHA, conclusion: 'success' });
+    expect(elsewhere.data.check_suite?.id).not.toBe(run.checkSuiteId);
+
+    const byOwnSuite = await octokit.rest.actions.listWorkflowRunsForRepo({ ...repo, check_suite_id: run.checkSuiteId });
+    expect(byOwnSuite.data.total_count).toBe(1);
+    expect(byOwnSuite.data.workflow_runs[0]).toMatchObject({
+      id: run.id,
+      name: 'CI',
+      path: '.github/workflows/ci.yml',
+      event: 'push',
+      head_sha: SHA2,
+      head_branch: 'feature/x',
+      status: 'completed',
+      conclusion: 'success',
+      check_suite_id: run.checkSuiteId,
+      repository: { full_name: 'acme/orders' },
+      head_repository: { full_name: 'acme/orders' },
+    });
+    expect((await octokit.rest.actions.listWorkflowRunsForRepo({ ...repo, check_suite_id: elsewhere.data.check_suite!.id })).data.total_count).toBe(0);
+    expect((await octokit.rest.actions.getWorkflowRun({ ...repo, run_id: run.id })).data.head_sha).toBe(SHA2);
+    await expect(octokit.rest.actions.getWorkflowRun({ ...repo, run_id: 999 })).rejects.toMatchObject({ status: 404 });
+
+    // A fork's pull request runs in this repository with the fork as head repository.
+    const fork = github.addWorkflowRun('acme', 'orders', { headSha: SHA2, event: 'pull_request', headRepository: 'mallory/orders' });
+    expect((await octokit.rest.actions.getWorkflowRun({ ...repo, run_id: fork.id })).data.head_repository.full_name).toBe('mallory/orders');
+
+    // The seeding API makes a check run as a job does: in a workflow run on its commit.
+    const seeded = github.addCheckRun('acme', 'orders', { name: 'security', headSha: SHA, conclusion: 'success' });
+    const seededRun = (await octokit.rest.actions.listWorkflowRunsForRepo({ ...repo, check_suite_id: seeded.checkSuiteId })).data.workflow_runs[0];
+    expect(seededRun).toMatchObject({ head_sha: SHA, head_branch: 'main' });
+  });
+});
+
+describe('sandbox GitHub: commit graph, compare, tags', () => {
+  const A = '1'.repeat(40);
+  const B = '2'.repeat(40);
+  const C = '3'.repeat(40);
+  const D = '4'.repeat(40);
+  const ORPHAN = '5'.repeat(40);
+
+  it('compares two refs from the graph: identical, ahead, behind, diverged, or 404 without common history', async () => {
+    const { github, octokit } = await start();
+    github.addCommit('acme', 'orders', A);
+    github.addCommit('acme', 'orders', B, { parents: [A] });
+    github.addCommit('acme', 'orders', C, { parents: [B], message: 'Add the router' });
+    github.addCommit('acme', 'orders', D, { parents: [B] });
+    github.setBranch('acme', 'orders', 'main', C);
+    github.setBranch('acme', 'orders', 'feature/x', D);
+    github.setBranch('acme', 'orders', 'orphan', ORPHAN);
+    github.setTag('acme', 'orders', 'v1.0.0', D);
+    expect(() => github.addCommit('acme', 'orders', '6'.repeat(40), { parents: ['7'.repeat(40)] })).toThrow('is not in the graph');
+
+    const compare = async (basehead: string) => (await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead })).data;
+    expect(await compare(`main...${C}`)).toMatchObject({ status: 'identical', ahead_by: 0, behind_by: 0, total_commits: 0, commits: [] });
+    expect(await compare(`main...${A}`)).toMatchObject({ status: 'behind', ahead_by: 0, behind_by: 2 });
+    expect(await compare(`${A}...main`)).toMatchObject({ status: 'ahead', ahead_by: 2, behind_by: 0 });
+    const diverged = await compare('main...feature/x');
+    expect(diverged).toMatchObject({ status: 'diverged', ahead_by: 1, behind_by: 1, base_commit: { sha: C }, merge_base_commit: { sha: B } });
+    expect(diverged.commits.map((commit) => commit.sha)).toEqual([D]);
+    expect(diverged.html_url).toBe('https://github.com/acme/orders/compare/main...feature%2Fx');
+    expect((await octokit.rest.repos.compareCommits({ ...repo, base: 'main', head: 'v1.0.0' })).data.status).toBe('diverged');
+    await expect(compare(`main...${ORPHAN}`)).rejects.toMatchObject({
+      status: 404,
+      response: {
+        data: {
+          message: `No common ancestor between main and ${ORPHAN}.`,
+          documentation_url: 'https://docs.github.com/rest/commits/commits#compare-two-commits',
+        },
+      },
+    });
+    await expect(compare(`nope...${C}`)).rejects.toMatchObject({ status: 404, response: { data: { message: 'Not Found' } } });
+
+    expect((await octokit.rest.repos.listTags(repo)).data).toMatchObject([{ name: 'v1.0.0', commit: { sha: D } }]);
+    const commit = (await octokit.rest.repos.getCommit({ ...repo, ref: 'main' })).data;
+    expect(commit).toMatchObject({ sha: C, commit: { message: 'Add the router' }, parents: [{ sha: B }] });
+    expect((await octokit.rest.repos.getCommit({ ...repo, ref: 'v1.0.0' })).data.sha).toBe(D);
+  });
+});
+
+describe('sandbox GitHub: environment protection rules and deployment branch policies', () => {
+  it('reports required reviewers with prevent_self_review, the wait timer and the branch policy; manages custom policies', async () => {
+    const { github, octokit } = await start();
+    github.setEnvironment('acme', 'orders', 'prod', {
+      requiredReviewers: ['alice'],
+      preventSelfReview: true,
+      waitTimer: 10,
+      branchPolicies: [{ name: 'main' }, { name: 'v*', type: 'tag' }],
+    });
+    const prod = (await octokit.rest.repos.getEnvironment({ ...repo, environment_name: 'prod' })).data;
+    expect(prod.deployment_branch_policy).toEqual({ protected_branches: false, custom_branch_policies: true });
+    expect(prod.protection_rules).toMatchObject([
+      { type: 'wait_timer', wait_timer: 10 },
+      { type: 'required_reviewers', prevent_self_review: true, reviewers: [{ type: 'User', reviewer: { login: 'alice' } }] },
+      { type: 'branch_policy' },
+    ]);
+    const policies = (await octokit.rest.repos.listDeploymentBranchPolicies({ ...repo, environment_name: 'prod' })).data;
+    expect(policies.total_count).toBe(2);
+    expect(policies.branch_policies.map((policy) => `${policy.name}:${policy.type}`)).toEqual(['main:branch', 'v*:tag']);
+
+    const created = await octokit.rest.repos.createDeploymentBranchPolicy({ ...repo, environment_name: 'prod', name: 'release/*' });
+    expect(created.data).toMatchObject({ name: 'release/*', type: 'branch' });
+    // The same pattern again: 303 to the existing policy, which Octokit follows.
+    const again = await octokit.rest.repos.createDeploymentBranchPolicy({ ...repo, environment_name: 'prod', name: 'release/*' });
+    expect(again.data.id).toBe(created.data.id);
+    expect((await octokit.rest.repos.deleteDeploymentBranchPolicy({ ...repo, environment_name: 'prod', branch_policy_id: created.data.id! })).status).toBe(204);
+    await expect(octokit.rest.repos.getDeploymentBranchPolicy({ ...repo, environment_name: 'prod', branch_policy_id: created.data.id! })).rejects.toMatchObject(
+      {
+        status: 404,
+      },
+    );
+
+    // Protected branches only: no name patterns, and none may be added.
+    await octokit.rest.repos.createOrUpdateEnvironment({
+      ...repo,
+      environment_name: 'prod',
+      deployment_branch_policy: { protected_branches: true, custom_branch_policies: false },
+    });
+    expect((await octokit.rest.repos.listDeploymentBranchPolicies({ ...repo, environment_name: 'prod' })).data.total_count).toBe(0);
+    await expect(octokit.rest.repos.createDeploymentBranchPolicy({ ...repo, environment_name: 'prod', name: 'main' })).rejects.toMatchObject({ status: 404 });
+    await expect(octokit.rest.repos.listDeploymentBranchPolicies({ ...repo, environment_name: 'nope' })).rejects.toMatchObject({ status: 404 });
+  });
+});

@@ -108,6 +108,13 @@ describe('the delivery flow', () => {
     expect(Object.keys(deploy.on)).toEqual(['workflow_call']);
     expect(deploy.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
     const { plan, apply } = deploy.jobs as Mapping;
+    // Plan and apply each in the environment's one group, which plan.yml and prune.yml share.
+    for (const job of [plan, apply]) expect(job.concurrency).toEqual({ group: 'gantry-${{ inputs.environment }}', 'cancel-in-progress': false });
+    for (const name of ['plan.yml', 'prune.yml']) {
+      for (const job of Object.values(workflow(name).jobs as Mapping)) {
+        expect((job as Mapping).concurrency).toEqual({ group: 'gantry-${{ matrix.environment }}', 'cancel-in-progress': false });
+      }
+    }
     expect(plan.environment).toBeUndefined();
     const planUses = (plan.steps as Mapping[]).map((step) => step.uses);
     expect(planUses.indexOf('./actions/promotion-gate')).toBeLessThan(planUses.findIndex((uses) => String(uses).startsWith('aws-actions/')));
@@ -274,6 +281,9 @@ jobs:
   apply:
     runs-on: ubuntu-latest
     environment: \${{ inputs.environment }}
+    concurrency:
+      group: gantry-\${{ inputs.environment }}
+      cancel-in-progress: false
     permissions:
       contents: read
       id-token: write
@@ -417,7 +427,7 @@ describe("gantry's workflow rules", () => {
 
   describe('concurrency: AWS jobs run in a group naming their environment', () => {
     it('catches a missing group and a group without the environment', () => {
-      const none = GOOD_DEPLOY.replace(/concurrency:\n.*\n.*\n/, '');
+      const none = GOOD_DEPLOY.replace(/^( *)concurrency:\n(?:\1 {2}.*\n)+/gm, '');
       expect(lint({ 'deploy.yml': none, 'delivery.yml': GOOD_CALLER }, 'concurrency').map((finding) => `${finding.file} ${finding.message}`)).toEqual([
         '.github/workflows/delivery.yml jobs.deploy uses AWS but runs in no concurrency group naming its environment (e.g. deploy-${{ inputs.environment }})',
         '.github/workflows/deploy.yml jobs.apply uses AWS but runs in no concurrency group naming its environment (e.g. deploy-${{ inputs.environment }})',
@@ -427,11 +437,70 @@ describe("gantry's workflow rules", () => {
     });
 
     it('accepts a job-level group with matrix.environment or a literal environment', () => {
-      const matrix = GOOD_DEPLOY.replace(/concurrency:\n.*\n.*\n/, '').replace(
+      const matrix = GOOD_DEPLOY.replace(/^( *)concurrency:\n(?:\1 {2}.*\n)+/gm, '').replace(
         '    runs-on: ubuntu-latest\n',
         '    runs-on: ubuntu-latest\n    concurrency: prune-${{ matrix.environment }}\n',
       );
       expect(lint({ 'deploy.yml': matrix, 'delivery.yml': change(GOOD_CALLER, 'jobs:\n', 'concurrency: deliver-dev\njobs:\n') }, 'concurrency')).toEqual([]);
+    });
+  });
+
+  describe('environment-group: every job that plans, applies or prunes an environment runs in its one group, never cancelled', () => {
+    const JOB_GROUP = '    concurrency:\n      group: gantry-${{ inputs.environment }}\n      cancel-in-progress: false\n';
+    const messages = (deploy: string, caller = GOOD_CALLER) =>
+      lint({ 'deploy.yml': deploy, 'delivery.yml': caller }, 'environment-group').map((finding) => finding.message);
+
+    it('catches a job without it, in another group, or one that may be cancelled', () => {
+      expect(messages(change(GOOD_DEPLOY, JOB_GROUP, ''))).toEqual([
+        "jobs.apply plans, applies or prunes an environment but runs in no job-level concurrency group; use `concurrency: { group: gantry-${{ inputs.environment }}, cancel-in-progress: false }`, the environment's one group",
+      ]);
+      // The group of the pull-request plans before: per pull request, so a plan and an apply could overlap.
+      expect(
+        messages(
+          change(GOOD_DEPLOY, 'group: gantry-${{ inputs.environment }}', 'group: plan-${{ inputs.environment }}-pr-${{ github.event.pull_request.number }}'),
+        ),
+      ).toEqual([
+        "jobs.apply plans, applies or prunes an environment but runs in group plan-${{ inputs.environment }}-pr-${{ github.event.pull_request.number }}; use `concurrency: { group: gantry-${{ inputs.environment }}, cancel-in-progress: false }`, the environment's one group",
+      ]);
+      expect(messages(change(GOOD_DEPLOY, 'group: gantry-${{ inputs.environment }}', 'group: gantry-dev'))).toHaveLength(1);
+      expect(messages(change(GOOD_DEPLOY, '      cancel-in-progress: false\n    permissions', '      cancel-in-progress: true\n    permissions'))).toEqual([
+        'jobs.apply: cancel-in-progress must be false in gantry-${{ inputs.environment }}: terraform cancelled mid-way leaves the state locked',
+      ]);
+    });
+
+    it('catches a prune job outside it, a step that names no environment, and two environments in one job', () => {
+      const prune = change(
+        GOOD_DEPLOY,
+        '      - name: Report',
+        '      - uses: ./actions/version-prune\n        with:\n          environment: ${{ inputs.environment }}\n      - name: Report',
+      );
+      expect(messages(prune)).toEqual([]);
+      expect(messages(change(prune, JOB_GROUP, '    concurrency: prune-${{ inputs.environment }}\n'))).toHaveLength(1);
+      const unnamed = change(GOOD_DEPLOY, '          environment: ${{ inputs.environment }}\n          mode: apply', '          mode: apply');
+      expect(messages(unnamed)).toEqual(['jobs.apply ./actions/codebuild-run names no environment, so no environment group can hold it']);
+      const two = change(
+        prune,
+        'with:\n          environment: ${{ inputs.environment }}\n      - name: Report',
+        'with:\n          environment: prod\n      - name: Report',
+      );
+      expect(messages(two)).toEqual(['jobs.apply touches more than one environment (gantry-${{ inputs.environment }}, gantry-prod); give each its own job']);
+    });
+
+    it('catches the group at workflow level, where a workflow and its jobs would share it', () => {
+      const top = change(GOOD_DEPLOY, 'group: deploy-${{ inputs.environment }}', 'group: gantry-${{ inputs.environment }}');
+      expect(messages(top)).toEqual([
+        "the workflow runs in gantry-${{ inputs.environment }}, an environment's group: it belongs on the jobs that plan, apply or prune (a workflow and its jobs, or a caller and the workflow it calls, sharing a group deadlock)",
+      ]);
+    });
+
+    it('accepts the short form and any spacing inside the expression; jobs that do not touch an environment need no group', () => {
+      expect(messages(change(GOOD_DEPLOY, JOB_GROUP, '    concurrency: gantry-${{inputs.environment}}\n'))).toEqual([]);
+      expect(
+        messages(
+          GOOD_DEPLOY,
+          change(GOOD_CALLER, 'jobs:\n', 'jobs:\n  lint:\n    runs-on: ubuntu-latest\n    permissions: {}\n    steps:\n      - run: "true"\n'),
+        ),
+      ).toEqual([]);
     });
   });
 

@@ -78,10 +78,32 @@ export function seedCodeBuildFromConfig(codebuild: CodeBuildService, config: Gan
   return projects;
 }
 
-/** The repository the sandbox's GitHub holds: the config's `github.repository`, or a stand-in when unset. */
+/**
+ * The repository the sandbox's GitHub holds (the config's `github.repository`, or a stand-in when unset),
+ * with a GitHub Environment per environment of the config, set up as `gantry doctor` wants it.
+ */
 export function seedGitHubFromConfig(github: GitHubService, config: GantryConfig): { owner: string; repo: string; fullName: string } {
   const fullName = config.github.repository ?? 'example/app';
   const [owner = 'example', repo = 'app'] = fullName.split('/');
   github.addRepo(owner, repo);
+  seedGitHubEnvironments(github, owner, repo, config);
   return { owner, repo, fullName };
+}
+
+/**
+ * One GitHub Environment per environment of the config: deployments from exactly its `apply.refs` (selected
+ * branches and tags), and where the config says `approval: required`, a required reviewer who may not approve
+ * their own deployments.
+ */
+export function seedGitHubEnvironments(github: GitHubService, owner: string, repo: string, config: GantryConfig, reviewers: string[] = ['reviewer']): void {
+  for (const name of config.order) {
+    const environment = required(config.environments.get(name), `environment ${name}`);
+    const branchPolicies = environment.apply.refs.map((ref) =>
+      ref.startsWith('refs/tags/')
+        ? { name: ref.slice('refs/tags/'.length), type: 'tag' as const }
+        : { name: ref.replace(/^refs\/heads\//, ''), type: 'branch' as const },
+    );
+    const approval = config.github.environments[name]?.approval === 'required';
+    github.setEnvironment(owner, repo, name, { branchPolicies, ...(approval ? { requiredReviewers: reviewers, preventSelfReview: true } : {}) });
+  }
 }

@@ -5,15 +5,22 @@
 import type { EnvironmentTarget } from '../definition/common-inputs.js';
 import { InputError } from '../errors.js';
 import type { InputSource } from '../inputs.js';
-import { type EnvironmentConfig, type GantryConfig, loadConfig } from './load.js';
+import { type EnvironmentConfig, type GantryConfig, loadWorkspaceConfig } from './load.js';
 
 export type { EnvironmentTarget } from '../definition/common-inputs.js';
 
 type Labels = Pick<InputSource, 'label'>;
 
-/** Loads the config and picks the environment; an unknown environment is an error naming the input. */
-export async function loadEnvironment(target: EnvironmentTarget, source: Labels): Promise<{ config: GantryConfig; environment: EnvironmentConfig }> {
-  const config = await loadConfig(target.configFile);
+/**
+ * Loads the config (a file of the workspace: {@link loadWorkspaceConfig}) and picks the environment; an unknown
+ * environment is an error naming the input.
+ */
+export async function loadEnvironment(
+  target: EnvironmentTarget,
+  source: Labels,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ config: GantryConfig; environment: EnvironmentConfig }> {
+  const config = await loadWorkspaceConfig(target.configFile, env);
   return { config, environment: pickEnvironment(config, target.environment, source) };
 }
 

@@ -7,7 +7,8 @@
 /** Where the actions and the CLI look for the config unless told otherwise. */
 import { DEFAULT_CONFIG_FILE } from '../definition/common-inputs.js';
 import { ConfigError } from '../errors.js';
-import { readUserFile } from '../read-user-file.js';
+import { isInside, type PackageBuild, packageBuild, sameBuild } from '../package/settings.js';
+import { readUserFile, type UserFileOptions, workspaceRoot } from '../read-user-file.js';
 import { type Locate, parseYamlFile } from '../yaml-file.js';
 import { deriveEnvironmentNames, type EnvironmentNames } from './naming.js';
 import { promotionOrder } from './promotion-order.js';
@@ -34,8 +35,30 @@ export interface GantryConfig {
   environments: ReadonlyMap<string, EnvironmentConfig>;
 }
 
+/** The largest config file gantry reads: far above any real one (a few KiB), small enough that a hostile one costs little. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const CONFIG_FILE: UserFileOptions = {
+  ifMissing: 'create it, or give its path as the config input (--config on the CLI)',
+  maxBytes: MAX_CONFIG_BYTES,
+  kind: 'a config file',
+};
+
+/**
+ * The config an action input or a CLI option names: a file of the workspace (GITHUB_WORKSPACE in a workflow,
+ * else the current directory), also once symbolic links are followed, of at most {@link MAX_CONFIG_BYTES}.
+ * Every action and CLI command reads its config this way.
+ */
+export async function loadWorkspaceConfig(file: string = DEFAULT_CONFIG_FILE, env: NodeJS.ProcessEnv = process.env): Promise<GantryConfig> {
+  return parseConfig(await readUserFile(file, { ...CONFIG_FILE, workspace: workspaceRoot(env) }), file);
+}
+
+/**
+ * The config a repository tool points at (the terraform app, the workflow lint, the demo, the sandbox), wherever
+ * it is; the same size cap. Not for a path from an action input or a CLI option: that is {@link loadWorkspaceConfig}.
+ */
 export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<GantryConfig> {
-  return parseConfig(await readUserFile(file, { ifMissing: 'create it or point the config input at it' }), file);
+  return parseConfig(await readUserFile(file, CONFIG_FILE), file);
 }
 
 /** Pure: config text in, validated and resolved config out (or a ConfigError). */
@@ -54,6 +77,9 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
   const result = promotionOrder(new Map(Object.entries(raw.environments).map(([name, env]) => [name, env.after])));
   if ('problem' in result) fail(result.path, result.problem);
   const { order } = result as { order: string[] };
+  for (const name of Object.keys(raw.github.environments)) {
+    if (!order.includes(name)) fail(['github', 'environments', name], `unknown environment "${name}"; expected one of ${order.join(', ')}`, true);
+  }
 
   const environments = new Map<string, EnvironmentConfig>();
   // Names must be unique within an account and region: two environments sharing a project or provider
@@ -76,6 +102,7 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
         fail(['environments', name, 'functions', index, 'name'], `duplicate function "${fn.name}"; each function appears once per environment`);
       seen.add(fn.name);
     });
+    checkPackages(env, name, fail);
     const names = deriveEnvironmentNames(raw.project, name, env);
     const base = ['environments', name];
     claim(env, 'capacity provider', names.capacityProvider, [...base, 'names', 'capacityProvider']);
@@ -98,4 +125,22 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
     });
   }
   return { file, project: raw.project, github: raw.github, order, environments };
+}
+
+/**
+ * Each package is built once per environment: functions may share one only if they build it the same way, and
+ * a package never lies inside the directory it is zipped from (a second build would zip the first one).
+ */
+function checkPackages(env: RawEnvironment, name: string, fail: (path: PropertyKey[], problem: string) => never): void {
+  const builds = new Map<string, { function: string; build: PackageBuild }>();
+  env.functions.forEach((fn, index) => {
+    const build = packageBuild(fn);
+    const path = ['environments', name, 'functions', index, fn.package !== undefined ? 'package' : fn.build !== undefined ? 'build' : 'name'];
+    if (isInside(build.output, build.directory))
+      fail(path, `package ${build.output} is inside ${build.directory}, the directory it is zipped from; put the zip elsewhere`);
+    const other = builds.get(build.output);
+    if (other !== undefined && !sameBuild(other.build, build))
+      fail(path, `package ${build.output} is also function "${other.function}"'s, built from other settings; give each function its own package`);
+    builds.set(build.output, { function: fn.name, build });
+  });
 }

@@ -8,14 +8,16 @@ import type { promotionGateInputs } from '../definitions/promotion-gate.js';
 import { COMMIT_SHA } from '../patterns.js';
 import type { GateMode } from './rules.js';
 
-export interface GateInputs {
+interface CommonGateInputs {
   target: EnvironmentTarget;
-  mode: GateMode;
   sha: string;
-  githubToken?: string;
   plan?: { add: number; change: number; destroy: number };
   createDeployment: boolean;
 }
+
+/** An apply is decided from GitHub's records, so it always has a token; a plan needs none. */
+export type GateInputs = CommonGateInputs &
+  ({ mode: Extract<GateMode, 'plan'>; githubToken?: string } | { mode: Extract<GateMode, 'apply'>; githubToken: string });
 
 export function toGateInputs(values: InputValues<typeof promotionGateInputs>, context: SettingsContext): GateInputs {
   const sha = values.sha ?? context.env.GITHUB_SHA;
@@ -26,12 +28,15 @@ export function toGateInputs(values: InputValues<typeof promotionGateInputs>, co
   if (given !== 0 && given !== 3) {
     context.fail('plan-add', "plan-add, plan-change and plan-destroy go together: pass all three (the plan step's outputs) or none");
   }
-  return {
+  const common: CommonGateInputs = {
     target: { configFile: values.config, environment: values.environment },
-    mode: values.mode,
     sha,
-    ...(githubToken === undefined ? {} : { githubToken }),
     ...(add !== undefined && change !== undefined && destroy !== undefined ? { plan: { add, change, destroy } } : {}),
     createDeployment: values['create-deployment'],
   };
+  if (values.mode === 'plan') return { ...common, mode: 'plan', ...(githubToken === undefined ? {} : { githubToken }) };
+  if (githubToken === undefined) {
+    context.fail('github-token', `is required for mode apply: the gate reads deployments and checks; ${context.howToSet('github-token')}`);
+  }
+  return { ...common, mode: 'apply', githubToken };
 }

@@ -1,9 +1,15 @@
 /**
  * The sandbox's GitHub REST service under `/github`, for the real Octokit (`@actions/github`'s
  * `getOctokit` with `baseUrl` = `GITHUB_API_URL`): deployments and deployment statuses, commit statuses,
- * check runs, pull requests and reviews, issue comments, environments, branches. Status codes, error bodies,
- * validation messages and `Link` pagination follow api.github.com, so code written against the sandbox
- * meets the same answers in a workflow run.
+ * check runs, workflow runs, pull requests and reviews, issue comments, environments with their deployment
+ * branch policies, branches, tags and the compare API. Status codes, error bodies, validation messages and
+ * `Link` pagination follow api.github.com, so code written against the sandbox meets the same answers in a
+ * workflow run.
+ *
+ * Tokens are identities: the default token is a workflow's GITHUB_TOKEN (github-actions[bot], app
+ * github-actions, id 15368); `addToken` adds a user's personal token, another app's installation token, or
+ * the GITHUB_TOKEN of one workflow run. What a token creates records it as creator (and app), and only app
+ * tokens may create check runs, as on GitHub.
  */
 import { SANDBOX_GITHUB_TOKEN, type SandboxCore } from '../frame.js';
 import { pathParam, type SandboxRequest, type SandboxResponse, type SandboxService, ServiceError } from '../protocol.js';
@@ -26,7 +32,7 @@ import {
 } from './routes.js';
 import * as shape from './shapes.js';
 import {
-  ACTIONS_BOT,
+  ACTIONS_IDENTITY,
   CHECK_CONCLUSIONS,
   CHECK_STATUSES,
   type CheckRunOutput,
@@ -36,8 +42,10 @@ import {
   DEPLOYMENT_STATES,
   type DeploymentRecord,
   type EnvironmentRecord,
+  type GitHubApp,
   GitHubState,
   type GitHubUser,
+  type Identity,
   notFound,
   type PullRequestRecord,
   type RepoRecord,
@@ -48,18 +56,32 @@ import {
 } from './state.js';
 
 export type * from './state.js';
-export { ACTIONS_BOT } from './state.js';
+export { ACTIONS_APP, ACTIONS_BOT } from './state.js';
 
 export interface GitHubServiceOptions {
-  /** The token requests must carry; default SANDBOX_GITHUB_TOKEN, which `sandbox.env.GITHUB_TOKEN` holds. */
+  /**
+   * The workflow GITHUB_TOKEN requests may carry (github-actions[bot]); default SANDBOX_GITHUB_TOKEN, which
+   * `sandbox.env.GITHUB_TOKEN` holds. `addToken` adds others.
+   */
   token?: string;
 }
+
+/** Who a token added with `addToken` stands for. */
+export type TokenOwner =
+  /** A person's token (personal access token): records name the user; it cannot create check runs. */
+  | { user: string }
+  /** Another GitHub App's installation token: records name `<slug>[bot]`, check runs the app. */
+  | { app: { id: number; slug: string; name?: string } }
+  /** The GITHUB_TOKEN of one workflow run (addWorkflowRun): github-actions[bot], and check runs join that run's suite. */
+  | { workflowRun: number };
 
 interface Call {
   request: SandboxRequest;
   params: Record<string, string>;
   repo: RepoRecord;
   urls: shape.Urls;
+  /** Who the request's token is. */
+  as: Identity;
 }
 
 type Handler = (call: Call) => SandboxResponse;
@@ -73,7 +95,9 @@ const SERVER_ERROR = 'ServerError';
 export class GitHubService implements SandboxService {
   readonly name = 'github';
   readonly state: GitHubState;
-  readonly #token: string;
+  readonly #tokens = new Map<string, Identity>();
+  /** The workflow runs addCheckRun made for check runs given no run of their own. */
+  readonly #seededRuns = new Set<number>();
   readonly #handlers: Record<string, Handler>;
   #rate = { window: -1, used: 0 };
   #requestSeq = 0;
@@ -82,7 +106,7 @@ export class GitHubService implements SandboxService {
     private readonly core: SandboxCore,
     options: GitHubServiceOptions = {},
   ) {
-    this.#token = options.token ?? SANDBOX_GITHUB_TOKEN;
+    this.#tokens.set(options.token ?? SANDBOX_GITHUB_TOKEN, ACTIONS_IDENTITY);
     this.state = new GitHubState(core.clock);
     const R = '/repos/{owner}/{repo}';
     this.#handlers = {
@@ -90,6 +114,8 @@ export class GitHubService implements SandboxService {
       [`GET ${R}/branches`]: (c) => this.#listBranches(c),
       [`GET ${R}/branches/{branch}`]: (c) => this.#getBranch(c),
       [`GET ${R}/commits/{ref}`]: (c) => ok(200, shape.commit(c.urls, c.repo, this.state.commit(c.repo, pathParam(c.params, 'ref')))),
+      [`GET ${R}/compare/{basehead}`]: (c) => this.#compare(c),
+      [`GET ${R}/tags`]: (c) => this.#listTags(c),
       [`GET ${R}/commits/{ref}/status`]: (c) => this.#combinedStatus(c),
       [`GET ${R}/commits/{ref}/statuses`]: (c) => this.#listCommitStatuses(c),
       [`POST ${R}/statuses/{sha}`]: (c) => this.#createCommitStatus(c),
@@ -97,6 +123,8 @@ export class GitHubService implements SandboxService {
       [`POST ${R}/check-runs`]: (c) => this.#createCheckRun(c),
       [`GET ${R}/check-runs/{check_run_id}`]: (c) => ok(200, shape.checkRun(c.urls, c.repo, this.state.checkRun(c.repo, id(c.params.check_run_id)))),
       [`PATCH ${R}/check-runs/{check_run_id}`]: (c) => this.#updateCheckRun(c),
+      [`GET ${R}/actions/runs`]: (c) => this.#listWorkflowRuns(c),
+      [`GET ${R}/actions/runs/{run_id}`]: (c) => ok(200, shape.workflowRun(c.urls, c.repo, this.state.workflowRun(c.repo, id(c.params.run_id)))),
       [`GET ${R}/deployments`]: (c) => this.#listDeployments(c),
       [`POST ${R}/deployments`]: (c) => this.#createDeployment(c),
       [`GET ${R}/deployments/{deployment_id}`]: (c) => ok(200, shape.deployment(c.urls, c.repo, this.#deployment(c))),
@@ -112,6 +140,10 @@ export class GitHubService implements SandboxService {
         ok(200, shape.environment(c.urls, c.repo, this.state.environment(c.repo, pathParam(c.params, 'environment_name')))),
       [`PUT ${R}/environments/{environment_name}`]: (c) => this.#putEnvironment(c),
       [`DELETE ${R}/environments/{environment_name}`]: (c) => this.#deleteEnvironment(c),
+      [`GET ${R}/environments/{environment_name}/deployment-branch-policies`]: (c) => this.#listBranchPolicies(c),
+      [`POST ${R}/environments/{environment_name}/deployment-branch-policies`]: (c) => this.#createBranchPolicy(c),
+      [`GET ${R}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}`]: (c) => ok(200, shape.branchPolicy(this.#branchPolicy(c))),
+      [`DELETE ${R}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}`]: (c) => this.#deleteBranchPolicy(c),
       [`GET ${R}/pulls`]: (c) => this.#listPulls(c),
       [`GET ${R}/pulls/{pull_number}`]: (c) => ok(200, shape.pullRequest(c.urls, c.repo, this.#pull(c), true)),
       [`GET ${R}/pulls/{pull_number}/reviews`]: (c) => this.#listReviews(c),
@@ -144,7 +176,7 @@ export class GitHubService implements SandboxService {
   }
 
   async handle(operation: string, request: SandboxRequest): Promise<SandboxResponse> {
-    this.#authenticate(request);
+    const as = this.#authenticate(request);
     this.#countRequest();
     const route = matchRoute(request);
     const handler = this.#handlers[operation];
@@ -152,7 +184,7 @@ export class GitHubService implements SandboxService {
       throw new ServiceError(501, 'NotImplemented', `The GitHub sandbox does not implement ${operation}.`);
     }
     const repo = this.state.repo(pathParam(route.params, 'owner'), pathParam(route.params, 'repo'));
-    const response = handler({ request, params: route.params, repo, urls: { api: `${origin(request)}${GITHUB_PREFIX}`, html: 'https://github.com' } });
+    const response = handler({ request, params: route.params, repo, urls: { api: `${origin(request)}${GITHUB_PREFIX}`, html: 'https://github.com' }, as });
     return { ...response, headers: { ...this.#headers(), ...response.headers } };
   }
 
@@ -197,8 +229,48 @@ export class GitHubService implements SandboxService {
     return this.state.addRepo(owner, repo, options);
   }
 
+  /**
+   * A token for the sandbox to accept, standing for a user, another app or one workflow run (see TokenOwner).
+   * Returns the token (`token` when given).
+   */
+  addToken(owner: TokenOwner, token?: string): string {
+    let identity: Identity;
+    if ('user' in owner) identity = { actor: this.state.user(owner.user, 'User') };
+    else if ('app' in owner) {
+      const app: GitHubApp = {
+        id: owner.app.id,
+        slug: owner.app.slug,
+        name: owner.app.name ?? owner.app.slug,
+        owner: this.state.user(`${owner.app.slug}-owner`),
+      };
+      identity = { actor: this.state.user(`${owner.app.slug}[bot]`, 'Bot'), app };
+    } else identity = { ...ACTIONS_IDENTITY, workflowRunId: owner.workflowRun };
+    const value = token ?? `sandbox-token-${this.#tokens.size + 1}`;
+    this.#tokens.set(value, identity);
+    return value;
+  }
+
+  /** A commit with its parents (which must exist): what makes branches and tags comparable. */
+  addCommit(owner: string, repo: string, sha: string, options: { parents?: string[]; message?: string } = {}) {
+    return this.state.addCommit(this.#seeded(owner, repo), sha, options);
+  }
+
   setBranch(owner: string, repo: string, branch: string, sha: string, options: { protected?: boolean } = {}) {
     return this.state.setBranch(this.#seeded(owner, repo), branch, sha, options);
+  }
+
+  setTag(owner: string, repo: string, tag: string, sha: string): void {
+    this.state.setTag(this.#seeded(owner, repo), tag, sha);
+  }
+
+  /** A GitHub Actions workflow run on a commit (default: workflow CI, event push, in this repository, completed success). */
+  addWorkflowRun(
+    owner: string,
+    repo: string,
+    run: { headSha: string; headBranch?: string | null; name?: string; path?: string; event?: string; actor?: string; headRepository?: string },
+  ) {
+    const { actor, ...rest } = run;
+    return this.state.addWorkflowRun(this.#seeded(owner, repo), { ...rest, ...(actor === undefined ? {} : { actor: this.state.user(actor) }) });
   }
 
   addPullRequest(
@@ -230,38 +302,80 @@ export class GitHubService implements SandboxService {
     return this.state.addReview(pull, { ...review, user: this.state.user(review.user) });
   }
 
-  /** Options left out keep the environment's current setting; `protectedBranchesOnly: false` removes the branch policy. */
+  /**
+   * Options left out keep the environment's current setting. The branch policy: `protectedBranchesOnly: true`
+   * (protected branches only), `branchPolicies` (selected branches and tags: these name patterns), or
+   * `protectedBranchesOnly: false` without `branchPolicies` (any branch).
+   */
   setEnvironment(
     owner: string,
     repo: string,
     name: string,
-    settings: { requiredReviewers?: string[]; protectedBranchesOnly?: boolean; waitTimer?: number; preventSelfReview?: boolean } = {},
+    settings: {
+      requiredReviewers?: string[];
+      protectedBranchesOnly?: boolean;
+      branchPolicies?: Array<{ name: string; type?: 'branch' | 'tag' }>;
+      waitTimer?: number;
+      preventSelfReview?: boolean;
+    } = {},
   ): EnvironmentRecord {
-    return this.state.putEnvironment(this.#seeded(owner, repo), name, {
+    const custom = settings.branchPolicies !== undefined;
+    const environment = this.state.putEnvironment(this.#seeded(owner, repo), name, {
       ...(settings.requiredReviewers === undefined ? {} : { reviewers: settings.requiredReviewers.map((login) => this.state.user(login)) }),
-      ...(settings.protectedBranchesOnly === undefined
+      ...(settings.protectedBranchesOnly === undefined && !custom
         ? {}
-        : { branchPolicy: settings.protectedBranchesOnly ? { protected_branches: true, custom_branch_policies: false } : null }),
+        : {
+            branchPolicy:
+              settings.protectedBranchesOnly === true
+                ? { protected_branches: true, custom_branch_policies: false }
+                : custom
+                  ? { protected_branches: false, custom_branch_policies: true }
+                  : null,
+          }),
       ...(settings.waitTimer === undefined ? {} : { waitTimer: settings.waitTimer }),
       ...(settings.preventSelfReview === undefined ? {} : { preventSelfReview: settings.preventSelfReview }),
     });
+    for (const policy of settings.branchPolicies ?? []) this.state.addBranchPolicy(environment, policy.name, policy.type);
+    return environment;
   }
 
+  /** Created by github-actions[bot] unless `creator` names a user. */
   setCommitStatus(
     owner: string,
     repo: string,
     sha: string,
     status: { state: CommitState; context?: string; description?: string; targetUrl?: string; creator?: string },
   ) {
-    return this.state.addCommitStatus(this.#seeded(owner, repo), sha, status, status.creator === undefined ? ACTIONS_BOT : this.state.user(status.creator));
+    const { creator, ...input } = status;
+    return this.state.addCommitStatus(this.#seeded(owner, repo), sha, input, creator === undefined ? ACTIONS_IDENTITY : { actor: this.state.user(creator) });
   }
 
+  /**
+   * A check run as a job of a GitHub Actions workflow run on its commit makes it: in `workflowRun`'s check
+   * suite, or else in the suite of a workflow run made for that commit (one per commit, created on first use).
+   * `workflowRun: null` makes it outside any workflow run (a GITHUB_TOKEN's API call on another commit).
+   */
   addCheckRun(
     owner: string,
     repo: string,
-    run: { name: string; headSha: string; status?: (typeof CHECK_STATUSES)[number]; conclusion?: (typeof CHECK_CONCLUSIONS)[number] },
+    run: {
+      name: string;
+      headSha: string;
+      status?: (typeof CHECK_STATUSES)[number];
+      conclusion?: (typeof CHECK_CONCLUSIONS)[number];
+      workflowRun?: number | null;
+    },
   ) {
-    return this.state.createCheckRun(this.#seeded(owner, repo), run);
+    const record = this.#seeded(owner, repo);
+    const { workflowRun, ...input } = run;
+    const headSha = run.headSha.toLowerCase();
+    let workflowRunId = workflowRun ?? undefined;
+    if (workflowRun === undefined) {
+      const seeded = [...record.workflowRuns.values()].find((candidate) => candidate.headSha === headSha && this.#seededRuns.has(candidate.id));
+      workflowRunId = seeded?.id ?? this.state.addWorkflowRun(record, { headSha }).id;
+      this.#seededRuns.add(workflowRunId);
+    }
+    return this.state.createCheckRun(record, { ...input, ...(workflowRunId === undefined ? {} : { workflowRunId }) }, ACTIONS_IDENTITY);
   }
 
   /** Oldest first, each with its statuses (oldest first). */
@@ -290,12 +404,14 @@ export class GitHubService implements SandboxService {
 
   // ---- auth and headers ---------------------------------------------------------------------------------------
 
-  #authenticate(request: SandboxRequest): void {
+  #authenticate(request: SandboxRequest): Identity {
     const header = request.headers.authorization;
     const value = Array.isArray(header) ? header[0] : header;
     if (value === undefined || value.trim() === '') throw new ServiceError(401, 'Unauthorized', 'Requires authentication', { documentation_url: DOCS });
     const token = /^(?:token|bearer)\s+(\S+)$/i.exec(value.trim())?.[1];
-    if (token !== this.#token) throw new ServiceError(401, 'Unauthorized', 'Bad credentials', { documentation_url: DOCS });
+    const identity = token === undefined ? undefined : this.#tokens.get(token);
+    if (identity === undefined) throw new ServiceError(401, 'Unauthorized', 'Bad credentials', { documentation_url: DOCS });
+    return identity;
   }
 
   #countRequest(): void {
@@ -353,7 +469,7 @@ export class GitHubService implements SandboxService {
         ...defined('transient', boolean(body, 'transient_environment')),
         ...defined('production', boolean(body, 'production_environment')),
       },
-      ACTIONS_BOT,
+      c.as,
     );
     return ok(201, shape.deployment(c.urls, c.repo, deployment));
   }
@@ -390,7 +506,7 @@ export class GitHubService implements SandboxService {
         ...defined('environmentUrl', string(body, 'environment_url')),
         ...defined('autoInactive', boolean(body, 'auto_inactive')),
       },
-      ACTIONS_BOT,
+      c.as,
     );
     return ok(201, shape.deploymentStatus(c.urls, c.repo, status));
   }
@@ -426,7 +542,7 @@ export class GitHubService implements SandboxService {
         ...defined('description', string(body, 'description')),
         ...defined('targetUrl', string(body, 'target_url')),
       },
-      ACTIONS_BOT,
+      c.as,
     );
     return ok(201, shape.commitStatus(c.urls, c.repo, status));
   }
@@ -461,12 +577,18 @@ export class GitHubService implements SandboxService {
   }
 
   #createCheckRun(c: Call): SandboxResponse {
+    requireApp(c);
     const body = readBody(c.request);
-    const run = this.state.createCheckRun(c.repo, { name: requireString(body, 'name'), headSha: requireString(body, 'head_sha'), ...checkRunFields(body) });
+    const run = this.state.createCheckRun(
+      c.repo,
+      { name: requireString(body, 'name'), headSha: requireString(body, 'head_sha'), ...checkRunFields(body) },
+      c.as,
+    );
     return ok(201, shape.checkRun(c.urls, c.repo, run));
   }
 
   #updateCheckRun(c: Call): SandboxResponse {
+    requireApp(c);
     const run = this.state.checkRun(c.repo, id(c.params.check_run_id));
     const body = readBody(c.request);
     this.state.updateCheckRun(run, { ...defined('name', string(body, 'name')), ...checkRunFields(body) });
@@ -482,6 +604,50 @@ export class GitHubService implements SandboxService {
     runs = runs.filter((run) => (q.get('check_name') ?? run.name) === run.name && (q.get('status') ?? run.status) === run.status).reverse();
     const page = paginate(runs, c.request);
     return ok(200, { total_count: runs.length, check_runs: page.items.map((run) => shape.checkRun(c.urls, c.repo, run)) }, page.headers);
+  }
+
+  // ---- workflow runs ----------------------------------------------------------------------------------------
+
+  #listWorkflowRuns(c: Call): SandboxResponse {
+    const q = c.request.query;
+    const matches = (value: string | number | null, filter: string | null) => filter === null || String(value) === filter;
+    const runs = [...c.repo.workflowRuns.values()]
+      .filter(
+        (run) =>
+          matches(run.checkSuiteId, q.get('check_suite_id')) &&
+          matches(run.headSha, q.get('head_sha')) &&
+          matches(run.event, q.get('event')) &&
+          matches(run.headBranch, q.get('branch')) &&
+          matches(run.actor.login, q.get('actor')) &&
+          (q.get('status') === null || run.status === q.get('status') || run.conclusion === q.get('status')),
+      )
+      .reverse();
+    const page = paginate(runs, c.request);
+    return ok(200, { total_count: runs.length, workflow_runs: page.items.map((run) => shape.workflowRun(c.urls, c.repo, run)) }, page.headers);
+  }
+
+  // ---- commits: compare, tags -----------------------------------------------------------------------------
+
+  /** `BASE...HEAD` in one path segment; the commits list pages with per_page/page like any list. */
+  #compare(c: Call): SandboxResponse {
+    const basehead = pathParam(c.params, 'basehead');
+    const match = /^(.+?)\.\.\.(.+)$/.exec(basehead);
+    if (match === null) throw notFound();
+    const [, base = '', head = ''] = match;
+    const comparison = this.state.compare(c.repo, base, head);
+    const page = paginate(comparison.commits, c.request);
+    return ok(200, shape.comparison(c.urls, c.repo, { ...comparison, baseRef: base, headRef: head, page: page.items }), page.headers);
+  }
+
+  /** Newest tag first, as GitHub lists them (by name, descending). */
+  #listTags(c: Call): SandboxResponse {
+    const tags = [...c.repo.tags.entries()].sort(([a], [b]) => b.localeCompare(a, 'en', { numeric: true }));
+    const page = paginate(tags, c.request);
+    return ok(
+      200,
+      page.items.map(([name, sha]) => shape.tag(c.urls, c.repo, name, sha)),
+      page.headers,
+    );
   }
 
   // ---- pull requests and reviews ----------------------------------------------------------------------------
@@ -536,10 +702,10 @@ export class GitHubService implements SandboxService {
     const state = event === undefined ? 'PENDING' : states[event];
     if (state === undefined) throw validationFailed({ resource: 'PullRequestReview', field: 'event', code: 'invalid' });
     const refuse = (message: string) => new ServiceError(422, 'Unprocessable', 'Unprocessable Entity', { errors: [message] });
-    if (pull.user === ACTIONS_BOT && state === 'APPROVED') throw refuse('Can not approve your own pull request');
-    if (pull.user === ACTIONS_BOT && state === 'CHANGES_REQUESTED') throw refuse('Can not request changes on your own pull request');
+    if (pull.user === c.as.actor && state === 'APPROVED') throw refuse('Can not approve your own pull request');
+    if (pull.user === c.as.actor && state === 'CHANGES_REQUESTED') throw refuse('Can not request changes on your own pull request');
     if ((state === 'CHANGES_REQUESTED' || state === 'COMMENTED') && text.trim() === '') throw refuse(`Body is required for the ${event} event`);
-    const review = this.state.addReview(pull, { user: ACTIONS_BOT, state, body: text, ...defined('commitId', string(body, 'commit_id')) });
+    const review = this.state.addReview(pull, { user: c.as.actor, state, body: text, ...defined('commitId', string(body, 'commit_id')) });
     // Creating a review answers 200, not 201.
     return ok(200, shape.review(c.urls, c.repo, pull, review));
   }
@@ -548,7 +714,7 @@ export class GitHubService implements SandboxService {
 
   #createComment(c: Call): SandboxResponse {
     const body = commentBody(readBody(c.request));
-    const comment = this.state.addComment(c.repo, id(c.params.issue_number), body, ACTIONS_BOT);
+    const comment = this.state.addComment(c.repo, id(c.params.issue_number), body, c.as.actor);
     const json = shape.comment(c.urls, c.repo, comment);
     return ok(201, json, { location: json.url });
   }
@@ -624,6 +790,37 @@ export class GitHubService implements SandboxService {
     });
   }
 
+  #listBranchPolicies(c: Call): SandboxResponse {
+    const policies = this.state.environment(c.repo, pathParam(c.params, 'environment_name')).branchPolicies;
+    const page = paginate(policies, c.request);
+    return ok(200, { total_count: policies.length, branch_policies: page.items.map((policy) => shape.branchPolicy(policy)) }, page.headers);
+  }
+
+  /** 404 unless the environment uses custom branch policies; 303 to the existing policy for a pattern it has. */
+  #createBranchPolicy(c: Call): SandboxResponse {
+    const environment = this.state.environment(c.repo, pathParam(c.params, 'environment_name'));
+    const body = readBody(c.request);
+    const type = oneOf(body, 'type', ['branch', 'tag'] as const, 'DeploymentBranchPolicy') ?? 'branch';
+    const { policy, created } = this.state.addBranchPolicy(environment, requireString(body, 'name'), type);
+    if (!created) {
+      const location = `${c.urls.api}/repos/${c.repo.owner.login}/${c.repo.name}/environments/${encodeURIComponent(environment.name)}/deployment-branch-policies/${policy.id}`;
+      return { status: 303, headers: { location } };
+    }
+    return ok(200, shape.branchPolicy(policy));
+  }
+
+  #branchPolicy(c: Call) {
+    const environment = this.state.environment(c.repo, pathParam(c.params, 'environment_name'));
+    return this.state.branchPolicy(environment, id(c.params.branch_policy_id));
+  }
+
+  #deleteBranchPolicy(c: Call): SandboxResponse {
+    const environment = this.state.environment(c.repo, pathParam(c.params, 'environment_name'));
+    const policy = this.state.branchPolicy(environment, id(c.params.branch_policy_id));
+    environment.branchPolicies = environment.branchPolicies.filter((candidate) => candidate !== policy);
+    return { status: 204 };
+  }
+
   #deleteEnvironment(c: Call): SandboxResponse {
     const environment = this.state.environment(c.repo, pathParam(c.params, 'environment_name'));
     c.repo.environments.delete(environment.name.toLowerCase());
@@ -651,6 +848,13 @@ export class GitHubService implements SandboxService {
 }
 
 // ---- endpoint-specific input --------------------------------------------------------------------------------------
+
+/** The Checks API is for apps: a person's token gets GitHub's 403. */
+function requireApp(c: Call): void {
+  if (c.as.app === undefined) {
+    throw new ServiceError(403, 'Forbidden', 'You must authenticate via a GitHub App.', { documentation_url: matchRoute(c.request).docs });
+  }
+}
 
 function ok(status: number, body: unknown, headers: Record<string, string> = {}): SandboxResponse {
   return { status, headers, body };

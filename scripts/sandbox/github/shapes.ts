@@ -3,6 +3,7 @@
  * that follows one gets an answer); `html_url` fields point at github.com, where a person would look.
  */
 import {
+  type BranchPolicyRecord,
   type BranchRecord,
   type CheckRunRecord,
   type CommentRecord,
@@ -11,10 +12,12 @@ import {
   type DeploymentStatusRecord,
   type EnvironmentRecord,
   fakeSha,
+  type GitHubApp,
   type GitHubUser,
   type PullRequestRecord,
   type RepoRecord,
   type ReviewRecord,
+  type WorkflowRunRecord,
 } from './state.js';
 
 export interface Urls {
@@ -48,6 +51,24 @@ export function user(urls: Urls, u: GitHubUser) {
     html_url: u.type === 'Bot' ? `${urls.html}/apps/${u.login.replace(/\[bot\]$/, '')}` : `${urls.html}/${u.login}`,
     type: u.type,
     site_admin: false,
+  };
+}
+
+/** An app (`integration`), as check runs and `performed_via_github_app` show it. */
+export function app(urls: Urls, a: GitHubApp) {
+  return {
+    id: a.id,
+    slug: a.slug,
+    node_id: Buffer.from(`03:App${a.id}`).toString('base64'),
+    owner: user(urls, a.owner),
+    name: a.name,
+    description: '',
+    external_url: `${urls.html}/apps/${a.slug}`,
+    html_url: `${urls.html}/apps/${a.slug}`,
+    created_at: '2018-07-30T09:30:17Z',
+    updated_at: '2019-12-10T19:04:12Z',
+    permissions: {},
+    events: [],
   };
 }
 
@@ -87,7 +108,7 @@ export function deployment(urls: Urls, repo: RepoRecord, d: DeploymentRecord) {
     repository_url: repoApi(urls, repo),
     transient_environment: d.transient,
     production_environment: d.production,
-    performed_via_github_app: null,
+    performed_via_github_app: d.performedViaApp === undefined ? null : app(urls, d.performedViaApp),
   };
 }
 
@@ -109,7 +130,7 @@ export function deploymentStatus(urls: Urls, repo: RepoRecord, s: DeploymentStat
     updated_at: iso(s.createdAt),
     deployment_url: deploymentUrl,
     repository_url: repoApi(urls, repo),
-    performed_via_github_app: null,
+    performed_via_github_app: s.performedViaApp === undefined ? null : app(urls, s.performedViaApp),
   };
 }
 
@@ -146,7 +167,7 @@ export function checkRun(urls: Urls, repo: RepoRecord, run: CheckRunRecord) {
     output: { ...run.output, annotations_count: 0, annotations_url: `${url}/annotations` },
     name: run.name,
     check_suite: { id: run.checkSuiteId },
-    app: { id: 15368, slug: 'github-actions', node_id: 'MDM6QXBwMTUzNjg=', name: 'GitHub Actions', owner: null },
+    app: app(urls, run.app),
     pull_requests: [],
   };
 }
@@ -167,24 +188,148 @@ export function branchSummary(urls: Urls, repo: RepoRecord, b: BranchRecord) {
   return { name: b.name, commit: { sha: b.sha, url: `${repoApi(urls, repo)}/commits/${b.sha}` }, protected: b.protected };
 }
 
-/** The sandbox keeps no commit contents: a commit is its SHA and placeholder metadata. */
+/** The sandbox keeps no commit contents: a commit is its SHA, its parents in the graph and placeholder metadata. */
 export function commit(urls: Urls, repo: RepoRecord, sha: string) {
-  const author = { name: 'Sandbox', email: 'sandbox@example.com', date: iso(repo.createdAt) };
+  const record = repo.commits.get(sha);
+  const author = { name: 'Sandbox', email: 'sandbox@example.com', date: iso(record?.createdAt ?? repo.createdAt) };
   return {
     sha,
     node_id: `C_kwDO${sha.slice(0, 12)}`,
     url: `${repoApi(urls, repo)}/commits/${sha}`,
     html_url: `${repoHtml(urls, repo)}/commit/${sha}`,
     commit: {
-      message: `Commit ${sha.slice(0, 7)}`,
+      message: record?.message ?? `Commit ${sha.slice(0, 7)}`,
       author,
       committer: author,
       tree: { sha: fakeSha(`tree:${sha}`), url: `${repoApi(urls, repo)}/git/trees/${fakeSha(`tree:${sha}`)}` },
     },
     author: null,
     committer: null,
-    parents: [],
+    parents: (record?.parents ?? []).map((parent) => ({
+      sha: parent,
+      url: `${repoApi(urls, repo)}/commits/${parent}`,
+      html_url: `${repoHtml(urls, repo)}/commit/${parent}`,
+    })),
   };
+}
+
+/** `GET /compare/{base}...{head}`: the relation, the merge base and a page of head's commits that base lacks. */
+export function comparison(
+  urls: Urls,
+  repo: RepoRecord,
+  c: {
+    status: 'ahead' | 'behind' | 'identical' | 'diverged';
+    base: string;
+    mergeBase: string;
+    aheadBy: number;
+    behindBy: number;
+    baseRef: string;
+    headRef: string;
+    page: Array<{ sha: string }>;
+  },
+) {
+  const range = `${encodeURIComponent(c.baseRef)}...${encodeURIComponent(c.headRef)}`;
+  return {
+    url: `${repoApi(urls, repo)}/compare/${range}`,
+    html_url: `${repoHtml(urls, repo)}/compare/${range}`,
+    permalink_url: `${repoHtml(urls, repo)}/compare/${repo.owner.login}:${c.base}...${repo.owner.login}:${c.page.at(-1)?.sha ?? c.base}`,
+    diff_url: `${repoHtml(urls, repo)}/compare/${range}.diff`,
+    patch_url: `${repoHtml(urls, repo)}/compare/${range}.patch`,
+    base_commit: commit(urls, repo, c.base),
+    merge_base_commit: commit(urls, repo, c.mergeBase),
+    status: c.status,
+    ahead_by: c.aheadBy,
+    behind_by: c.behindBy,
+    total_commits: c.aheadBy,
+    commits: c.page.map((entry) => commit(urls, repo, entry.sha)),
+    files: [],
+  };
+}
+
+export function tag(urls: Urls, repo: RepoRecord, name: string, sha: string) {
+  return {
+    name,
+    commit: { sha, url: `${repoApi(urls, repo)}/commits/${sha}` },
+    zipball_url: `${repoApi(urls, repo)}/zipball/refs/tags/${encodeURIComponent(name)}`,
+    tarball_url: `${repoApi(urls, repo)}/tarball/refs/tags/${encodeURIComponent(name)}`,
+    node_id: nodeId('REF', Number.parseInt(fakeSha(`tag:${name}`).slice(0, 8), 16)),
+  };
+}
+
+export function workflowRun(urls: Urls, repo: RepoRecord, run: WorkflowRunRecord) {
+  const url = `${repoApi(urls, repo)}/actions/runs/${run.id}`;
+  const workflowId = Number.parseInt(fakeSha(`workflow:${run.path}`).slice(0, 7), 16);
+  const [headOwner = repo.owner.login, headName = repo.name] = run.headRepository.split('/');
+  const sameRepository = `${headOwner}/${headName}`.toLowerCase() === `${repo.owner.login}/${repo.name}`.toLowerCase();
+  const headRepository = sameRepository
+    ? repository(urls, repo)
+    : {
+        id: Number.parseInt(fakeSha(`repo:${run.headRepository}`).slice(0, 7), 16),
+        node_id: nodeId('R', Number.parseInt(fakeSha(`repo:${run.headRepository}`).slice(0, 7), 16)),
+        name: headName,
+        full_name: `${headOwner}/${headName}`,
+        private: false,
+        owner: {
+          login: headOwner,
+          id: 0,
+          node_id: '',
+          avatar_url: '',
+          url: `${urls.api}/users/${headOwner}`,
+          html_url: `${urls.html}/${headOwner}`,
+          type: 'User',
+          site_admin: false,
+        },
+        html_url: `${urls.html}/${headOwner}/${headName}`,
+        url: `${urls.api}/repos/${headOwner}/${headName}`,
+      };
+  const author = { name: 'Sandbox', email: 'sandbox@example.com' };
+  return {
+    id: run.id,
+    name: run.name,
+    node_id: nodeId('WFR', run.id),
+    head_branch: run.headBranch,
+    head_sha: run.headSha,
+    path: run.path,
+    display_title: repo.commits.get(run.headSha)?.message ?? `Commit ${run.headSha.slice(0, 7)}`,
+    run_number: run.runNumber,
+    run_attempt: run.runAttempt,
+    event: run.event,
+    status: run.status,
+    conclusion: run.conclusion,
+    workflow_id: workflowId,
+    check_suite_id: run.checkSuiteId,
+    check_suite_node_id: nodeId('CS', run.checkSuiteId),
+    url,
+    html_url: `${repoHtml(urls, repo)}/actions/runs/${run.id}`,
+    pull_requests: [],
+    created_at: iso(run.createdAt),
+    updated_at: iso(run.updatedAt),
+    actor: user(urls, run.actor),
+    triggering_actor: user(urls, run.actor),
+    run_started_at: iso(run.createdAt),
+    jobs_url: `${url}/jobs`,
+    logs_url: `${url}/logs`,
+    check_suite_url: `${repoApi(urls, repo)}/check-suites/${run.checkSuiteId}`,
+    artifacts_url: `${url}/artifacts`,
+    cancel_url: `${url}/cancel`,
+    rerun_url: `${url}/rerun`,
+    previous_attempt_url: null,
+    workflow_url: `${repoApi(urls, repo)}/actions/workflows/${workflowId}`,
+    head_commit: {
+      id: run.headSha,
+      tree_id: fakeSha(`tree:${run.headSha}`),
+      message: repo.commits.get(run.headSha)?.message ?? `Commit ${run.headSha.slice(0, 7)}`,
+      timestamp: iso(run.createdAt),
+      author,
+      committer: author,
+    },
+    repository: repository(urls, repo),
+    head_repository: headRepository,
+  };
+}
+
+export function branchPolicy(policy: BranchPolicyRecord) {
+  return { id: policy.id, node_id: nodeId('DBP', policy.id), name: policy.name, type: policy.type };
 }
 
 export function pullRequest(urls: Urls, repo: RepoRecord, pr: PullRequestRecord, full: boolean) {

@@ -1,10 +1,13 @@
 /**
- * The GitHub sandbox's model: repositories with branches, deployments and their statuses, commit statuses,
- * check runs, pull requests with reviews, issue comments and environments. Timestamps are sandbox epoch ms;
- * the wire shapes (shapes.ts) format them and add URLs, which depend on the address a request came to.
+ * The GitHub sandbox's model: repositories with a commit graph (commits with parents, branches and tags
+ * pointing at them), deployments and their statuses, commit statuses, check runs in check suites, workflow
+ * runs, pull requests with reviews, issue comments and environments with their protection rules and
+ * deployment branch policies. Every record that GitHub attributes to someone has the identity of the token
+ * that made it (a user, an app's bot, a workflow run's GITHUB_TOKEN). Timestamps are sandbox epoch ms; the
+ * wire shapes (shapes.ts) format them and add URLs, which depend on the address a request came to.
  *
  * The HTTP handlers (service.ts) and the direct seeding API both go through this class, so the rules (ref
- * resolution, required contexts, auto-inactive deployments) hold either way.
+ * resolution, required contexts, auto-inactive deployments, which check suite a check run joins) hold either way.
  */
 import { createHash } from 'node:crypto';
 import type { SandboxClock } from '../clock.js';
@@ -18,6 +21,32 @@ export interface GitHubUser {
 
 /** Who `GITHUB_TOKEN` authenticates as in a workflow run. */
 export const ACTIONS_BOT: GitHubUser = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' };
+
+/** A GitHub App, as check runs and `performed_via_github_app` name it. */
+export interface GitHubApp {
+  id: number;
+  slug: string;
+  name: string;
+  owner: GitHubUser;
+}
+
+/** The app behind every workflow run's `GITHUB_TOKEN`: its check runs say `app.id` 15368. */
+export const ACTIONS_APP: GitHubApp = { id: 15368, slug: 'github-actions', name: 'GitHub Actions', owner: { login: 'github', id: 9919, type: 'Organization' } };
+
+/**
+ * Who a token authenticates as: a user (a personal token), an app's bot with the app (an installation
+ * token), or GitHub Actions for one workflow run (its `GITHUB_TOKEN`).
+ */
+export interface Identity {
+  actor: GitHubUser;
+  /** Set for app tokens, GITHUB_TOKEN included: only they may create check runs. */
+  app?: GitHubApp;
+  /** The workflow run a GITHUB_TOKEN belongs to. */
+  workflowRunId?: number;
+}
+
+/** A workflow's GITHUB_TOKEN outside any modeled run: the sandbox's default token. */
+export const ACTIONS_IDENTITY: Identity = { actor: ACTIONS_BOT, app: ACTIONS_APP };
 
 export const DEPLOYMENT_STATES = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'] as const;
 export type DeploymentState = (typeof DEPLOYMENT_STATES)[number];
@@ -38,6 +67,7 @@ export interface DeploymentStatusRecord {
   logUrl: string;
   environmentUrl: string;
   creator: GitHubUser;
+  performedViaApp?: GitHubApp;
   createdAt: number;
 }
 
@@ -51,6 +81,8 @@ export interface DeploymentRecord {
   originalEnvironment: string;
   description: string | null;
   creator: GitHubUser;
+  /** The app whose token created it (`performed_via_github_app`); absent for a user's token. */
+  performedViaApp?: GitHubApp;
   createdAt: number;
   updatedAt: number;
   transient: boolean;
@@ -79,6 +111,8 @@ export interface CheckRunOutput {
 
 export interface CheckRunRecord {
   id: number;
+  /** The app whose token created it; GitHub lets only apps create check runs. */
+  app: GitHubApp;
   checkSuiteId: number;
   headSha: string;
   name: string;
@@ -89,6 +123,53 @@ export interface CheckRunRecord {
   output: CheckRunOutput;
   detailsUrl: string | null;
   externalId: string;
+}
+
+/** One app's check runs on one commit: a workflow run's own suite, or the suite of an app (or API call) outside any run. */
+export interface CheckSuiteRecord {
+  id: number;
+  app: GitHubApp;
+  headSha: string;
+  headBranch: string | null;
+  /** The workflow run this suite belongs to; absent for check runs made outside a run. */
+  workflowRunId?: number;
+}
+
+export interface WorkflowRunRecord {
+  id: number;
+  /** The workflow's name (`name:` in the file). */
+  name: string;
+  /** `.github/workflows/<file>` */
+  path: string;
+  event: string;
+  headSha: string;
+  headBranch: string | null;
+  runNumber: number;
+  runAttempt: number;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: string | null;
+  checkSuiteId: number;
+  actor: GitHubUser;
+  /** The repository the head commit came from: this one, or a fork (`owner/name`) for a fork's pull request. */
+  headRepository: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A commit of the modeled graph: its parents make branches and tags comparable (the compare API). */
+export interface CommitRecord {
+  sha: string;
+  /** Oldest parent first; none for a root commit. */
+  parents: string[];
+  message: string;
+  createdAt: number;
+}
+
+/** A custom deployment branch or tag policy of an environment. */
+export interface BranchPolicyRecord {
+  id: number;
+  name: string;
+  type: 'branch' | 'tag';
 }
 
 export interface ReviewRecord {
@@ -139,6 +220,8 @@ export interface EnvironmentRecord {
   reviewers: GitHubUser[];
   /** `null` means any branch may deploy. */
   branchPolicy: { protected_branches: boolean; custom_branch_policies: boolean } | null;
+  /** The name patterns of `custom_branch_policies`, oldest first. */
+  branchPolicies: BranchPolicyRecord[];
 }
 
 export interface BranchRecord {
@@ -153,10 +236,15 @@ export interface RepoRecord {
   name: string;
   defaultBranch: string;
   createdAt: number;
+  commits: Map<string, CommitRecord>;
   branches: Map<string, BranchRecord>;
+  /** Tag name → commit SHA (lightweight tags: what `GET /tags` reports either way). */
+  tags: Map<string, string>;
   deployments: Map<number, DeploymentRecord>;
   commitStatuses: CommitStatusRecord[];
   checkRuns: Map<number, CheckRunRecord>;
+  checkSuites: Map<number, CheckSuiteRecord>;
+  workflowRuns: Map<number, WorkflowRunRecord>;
   pulls: Map<number, PullRequestRecord>;
   /** Issue numbers that are not pull requests; both share one number space. */
   issues: Set<number>;
@@ -245,10 +333,14 @@ export class GitHubState {
       name,
       defaultBranch: options.defaultBranch ?? 'main',
       createdAt: this.now(),
+      commits: new Map(),
       branches: new Map(),
+      tags: new Map(),
       deployments: new Map(),
       commitStatuses: [],
       checkRuns: new Map(),
+      checkSuites: new Map(),
+      workflowRuns: new Map(),
       pulls: new Map(),
       issues: new Set(),
       comments: new Map(),
@@ -265,20 +357,52 @@ export class GitHubState {
     return repo;
   }
 
+  /**
+   * Adds a commit to the graph (its parents must be in it already), or returns the one with that SHA. Commits
+   * are only as real as the graph needs: a SHA, parents, a message.
+   */
+  addCommit(repo: RepoRecord, sha: string, options: { parents?: string[]; message?: string } = {}): CommitRecord {
+    if (!isFullSha(sha)) throw new Error(`addCommit: ${sha} is not a 40-character commit SHA`);
+    const key = sha.toLowerCase();
+    const parents = (options.parents ?? []).map((parent) => parent.toLowerCase());
+    const existing = repo.commits.get(key);
+    if (existing !== undefined) {
+      if (options.parents !== undefined && existing.parents.join() !== parents.join()) {
+        throw new Error(`addCommit: ${key} is already in the graph with other parents (${existing.parents.join(', ') || 'none'})`);
+      }
+      return existing;
+    }
+    for (const parent of parents) if (!repo.commits.has(parent)) throw new Error(`addCommit: parent ${parent} of ${key} is not in the graph; add it first`);
+    const commit = { sha: key, parents, message: options.message ?? `Commit ${key.slice(0, 7)}`, createdAt: this.now() };
+    repo.commits.set(key, commit);
+    return commit;
+  }
+
+  /** Points a branch at a commit; a commit the graph does not have yet becomes a root commit. */
   setBranch(repo: RepoRecord, name: string, sha: string, options: { protected?: boolean } = {}): BranchRecord {
     if (!isFullSha(sha)) throw new Error(`setBranch: ${sha} is not a 40-character commit SHA`);
+    this.addCommit(repo, sha);
     const branch = { name, sha: sha.toLowerCase(), protected: options.protected ?? repo.branches.get(name)?.protected ?? false };
     repo.branches.set(name, branch);
     return branch;
   }
 
+  /** Points a tag at a commit; a commit the graph does not have yet becomes a root commit. */
+  setTag(repo: RepoRecord, name: string, sha: string): void {
+    if (!isFullSha(sha)) throw new Error(`setTag: ${sha} is not a 40-character commit SHA`);
+    this.addCommit(repo, sha);
+    repo.tags.set(name, sha.toLowerCase());
+  }
+
   /**
-   * A branch name (also `refs/heads/…` or `heads/…`), a full SHA (any: the sandbox keeps no commit graph), or
-   * an abbreviated SHA of a commit the repository has seen.
+   * A branch name (also `refs/heads/…` or `heads/…`), a tag (also `refs/tags/…` or `tags/…`), a full SHA (any:
+   * records may name commits the graph does not hold), or an abbreviated SHA of a commit the repository has seen.
    */
   resolveRef(repo: RepoRecord, ref: string): string | undefined {
     const branch = repo.branches.get(ref.replace(/^refs\/heads\/|^heads\//, ''));
     if (branch !== undefined) return branch.sha;
+    const tag = repo.tags.get(ref.replace(/^refs\/tags\/|^tags\//, ''));
+    if (tag !== undefined) return tag;
     if (isFullSha(ref)) return ref.toLowerCase();
     if (/^[0-9a-f]{7,39}$/i.test(ref)) {
       const matches = [...this.#knownShas(repo)].filter((sha) => sha.startsWith(ref.toLowerCase()));
@@ -294,9 +418,56 @@ export class GitHubState {
     return sha;
   }
 
+  /** The commit and every commit it descends from. */
+  ancestry(repo: RepoRecord, sha: string): Set<string> {
+    const seen = new Set<string>();
+    const pending = [sha];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      pending.push(...(repo.commits.get(next)?.parents ?? []));
+    }
+    return seen;
+  }
+
+  /**
+   * `GET /compare/{base}...{head}`: how head relates to base in the graph. `ahead` (head has commits base has
+   * not), `behind` (head is an ancestor of base: base contains it), `identical` or `diverged`. GitHub answers
+   * 404 for a ref or commit it does not have, and for two commits without a common ancestor.
+   */
+  compare(repo: RepoRecord, baseRef: string, headRef: string) {
+    const resolve = (ref: string) => {
+      const sha = this.resolveRef(repo, ref);
+      if (sha === undefined || !repo.commits.has(sha)) throw notFound();
+      return sha;
+    };
+    const base = resolve(baseRef);
+    const head = resolve(headRef);
+    const baseAncestry = this.ancestry(repo, base);
+    const headAncestry = this.ancestry(repo, head);
+    const common = [...baseAncestry].filter((sha) => headAncestry.has(sha));
+    // The merge base: a common ancestor that no other common ancestor descends from.
+    const mergeBase = common.find((candidate) => !common.some((other) => other !== candidate && this.ancestry(repo, other).has(candidate)));
+    if (mergeBase === undefined) throw new ServiceError(404, 'NotFound', `No common ancestor between ${baseRef} and ${headRef}.`);
+    const order = (shas: string[]) =>
+      shas
+        .map((sha) => this.#commitRecord(repo, sha))
+        .sort((a, b) => a.createdAt - b.createdAt || [...repo.commits.keys()].indexOf(a.sha) - [...repo.commits.keys()].indexOf(b.sha));
+    const ahead = order([...headAncestry].filter((sha) => !baseAncestry.has(sha)));
+    const behind = [...baseAncestry].filter((sha) => !headAncestry.has(sha)).length;
+    const status = ahead.length === 0 ? (behind === 0 ? 'identical' : 'behind') : behind === 0 ? 'ahead' : 'diverged';
+    return { status, base, head, mergeBase, aheadBy: ahead.length, behindBy: behind, commits: ahead } as const;
+  }
+
+  #commitRecord(repo: RepoRecord, sha: string): CommitRecord {
+    const commit = repo.commits.get(sha);
+    if (commit === undefined) throw new Error(`commit ${sha} is not in the graph`);
+    return commit;
+  }
+
   // ---- deployments -------------------------------------------------------------------------------------------
 
-  createDeployment(repo: RepoRecord, input: CreateDeploymentInput, creator: GitHubUser): DeploymentRecord {
+  createDeployment(repo: RepoRecord, input: CreateDeploymentInput, by: Identity): DeploymentRecord {
     const sha = this.resolveRef(repo, input.ref);
     if (sha === undefined) throw unprocessable(`No ref found for: ${input.ref}`);
     if (input.requiredContexts === undefined || input.requiredContexts.length > 0) {
@@ -321,7 +492,8 @@ export class GitHubState {
       environment,
       originalEnvironment: environment,
       description: input.description ?? '',
-      creator,
+      creator: by.actor,
+      ...(by.app === undefined ? {} : { performedViaApp: by.app }),
       createdAt: now,
       updatedAt: now,
       transient: input.transient ?? false,
@@ -338,7 +510,8 @@ export class GitHubState {
     return deployment;
   }
 
-  addDeploymentStatus(repo: RepoRecord, deployment: DeploymentRecord, input: DeploymentStatusInput, creator: GitHubUser): DeploymentStatusRecord {
+  addDeploymentStatus(repo: RepoRecord, deployment: DeploymentRecord, input: DeploymentStatusInput, by: Identity): DeploymentStatusRecord {
+    const creator = { creator: by.actor, ...(by.app === undefined ? {} : { performedViaApp: by.app }) };
     if (input.environment !== undefined && input.environment !== deployment.environment) {
       deployment.environment = input.environment;
       this.ensureEnvironment(repo, input.environment);
@@ -348,14 +521,15 @@ export class GitHubState {
       description: input.description ?? '',
       logUrl: input.logUrl ?? '',
       environmentUrl: input.environmentUrl ?? '',
-      creator,
+      ...creator,
     });
     if (input.state === 'success' && input.autoInactive !== false) {
-      // Only earlier, non-transient deployments that are live in the same environment step down.
+      // Only earlier deployments that are live in the same environment step down, and never transient or
+      // production ones (auto_inactive: "all prior non-transient, non-production environment deployments").
       for (const other of repo.deployments.values()) {
-        if (other.id >= deployment.id || other.transient || !sameEnvironment(other, deployment)) continue;
+        if (other.id >= deployment.id || other.transient || other.production || !sameEnvironment(other, deployment)) continue;
         if (other.statuses.at(-1)?.state !== 'success') continue;
-        this.#pushStatus(other, { state: 'inactive', description: '', logUrl: '', environmentUrl: '', creator });
+        this.#pushStatus(other, { state: 'inactive', description: '', logUrl: '', environmentUrl: '', ...creator });
       }
     }
     return status;
@@ -388,7 +562,7 @@ export class GitHubState {
     repo: RepoRecord,
     sha: string,
     input: { state: CommitState; context?: string; description?: string | null; targetUrl?: string | null },
-    creator: GitHubUser,
+    by: Identity,
   ): CommitStatusRecord {
     if (!isFullSha(sha)) throw unprocessable(`No commit found for SHA: ${sha}`);
     const now = this.now();
@@ -399,7 +573,7 @@ export class GitHubState {
       context: input.context ?? 'default',
       description: input.description ?? null,
       targetUrl: input.targetUrl ?? null,
-      creator,
+      creator: by.actor,
       createdAt: now,
       updatedAt: now,
     };
@@ -423,6 +597,11 @@ export class GitHubState {
     return { state, statuses };
   }
 
+  /**
+   * A check run of the app whose token creates it (`by.app`; a user's token cannot). It joins a check suite:
+   * `workflowRunId`'s (a job of that run, as the seeding API makes them), else the token's own workflow run's
+   * when that run is on the same commit, else the app's suite for the commit outside any workflow run.
+   */
   createCheckRun(
     repo: RepoRecord,
     input: {
@@ -435,15 +614,20 @@ export class GitHubState {
       externalId?: string;
       startedAt?: number;
       completedAt?: number;
+      workflowRunId?: number;
     },
+    by: Identity,
   ): CheckRunRecord {
     if (!isFullSha(input.headSha)) throw unprocessable(`No commit found for SHA: ${input.headSha}`);
+    const app = by.app;
+    if (app === undefined) throw new Error('createCheckRun: only an app creates check runs');
+    const headSha = input.headSha.toLowerCase();
     const now = this.now();
     const run: CheckRunRecord = {
       id: this.nextId('check-run'),
-      // One suite per commit: what GitHub Actions does for the runs of one app on one head SHA.
-      checkSuiteId: this.#suiteFor(repo, input.headSha.toLowerCase()),
-      headSha: input.headSha.toLowerCase(),
+      app,
+      checkSuiteId: this.#suiteFor(repo, app, headSha, input.workflowRunId ?? by.workflowRunId),
+      headSha,
       name: input.name,
       status: 'queued',
       conclusion: null,
@@ -503,9 +687,69 @@ export class GitHubState {
     return contexts;
   }
 
-  #suiteFor(repo: RepoRecord, sha: string): number {
-    const sibling = [...repo.checkRuns.values()].find((run) => run.headSha === sha);
-    return sibling?.checkSuiteId ?? this.nextId('check-suite');
+  #suiteFor(repo: RepoRecord, app: GitHubApp, sha: string, workflowRunId: number | undefined): number {
+    const run = workflowRunId === undefined ? undefined : repo.workflowRuns.get(workflowRunId);
+    if (run !== undefined && run.headSha === sha && app.id === ACTIONS_APP.id) return run.checkSuiteId;
+    const suite = [...repo.checkSuites.values()].find((s) => s.app.id === app.id && s.headSha === sha && s.workflowRunId === undefined);
+    if (suite !== undefined) return suite.id;
+    return this.#addSuite(repo, { app, headSha: sha, headBranch: null }).id;
+  }
+
+  #addSuite(repo: RepoRecord, suite: Omit<CheckSuiteRecord, 'id'>): CheckSuiteRecord {
+    const record = { ...suite, id: this.nextId('check-suite') };
+    repo.checkSuites.set(record.id, record);
+    return record;
+  }
+
+  // ---- workflow runs ----------------------------------------------------------------------------------------
+
+  /** A GitHub Actions workflow run with its own check suite; its jobs' check runs join that suite. */
+  addWorkflowRun(
+    repo: RepoRecord,
+    input: {
+      headSha: string;
+      headBranch?: string | null;
+      name?: string;
+      path?: string;
+      event?: string;
+      actor?: GitHubUser;
+      headRepository?: string;
+      status?: WorkflowRunRecord['status'];
+      conclusion?: string | null;
+    },
+  ): WorkflowRunRecord {
+    if (!isFullSha(input.headSha)) throw new Error(`addWorkflowRun: ${input.headSha} is not a 40-character commit SHA`);
+    const headSha = input.headSha.toLowerCase();
+    const headBranch = input.headBranch === undefined ? ([...repo.branches.values()].find((b) => b.sha === headSha)?.name ?? null) : input.headBranch;
+    const path = input.path ?? '.github/workflows/ci.yml';
+    const now = this.now();
+    const suite = this.#addSuite(repo, { app: ACTIONS_APP, headSha, headBranch });
+    const run: WorkflowRunRecord = {
+      id: this.nextId('workflow-run'),
+      name: input.name ?? 'CI',
+      path,
+      event: input.event ?? 'push',
+      headSha,
+      headBranch,
+      runNumber: [...repo.workflowRuns.values()].filter((other) => other.path === path).length + 1,
+      runAttempt: 1,
+      status: input.status ?? 'completed',
+      conclusion: input.conclusion === undefined ? ((input.status ?? 'completed') === 'completed' ? 'success' : null) : input.conclusion,
+      checkSuiteId: suite.id,
+      actor: input.actor ?? repo.owner,
+      headRepository: input.headRepository ?? `${repo.owner.login}/${repo.name}`,
+      createdAt: now,
+      updatedAt: now,
+    };
+    suite.workflowRunId = run.id;
+    repo.workflowRuns.set(run.id, run);
+    return run;
+  }
+
+  workflowRun(repo: RepoRecord, id: number): WorkflowRunRecord {
+    const run = repo.workflowRuns.get(id);
+    if (run === undefined) throw notFound();
+    return run;
   }
 
   // ---- pull requests, issues, comments ----------------------------------------------------------------------
@@ -600,9 +844,33 @@ export class GitHubState {
     if (settings.waitTimer !== undefined) environment.waitTimer = settings.waitTimer;
     if (settings.preventSelfReview !== undefined) environment.preventSelfReview = settings.preventSelfReview;
     if (settings.reviewers !== undefined) environment.reviewers = settings.reviewers;
-    if (settings.branchPolicy !== undefined) environment.branchPolicy = settings.branchPolicy;
+    if (settings.branchPolicy !== undefined) {
+      environment.branchPolicy = settings.branchPolicy;
+      // Name patterns only exist under "selected branches and tags".
+      if (settings.branchPolicy?.custom_branch_policies !== true) environment.branchPolicies = [];
+    }
     environment.updatedAt = now;
     return environment;
+  }
+
+  /**
+   * A custom deployment branch (or tag) policy: 404 unless the environment uses custom branch policies; the
+   * existing policy when the pattern is there already (GitHub answers 303 to it).
+   */
+  addBranchPolicy(environment: EnvironmentRecord, name: string, type: 'branch' | 'tag' = 'branch'): { policy: BranchPolicyRecord; created: boolean } {
+    if (environment.branchPolicy?.custom_branch_policies !== true) throw notFound();
+    const existing = environment.branchPolicies.find((policy) => policy.name === name && policy.type === type);
+    if (existing !== undefined) return { policy: existing, created: false };
+    const policy = { id: this.nextId('branch-policy'), name, type };
+    environment.branchPolicies.push(policy);
+    environment.updatedAt = this.now();
+    return { policy, created: true };
+  }
+
+  branchPolicy(environment: EnvironmentRecord, id: number): BranchPolicyRecord {
+    const policy = environment.branchPolicies.find((candidate) => candidate.id === id);
+    if (policy === undefined) throw notFound();
+    return policy;
   }
 
   /** GitHub creates an environment on the first deployment to it. */
@@ -620,6 +888,7 @@ export class GitHubState {
         preventSelfReview: false,
         reviewers: [],
         branchPolicy: null,
+        branchPolicies: [],
       };
       repo.environments.set(key, environment);
     }
@@ -634,6 +903,7 @@ export class GitHubState {
 
   #knownShas(repo: RepoRecord): Set<string> {
     return new Set([
+      ...repo.commits.keys(),
       ...[...repo.branches.values()].map((branch) => branch.sha),
       ...[...repo.pulls.values()].map((pull) => pull.headSha),
       ...repo.commitStatuses.map((status) => status.sha),
