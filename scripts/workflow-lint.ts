@@ -16,7 +16,8 @@
  *   role (directly or through the workflow they call); a job calling a local workflow grants at least what the
  *   called jobs ask for (GitHub refuses the run otherwise).
  * - oidc: AWS only through configure-aws-credentials with `role-to-assume` from resolve-environment's
- *   `role-arn`; no access key inputs or AWS_* key variables; no secret other than GITHUB_TOKEN, no
+ *   `role-arn` (the deploy role: only in a job with `environment:`, the only tokens it trusts), `ref-role-arn`
+ *   or `plan-role-arn`; no access key inputs or AWS_* key variables; no secret other than GITHUB_TOKEN, no
  *   `secrets: inherit` (so generic and environment secrets cannot be mixed).
  * - concurrency: every job that uses AWS (directly or through a called workflow) runs in a concurrency group
  *   that names its environment (`inputs.environment`, `matrix.environment` or an environment of the config).
@@ -306,7 +307,7 @@ export const permissions: Rule = (workflow, context) => {
 
 const KEY_INPUTS = ['aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'];
 const KEY_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
-const ROLE_FROM_RESOLVE = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.(?:plan-)?role-arn\s*\}\}$/;
+const ROLE_FROM_RESOLVE = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.((?:plan-|ref-)?role-arn)\s*\}\}$/;
 
 export const oidc: Rule = (workflow) => {
   const findings: Finding[] = [];
@@ -347,14 +348,25 @@ export const oidc: Rule = (workflow) => {
       }
       if (step.uses?.startsWith(CONFIGURE_AWS) !== true) continue;
       const role = step.with['role-to-assume'];
-      const resolveStep = typeof role === 'string' ? ROLE_FROM_RESOLVE.exec(role.trim())?.[1] : undefined;
+      const matched = typeof role === 'string' ? ROLE_FROM_RESOLVE.exec(role.trim()) : null;
+      const resolveStep = matched?.[1];
       if (resolveStep === undefined || !resolveSteps.has(resolveStep)) {
         findings.push(
           finding(
             workflow,
             [...path, 'with'],
             'oidc',
-            `${stepName(job, step)}: role-to-assume must be \${{ steps.<id>.outputs.role-arn }} (or plan-role-arn) of a resolve-environment step in the job`,
+            `${stepName(job, step)}: role-to-assume must be \${{ steps.<id>.outputs.role-arn }} (or ref-role-arn, plan-role-arn) of a resolve-environment step in the job`,
+          ),
+        );
+      } else if (matched?.[2] === 'role-arn' && job.data.environment === undefined) {
+        // AWS trusts the deploy role only for tokens of a job in the GitHub Environment: outside one it cannot work.
+        findings.push(
+          finding(
+            workflow,
+            [...path, 'with'],
+            'oidc',
+            `${stepName(job, step)}: role-arn (the deploy role) is only for a job with environment:; use ref-role-arn (plan, prune on apply.refs) or plan-role-arn (pull requests)`,
           ),
         );
       }

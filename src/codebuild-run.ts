@@ -19,7 +19,7 @@ import { type CliDownload, startBuildRequest } from './codebuild/start-request.j
 import { loadEnvironment } from './config/environment-input.js';
 import type { ActionContext } from './definition/define.js';
 import { describeError, OperationError } from './errors.js';
-import { gantryFile, optionalGantryFile } from './gantry-files.js';
+import { optionalGantryFile } from './gantry-files.js';
 import { createGitHubClient, type GitHubClient } from './github/client.js';
 import { isPullRequestEvent, type RunContext, readRunContext } from './github/run-context.js';
 import { COMMENT_MAX_CHARS, markerLine, upsertStickyComment } from './github/sticky-comment.js';
@@ -40,18 +40,17 @@ export interface CodeBuildRunDeps {
 const STOP_TIMEOUT_MS = 5_000;
 
 export async function codebuildRunAction(inputs: CodeBuildRunInputs, context: ActionContext, deps: CodeBuildRunDeps = {}): Promise<void> {
-  const { environment } = await loadEnvironment(inputs.target, context.inputs, context.env);
-  const run = resolveRun(inputs, environment, workspaceRoot(context.env));
+  const { config, environment } = await loadEnvironment(inputs.target, context.inputs, context.env);
+  const runContext = readRunContext(context.env);
+  const run = pullRequestRun(resolveRun(inputs, environment, workspaceRoot(context.env)), inputs, runContext, config.pullRequestEnvironments);
   const { logger } = context;
   warnAboutOverrides(inputs, run, logger);
-  const runContext = readRunContext(context.env);
 
   const cli = cliDownload(context.env);
   const request = startBuildRequest({
     inputs,
     run,
     context: runContext,
-    buildspec: readFileSync(gantryFile(`buildspecs/terraform-${run.mode}.yml`), 'utf8'),
     terraformPin: terraformPinEnv(),
     ...(cli === undefined ? {} : { cli }),
   });
@@ -91,6 +90,20 @@ export async function codebuildRunAction(inputs: CodeBuildRunInputs, context: Ac
   if (run.mode === 'plan') await reportPlan(context, deps, { inputs, run, runContext, build });
   else await reportApply(context, { inputs, run, runContext, build });
   if (failure !== undefined) throw new OperationError(describeFailure(build));
+}
+
+/**
+ * A pull request's plan runs in the read-only pull-request plan project (its role writes neither state, lock
+ * nor stored plans; the plan-only role can start nothing else), and only in pullRequests.environments.
+ */
+export function pullRequestRun(run: ResolvedRun, inputs: CodeBuildRunInputs, runContext: RunContext, allowed: string[]): ResolvedRun {
+  if (!isPullRequestEvent(runContext) || run.mode !== 'plan') return run;
+  if (!allowed.includes(run.environment.name)) {
+    throw new OperationError(
+      `pull requests may not plan ${run.environment.name}: it is not in pullRequests.environments (${allowed.join(', ') || 'none'}) of the config`,
+    );
+  }
+  return inputs.project === undefined ? { ...run, project: run.environment.names.prPlanProject } : run;
 }
 
 function warnAboutOverrides(inputs: CodeBuildRunInputs, run: ResolvedRun, logger: ActionContext['logger']): void {

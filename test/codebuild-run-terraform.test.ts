@@ -1,6 +1,6 @@
 /**
  * Plan integrity end to end: the bundled codebuild-run action against the sandbox, whose CodeBuild executes
- * gantry's real buildspecs (sent inline by the action) with the local runner and the installed Terraform on a
+ * gantry's real buildspecs (the projects' own: the action sends no override) with the local runner and the installed Terraform on a
  * fixture of built-in resources. Plan → apply of exactly that plan; a tampered plan, a plan for another
  * commit and a wrong sha256 are refused in PRE_BUILD, before terraform apply could run.
  * Needs the pinned Terraform on PATH: without it the tests say so and skip.

@@ -5,7 +5,7 @@
  * each failure status, throttling, a cancelled workflow, a retried start, wait: false. The pure parts
  * (inputs, the StartBuild request, build status, the poll schedule) are tested directly.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Build } from '@aws-sdk/client-codebuild';
@@ -77,14 +77,16 @@ describe('the StartBuild request', () => {
       inputs,
       run: resolveRun(inputs, config.environments.get(inputs.target.environment)!),
       context: readRunContext({ ...env, ...extraEnv }),
-      buildspec: 'version: 0.2\n',
       terraformPin: { GANTRY_TERRAFORM_VERSION: '1.11.4' },
     };
   };
 
-  it('sends the commit, the inline buildspec, the variables the buildspec needs and a stable token', () => {
+  it('sends the commit, the variables the buildspec needs and a stable token, and no override of what the build runs', () => {
     const request = startBuildRequest(parts({ environment: 'dev', mode: 'apply', 'plan-sha256': PLAN_SHA }));
-    expect(request).toMatchObject({ projectName: 'orders-dev-apply', sourceVersion: SHA, buildspecOverride: 'version: 0.2\n' });
+    expect(request).toMatchObject({ projectName: 'orders-dev-apply', sourceVersion: SHA });
+    // The project's own buildspec (terraform sets it from buildspecs/) runs; the roles are denied any override.
+    expect(Object.keys(request).sort()).toEqual(['environmentVariablesOverride', 'idempotencyToken', 'projectName', 'sourceVersion']);
+    expect(request).not.toHaveProperty('buildspecOverride');
     expect(Object.fromEntries(request.environmentVariablesOverride!.map((v) => [v.name, v.value]))).toEqual({
       GANTRY_ENVIRONMENT: 'dev',
       GANTRY_MODE: 'apply',
@@ -278,7 +280,7 @@ const planInputs = (extra: Record<string, string> = {}) => ({
 describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () => {
   e2e('plans: streams the log in one group per phase, sets outputs, writes the summary and one PR comment updated in place', async ({ sandbox, expect }) => {
     buildsRunAheadBy(sandbox, BUILD_DONE);
-    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: PLAN_EXPORTS }));
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-pr-plan', script({ exported: PLAN_EXPORTS }));
     const result = await runBundledAction('codebuild-run', planInputs(), workflowEnv(sandbox));
     expect(result.code).toBe(0);
     expect(result.outputs).toMatchObject({
@@ -289,7 +291,7 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
       'plan-change': '1',
       'plan-destroy': '0',
     });
-    expect(result.outputs['build-id']).toMatch(/^orders-dev-plan:/);
+    expect(result.outputs['build-id']).toMatch(/^orders-dev-pr-plan:/);
     expect(result.outputs['log-url']).toContain('/aws/codebuild/orders-dev');
     // One group per phase, in order, each closed before the next opens.
     const groups = [...result.stdout.matchAll(/^::group::(\w+)$/gm)].map((match) => match[1]);
@@ -306,15 +308,20 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
 
     const [build] = [...sandbox.services.codebuild.builds.values()];
     expect(build!.sourceVersion).toBe(SHA);
-    expect(build!.buildspec).toContain('version: 0.2');
+    // No buildspecOverride: the build ran the project's own buildspec, gantry's terraform-plan buildspec.
+    expect(build!.buildspecOverridden).toBe(false);
+    expect(build!.buildspec).toBe(readFileSync(join(REPO_ROOT, 'buildspecs', 'terraform-plan.yml'), 'utf8'));
     expect(build!.environmentVariables.find((v) => v.name === 'GANTRY_MODE')!.value).toBe('plan');
+    // A pull request plans in the read-only pull-request plan project (no lock, nothing stored).
+    expect(build!.projectName).toBe('orders-dev-pr-plan');
+    expect(build!.environmentVariables.find((v) => v.name === 'GANTRY_PLAN_READ_ONLY')!.value).toBe('true');
 
     const comments = sandbox.services.github.comments('example', 'app', 7);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toMatch(/^<!-- gantry:plan:dev -->\n/);
 
     // The next push: a new run plans again and the same comment is updated, not a second one added.
-    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: { ...PLAN_EXPORTS, GANTRY_PLAN_ADD: '5' } }));
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-pr-plan', script({ exported: { ...PLAN_EXPORTS, GANTRY_PLAN_ADD: '5' } }));
     const again = await runBundledAction('codebuild-run', planInputs(), workflowEnv(sandbox, { GITHUB_RUN_ID: '1002' }));
     expect(again.code).toBe(0);
     const updated = sandbox.services.github.comments('example', 'app', 7);
@@ -332,13 +339,13 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     ['STOPPED', 'PRE_BUILD'],
   ] as const)('fails the step when the build ends %s, naming the phase and its message', async ([status, phase], { sandbox, expect }) => {
     buildsRunAheadBy(sandbox, BUILD_DONE);
-    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ failIn: phase, status }));
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-pr-plan', script({ failIn: phase, status }));
     const result = await runBundledAction('codebuild-run', planInputs(), workflowEnv(sandbox));
     expect(result.code).toBe(1);
     expect(result.outputs.status).toBe(status);
     expect(result.stdout).toMatch(
       new RegExp(
-        `::error::build orders-dev-plan:\\S+ ${status} in ${phase}: ${status === 'FAILED' ? 'COMMAND_EXECUTION_ERROR' : status}: Error while executing command: terraform plan`,
+        `::error::build orders-dev-pr-plan:\\S+ ${status} in ${phase}: ${status === 'FAILED' ? 'COMMAND_EXECUTION_ERROR' : status}: Error while executing command: terraform plan`,
       ),
     );
     // The runner obeys the error (no stop-commands region is left open before it), and nothing from the build log.
@@ -352,7 +359,7 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
 
   e2e('rides out throttling and 5xx through the SDK retry strategy', async ({ sandbox, expect }) => {
     buildsRunAheadBy(sandbox, BUILD_DONE);
-    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: PLAN_EXPORTS }));
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-pr-plan', script({ exported: PLAN_EXPORTS }));
     sandbox.faults.add({ service: 'codebuild', operation: 'StartBuild', kind: 'throttle', times: 2 });
     sandbox.faults.add({ service: 'codebuild', operation: 'BatchGetBuilds', kind: 'throttle', times: 2 });
     sandbox.faults.add({ service: 'logs', operation: 'GetLogEvents', kind: 'server-error', status: 503, times: 2 });
@@ -365,7 +372,7 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
   });
 
   e2e('stops the build when the workflow is cancelled (SIGINT) and exits promptly', async ({ sandbox, expect }) => {
-    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ buildMs: 3_600_000 }));
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-pr-plan', script({ buildMs: 3_600_000 }));
     // The first log poll once the build runs BUILD is held unanswered, and the workflow is cancelled meanwhile.
     // "Promptly": the action stops the build while that poll is still unanswered, without waiting for it (or for
     // its next poll); then it sends nothing more.
@@ -395,7 +402,7 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
   });
 
   e2e('starts one build when the step is retried, and returns at once with wait: false', async ({ sandbox, expect }) => {
-    sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', script({ exported: PLAN_EXPORTS }));
+    sandbox.services.codebuild.scriptNextBuild('orders-dev-pr-plan', script({ exported: PLAN_EXPORTS }));
     const first = await runBundledAction('codebuild-run', planInputs({ wait: 'false' }), workflowEnv(sandbox));
     const retried = await runBundledAction('codebuild-run', planInputs({ wait: 'false' }), workflowEnv(sandbox));
     expect(first.code).toBe(0);
@@ -404,6 +411,13 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     expect(sandbox.services.codebuild.builds.size).toBe(1);
     expect(sandbox.server.calls('codebuild', 'StartBuild')).toHaveLength(2);
     expect(sandbox.server.calls('codebuild', 'BatchGetBuilds')).toHaveLength(0);
+  });
+
+  e2e('refuses a pull-request plan of an environment not in pullRequests.environments (prod by default)', async ({ sandbox, expect }) => {
+    const result = await runBundledAction('codebuild-run', { ...planInputs(), environment: 'prod' }, workflowEnv(sandbox));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('pull requests may not plan prod: it is not in pullRequests.environments (dev, qa) of the config');
+    expect(sandbox.server.calls('codebuild', 'StartBuild')).toHaveLength(0);
   });
 
   e2e('refuses bad input before starting anything', async ({ sandbox, expect }) => {

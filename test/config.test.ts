@@ -91,7 +91,7 @@ describe('a broken config yields one line: file:line:col: path: what is expected
     [
       'unknown top-level key',
       `${EXAMPLE_CONFIG}extra: 1\n`,
-      `${FILE}:68:1: extra: unknown key "extra"; expected one of version, project, github, environments`,
+      `${FILE}:68:1: extra: unknown key "extra"; expected one of version, project, github, pullRequests, environments`,
     ],
     [
       'not YAML',

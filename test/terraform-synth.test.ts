@@ -19,7 +19,7 @@ import { STACK_FILE, type SynthResult, synthesize } from '../terraform/app.js';
 import { ROLE_PERMISSION_WRITES } from '../terraform/constructs/boundary.js';
 import { CAPACITY_PROVIDER_OBJECT_ATTRIBUTES } from '../terraform/constructs/capacity-provider.js';
 import { FUNCTION_TIMEOUTS, packageFromWorkingDirectory } from '../terraform/constructs/functions.js';
-import { trustedSubjects } from '../terraform/constructs/github-oidc.js';
+import { refSubjects } from '../terraform/constructs/github-oidc.js';
 import {
   MANAGED_POLICY_LIMIT,
   mergeStatements,
@@ -28,7 +28,7 @@ import {
   RESOURCELESS_ACTIONS,
   ROLE_INLINE_POLICY_LIMIT,
 } from '../terraform/constructs/iam.js';
-import { ALLOWED_IAM_ACTIONS, IAM_ACTIONS } from '../terraform/constructs/iam-actions.js';
+import { ALLOWED_IAM_ACTIONS, CODEBUILD_OVERRIDE_CONDITION_KEYS, IAM_ACTIONS } from '../terraform/constructs/iam-actions.js';
 import { escapeTemplateString } from '../terraform/escape.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE, exampleWith } from './helpers/config-fixture.js';
 import { REPO_ROOT } from './helpers/run-bundle.js';
@@ -145,6 +145,7 @@ function optionsConfig(): string {
   });
 }
 let options: SynthResult;
+let optionsLoaded: Awaited<ReturnType<typeof loadConfig>>;
 
 beforeAll(async () => {
   example = await synthesize({ configFile: EXAMPLE_CONFIG_FILE, outdir: join(tmp, 'example'), root: REPO_ROOT });
@@ -153,6 +154,7 @@ beforeAll(async () => {
   mkdirSync(join(root, 'deploy'), { recursive: true });
   writeFileSync(join(root, 'deploy', 'gantry.yml'), optionsConfig());
   options = await synthesize({ configFile: 'deploy/gantry.yml', root, workingDirectories: true });
+  optionsLoaded = await loadConfig(join(root, 'deploy', 'gantry.yml'));
 });
 
 describe('npm run synth', () => {
@@ -642,49 +644,96 @@ describe('the CodeBuild projects', () => {
 });
 
 describe('the GitHub OIDC role of each environment', () => {
-  it('trusts only this repository, for sts.amazonaws.com, in its GitHub Environment or on its allowed refs', () => {
+  // The attack: a job on main or on a pushed v* tag (outside the environment, so without its reviewers), or a
+  // pull request, assumes the role that can start the apply project. AWS must refuse: the apply path trusts
+  // exactly the environment's subject, for every environment of every config.
+  it('the deploy role (the apply path) trusts exactly repo:<repo>:environment:<env>, for every environment', () => {
+    for (const [cfg, app] of [
+      [config, example],
+      [optionsLoaded, options],
+    ] as const) {
+      for (const name of cfg.order) {
+        const env = cfg.environments.get(name)!;
+        const stack = stackOf(app, name);
+        const role = one(stack, 'aws_iam_role', named('name', env.names.deployRole));
+        expect(role.max_session_duration).toBe(7200);
+        const repository = cfg.github.repository!;
+        expect(policy(role.assume_role_policy)).toEqual([
+          {
+            Effect: 'Allow',
+            Sid: 'GitHubActionsEnvironment',
+            Action: ['sts:AssumeRoleWithWebIdentity'],
+            Principal: { Federated: `arn:aws:iam::${env.account}:oidc-provider/token.actions.githubusercontent.com` },
+            Condition: {
+              StringEquals: {
+                'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+                'token.actions.githubusercontent.com:sub': [`repo:${repository}:environment:${name}`],
+              },
+            },
+          },
+        ]);
+        expect(String(role.assume_role_policy)).not.toMatch(/:ref:|pull_request|StringLike/);
+        // Of the GitHub roles, only the deploy role may start the apply project.
+        const others = [env.names.refRole, ...(cfg.pullRequestEnvironments.includes(name) ? [env.names.planRole] : [])];
+        for (const other of others) {
+          expect(JSON.stringify(rolePolicy(stack, other)), other).not.toContain(`project/${env.names.applyProject}"`);
+        }
+      }
+    }
+  });
+
+  it('a ref role for jobs on apply.refs outside the environment (deploy plan, prune): plan builds and prune, never apply', () => {
     for (const [name, refs] of [
       ['dev', ['refs/heads/main']],
       ['prod', ['refs/heads/main', 'refs/tags/v*']],
     ] as const) {
-      const role = one(stackOf(example, name), 'aws_iam_role', named('name', `orders-${name}-gantry-deploy`));
-      expect(role.max_session_duration).toBe(7200);
-      const account = config.environments.get(name)!.account;
-      expect(policy(role.assume_role_policy)).toEqual([
-        {
-          Effect: 'Allow',
-          Sid: 'GitHubActions',
-          Action: ['sts:AssumeRoleWithWebIdentity'],
-          Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com` },
-          Condition: {
-            StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
-            StringLike: {
-              'token.actions.githubusercontent.com:sub': [`repo:acme/orders:environment:${name}`, ...refs.map((ref) => `repo:acme/orders:ref:${ref}`)],
+      const env = config.environments.get(name)!;
+      const stack = stackOf(example, name);
+      const role = one(stack, 'aws_iam_role', named('name', env.names.refRole));
+      expect(env.names.refRoleArn).toBe(`arn:aws:iam::${env.account}:role/orders-${name}-gantry-ref`);
+      const [trust] = policy(role.assume_role_policy);
+      expect(trust!.Condition).toEqual(
+        refs.some((ref) => ref.includes('*'))
+          ? {
+              StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+              StringLike: { 'token.actions.githubusercontent.com:sub': refs.map((ref) => `repo:acme/orders:ref:${ref}`) },
+            }
+          : {
+              StringEquals: {
+                'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+                'token.actions.githubusercontent.com:sub': refs.map((ref) => `repo:acme/orders:ref:${ref}`),
+              },
             },
-          },
-        },
+      );
+      const statements = rolePolicy(stack, env.names.refRole);
+      const allowed = statements.filter((statement) => statement.Effect !== 'Deny');
+      expect(allowed.find((statement) => statement.Action.includes('codebuild:StartBuild'))!.Resource).toEqual([
+        `arn:aws:codebuild:${env.region}:${env.account}:project/${env.names.planProject}`,
       ]);
+      expect(statements.filter((statement) => statement.Action.includes('lambda:DeleteFunction'))[0]!.Resource).toEqual(
+        env.names.functions.map((fn) => `${fn.functionArn}:*`),
+      );
     }
-    expect(trustedSubjects('acme/shop', 'test', ['refs/heads/release/**', 'refs/heads/main'])).toEqual([
-      'repo:acme/shop:environment:test',
+    expect(refSubjects('acme/shop', ['refs/heads/release/**', 'refs/heads/main'])).toEqual([
       'repo:acme/shop:ref:refs/heads/release/*',
       'repo:acme/shop:ref:refs/heads/main',
     ]);
   });
 
-  it('has a plan-only role for pull-request plans: trusted for pull_request tokens, can only run the plan project', () => {
+  it('has a plan-only role for pull-request plans: trusted for pull_request tokens only, can only run the plan project', () => {
     const env = config.environments.get('qa')!;
     const stack = stackOf(example, 'qa');
     const role = one(stack, 'aws_iam_role', named('name', env.names.planRole));
     expect(env.names.planRoleArn).toBe('arn:aws:iam::222222222222:role/orders-qa-gantry-plan');
-    const [trust] = policy(role.assume_role_policy) as unknown as Array<{ Condition: { StringLike: Record<string, string[]> } }>;
-    expect(trust!.Condition.StringLike['token.actions.githubusercontent.com:sub']).toEqual([
-      'repo:acme/orders:pull_request',
-      'repo:acme/orders:environment:qa',
-      'repo:acme/orders:ref:refs/heads/main',
-    ]);
+    const [trust] = policy(role.assume_role_policy);
+    expect(trust!.Condition).toEqual({
+      StringEquals: {
+        'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        'token.actions.githubusercontent.com:sub': ['repo:acme/orders:pull_request'],
+      },
+    });
     const statements = rolePolicy(stack, env.names.planRole);
-    expect(actionsOf(statements).sort()).toEqual([
+    expect([...new Set(actionsOf(statements))].sort()).toEqual([
       'codebuild:BatchGetBuilds',
       'codebuild:StartBuild',
       'codebuild:StopBuild',
@@ -692,18 +741,79 @@ describe('the GitHub OIDC role of each environment', () => {
       'logs:GetLogEvents',
     ]);
     expect(JSON.stringify(statements)).not.toContain(env.names.applyProject);
+    // It starts only the read-only pull-request plan project, never the plan project of pushes to main.
+    expect(statements.filter((statement) => statement.Effect !== 'Deny' && statement.Action.includes('codebuild:StartBuild'))).toEqual([
+      expect.objectContaining({ Resource: ['arn:aws:codebuild:eu-west-1:222222222222:project/orders-qa-pr-plan'] }),
+    ]);
+    // That project's role reads the state, and can write neither the state, its lock file nor a stored plan.
+    const project = one(stack, 'aws_codebuild_project', named('name', env.names.prPlanProject));
+    expect((project.environment as Block).environment_variable as Block[]).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'GANTRY_PLAN_READ_ONLY', value: 'true' })]),
+    );
+    const build = rolePolicy(stack, env.names.prPlanBuildRole);
+    const s3Writes = build.filter((statement) => statement.Action.some((action) => /^s3:(Put|Delete)/.test(action)));
+    expect(s3Writes).toEqual([]);
+    expect(build.find((statement) => statement.Sid === 'StateRead')).toMatchObject({
+      Action: ['s3:GetObject'],
+      Resource: [`arn:aws:s3:::${env.names.stateBucket}/${env.names.stateKey}`],
+    });
+    expect(JSON.stringify(build)).not.toContain('.tflock');
+    expect(JSON.stringify(build)).not.toContain(`${env.names.planBucket}/`);
+    expect(resources(stackOf(example, 'prod'), 'aws_codebuild_project').map((block) => block.name)).not.toContain('orders-prod-pr-plan');
     // The deploy role, which can start the apply project, never trusts a pull request.
     const deploy = one(stack, 'aws_iam_role', named('name', env.names.deployRole));
     expect(String(deploy.assume_role_policy)).not.toContain('pull_request');
+    // Pull requests may plan all but the last environment by default: prod has no role a pull_request token can assume.
+    expect(config.pullRequestEnvironments).toEqual(['dev', 'qa']);
+    const prod = stackOf(example, 'prod');
+    for (const role of resources(prod, 'aws_iam_role')) expect(String(role.assume_role_policy), String(role.name)).not.toContain('pull_request');
+    expect(resources(prod, 'aws_iam_role').map((role) => role.name)).not.toContain('orders-prod-gantry-plan');
+  });
+
+  // The attack: StartBuild with buildspecOverride (or another image, service role, privileged mode, source) runs
+  // arbitrary commands as the project's role. Every role that may start a build is denied each override.
+  it('every role that may start a build is denied overriding the buildspec, source, image, privileged mode and service role', () => {
+    expect(CODEBUILD_OVERRIDE_CONDITION_KEYS).toEqual(
+      expect.arrayContaining([
+        'codebuild:source.buildspec',
+        'codebuild:source.location',
+        'codebuild:environment.image',
+        'codebuild:environment.privilegedMode',
+        'codebuild:serviceRole',
+      ]),
+    );
+    const starters: string[] = [];
+    const stacks = [...config.order.map((name) => stackOf(example, name)), ...optionsLoaded.order.map((name) => stackOf(options, name))];
+    for (const stack of stacks) {
+      for (const [key, role] of Object.entries(stack.resource.aws_iam_role!)) {
+        const inline = resources(stack, 'aws_iam_role_policy').filter((block) => block.role === `\${aws_iam_role.${key}.id}`);
+        if (inline.length === 0) continue;
+        const statements = rolePolicy(stack, String(role.name));
+        const started = statements.filter((statement) => statement.Effect !== 'Deny' && statement.Action.includes('codebuild:StartBuild'));
+        if (started.length === 0) continue;
+        starters.push(String(role.name));
+        const projects = started.flatMap((statement) => statement.Resource ?? []);
+        for (const key of CODEBUILD_OVERRIDE_CONDITION_KEYS) {
+          const denies = statements.filter(
+            (statement) =>
+              statement.Effect === 'Deny' &&
+              statement.Action.includes('codebuild:StartBuild') &&
+              JSON.stringify(statement.Condition) === JSON.stringify({ Null: { [key]: 'false' } }),
+          );
+          expect(denies.flatMap((statement) => statement.Resource ?? []).sort(), `${String(role.name)} ${key}`).toEqual([...projects].sort());
+        }
+      }
+    }
+    expect(starters).toEqual(expect.arrayContaining(['orders-prod-gantry-deploy', 'orders-prod-gantry-ref', 'orders-qa-gantry-plan', 'shop-test-schedules']));
   });
 
   it('may only start and read its own builds and logs, warm up and prune its own functions, read its own plans', () => {
     const env = config.environments.get('dev')!;
     const statements = rolePolicy(stackOf(example, 'dev'), env.names.deployRole);
     const by = (sid: string) => statements.find((statement) => (statement as { Sid?: string }).Sid === sid)!;
-    expect(by('RunOwnBuilds')).toMatchObject({
+    expect(by('RunOwnApplyBuilds')).toMatchObject({
       Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
-      Resource: ['arn:aws:codebuild:eu-west-1:111111111111:project/orders-dev-plan', 'arn:aws:codebuild:eu-west-1:111111111111:project/orders-dev-apply'],
+      Resource: ['arn:aws:codebuild:eu-west-1:111111111111:project/orders-dev-apply'],
     });
     expect(by('ReadOwnBuildLogs')).toMatchObject({
       Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'],
@@ -981,9 +1091,12 @@ describe('schedules', () => {
       arn: `\${aws_codebuild_project.${projectKey}.arn}`,
       role_arn: `\${aws_iam_role.${roleKey}.arn}`,
     });
-    expect(rolePolicy(stack, 'shop-test-schedules')).toEqual([
+    const schedules = rolePolicy(stack, 'shop-test-schedules');
+    expect(schedules.filter((statement) => statement.Effect === 'Allow')).toEqual([
       { Effect: 'Allow', Sid: 'StartPrune', Action: ['codebuild:StartBuild'], Resource: ['arn:aws:codebuild:us-east-1:444444444444:project/shop-test-prune'] },
     ]);
+    // The rest: one Deny per override condition key (checked with every other build-starting role above).
+    expect(schedules.filter((statement) => statement.Effect === 'Deny')).toHaveLength(CODEBUILD_OVERRIDE_CONDITION_KEYS.length);
     expect(resources(stackOf(options, 'live'), 'aws_cloudwatch_event_rule')).toHaveLength(0);
   });
 

@@ -57,9 +57,12 @@ describe('literal strings are escaped for Terraform templates, in one place', ()
     const json = stacks()[0]?.json ?? {};
     const projects = Object.values((json.resource as Record<string, Record<string, Json>>).aws_codebuild_project ?? {});
     const texts = projects.map((project) => (project.source as { buildspec: string }).buildspec);
-    expect(texts).toHaveLength(3);
+    // The first environment (dev) is one pull requests may plan: its read-only pull-request plan project has the plan buildspec too.
+    expect(texts).toHaveLength(4);
     const unescaped = (text: string) => text.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
-    const files = ['terraform-plan.yml', 'terraform-apply.yml', 'prune.yml'].map((file) => readFileSync(join(REPO_ROOT, 'buildspecs', file), 'utf8'));
+    const files = ['terraform-plan.yml', 'terraform-plan.yml', 'terraform-apply.yml', 'prune.yml'].map((file) =>
+      readFileSync(join(REPO_ROOT, 'buildspecs', file), 'utf8'),
+    );
     expect(texts.map(unescaped).sort()).toEqual([...files].sort());
     expect(texts.join('\n')).toContain('$${!name:-}');
   });

@@ -197,12 +197,16 @@ describe('the delivery flow', () => {
     );
   });
 
-  it("plan.yml and prune.yml cover exactly the config's environments", () => {
-    for (const name of ['plan.yml', 'prune.yml']) {
+  it("prune.yml covers exactly the config's environments, plan.yml exactly those pull requests may plan (not prod)", () => {
+    for (const [name, environments] of [
+      ['plan.yml', config.pullRequestEnvironments],
+      ['prune.yml', order],
+    ] as const) {
       const jobs = Object.values(workflow(name).jobs as Mapping);
       expect(jobs).toHaveLength(1);
-      expect(jobs[0].strategy.matrix.environment, name).toEqual(order);
+      expect(jobs[0].strategy.matrix.environment, name).toEqual(environments);
     }
+    expect(config.pullRequestEnvironments).toEqual(order.slice(0, -1));
   });
 
   it('plan.yml plans with a PR comment, never applies, skips fork pull requests', () => {
@@ -406,6 +410,12 @@ describe("gantry's workflow rules", () => {
         'a role spelled by hand',
         change(GOOD_DEPLOY, '${{ steps.resolve.outputs.role-arn }}', 'arn:aws:iam::111111111111:role/orders-dev-gantry-deploy'),
         'role-to-assume must be',
+      ],
+      // AWS trusts the deploy role only for a job in the GitHub Environment: elsewhere the ref or plan role.
+      [
+        'the deploy role in a job without environment:',
+        change(GOOD_DEPLOY, '    environment: ${{ inputs.environment }}\n', ''),
+        'role-arn (the deploy role) is only for a job with environment:',
       ],
       ['an environment secret', change(GOOD_DEPLOY, '${{ github.event.head_commit.message }}', '${{ secrets.DEV_TOKEN }}'), 'secrets.DEV_TOKEN'],
       ['secrets: inherit', change(GOOD_CALLER, '    uses: ./', '    secrets: inherit\n    uses: ./'), 'secrets: inherit'],

@@ -115,7 +115,9 @@ describe('errors raised while building the data carry the file:line prefix', () 
 describe('problems quote at most the offending token, cut short', () => {
   it('a file that is not key: value lines (such as an environment dump) is not quoted at all', () => {
     const message = problem(() => parseConfig('AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG\nPATH=/usr/bin\n', '.env'));
-    expect(message).toBe('.env:1:1: expected a mapping with version, project, github, environments, got a single value, not key: value lines (not shown)');
+    expect(message).toBe(
+      '.env:1:1: expected a mapping with version, project, github, pullRequests, environments, got a single value, not key: value lines (not shown)',
+    );
   });
 
   it('a long unknown key, a long duplicate key, a long value and a long alias name are cut to 60 characters', () => {

@@ -4,8 +4,10 @@
  * exactly what the actions will look up. The sandbox is one account and region: environments that live in
  * different accounts in the config share it here, which their distinct derived names allow.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GantryConfig } from '../../src/config/load.js';
+import { gantryFile } from '../../src/gantry-files.js';
 import { required } from '../assert.js';
 import type { CodeBuildService } from './codebuild/service.js';
 import type { GitHubService } from './github/service.js';
@@ -60,13 +62,25 @@ export interface SeedCodeBuildOptions {
   artifactsDir?: string;
 }
 
-/** Creates every environment's plan and apply projects, both writing to the environment's one log group. */
+/**
+ * Creates every environment's plan and apply projects (and the read-only pull-request plan project where
+ * pull requests may plan), both writing to the environment's one log group. Each
+ * holds its buildspec (the text of buildspecs/terraform-<mode>.yml, as terraform sets it): the action sends
+ * no override, so a build runs its project's own buildspec, as in CodeBuild.
+ */
 export function seedCodeBuildFromConfig(codebuild: CodeBuildService, config: GantryConfig, options: SeedCodeBuildOptions = {}): string[] {
   const projects: string[] = [];
   for (const name of config.order) {
     const { names } = required(config.environments.get(name), `environment ${name}`);
-    for (const project of [names.planProject, names.applyProject]) {
+    const pullRequests = config.pullRequestEnvironments.includes(name);
+    for (const [mode, project] of [
+      ['plan', names.planProject],
+      ...(pullRequests ? [['plan', names.prPlanProject] as const] : []),
+      ['apply', names.applyProject],
+    ] as const) {
       codebuild.createProject(project, {
+        buildspec: readFileSync(gantryFile(`buildspecs/terraform-${mode}.yml`), 'utf8'),
+        ...(project === names.prPlanProject ? { environmentVariables: [{ name: 'GANTRY_PLAN_READ_ONLY', value: 'true' }] } : {}),
         logGroupName: names.buildLogGroup,
         logStreamPrefix: project,
         ...(options.sourceDir === undefined ? {} : { sourceDir: options.sourceDir }),

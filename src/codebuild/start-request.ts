@@ -1,6 +1,8 @@
 /**
  * The StartBuild request for a plan or apply run. Pure, so that what a build receives (source version,
- * variables, buildspec, idempotency token) is tested without a build.
+ * variables, idempotency token) is tested without a build. No override of what the build runs: the project's
+ * own buildspec (set by terraform from buildspecs/), image, service role and source. Every role that may start
+ * a build is denied those overrides (terraform/constructs/build-permissions.ts, startBuildStatements).
  */
 import { createHash } from 'node:crypto';
 import type { EnvironmentVariable, StartBuildCommandInput } from '@aws-sdk/client-codebuild';
@@ -16,8 +18,6 @@ export interface StartRequestParts {
   inputs: CodeBuildRunInputs;
   run: ResolvedRun;
   context: RunContext;
-  /** The buildspec for the mode, sent inline so the build runs exactly the buildspec this gantry version ships. */
-  buildspec: string;
   /** GANTRY_TERRAFORM_* from the one Terraform pin. */
   terraformPin: Record<string, string>;
   /** Where the build can fetch this gantry version's CLI, if known. */
@@ -61,7 +61,6 @@ export function startBuildRequest(parts: StartRequestParts): StartBuildCommandIn
   const request = {
     projectName: parts.run.project,
     sourceVersion: parts.inputs.sourceVersion,
-    buildspecOverride: parts.buildspec,
     environmentVariablesOverride,
   };
   return { ...request, idempotencyToken: idempotencyToken(parts.context, request) };

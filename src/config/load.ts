@@ -32,6 +32,8 @@ export interface GantryConfig {
   github: RawConfig['github'];
   /** Environment names in promotion order. */
   order: string[];
+  /** Environments pull requests may plan, in promotion order (default: all but the last). */
+  pullRequestEnvironments: string[];
   environments: ReadonlyMap<string, EnvironmentConfig>;
 }
 
@@ -80,6 +82,11 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
   for (const name of Object.keys(raw.github.environments)) {
     if (!order.includes(name)) fail(['github', 'environments', name], `unknown environment "${name}"; expected one of ${order.join(', ')}`, true);
   }
+  const prNames = raw.pullRequests.environments ?? order.slice(0, -1);
+  prNames.forEach((name, index) => {
+    if (!order.includes(name)) fail(['pullRequests', 'environments', index], `unknown environment "${name}"; expected one of ${order.join(', ')}`);
+  });
+  const pullRequestEnvironments = order.filter((name) => prNames.includes(name));
 
   const environments = new Map<string, EnvironmentConfig>();
   // Names must be unique within an account and region: two environments sharing a project or provider
@@ -124,7 +131,7 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
       }),
     });
   }
-  return { file, project: raw.project, github: raw.github, order, environments };
+  return { file, project: raw.project, github: raw.github, order, pullRequestEnvironments, environments };
 }
 
 /**

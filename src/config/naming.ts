@@ -45,6 +45,12 @@ export interface EnvironmentNames {
    */
   planRole: string;
   planRoleArn: string;
+  /**
+   * The role of jobs on the environment's `apply.refs` outside its GitHub Environment (the deploy workflow's
+   * plan job, the prune workflow): it may start the plan project and prune versions, never start the apply project.
+   */
+  refRole: string;
+  refRoleArn: string;
   /** Bucket holding saved plans between the plan and the apply build. */
   planBucket: string;
   /** Key prefix of this environment's plans in any plan store: a plan lives at `<store>/<prefix><commit>/`. */
@@ -54,8 +60,14 @@ export interface EnvironmentNames {
   stateKey: string;
   /** CodeBuild project of the scheduled `gantry prune` (writes to the same log group). */
   pruneProject: string;
+  /**
+   * CodeBuild project of pull-request plans: read-only (`-lock=false`, the plan not stored); its role cannot
+   * write the state, its lock or stored plans. Only in the environments pull requests may plan.
+   */
+  prPlanProject: string;
   /** Roles of the CodeBuild projects. */
   planBuildRole: string;
+  prPlanBuildRole: string;
   applyBuildRole: string;
   pruneBuildRole: string;
   /** Role Lambda assumes to run the capacity provider's instances (AWSLambdaManagedEC2ResourceOperator). */
@@ -119,13 +131,17 @@ export function deriveEnvironmentNames(project: string, environment: string, env
     deployRoleArn: `arn:${partition}:iam::${env.account}:role/${deployRole}`,
     planRole: `${prefix}-gantry-plan`,
     planRoleArn: `arn:${partition}:iam::${env.account}:role/${prefix}-gantry-plan`,
+    refRole: `${prefix}-gantry-ref`,
+    refRoleArn: `arn:${partition}:iam::${env.account}:role/${prefix}-gantry-ref`,
     // Account id in bucket names: bucket names are global, and the schema's length limits keep this <= 63.
     planBucket: `${prefix}-${env.account}-plans`,
     planKeyPrefix: `${environment}/`,
     stateBucket: `${prefix}-${env.account}-tfstate`,
     stateKey: `${project}/${environment}/terraform.tfstate`,
     pruneProject: `${prefix}-prune`,
+    prPlanProject: `${prefix}-pr-plan`,
     planBuildRole: `${prefix}-plan-build`,
+    prPlanBuildRole: `${prefix}-pr-plan-build`,
     applyBuildRole: `${prefix}-apply-build`,
     pruneBuildRole: `${prefix}-prune-build`,
     capacityProviderOperatorRole: `${prefix}-cp-operator`,

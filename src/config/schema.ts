@@ -487,6 +487,17 @@ export const ConfigSchema = z
       })
       .default({ requiredChecks: [], trustedApps: [15368], trustedStatusCreators: [], deployer: 'github-actions[bot]', environments: {} })
       .describe('GitHub settings.'),
+    pullRequests: z
+      .strictObject({
+        environments: z
+          .array(ENVIRONMENT_NAME)
+          .optional()
+          .describe(
+            'Environments pull requests may plan (plan.yml): only these get a pull-request plan role, the only role `pull_request` tokens can assume. Default: every environment but the last in promotion order (so not prod). `[]`: no pull-request plans.',
+          ),
+      })
+      .default({})
+      .describe('Pull-request plans.'),
     environments: z
       .record(ENVIRONMENT_NAME, EnvironmentSchema)
       .refine((environments) => Object.keys(environments).length > 0, 'expected at least one environment')

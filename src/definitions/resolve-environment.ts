@@ -30,8 +30,18 @@ export const resolveEnvironment = defineAction({
     'promotion-order': { description: 'JSON list of all environments in promotion order.' },
     account: { description: 'AWS account id.' },
     region: { description: 'AWS region.' },
-    'role-arn': { description: 'ARN of the IAM role to assume with OIDC (aws-actions/configure-aws-credentials role-to-assume).' },
-    'plan-role-arn': { description: 'ARN of the plan-only role pull-request plans assume (it can start the plan project, nothing else).' },
+    'role-arn': {
+      description:
+        "ARN of the deploy role, for the apply job only: AWS trusts it only for a job in the environment's GitHub Environment (aws-actions/configure-aws-credentials role-to-assume).",
+    },
+    'ref-role-arn': {
+      description:
+        "ARN of the role of jobs on the environment's apply.refs outside its GitHub Environment (deploy plan, prune): plan builds and pruning, never the apply project.",
+    },
+    'plan-role-arn': {
+      description:
+        'ARN of the plan-only role pull-request plans assume (it can start the plan project, nothing else); empty for an environment not in pullRequests.environments, which has none.',
+    },
     'plan-project': { description: 'CodeBuild project that runs terraform plan.' },
     'apply-project': { description: 'CodeBuild project that runs terraform apply.' },
     'capacity-provider': { description: "Name of the environment's capacity provider." },

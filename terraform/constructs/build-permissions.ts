@@ -17,6 +17,36 @@
 import { boundaryCondition, ROLE_PERMISSION_WRITES } from './boundary.js';
 import type { StackContext } from './context.js';
 import type { Statement } from './iam.js';
+import { CODEBUILD_OVERRIDE_CONDITION_KEYS } from './iam-actions.js';
+
+/**
+ * Starting (and following, stopping) builds of the given projects, as each project is defined: every override
+ * of what the build runs or runs as (buildspec, source location, image, privileged mode, service role, …) is
+ * denied, one Deny per condition key (the keys of one Null condition are ANDed). So a role that may start a
+ * project runs that project's own buildspec, set by terraform from buildspecs/, and nothing else.
+ */
+export function startBuildStatements(
+  sid: string,
+  projects: string[],
+  actions: string[] = ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
+): Statement[] {
+  return [
+    { Sid: sid, Action: actions, Resource: projects },
+    ...CODEBUILD_OVERRIDE_CONDITION_KEYS.map(
+      (key): Statement => ({
+        Sid: `NoOverride${key
+          .replace(/^codebuild:/, '')
+          .split(/[.]/)
+          .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+          .join('')}`,
+        Effect: 'Deny',
+        Action: ['codebuild:StartBuild'],
+        Resource: projects,
+        Condition: { Null: { [key]: 'false' } },
+      }),
+    ),
+  ];
+}
 
 /**
  * Statements every build role has: its log streams in the environment's build log group, and the CodeConnections
@@ -64,7 +94,7 @@ function scopes(ctx: StackContext): Scopes {
     functions: names.functions.flatMap((fn) => [fn.functionArn, `${fn.functionArn}:*`]),
     capacityProvider: [names.capacityProviderArn],
     logGroups: logGroups.flatMap((group) => [arn.logGroup(group), `${arn.logGroup(group)}:*`]),
-    projects: [names.planProject, names.applyProject, names.pruneProject].map((project) => arn.codebuildProject(project)),
+    projects: [names.planProject, names.prPlanProject, names.applyProject, names.pruneProject].map((project) => arn.codebuildProject(project)),
     planBucket: [arn.bucket(names.planBucket)],
     rules: [arn.rule(`${ctx.prefix}-*`)],
     alarms: [arn.alarm(`${ctx.prefix}-*`)],
@@ -166,6 +196,15 @@ export function stateStatements(ctx: StackContext, write: boolean): Statement[] 
       Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
       Resource: [arn.object(names.stateBucket, `${names.stateKey}.tflock`)],
     },
+  ];
+}
+
+/** The remote state, read only: no write of the state or its lock file (pull-request plans, `-lock=false`). */
+export function stateReadStatements(ctx: StackContext): Statement[] {
+  const { names, arn } = ctx;
+  return [
+    { Sid: 'StateList', Action: ['s3:ListBucket'], Resource: [arn.bucket(names.stateBucket)] },
+    { Sid: 'StateRead', Action: ['s3:GetObject'], Resource: [arn.object(names.stateBucket, names.stateKey)] },
   ];
 }
 

@@ -3,8 +3,9 @@
  * project the schedule starts, the one log group all three write to (with retention), their least-privilege
  * roles, and the bucket plans wait in between plan and apply (encrypted, versioned, never public).
  *
- * Each project's own buildspec is the one in buildspecs/; the action sends the same text inline per build,
- * so the project's copy is the fallback for builds started by hand (and the prune schedule's buildspec).
+ * Each project owns its buildspec, the one in buildspecs/: the action sends no buildspec override, and every
+ * role that may start a build is denied one (build-permissions.ts, startBuildStatements), so a build runs
+ * exactly what terraform set here, whoever starts it.
  */
 
 import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js';
@@ -18,7 +19,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/
 import { S3BucketVersioningA } from '@cdktn/provider-aws/lib/s3-bucket-versioning/index.js';
 import { Construct } from 'constructs';
 import type { Boundaries } from './boundary.js';
-import { buildLogStatements, pruneStatements, readStatements, stateStatements, writeStatements } from './build-permissions.js';
+import { buildLogStatements, pruneStatements, readStatements, stateReadStatements, stateStatements, writeStatements } from './build-permissions.js';
 import type { StackContext } from './context.js';
 import { policyDocument, Role, type Statement, serviceTrust } from './iam.js';
 
@@ -76,6 +77,18 @@ export class Builds extends Construct {
 
     const environment = [{ name: 'GANTRY_ENVIRONMENT', value: ctx.env.name }];
     this.#project(ctx, 'plan', names.planProject, plan, ctx.buildspecs.plan, environment, 60);
+    if (ctx.config.pullRequestEnvironments.includes(ctx.env.name)) {
+      // Pull-request plans: the same buildspec, read-only. Its role reads the state but can write neither the
+      // state, its lock file nor a stored plan; the buildspec plans with -lock=false and stores nothing.
+      const prPlan = new Role(this, 'pr-plan-role', {
+        name: names.prPlanBuildRole,
+        description: `CodeBuild ${names.prPlanProject}: read-only terraform plan of ${ctx.env.name} for pull requests`,
+        assumeRolePolicy: serviceTrust('codebuild.amazonaws.com', arn.account),
+        statements: [...buildLogStatements(ctx), ...stateReadStatements(ctx), ...readStatements(ctx)],
+        boundary: boundaries.pipeline,
+      });
+      this.#project(ctx, 'pr-plan', names.prPlanProject, prPlan, ctx.buildspecs.plan, [...environment, { name: 'GANTRY_PLAN_READ_ONLY', value: 'true' }], 60);
+    }
     this.#project(ctx, 'apply', names.applyProject, apply, ctx.buildspecs.apply, environment, 90);
     this.pruneProject = this.#project(
       ctx,

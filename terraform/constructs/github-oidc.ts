@@ -1,18 +1,23 @@
 /**
- * The role the workflows assume for one environment, through GitHub's OIDC provider.
+ * The roles the workflows assume for one environment, through GitHub's OIDC provider; all trust tokens of this
+ * repository only, for the audience sts.amazonaws.com. Which job may assume which is decided by the token's
+ * `sub` claim alone, so each role trusts exactly the subjects of the jobs it is for (README, "Security model"):
  *
- * Trust: tokens of this repository only, for the audience sts.amazonaws.com, whose subject is a job in the
- * environment's GitHub Environment (`repo:<owner>/<name>:environment:<env>`, the apply job) or a job on one of
- * the environment's `apply.refs` (`repo:<owner>/<name>:ref:refs/heads/main`, the plan and scheduled prune
- * jobs). Pull-request jobs (`repo:…:pull_request`) are not trusted: this role can start the apply project.
+ * - deploy (the apply path): only `repo:<owner>/<name>:environment:<env>`, a job in the environment's GitHub
+ *   Environment, so AWS itself requires what the environment enforces (required reviewers, deployment branch
+ *   policy) before anyone can start the apply project. No `ref:` subject, no `pull_request`: a job on main or on
+ *   a pushed tag outside the environment cannot assume it. It starts, reads and stops apply builds, follows
+ *   their log, warms up and prunes its own functions and reads its own plans.
+ * - ref (`repo:…:ref:<apply.refs>`): the jobs on the allowed refs outside the environment (the deploy workflow's
+ *   plan job, the prune workflow). It starts plan builds and prunes versions; it cannot start the apply project.
+ * - plan (`repo:…:pull_request` only): pull-request plans; it starts builds of the read-only pull-request plan
+ *   project (builds.ts: a role that cannot write state, lock or stored plans) and follows their log. Only in
+ *   the environments of `pullRequests.environments` (default: all but the last): elsewhere no role trusts a
+ *   pull-request token.
  *
- * Permissions: start, read and stop builds of its own plan and apply projects; read its own build log group;
- * what warmup and prune do to its own functions (prune: delete versions, never a function) and capacity provider;
- * read its own plans. Nothing else. It carries the pipeline permissions boundary (boundary.ts).
- *
- * A second, plan-only role serves pull-request plans (`repo:…:pull_request` tokens): it can start, read and
- * stop builds of the plan project and read their log, nothing else; the plan project's own role is the one
- * that reads state.
+ * Every role that may start a build is denied every override of the project (buildspec, source location, image,
+ * privileged mode, service role: build-permissions.ts, startBuildStatements): a build runs its project's own
+ * buildspec, set by terraform from buildspecs/. All carry the pipeline permissions boundary (boundary.ts).
  *
  * The OIDC provider is one per account: the first environment of each account (in promotion order) creates
  * it; the others refer to it by ARN.
@@ -21,17 +26,26 @@
 import { IamOpenidConnectProvider } from '@cdktn/provider-aws/lib/iam-openid-connect-provider/index.js';
 import { Construct } from 'constructs';
 import type { Boundaries } from './boundary.js';
-import { deleteVersionsStatement } from './build-permissions.js';
+import { deleteVersionsStatement, pruneStatements, startBuildStatements } from './build-permissions.js';
 import type { StackContext } from './context.js';
 import { policyDocument, Role, type Statement } from './iam.js';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
 
-/** The `sub` claims the role trusts. IAM's StringLike `*` also matches `/`, so `**` and `*` both become `*`. */
-export function trustedSubjects(repository: string, environment: string, refs: string[]): string[] {
-  const subjects = [`repo:${repository}:environment:${environment}`, ...refs.map((ref) => `repo:${repository}:ref:${ref.replace(/\*\*/g, '*')}`)];
-  return [...new Set(subjects)];
+/** The one `sub` claim the deploy role trusts: a job in the environment's GitHub Environment. */
+export function environmentSubject(repository: string, environment: string): string {
+  return `repo:${repository}:environment:${environment}`;
+}
+
+/** The `sub` claims the ref role trusts. IAM's StringLike `*` also matches `/`, so `**` and `*` both become `*`. */
+export function refSubjects(repository: string, refs: string[]): string[] {
+  return [...new Set(refs.map((ref) => `repo:${repository}:ref:${ref.replace(/\*\*/g, '*')}`))];
+}
+
+/** The one `sub` claim the plan-only role trusts: a pull-request job of this repository. */
+export function pullRequestSubject(repository: string): string {
+  return `repo:${repository}:pull_request`;
 }
 
 /** Whether this environment's stack creates the account's OIDC provider: it is the account's first. */
@@ -44,11 +58,7 @@ export function deployRoleStatements(ctx: StackContext): Statement[] {
   const { names, arn } = ctx;
   const functions = names.functions.flatMap((fn) => [fn.functionArn, `${fn.functionArn}:*`]);
   return [
-    {
-      Sid: 'RunOwnBuilds',
-      Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
-      Resource: [arn.codebuildProject(names.planProject), arn.codebuildProject(names.applyProject)],
-    },
+    ...startBuildStatements('RunOwnApplyBuilds', [arn.codebuildProject(names.applyProject)]),
     {
       Sid: 'ReadOwnBuildLogs',
       Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'],
@@ -93,21 +103,45 @@ export function deployRoleStatements(ctx: StackContext): Statement[] {
   ];
 }
 
-/** The plan-only role: pull-request plans start the plan project and follow its log, nothing else. */
+/** The plan-only role: pull-request plans start the read-only pull-request plan project and follow its log, nothing else. */
 export function planRoleStatements(ctx: StackContext): Statement[] {
+  return planBuildStatements(ctx, ctx.names.prPlanProject);
+}
+
+/** Start, read and stop builds of one plan project, and follow their log. */
+function planBuildStatements(ctx: StackContext, project: string): Statement[] {
   const { names, arn } = ctx;
   return [
-    {
-      Sid: 'RunOwnPlanBuilds',
-      Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
-      Resource: [arn.codebuildProject(names.planProject)],
-    },
+    ...startBuildStatements('RunOwnPlanBuilds', [arn.codebuildProject(project)]),
     {
       Sid: 'ReadOwnBuildLogs',
       Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'],
       Resource: [arn.logGroup(names.buildLogGroup), arn.logStreams(names.buildLogGroup)],
     },
   ];
+}
+
+/**
+ * The ref role, for jobs on `apply.refs` outside the GitHub Environment: plan builds (the deploy workflow's plan
+ * job) and the prune workflow (versions only, never a function). Never the apply project.
+ */
+export function refRoleStatements(ctx: StackContext): Statement[] {
+  return [...planBuildStatements(ctx, ctx.names.planProject), ...pruneStatements(ctx)];
+}
+
+/** A web-identity trust policy for tokens of this repository, for sts.amazonaws.com, with one of these subjects. */
+function githubTrust(ctx: StackContext, sid: string, subjects: string[]): string {
+  const exact = subjects.every((subject) => !subject.includes('*'));
+  return policyDocument([
+    {
+      Sid: sid,
+      Action: ['sts:AssumeRoleWithWebIdentity'],
+      Principal: { Federated: ctx.names.oidcProviderArn },
+      Condition: exact
+        ? { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE, [`${GITHUB_OIDC_HOST}:sub`]: subjects } }
+        : { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE }, StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: subjects } },
+    },
+  ]);
 }
 
 export class GithubOidc extends Construct {
@@ -117,46 +151,36 @@ export class GithubOidc extends Construct {
     const provider = ownsOidcProvider(ctx)
       ? new IamOpenidConnectProvider(this, 'provider', { url: `https://${GITHUB_OIDC_HOST}`, clientIdList: [GITHUB_OIDC_AUDIENCE] })
       : undefined;
-    const trust = policyDocument([
-      {
-        Sid: 'GitHubActions',
-        Action: ['sts:AssumeRoleWithWebIdentity'],
-        Principal: { Federated: names.oidcProviderArn },
-        Condition: {
-          StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE },
-          StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: trustedSubjects(ctx.repository, ctx.env.name, ctx.env.apply.refs) },
-        },
-      },
-    ]);
+    const dependsOn = provider === undefined ? [] : [provider];
     new Role(this, 'deploy', {
       name: names.deployRole,
-      description: `GitHub Actions of ${ctx.repository} deploying ${ctx.env.name}: its own builds, logs, functions and plans`,
-      assumeRolePolicy: trust,
+      description: `GitHub Actions of ${ctx.repository}, apply job in the ${ctx.env.name} GitHub Environment: apply builds, functions, plans`,
+      assumeRolePolicy: githubTrust(ctx, 'GitHubActionsEnvironment', [environmentSubject(ctx.repository, ctx.env.name)]),
       statements: deployRoleStatements(ctx),
       // The apply job follows a build for up to 90 minutes.
       maxSessionDuration: 7200,
-      dependsOn: provider === undefined ? [] : [provider],
+      dependsOn,
       boundary: boundaries.pipeline,
     });
+    new Role(this, 'ref', {
+      name: names.refRole,
+      description: `GitHub Actions of ${ctx.repository} on ${ctx.env.name}'s apply refs outside its environment: plan builds and prune`,
+      assumeRolePolicy: githubTrust(ctx, 'GitHubActionsRefs', refSubjects(ctx.repository, ctx.env.apply.refs)),
+      statements: refRoleStatements(ctx),
+      maxSessionDuration: 3600,
+      dependsOn,
+      boundary: boundaries.pipeline,
+    });
+    // Pull requests may plan only the environments of pullRequests.environments (not the last by default):
+    // elsewhere no role trusts a pull_request token at all.
+    if (!ctx.config.pullRequestEnvironments.includes(ctx.env.name)) return;
     new Role(this, 'plan', {
       name: names.planRole,
       description: `GitHub Actions pull-request plans of ${ctx.repository} for ${ctx.env.name}: start and read plan builds only`,
-      assumeRolePolicy: policyDocument([
-        {
-          Sid: 'GitHubActionsPlans',
-          Action: ['sts:AssumeRoleWithWebIdentity'],
-          Principal: { Federated: names.oidcProviderArn },
-          Condition: {
-            StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE },
-            StringLike: {
-              [`${GITHUB_OIDC_HOST}:sub`]: [`repo:${ctx.repository}:pull_request`, ...trustedSubjects(ctx.repository, ctx.env.name, ctx.env.apply.refs)],
-            },
-          },
-        },
-      ]),
+      assumeRolePolicy: githubTrust(ctx, 'GitHubActionsPullRequests', [pullRequestSubject(ctx.repository)]),
       statements: planRoleStatements(ctx),
       maxSessionDuration: 3600,
-      dependsOn: provider === undefined ? [] : [provider],
+      dependsOn,
       boundary: boundaries.pipeline,
     });
   }

@@ -250,3 +250,25 @@ export const IAM_ACTIONS: Readonly<Record<string, ServiceActions>> = {
 export const ALLOWED_IAM_ACTIONS: ReadonlySet<string> = new Set(
   Object.entries(IAM_ACTIONS).flatMap(([prefix, service]) => service.actions.map((action) => `${prefix}:${action}`)),
 );
+
+/**
+ * The CodeBuild condition keys of StartBuild that gantry's policies deny when present (`Null: false`): each is
+ * set only when the request overrides that setting of the project (buildspecOverride, imageOverride,
+ * privilegedModeOverride, serviceRoleOverride, sourceLocationOverride, …). Names from the StartBuild row of
+ * the Service Authorization Reference's CodeBuild page (`${SAR}/list_awscodebuild.html`); the CodeBuild User
+ * Guide ("AWS CodeBuild condition keys", "Prevent unauthorized modifications to project buildspec") denies
+ * StartBuild on `Null: {"codebuild:source.buildspec": "false"}`: the key supports only the Null operator.
+ * One Deny statement per key: keys of one Null condition are ANDed, and any one override must be refused.
+ */
+export const CODEBUILD_OVERRIDE_CONDITION_KEYS = [
+  'codebuild:source.buildspec',
+  'codebuild:source.location',
+  'codebuild:secondarySources',
+  'codebuild:environment.image',
+  'codebuild:environment.privilegedMode',
+  'codebuild:environment.type',
+  'codebuild:environment.imagePullCredentialsType',
+  'codebuild:environment.registryCredential',
+  'codebuild:environment.certificate',
+  'codebuild:serviceRole',
+] as const;

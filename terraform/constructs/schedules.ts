@@ -12,6 +12,7 @@ import { CloudwatchEventTarget } from '@cdktn/provider-aws/lib/cloudwatch-event-
 import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission/index.js';
 import { Construct } from 'constructs';
 import type { Boundaries } from './boundary.js';
+import { startBuildStatements } from './build-permissions.js';
 import type { Builds } from './builds.js';
 import type { StackContext } from './context.js';
 import type { Functions } from './functions.js';
@@ -58,7 +59,7 @@ export class Schedules extends Construct {
         name: ctx.names.schedulesRole,
         description: `EventBridge starts ${ctx.names.pruneProject} on schedule`,
         assumeRolePolicy: serviceTrust('events.amazonaws.com', ctx.arn.account),
-        statements: [{ Sid: 'StartPrune', Action: ['codebuild:StartBuild'], Resource: [ctx.arn.codebuildProject(ctx.names.pruneProject)] }],
+        statements: startBuildStatements('StartPrune', [ctx.arn.codebuildProject(ctx.names.pruneProject)], ['codebuild:StartBuild']),
         boundary: boundaries.pipeline,
       });
       new CloudwatchEventTarget(this, 'prune-target', {

@@ -86,7 +86,10 @@ export interface BuildRecord {
   phases: PhaseRecord[];
   sourceVersion?: string;
   resolvedSourceVersion?: string;
+  /** What the build runs: the request's buildspecOverride if it sent one, else the project's own buildspec. */
   buildspec: string;
+  /** Whether StartBuild sent a buildspecOverride (CodeBuild runs the project's buildspec otherwise). */
+  buildspecOverridden: boolean;
   environmentVariables: { name: string; value: string; type: string }[];
   exportedEnvironmentVariables: { name: string; value: string }[];
   logGroupName: string;

@@ -186,6 +186,7 @@ export class CodeBuildService extends Json11Service {
       phases: [],
       ...(sourceVersion === undefined ? {} : { sourceVersion, resolvedSourceVersion: resolveSourceVersion(sourceVersion) }),
       buildspec: typeof body.buildspecOverride === 'string' ? body.buildspecOverride : project.buildspec,
+      buildspecOverridden: typeof body.buildspecOverride === 'string',
       environmentVariables: [...variables.values()],
       exportedEnvironmentVariables: [],
       logGroupName: project.settings.logGroupName ?? `/aws/codebuild/${project.name}`,
@@ -471,7 +472,7 @@ function resolveSourceVersion(version: string): string {
 
 /** buildspecOverride and the project's buildspec are inline YAML or a path in the source. */
 function readBuildspec(buildspec: string, workDir: string): { text: string; file: string } {
-  if (buildspec.includes('\n')) return { text: buildspec, file: 'buildspecOverride' };
+  if (buildspec.includes('\n')) return { text: buildspec, file: 'buildspec' };
   try {
     return { text: readFileSync(join(workDir, buildspec), 'utf8'), file: buildspec };
   } catch (cause) {
