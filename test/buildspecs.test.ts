@@ -408,6 +408,16 @@ describe('plan then apply with terraform', () => {
     expect(sha256(join(artifacts, 'tfplan'))).toBe(sha);
   });
 
+  it.skipIf(!hasTerraform)('plans read-only for a pull request: no state lock, nothing stored', async () => {
+    const store = dir('store-read-only');
+    const readOnly = await build(PLAN_TEXT, freshRepo(), { ...contractEnv('plan', store), GANTRY_PLAN_READ_ONLY: 'true' });
+    expect(readOnly.result.status, readOnly.output).toBe('SUCCEEDED');
+    expect(readOnly.output).toContain('Plan: 2 to add, 0 to change, 0 to destroy.');
+    expect(readOnly.output).toContain('gantry: read-only plan (pull request): not stored');
+    expect(readOnly.exported.GANTRY_PLAN_ADD).toBe('2');
+    expect(existsSync(store) ? readdirSync(store) : []).toEqual([]);
+  });
+
   it.skipIf(!hasTerraform)('builds byte-identical packages from the same commit', async () => {
     const { store } = await plan();
     const again = dir('store-again');
