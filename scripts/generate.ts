@@ -139,7 +139,7 @@ export function cliReference(): string {
       .filter(([, spec]) => spec.required === true)
       .map(([name]) => ` --${name} …`)
       .join('');
-    return `| \`gantry ${cli.name}${cli.positionals === undefined ? '' : ` ${cli.positionals}`}${required}\` | ${cell(cli.summary)} |`;
+    return `| \`gantry ${cli.name}${cli.positional === undefined ? '' : ` ${cli.positional}`}${required}\` | ${cell(cli.summary)} |`;
   });
   return [
     '| Command | What it does |',

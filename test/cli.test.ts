@@ -71,6 +71,15 @@ describe('gantry CLI (bundled)', () => {
     expect(newline.stderr.trim()).toBe('error: option --keep: must be a whole number from 0 to 99, got "1\\n2"');
   });
 
+  it('takes exactly the one positional argument a command names', async () => {
+    const none = await runCliBundle(['plan-summary']);
+    expect(none.code).toBe(2);
+    expect(none.stderr.trim()).toBe('error: expected <plan.json> (terraform show -json tfplan > plan.json); run "gantry plan-summary --help"');
+    const two = await runCliBundle(['buildspec', 'run', 'a.yml', 'b.yml']);
+    expect(two.code).toBe(2);
+    expect(two.stderr.trim()).toBe('error: expected one <buildspec file>, got 2 arguments; run "gantry buildspec run --help"');
+  });
+
   it('exits 1 with the one-line config error', async () => {
     const result = await runCliBundle(['config', 'validate', '--config', 'test/no-such.yml']);
     expect(result.code).toBe(1);

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type BuildspecResult, runBuildspec } from '../../src/buildspec/runner.js';
 import { defineCommand } from '../../src/definition/define.js';
 import { list, text } from '../../src/definition/input-types.js';
-import { InputError, UsageError } from '../../src/errors.js';
+import { InputError } from '../../src/errors.js';
 import { readUserFile } from '../../src/read-user-file.js';
 
 export const buildspecRun = defineCommand({
@@ -18,11 +18,8 @@ export const buildspecRun = defineCommand({
   cli: {
     name: 'buildspec run',
     summary: "Run a CodeBuild buildspec (version 0.2) here, in one bash session, with CodeBuild's phase rules.",
-    positionals: '<file>',
-    async run(inputs, io, positionals) {
-      const [file] = positionals;
-      if (file === undefined || positionals.length !== 1)
-        throw new UsageError(file === undefined ? 'expected the buildspec file' : `expected one buildspec file, got ${positionals.length}`);
+    positional: '<buildspec file>',
+    async run(inputs, io, file) {
       const env = Object.fromEntries((inputs.env ?? []).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]));
       const sourceDir = resolve(inputs['source-dir'] ?? process.cwd());
       if (

@@ -74,7 +74,11 @@ export async function runCli(argv: string[], io: Omit<CliIo, 'inputs'>, commands
     const { values, positionals } = parseCommandArgs(command, args);
     const source = cliInputSource(values);
     const settings = parseInputs(command, source, io.env, 'cli');
-    return (await command.cli.run(settings, { ...io, inputs: source }, positionals)) ?? EXIT_OK;
+    const { positional } = command.cli;
+    if (positional !== undefined && positionals.length !== 1) {
+      throw new UsageError(positionals.length === 0 ? `expected ${positional}` : `expected one ${positional}, got ${positionals.length} arguments`);
+    }
+    return (await command.cli.run(settings, { ...io, inputs: source }, positionals[0] ?? '')) ?? EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError) {
       io.logger.error(`${error.message}; run "gantry ${command.cli.name} --help"`);
@@ -134,7 +138,7 @@ function parseCommandArgs(command: CliCommand, args: string[]) {
   const options = Object.fromEntries(inputs.map(([name]) => [name, { type: 'string' as const, multiple: true }]));
   let parsed: { values: Record<string, string | string[] | undefined>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: normalizeOptions(args, kinds), options, strict: true, allowPositionals: command.cli.positionals !== undefined });
+    parsed = parseArgs({ args: normalizeOptions(args, kinds), options, strict: true, allowPositionals: command.cli.positional !== undefined });
   } catch (error) {
     throw usageError(error, kinds);
   }
@@ -193,7 +197,7 @@ function optionHelp(name: string, spec: InputSpec): string {
 export function commandHelp(command: CliCommand): string {
   const { cli } = command;
   return [
-    `Usage: gantry ${cli.name}${cli.positionals === undefined ? '' : ` ${cli.positionals}`} [options]`,
+    `Usage: gantry ${cli.name}${cli.positional === undefined ? '' : ` ${cli.positional}`} [options]`,
     '',
     cli.summary,
     '',

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { environmentInput } from '../../src/definition/common-inputs.js';
 import { defineCommand, type InputSpec } from '../../src/definition/define.js';
 import { choice, pattern, text } from '../../src/definition/input-types.js';
-import { InputError, UsageError, UserError } from '../../src/errors.js';
+import { InputError, UserError } from '../../src/errors.js';
 import { COMMIT_SHA, SHA256 } from '../../src/patterns.js';
 import { readUserFile } from '../../src/read-user-file.js';
 import { TERRAFORM_PIN } from '../../src/terraform/pin.js';
@@ -39,15 +39,8 @@ export const planSummary = defineCommand({
   cli: {
     name: 'plan-summary',
     summary: 'Summarize "terraform show -json" output: counts and resources, as JSON, shell exports or Markdown.',
-    positionals: '<plan.json>',
-    async run(inputs, io, positionals) {
-      const [file] = positionals;
-      if (file === undefined || positionals.length !== 1)
-        throw new UsageError(
-          file === undefined
-            ? 'expected the plan JSON file (terraform show -json tfplan > plan.json)'
-            : `expected one plan JSON file, got ${positionals.length}`,
-        );
+    positional: '<plan.json> (terraform show -json tfplan > plan.json)',
+    async run(inputs, io, file) {
       const sha256 = inputs.sha256?.toLowerCase();
       const summary = await readSummary(file);
       if (inputs.format === 'markdown') {

@@ -91,12 +91,13 @@ export interface CliSpec<S> {
   readonly name: string;
   readonly summary: string;
   /** Positional arguments, e.g. `<file>`; none when absent. */
-  readonly positionals?: string;
+  /** The one positional argument the command takes, e.g. `<file>`; the CLI refuses none or more than one. */
+  readonly positional?: string;
   /**
    * Returns the exit code (0 when omitted: an async run without a return statement is a `Promise<void>`).
    * Throws UserError for the user to fix.
    */
-  run(settings: S, io: CliIo, positionals: string[]): Promise<number | undefined> | Promise<void>;
+  run(settings: S, io: CliIo, positional: string): Promise<number | undefined> | Promise<void>;
 }
 
 export interface CommandDefinition<I extends InputSpecs, S> {
