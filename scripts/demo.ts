@@ -9,7 +9,6 @@
  * Exits 0 only if every step did what it should (including the refusal). Cleans up its sandbox and work files;
  * the summaries stay for reading.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -23,6 +22,7 @@ import { type ActionResult, REPO_ROOT, startAction } from './local-runner.js';
 import type { BuildScript } from './sandbox/codebuild/build.js';
 import { type GantrySandbox, startSandbox } from './sandbox/sandbox.js';
 import { seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from './sandbox/seed-config.js';
+import { localTerraformRelease } from './sandbox/terraform-release.js';
 
 const configFile = process.argv[2] ?? join(REPO_ROOT, '.github', 'gantry.yml');
 /** The commit being delivered, and one that only ever reached dev. */
@@ -43,20 +43,18 @@ async function main(): Promise<number> {
   const config = await loadConfig(configFile);
   const work = mkdtempSync(join(tmpdir(), 'gantry-demo-'));
   const summaries = mkdtempSync(join(tmpdir(), 'gantry-demo-summaries-'));
-  const terraform = spawnSync('terraform', ['version'], { encoding: 'utf8' });
-  const realBuilds = terraform.status === 0 && terraform.stdout.startsWith(`Terraform v${TERRAFORM_PIN.version}`);
+  // The builds fetch terraform from a local release mirror holding this machine's (HashiCorp is out of reach).
+  const release = localTerraformRelease(work);
+  const realBuilds = release.ok;
   let sandbox: GantrySandbox | undefined;
   try {
     console.log(`gantry demo: ${config.project}, ${config.order.join(' → ')} on the local sandbox`);
-    const setup = await setUp(config, work, realBuilds);
+    const setup = await setUp(config, work, release.ok ? release.variables : undefined);
     sandbox = setup.sandbox;
     console.log(
       realBuilds
         ? `CodeBuild runs gantry's buildspecs for real with terraform ${TERRAFORM_PIN.version} (built-in resources only: no provider download).`
-        : color(
-            33,
-            `terraform ${TERRAFORM_PIN.version} is not on PATH and cannot be downloaded here: CodeBuild follows a script instead of running the buildspecs.`,
-          ),
+        : color(33, `${release.ok ? '' : release.why}: CodeBuild follows a script instead of running the buildspecs.`),
     );
     const context = { config, sandbox, repository: setup.repository, work, summaries, realBuilds };
     for (const name of config.order) {
@@ -84,7 +82,12 @@ interface DemoContext {
   firstPackages?: { environment: string; packages: PackageRecord[] };
 }
 
-async function setUp(config: GantryConfig, work: string, realBuilds: boolean): Promise<{ sandbox: GantrySandbox; repository: string }> {
+/** `terraform`: the projects' Terraform variables when the builds run for real; scripted builds without. */
+async function setUp(
+  config: GantryConfig,
+  work: string,
+  terraform: Record<string, string> | undefined,
+): Promise<{ sandbox: GantrySandbox; repository: string }> {
   // The repository CodeBuild checks out: a small terraform app where the config says each environment's lives,
   // the functions' sources (functions/<name>: the plan build packages them) and the config itself.
   const source = join(work, 'repo');
@@ -103,7 +106,7 @@ async function setUp(config: GantryConfig, work: string, realBuilds: boolean): P
     codebuild: { containerEnv: { GANTRY_CLI: `node ${join(REPO_ROOT, 'scripts', 'dist', 'gantry.js')}`, HOME: join(work, 'home') } },
   });
   seedLambdaFromConfig(sandbox.services.lambda, config, { versionsPerFunction: 12 });
-  seedCodeBuildFromConfig(sandbox.services.codebuild, config, realBuilds ? { sourceDir: source } : {});
+  seedCodeBuildFromConfig(sandbox.services.codebuild, config, terraform === undefined ? {} : { sourceDir: source, terraform });
   for (const environment of config.environments.values()) {
     for (const fn of environment.functions) sandbox.services.lambda.setHandler(fn.functionName, (_event, { version }) => ({ ok: true, version }));
   }

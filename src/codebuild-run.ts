@@ -24,7 +24,6 @@ import { createGitHubClient, type GitHubClient } from './github/client.js';
 import { isPullRequestEvent, type RunContext, readRunContext } from './github/run-context.js';
 import { COMMENT_MAX_CHARS, markerLine, upsertStickyComment } from './github/sticky-comment.js';
 import { workspaceRoot } from './read-user-file.js';
-import { terraformPinEnv } from './terraform/pin.js';
 import { type PlanSummary, planSummaryFromExported, renderPlanMarkdown } from './terraform/plan-summary.js';
 
 /** Seams for tests and the benchmark; the action itself builds everything from its inputs and environment. */
@@ -51,7 +50,6 @@ export async function codebuildRunAction(inputs: CodeBuildRunInputs, context: Ac
     inputs,
     run,
     context: runContext,
-    terraformPin: terraformPinEnv(),
     ...(cli === undefined ? {} : { cli }),
   });
   const codebuild = deps.codebuild ?? createCodeBuildClient({ region: environment.region });

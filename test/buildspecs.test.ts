@@ -2,15 +2,16 @@
  * The terraform buildspecs, run for real with the local CodeBuild runner: a fresh copy of a fixture repository
  * per build (as CodeBuild checks out the source anew), the plan store in a directory, the committed CLI bundle.
  * The install phase's download is exercised offline with a stand-in curl that serves a stand-in terraform zip;
- * the plan/apply runs need the pinned terraform on PATH and are skipped, saying why, without it.
+ * the plan/apply runs use the pinned terraform on PATH, packed as a local release zip the install phase
+ * verifies, and are skipped, saying why, without it.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { type LocalTerraformRelease, localTerraformRelease } from '../scripts/sandbox/terraform-release.js';
 import { type BuildspecLine, type BuildspecResult, parseBuildspec, runBuildspec } from '../src/buildspec/runner.js';
 import { TERRAFORM_PIN, terraformPinEnv } from '../src/terraform/pin.js';
 import { planExportedVariables } from '../src/terraform/plan-summary.js';
@@ -75,12 +76,22 @@ async function build(buildspec: string, sourceDir: string, env: Record<string, s
   };
 }
 
-/** The contract the codebuild-run action fulfils, for a local plan store. */
+let release: LocalTerraformRelease | undefined;
+/**
+ * The project's Terraform variables for the runs with real terraform: the local terraform packed as a release
+ * zip with its own checksum (this machine cannot download HashiCorp's), verified by the install phase like any.
+ */
+function terraformRelease(): Record<string, string> {
+  release ??= localTerraformRelease(dir('releases'));
+  return release.ok ? release.variables : terraformPinEnv();
+}
+
+/** The contract the codebuild-run action and the project's variables fulfil, for a local plan store. */
 function contractEnv(mode: 'plan' | 'apply', store: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     HOME: dir('home'),
     TF_PLUGIN_CACHE_DIR: dir('plugin-cache'),
-    ...terraformPinEnv(),
+    ...terraformRelease(),
     GANTRY_ENVIRONMENT: 'dev',
     GANTRY_MODE: mode,
     GANTRY_COMMIT: COMMIT,
@@ -228,20 +239,52 @@ describe('install phase (offline, stand-in downloads)', () => {
     ]);
     const home = tools.env.HOME!;
     expect(output).toContain(`terraform_${FAKE_VERSION}_linux_${ARCH}.zip: OK`);
-    expect(output).toContain(`[BUILD] terraform=${home}/.gantry/terraform/${FAKE_VERSION}/terraform`);
+    expect(output).toContain(`installing terraform ${FAKE_VERSION} (linux_${ARCH}) from https://releases.hashicorp.com/terraform`);
+    // Unpacked into a directory of this build, never a shared one a later build would trust.
+    expect(output).toMatch(/\[BUILD\] terraform=\/\S+\/terraform$/m);
+    expect(output).not.toContain(`terraform=${home}`);
     expect(output).toMatch(/\[BUILD\] cli=node \/.*\/gantry\.mjs/);
     expect(output).toContain(`[BUILD] cache=${home}/.terraform.d/plugin-cache automation=1 input=0`);
     expect(existsSync(join(home, '.terraform.d', 'plugin-cache'))).toBe(true);
   });
 
-  it('skips the download when the pinned version is already on PATH', async () => {
+  it('never trusts a terraform already on PATH that claims the pinned version: it downloads and verifies in every build', async () => {
     const tools = fakeToolchain();
-    const env = { ...tools.env, GANTRY_CLI: `node ${CLI}` };
-    expect((await build(installOnly(), dir('src'), env)).result.status).toBe('SUCCEEDED');
+    // Planted by the image, a cache or an earlier build: it prints the pinned version line.
+    const planted = dir('planted');
+    writeFileSync(join(planted, 'terraform'), `#!/bin/sh\necho "Terraform v${FAKE_VERSION}"\necho "planted terraform $*"\n`);
+    chmodSync(join(planted, 'terraform'), 0o755);
+    const env = { ...tools.env, PATH: `${planted}:${tools.env.PATH}`, GANTRY_CLI: `node ${CLI}` };
+    const first = await build(installOnly(), dir('src'), env);
     const second = await build(installOnly(), dir('src'), env);
-    expect(second.result.status).toBe('SUCCEEDED');
-    expect(second.output).toContain(`terraform ${FAKE_VERSION} is already installed`);
-    expect(readFileSync(tools.curlLog, 'utf8').trim().split('\n')).toHaveLength(1);
+    for (const run of [first, second]) {
+      expect(run.statuses, run.output).toEqual(['INSTALL:SUCCEEDED', 'PRE_BUILD:SUCCEEDED', 'BUILD:SUCCEEDED', 'POST_BUILD:SUCCEEDED']);
+      expect(run.output).toContain(`terraform_${FAKE_VERSION}_linux_${ARCH}.zip: OK`);
+      expect(run.output).toMatch(/\[BUILD\] terraform=\/\S+\/terraform$/m);
+      expect(run.output).not.toContain(`terraform=${planted}`);
+    }
+    expect(readFileSync(tools.curlLog, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('fetches from GANTRY_TERRAFORM_RELEASES_URL (a mirror), checked against the same pin', async () => {
+    const tools = fakeToolchain();
+    const { result, output } = await build(installOnly(), dir('src'), {
+      ...tools.env,
+      GANTRY_CLI: `node ${CLI}`,
+      GANTRY_TERRAFORM_RELEASES_URL: 'https://artifacts.example.com/hashicorp/terraform/',
+    });
+    expect(result.status, output).toBe('SUCCEEDED');
+    expect(readFileSync(tools.curlLog, 'utf8').trim()).toBe(
+      `https://artifacts.example.com/hashicorp/terraform/${FAKE_VERSION}/terraform_${FAKE_VERSION}_linux_${ARCH}.zip`,
+    );
+    const tampered = await build(installOnly(), dir('src'), {
+      ...tools.env,
+      GANTRY_CLI: `node ${CLI}`,
+      GANTRY_TERRAFORM_RELEASES_URL: 'https://artifacts.example.com/hashicorp/terraform',
+      [`GANTRY_TERRAFORM_SHA256_LINUX_${ARCH.toUpperCase()}`]: 'e'.repeat(64),
+    });
+    expect(tampered.statuses).toEqual(['INSTALL:FAILED']);
+    expect(tampered.output).toContain(`terraform_${FAKE_VERSION}_linux_${ARCH}.zip: FAILED`);
   });
 
   it('refuses a download whose sha256 does not match the pin, and a CLI whose sha256 does not match', async () => {
@@ -254,7 +297,6 @@ describe('install phase (offline, stand-in downloads)', () => {
     });
     expect(badZip.statuses).toEqual(['INSTALL:FAILED']);
     expect(badZip.output).toContain('FAILED');
-    expect(existsSync(join(tools.env.HOME!, '.gantry', 'terraform', FAKE_VERSION, 'terraform'))).toBe(false);
 
     const badCli = await build(installOnly(), dir('src'), {
       ...tools.env,
@@ -337,22 +379,9 @@ describe('pre_build checks (before terraform runs)', () => {
 // ---------------------------------------------------------------------------------------------------------
 // Plan and apply with the real terraform.
 
-function terraformStatus(): { ok: boolean; why: string } {
-  const run = spawnSync('terraform', ['version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), CHECKPOINT_DISABLE: '1' } });
-  if (run.error !== undefined) return { ok: false, why: `terraform is not on PATH (${run.error.message})` };
-  const first = run.stdout.split('\n')[0] ?? '';
-  if (first !== `Terraform v${TERRAFORM_PIN.version}`) {
-    return {
-      ok: false,
-      why: `terraform on PATH reports "${first}", not the pinned ${TERRAFORM_PIN.version}, and the install phase cannot download it offline`,
-    };
-  }
-  return { ok: true, why: '' };
-}
-
-const terraform = terraformStatus();
-const hasTerraform = terraform.ok;
-if (!hasTerraform) console.log(`note: skipping the buildspec runs with real terraform: ${terraform.why}`);
+terraformRelease();
+const hasTerraform = release?.ok === true;
+if (release?.ok === false) console.log(`note: skipping the buildspec runs with real terraform: ${release.why}`);
 
 describe('plan then apply with terraform', () => {
   let planned: Promise<{ build: Build; store: string; artifacts: string }> | undefined;

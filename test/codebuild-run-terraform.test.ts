@@ -5,21 +5,22 @@
  * commit and a wrong sha256 are refused in PRE_BUILD, before terraform apply could run.
  * Needs the pinned Terraform on PATH: without it the tests say so and skip.
  */
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GantrySandbox, startSandbox } from '../scripts/sandbox/sandbox.js';
 import { seedCodeBuildFromConfig } from '../scripts/sandbox/seed-config.js';
+import { localTerraformRelease } from '../scripts/sandbox/terraform-release.js';
 import { parseConfig } from '../src/config/load.js';
-import { TERRAFORM_PIN } from '../src/terraform/pin.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
 import { REPO_ROOT, runBundledAction } from './helpers/run-bundle.js';
 
-const version = spawnSync('terraform', ['version'], { encoding: 'utf8' });
-const hasTerraform = version.status === 0 && version.stdout.startsWith(`Terraform v${TERRAFORM_PIN.version}`);
-if (!hasTerraform) console.warn(`codebuild-run-terraform: skipped, terraform ${TERRAFORM_PIN.version} is not on PATH (the sandbox cannot download it)`);
+// The projects' Terraform variables point at a local release mirror holding this machine's terraform.
+const releaseDir = mkdtempSync(join(tmpdir(), 'gantry-terraform-release-'));
+const release = localTerraformRelease(releaseDir);
+const hasTerraform = release.ok;
+if (!release.ok) console.warn(`codebuild-run-terraform: skipped, ${release.why}`);
 
 const COMMIT = '1111111111111111111111111111111111111111';
 const OTHER_COMMIT = '2222222222222222222222222222222222222222';
@@ -46,12 +47,13 @@ beforeAll(async () => {
   sandbox = await startSandbox({
     codebuild: { containerEnv: { GANTRY_CLI: `node ${join(REPO_ROOT, 'scripts', 'dist', 'gantry.js')}`, HOME: join(root, 'home') } },
   });
-  seedCodeBuildFromConfig(sandbox.services.codebuild, config, { sourceDir: source });
+  seedCodeBuildFromConfig(sandbox.services.codebuild, config, { sourceDir: source, ...(release.ok ? { terraform: release.variables } : {}) });
 });
 
 afterAll(async () => {
   await sandbox?.stop();
   rmSync(root, { recursive: true, force: true });
+  rmSync(releaseDir, { recursive: true, force: true });
 });
 
 function run(mode: 'plan' | 'apply', commit: string, extra: Record<string, string> = {}) {

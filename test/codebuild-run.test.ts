@@ -77,7 +77,6 @@ describe('the StartBuild request', () => {
       inputs,
       run: resolveRun(inputs, config.environments.get(inputs.target.environment)!),
       context: readRunContext({ ...env, ...extraEnv }),
-      terraformPin: { GANTRY_TERRAFORM_VERSION: '1.11.4' },
     };
   };
 
@@ -94,7 +93,6 @@ describe('the StartBuild request', () => {
       GANTRY_PLAN_LOCATION: `s3://orders-dev-111111111111-plans/dev/${SHA}`,
       GANTRY_PLAN_SHA256: PLAN_SHA,
       TF_WORKING_DIR: 'terraform/environments/dev',
-      GANTRY_TERRAFORM_VERSION: '1.11.4',
       GANTRY_RUN_URL: 'https://github.com/example/app/actions/runs/77',
     });
     expect(request.environmentVariablesOverride!.every((v) => v.type === 'PLAINTEXT')).toBe(true);

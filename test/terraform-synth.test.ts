@@ -14,7 +14,7 @@ import { type GantryConfig, loadConfig, parseConfig } from '../src/config/load.j
 import { boundedName } from '../src/config/naming.js';
 import { ConfigError } from '../src/errors.js';
 import { environmentOutputs } from '../src/resolve-environment.js';
-import { TERRAFORM_PIN } from '../src/terraform/pin.js';
+import { TERRAFORM_PIN, terraformPinEnv } from '../src/terraform/pin.js';
 import { STACK_FILE, type SynthResult, synthesize } from '../terraform/app.js';
 import { ROLE_PERMISSION_WRITES } from '../terraform/constructs/boundary.js';
 import { CAPACITY_PROVIDER_OBJECT_ATTRIBUTES } from '../terraform/constructs/capacity-provider.js';
@@ -551,6 +551,19 @@ describe('the CodeBuild projects', () => {
       GANTRY_CLI: 'node tools/gantry.js',
     });
     expect(one(stackOf(example, 'dev'), 'aws_codebuild_project', named('name', 'orders-dev-prune')).source_version).toBe('refs/heads/main');
+  });
+
+  it('the plan and apply projects own the Terraform pin their install phase verifies (the action sends none)', () => {
+    const variables = (project: string) =>
+      Object.fromEntries(
+        ((one(stackOf(example, 'dev'), 'aws_codebuild_project', named('name', project)).environment as Block).environment_variable as Block[]).map(
+          (variable) => [variable.name, variable.value],
+        ),
+      );
+    for (const project of ['orders-dev-plan', 'orders-dev-apply']) {
+      expect(variables(project)).toEqual({ GANTRY_ENVIRONMENT: 'dev', ...terraformPinEnv() });
+    }
+    expect(variables('orders-dev-pr-plan')).toEqual({ GANTRY_ENVIRONMENT: 'dev', ...terraformPinEnv(), GANTRY_PLAN_READ_ONLY: 'true' });
   });
 
   it('least-privilege roles: plan reads and stores its plan, apply writes within the environment, prune only prunes', () => {

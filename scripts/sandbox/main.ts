@@ -3,11 +3,15 @@
  * default) and prints the variables to export so that the real AWS SDK, Octokit, the actions' bundles and
  * the gantry CLI talk to it. Runs until interrupted.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../src/config/load.js';
 import { describeError } from '../../src/errors.js';
 import { startSandbox } from './sandbox.js';
 import { seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from './seed-config.js';
+import { localTerraformRelease } from './terraform-release.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +33,14 @@ if (!Number.isInteger(versionsPerFunction) || versionsPerFunction < 0) fail('--v
 const config = await loadConfig(values.config).catch((error: unknown) => fail(describeError(error)));
 const sandbox = await startSandbox({ port, clockSpeed });
 const environments = seedLambdaFromConfig(sandbox.services.lambda, config, { versionsPerFunction });
-const projects = seedCodeBuildFromConfig(sandbox.services.codebuild, config, values['source-dir'] === undefined ? {} : { sourceDir: values['source-dir'] });
+// Executed builds fetch terraform from a local release mirror of this machine's terraform (see terraform-release.ts).
+const release = values['source-dir'] === undefined ? undefined : localTerraformRelease(mkdtempSync(join(tmpdir(), 'gantry-sandbox-terraform-')));
+if (release?.ok === false) process.stderr.write(`warning: executed builds will fail to install terraform: ${release.why}\n`);
+const projects = seedCodeBuildFromConfig(
+  sandbox.services.codebuild,
+  config,
+  values['source-dir'] === undefined ? {} : { sourceDir: values['source-dir'], ...(release?.ok ? { terraform: release.variables } : {}) },
+);
 const repository = seedGitHubFromConfig(sandbox.services.github, config);
 
 const lines = [

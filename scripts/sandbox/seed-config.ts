@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GantryConfig } from '../../src/config/load.js';
 import { gantryFile } from '../../src/gantry-files.js';
+import { terraformPinEnv } from '../../src/terraform/pin.js';
 import { required } from '../assert.js';
 import type { CodeBuildService } from './codebuild/service.js';
 import type { GitHubService } from './github/service.js';
@@ -58,6 +59,11 @@ export function seedLambdaFromConfig(lambda: LambdaService, config: GantryConfig
 export interface SeedCodeBuildOptions {
   /** Executes builds for real from this directory (the repository checkout); scripted builds otherwise. */
   sourceDir?: string;
+  /**
+   * The Terraform variables of the plan and apply projects: the pin, as terraform/ sets it, unless given (a
+   * local release mirror, `localTerraformRelease`, whose zip is not HashiCorp's and so has its own checksum).
+   */
+  terraform?: Record<string, string>;
   /** Where executed builds put artifacts; one sub-directory per project. */
   artifactsDir?: string;
 }
@@ -80,7 +86,11 @@ export function seedCodeBuildFromConfig(codebuild: CodeBuildService, config: Gan
     ] as const) {
       codebuild.createProject(project, {
         buildspec: readFileSync(gantryFile(`buildspecs/terraform-${mode}.yml`), 'utf8'),
-        ...(project === names.prPlanProject ? { environmentVariables: [{ name: 'GANTRY_PLAN_READ_ONLY', value: 'true' }] } : {}),
+        environmentVariables: [
+          { name: 'GANTRY_ENVIRONMENT', value: name },
+          ...Object.entries(options.terraform ?? terraformPinEnv()).map(([variable, value]) => ({ name: variable, value })),
+          ...(project === names.prPlanProject ? [{ name: 'GANTRY_PLAN_READ_ONLY', value: 'true' }] : []),
+        ],
         logGroupName: names.buildLogGroup,
         logStreamPrefix: project,
         ...(options.sourceDir === undefined ? {} : { sourceDir: options.sourceDir }),

@@ -18,8 +18,6 @@ export interface StartRequestParts {
   inputs: CodeBuildRunInputs;
   run: ResolvedRun;
   context: RunContext;
-  /** GANTRY_TERRAFORM_* from the one Terraform pin. */
-  terraformPin: Record<string, string>;
   /** Where the build can fetch this gantry version's CLI, if known. */
   cli?: CliDownload;
 }
@@ -46,7 +44,6 @@ export function buildVariables(parts: StartRequestParts): Record<string, string>
     TF_WORKING_DIR: run.workingDirectory,
     ...(run.varFile === undefined ? {} : { TF_VAR_FILE: run.varFile }),
     ...(run.configPath === undefined ? {} : { GANTRY_CONFIG: run.configPath }),
-    ...parts.terraformPin,
     ...(parts.cli === undefined ? {} : { GANTRY_CLI_URL: parts.cli.url, GANTRY_CLI_SHA256: parts.cli.sha256 }),
     ...(context.runUrl === '' ? {} : { GANTRY_RUN_URL: context.runUrl }),
   };

@@ -18,6 +18,7 @@ import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktn/provider-aws/lib/s3-bucket-versioning/index.js';
 import { Construct } from 'constructs';
+import { terraformPinEnv } from '../../src/terraform/pin.js';
 import type { Boundaries } from './boundary.js';
 import { buildLogStatements, pruneStatements, readStatements, stateReadStatements, stateStatements, writeStatements } from './build-permissions.js';
 import type { StackContext } from './context.js';
@@ -76,7 +77,10 @@ export class Builds extends Construct {
     });
 
     const environment = [{ name: 'GANTRY_ENVIRONMENT', value: ctx.env.name }];
-    this.#project(ctx, 'plan', names.planProject, plan, ctx.buildspecs.plan, environment, 60);
+    // The Terraform pin is the project's, like its buildspec: the install phase fetches and verifies exactly
+    // this version in every build, whatever starts it.
+    const terraform = [...environment, ...Object.entries(terraformPinEnv()).map(([name, value]) => ({ name, value }))];
+    this.#project(ctx, 'plan', names.planProject, plan, ctx.buildspecs.plan, terraform, 60);
     if (ctx.config.pullRequestEnvironments.includes(ctx.env.name)) {
       // Pull-request plans: the same buildspec, read-only. Its role reads the state but can write neither the
       // state, its lock file nor a stored plan; the buildspec plans with -lock=false and stores nothing.
@@ -87,9 +91,9 @@ export class Builds extends Construct {
         statements: [...buildLogStatements(ctx), ...stateReadStatements(ctx), ...readStatements(ctx)],
         boundary: boundaries.pipeline,
       });
-      this.#project(ctx, 'pr-plan', names.prPlanProject, prPlan, ctx.buildspecs.plan, [...environment, { name: 'GANTRY_PLAN_READ_ONLY', value: 'true' }], 60);
+      this.#project(ctx, 'pr-plan', names.prPlanProject, prPlan, ctx.buildspecs.plan, [...terraform, { name: 'GANTRY_PLAN_READ_ONLY', value: 'true' }], 60);
     }
-    this.#project(ctx, 'apply', names.applyProject, apply, ctx.buildspecs.apply, environment, 90);
+    this.#project(ctx, 'apply', names.applyProject, apply, ctx.buildspecs.apply, terraform, 90);
     this.pruneProject = this.#project(
       ctx,
       'prune',
