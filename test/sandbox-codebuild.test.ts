@@ -12,6 +12,7 @@ import { type CloudWatchLogsClient, FilterLogEventsCommand, GetLogEventsCommand 
 import { BatchGetBuildsCommand, type Build, type CodeBuildClient, StartBuildCommand, StopBuildCommand } from '@aws-sdk/client-codebuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BuildScript } from '../scripts/sandbox/codebuild/build.js';
+import { DEFAULT_INGESTION_DELAY_MS } from '../scripts/sandbox/logs/store.js';
 import { type GantrySandbox, type GantrySandboxOptions, startSandbox } from '../scripts/sandbox/sandbox.js';
 import { createCodeBuildClient, createLogsClient } from '../src/aws/clients.js';
 import { controlClock, until } from './helpers/sandbox-control.js';
@@ -184,7 +185,10 @@ describe('sandbox CloudWatch Logs', () => {
   it('pages GetLogEvents forward; at the end the token passed in comes back (the end condition)', async () => {
     const { sandbox: sb, logs } = await start();
     const store = sb.services.logs.store;
+    // Events are readable once ingested (store.ts): the test moves the clock past the ingestion delay.
+    const clock = controlClock(sb.clock);
     for (let index = 0; index < 25; index++) store.append('/g', 's', `line ${index}`);
+    clock.advance(DEFAULT_INGESTION_DELAY_MS);
     const seen: string[] = [];
     let token: string | undefined;
     let pages = 0;
@@ -198,6 +202,7 @@ describe('sandbox CloudWatch Logs', () => {
     expect(seen).toEqual(Array.from({ length: 25 }, (_, index) => `line ${index}`));
     expect(pages).toBe(4); // 10, 10, 5, then an empty page whose token is the one passed in
     store.append('/g', 's', 'late line');
+    clock.advance(DEFAULT_INGESTION_DELAY_MS);
     const more = await logs.send(new GetLogEventsCommand({ logGroupName: '/g', logStreamName: 's', nextToken: token }));
     expect(more.events!.map((event) => event.message)).toEqual(['late line']);
     expect(more.nextForwardToken).not.toBe(token);
@@ -220,15 +225,19 @@ describe('sandbox CloudWatch Logs', () => {
         { phase: 'FINALIZING', durationMs: 10 },
       ],
     });
-    // Sandbox time stands still until the stream has been looked for: the build is still provisioning.
+    // Sandbox time stands still until the stream has been looked for: the build is still provisioning, and
+    // StartBuild names no log yet (test/sandbox-codebuild-logs.test.ts): a client that guesses the names from
+    // the project's settings and the build id finds no stream.
     const clock = controlClock(sb.clock);
     clock.freeze();
     const { build } = await codebuild.send(new StartBuildCommand({ projectName: 'p' }));
-    const stream = { logGroupName: build!.logs!.groupName!, logStreamName: build!.logs!.streamName! };
-    expect(stream.logStreamName).toMatch(/^p\/[0-9a-f-]{36}$/);
+    expect(build!.logs!.groupName).toBeUndefined();
+    const stream = { logGroupName: '/aws/codebuild/orders-dev', logStreamName: `p/${build!.id!.split(':')[1]}` };
     await expect(logs.send(new GetLogEventsCommand(stream))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     clock.resume();
-    await waitComplete(codebuild, build!.id!);
+    const done = await waitComplete(codebuild, build!.id!);
+    expect({ logGroupName: done.logs!.groupName, logStreamName: done.logs!.streamName }).toEqual(stream);
+    clock.advance(DEFAULT_INGESTION_DELAY_MS);
     const { events } = await logs.send(new GetLogEventsCommand({ ...stream, startFromHead: true }));
     const messages = events!.map((event) => event.message!);
     expect(messages.some((message) => /^\[Container\] \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{6} Entering phase BUILD$/.test(message))).toBe(true);
@@ -244,8 +253,10 @@ describe('sandbox CloudWatch Logs', () => {
     // Standard retry mode: the adaptive mode's client-side limiter would add seconds of real-time pacing.
     const logs = createLogsClient({ region: 'eu-west-1', retryMode: 'standard' });
     sb.services.logs.store.append('/g', 's', 'x');
-    // Sandbox time stands still during the burst: the bucket (25) cannot refill, so exactly 25 pass at first.
+    // Sandbox time stands still during the burst (after the event's ingestion): the bucket (25) cannot refill,
+    // so exactly 25 pass at first.
     const clock = controlClock(sb.clock);
+    clock.advance(DEFAULT_INGESTION_DELAY_MS);
     clock.freeze();
     const burst = Promise.all(Array.from({ length: 40 }, () => logs.send(new GetLogEventsCommand({ logGroupName: '/g', logStreamName: 's' }))));
     await until(() => sb.server.calls('logs', 'GetLogEvents').length >= 40, { everyMs: 1 });
@@ -293,6 +304,7 @@ describe('sandbox CodeBuild: executing the buildspec', () => {
       new StartBuildCommand({ projectName: 'orders-dev-plan', environmentVariablesOverride: [{ name: 'GANTRY_MODE', value: 'plan' }] }),
     );
     const done = await waitComplete(codebuild, build!.id!);
+    controlClock(sb.clock).advance(DEFAULT_INGESTION_DELAY_MS); // the last lines' ingestion
     expect(done.buildStatus).toBe('FAILED');
     expect(phaseSummary(done)).toEqual([
       'SUBMITTED:SUCCEEDED',

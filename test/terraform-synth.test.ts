@@ -752,6 +752,7 @@ describe('the GitHub OIDC role of each environment', () => {
       'codebuild:StopBuild',
       'logs:FilterLogEvents',
       'logs:GetLogEvents',
+      'logs:StartLiveTail',
     ]);
     expect(JSON.stringify(statements)).not.toContain(env.names.applyProject);
     // It starts only the read-only pull-request plan project, never the plan project of pushes to main.
@@ -844,6 +845,34 @@ describe('the GitHub OIDC role of each environment', () => {
     expect(by('ReadOwnPlanObjects').Resource).toEqual(['arn:aws:s3:::orders-dev-111111111111-plans/dev/*']);
     const services = new Set(actionsOf(statements).map((action) => action.split(':')[0]));
     expect([...services].sort()).toEqual(['codebuild', 'lambda', 'logs', 's3']);
+  });
+
+  // The codebuild-run action follows a build's log by CloudWatch Logs Live Tail. StartLiveTail authorizes against
+  // the log-group resource type only, ARN `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}`
+  // (Service Authorization Reference, CloudWatch Logs): granted on the build log group, nothing wider.
+  it('the roles that run the codebuild-run action, and only they, may Live Tail the build log group, and only it', () => {
+    for (const [cfg, app] of [
+      [config, example],
+      [optionsLoaded, options],
+    ] as const) {
+      for (const name of cfg.order) {
+        const env = cfg.environments.get(name)!;
+        const stack = stackOf(app, name);
+        const tailing: Record<string, PolicyStatement[]> = {};
+        for (const [key, role] of Object.entries(stack.resource.aws_iam_role!)) {
+          const inline = resources(stack, 'aws_iam_role_policy').filter((block) => block.role === `\${aws_iam_role.${key}.id}`);
+          const statements = inline.flatMap((block) => policy(block.policy)).filter((statement) => statement.Action.includes('logs:StartLiveTail'));
+          if (statements.length > 0) tailing[String(role.name)] = statements;
+        }
+        const runners = [env.names.deployRole, env.names.refRole, ...(cfg.pullRequestEnvironments.includes(name) ? [env.names.planRole] : [])];
+        expect(Object.keys(tailing).sort(), name).toEqual([...runners].sort());
+        const logGroup = `arn:aws:logs:${env.region}:${env.account}:log-group:${env.names.buildLogGroup}`;
+        for (const role of runners) {
+          expect(tailing[role], `${name} ${role}`).toEqual([{ Effect: 'Allow', Sid: 'TailOwnBuildLog', Action: ['logs:StartLiveTail'], Resource: [logGroup] }]);
+        }
+      }
+    }
+    expect(config.environments.get('dev')!.names.buildLogGroup).toBe('/aws/codebuild/orders-dev');
   });
 
   it('the OIDC provider is created once per account, by its first environment', () => {

@@ -12,7 +12,13 @@ export type FaultKind =
   /** The request is answered normally, after `latencyMs` of sandbox time. */
   | 'latency'
   /** The service's throttling error (Lambda: 429 TooManyRequestsException). */
-  | 'throttle';
+  | 'throttle'
+  /**
+   * IAM denies the caller the operation: the service's AccessDeniedException as the real service sends it
+   * (AWS JSON 1.1: HTTP 400 with `__type` and IAM's "is not authorized to perform" message). A test uses it for
+   * a role without a permission, e.g. `{ service: 'logs', operation: 'StartLiveTail', kind: 'access-denied' }`.
+   */
+  | 'access-denied';
 
 export interface FaultRule {
   service: string;

@@ -10,7 +10,8 @@ import { SandboxServer } from './server.js';
 
 /**
  * Lambda's control plane quota is shared by all control-plane calls; GetFunction has its own. CloudWatch
- * Logs allows GetLogEvents 25/s and FilterLogEvents 5/s per account and region.
+ * Logs allows GetLogEvents 25/s and FilterLogEvents 5/s per account and region. StartLiveTail's bucket
+ * (`logs-start-live-tail`) has no default: its limit is on concurrent sessions (logs/live-tail.ts).
  */
 export const DEFAULT_QUOTAS: Record<string, QuotaSpec> = {
   'lambda-control-plane': { ratePerSecond: 15 },
@@ -22,7 +23,11 @@ export const DEFAULT_QUOTAS: Record<string, QuotaSpec> = {
 export interface SandboxOptions {
   /** 0 (default) picks a free port. */
   port?: number;
-  /** Sandbox time runs this many times faster than real time. */
+  /**
+   * Sandbox time runs this many times faster than real time (default 1). Only clients handed the sandbox
+   * clock follow it: a client in another process sleeps in real time, so anything measured across processes
+   * must run at 1 (see clock.ts).
+   */
   clockSpeed?: number;
   /** Overrides of DEFAULT_QUOTAS, by quota name. */
   quotas?: Record<string, QuotaSpec>;

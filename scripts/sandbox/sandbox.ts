@@ -7,11 +7,13 @@ import { type CodeBuildOptions, CodeBuildService } from './codebuild/service.js'
 import { type RunningSandbox, type SandboxOptions, startSandboxWith } from './frame.js';
 import { GitHubService } from './github/service.js';
 import { type LambdaOptions, LambdaService } from './lambda/service.js';
-import { LogsService } from './logs/service.js';
+import { type LogsOptions, LogsService } from './logs/service.js';
 
 export interface GantrySandboxOptions extends SandboxOptions {
   lambda?: LambdaOptions;
   codebuild?: CodeBuildOptions;
+  /** Ingestion delay and Live Tail quotas (defaults: AWS's documented values; see logs/store.ts, logs/live-tail.ts). */
+  logs?: LogsOptions;
 }
 
 export interface GantryServices {
@@ -27,7 +29,7 @@ export type GantrySandbox = RunningSandbox<GantryServices>;
 export async function startSandbox(options: GantrySandboxOptions = {}): Promise<GantrySandbox> {
   const codebuildOptions: CodeBuildOptions = { ...options.codebuild };
   const sandbox = await startSandboxWith<GantryServices>((core) => {
-    const logs = new LogsService(core);
+    const logs = new LogsService(core, options.logs);
     return {
       lambda: new LambdaService(core, options.lambda),
       codebuild: new CodeBuildService(core, logs.store, codebuildOptions),

@@ -2,6 +2,13 @@
  * The sandbox's HTTP server on 127.0.0.1. One port serves every service: a request goes to the first
  * service that matches it (JSON 1.1 services by `X-Amz-Target`, Lambda by its REST paths, GitHub under
  * `/github`). Before a service sees a request the server applies injected faults, then the quota.
+ *
+ * Routing never looks at the `Host` header: an SDK that applies an operation's endpoint host prefix (the
+ * SDK model gives CloudWatch Logs' StartLiveTail `stream-`, `streaming-` in SDKs before April 2026) sends
+ * `Host: stream-127.0.0.1:<port>`, and that request is served like any other once it arrives.
+ *
+ * A response with a `stream` (an event stream such as StartLiveTail's) is written as it is produced and
+ * can stay open for hours of sandbox time; it ends when the producer returns or the client disconnects.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +30,11 @@ export interface RecordedRequest {
   /** Set when the request was answered by the quota's throttling error. */
   throttled: boolean;
   fault?: FaultKind;
+  /**
+   * For a streamed response: sandbox time the stream ended, and how (`complete`: the service ended it, e.g.
+   * a Live Tail timeout; `client-closed`: the client disconnected first). Unset while it is open.
+   */
+  streamEnded?: { at: number; by: 'complete' | 'client-closed' };
 }
 
 export class SandboxServer {
@@ -103,7 +115,27 @@ export class SandboxServer {
       return;
     }
     record.status = response.status;
-    send(outgoing, response);
+    if (response.stream === undefined) send(outgoing, response);
+    else await this.#stream(outgoing, response, record, response.stream);
+  }
+
+  /** Writes a streamed body chunk by chunk, honouring backpressure, until it ends or the client goes away. */
+  async #stream(outgoing: ServerResponse, response: SandboxResponse, record: RecordedRequest, produce: NonNullable<SandboxResponse['stream']>): Promise<void> {
+    // 'close' also follows a normal end, when the producer is already done.
+    const controller = new AbortController();
+    outgoing.on('close', () => controller.abort());
+    outgoing.writeHead(response.status, { ...response.headers });
+    outgoing.flushHeaders();
+    try {
+      for await (const chunk of produce(controller.signal)) {
+        if (controller.signal.aborted) break;
+        if (!outgoing.write(chunk)) await drained(outgoing, controller.signal);
+      }
+    } catch (error) {
+      if (!controller.signal.aborted) console.error(`sandbox ${record.service} ${record.operation} stream failed:`, error);
+    }
+    record.streamEnded = { at: this.clock.now(), by: controller.signal.aborted ? 'client-closed' : 'complete' };
+    if (!outgoing.destroyed) outgoing.end();
   }
 
   async #answer(service: SandboxService, record: RecordedRequest, request: SandboxRequest): Promise<SandboxResponse> {
@@ -118,6 +150,12 @@ export class SandboxServer {
           return service.errorResponse(service.serverError(fault.status ?? 500), request);
         case 'throttle':
           return service.errorResponse(service.throttleError(record.operation), request);
+        case 'access-denied':
+          return service.errorResponse(
+            service.accessDeniedError?.(record.operation, request) ??
+              new ServiceError(403, 'AccessDeniedException', `not authorized to perform: ${service.name}:${record.operation}`),
+            request,
+          );
         case 'latency':
           await this.clock.sleep(fault.latencyMs ?? 1000);
           break;
@@ -129,6 +167,19 @@ export class SandboxServer {
     }
     return service.handle(record.operation, request);
   }
+}
+
+/** Resolves when the socket can take more, or at once when the client is gone. */
+function drained(outgoing: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      outgoing.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    outgoing.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function send(outgoing: ServerResponse, response: SandboxResponse): void {

@@ -7,7 +7,8 @@
  *   Environment, so AWS itself requires what the environment enforces (required reviewers, deployment branch
  *   policy) before anyone can start the apply project. No `ref:` subject, no `pull_request`: a job on main or on
  *   a pushed tag outside the environment cannot assume it. It starts, reads and stops apply builds, follows
- *   their log, warms up and prunes its own functions and reads its own plans.
+ *   their log (Live Tail on the build log group, GetLogEvents), warms up and prunes its own functions and reads
+ *   its own plans.
  * - ref (`repo:…:ref:<apply.refs>`): the jobs on the allowed refs outside the environment (the deploy workflow's
  *   plan job, the prune workflow). It starts plan builds and prunes versions; it cannot start the apply project.
  * - plan (`repo:…:pull_request` only): pull-request plans; it starts builds of the read-only pull-request plan
@@ -59,11 +60,7 @@ export function deployRoleStatements(ctx: StackContext): Statement[] {
   const functions = names.functions.flatMap((fn) => [fn.functionArn, `${fn.functionArn}:*`]);
   return [
     ...startBuildStatements('RunOwnApplyBuilds', [arn.codebuildProject(names.applyProject)]),
-    {
-      Sid: 'ReadOwnBuildLogs',
-      Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'],
-      Resource: [arn.logGroup(names.buildLogGroup), arn.logStreams(names.buildLogGroup)],
-    },
+    ...followBuildLogStatements(ctx),
     {
       Sid: 'WarmupAndPruneOwnFunctions',
       Action: [
@@ -108,16 +105,30 @@ export function planRoleStatements(ctx: StackContext): Statement[] {
   return planBuildStatements(ctx, ctx.names.prPlanProject);
 }
 
-/** Start, read and stop builds of one plan project, and follow their log. */
+/** Start, read and stop builds of one plan project, and follow their log (Live Tail, GetLogEvents). */
 function planBuildStatements(ctx: StackContext, project: string): Statement[] {
+  const { arn } = ctx;
+  return [...startBuildStatements('RunOwnPlanBuilds', [arn.codebuildProject(project)]), ...followBuildLogStatements(ctx)];
+}
+
+/**
+ * Following a build's log (the codebuild-run action): Live Tail on the build log group, and GetLogEvents /
+ * FilterLogEvents to fall back and to close gaps. `logs:StartLiveTail` authorizes against the `log-group`
+ * resource type only (required; Service Authorization Reference, "Actions, resources, and condition keys for
+ * Amazon CloudWatch Logs", StartLiveTail row: resource type `log-group*`, access level Read), whose ARN is
+ * `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}`, without `:*` (same page, "Resource
+ * types defined by Amazon CloudWatch Logs"). So it is granted on the build log group's ARN and nothing else:
+ * no `:*`, no stream ARNs, no other group.
+ */
+function followBuildLogStatements(ctx: StackContext): Statement[] {
   const { names, arn } = ctx;
   return [
-    ...startBuildStatements('RunOwnPlanBuilds', [arn.codebuildProject(project)]),
     {
       Sid: 'ReadOwnBuildLogs',
       Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'],
       Resource: [arn.logGroup(names.buildLogGroup), arn.logStreams(names.buildLogGroup)],
     },
+    { Sid: 'TailOwnBuildLog', Action: ['logs:StartLiveTail'], Resource: [arn.logGroup(names.buildLogGroup)] },
   ];
 }
 

@@ -199,11 +199,13 @@ export const IAM_ACTIONS: Readonly<Record<string, ServiceActions>> = {
       'PutLogEvents',
       'PutMetricFilter',
       'PutRetentionPolicy',
+      'StartLiveTail',
       'TagLogGroup',
       'TagResource',
       'UntagLogGroup',
       'UntagResource',
     ],
+    note: 'StartLiveTail: checked against the StartLiveTail row of the SAR page (resource type log-group, required; access level Read) and its resource table (log-group ARN without `:*`), not against awacs.',
   },
   cloudwatch: {
     reference: `${SAR}/list_amazoncloudwatch.html`,

@@ -92,8 +92,17 @@ export interface BuildRecord {
   buildspecOverridden: boolean;
   environmentVariables: { name: string; value: string; type: string }[];
   exportedEnvironmentVariables: { name: string; value: string }[];
+  /** Where the agent writes the log: the project's group (default `/aws/codebuild/<project>`) and stream. */
   logGroupName: string;
+  /** `<project logsConfig streamName prefix>/<build UUID>`, or the UUID alone when the project sets no prefix. */
   logStreamName: string;
+  /** The project's CloudWatch Logs settings as StartBuild found them (echoed in `logs.cloudWatchLogs`). */
+  logsConfig: { groupName?: string; streamName?: string };
+  /**
+   * Sandbox time at which the agent created the log stream; unset until then. Until the stream exists
+   * BatchGetBuilds has no usable log names (service.ts, `logsLocation`).
+   */
+  logStreamCreatedAt?: number;
   timeoutInMinutes: number;
   initiator: string;
   /** The request parameters, for idempotency checks. */
@@ -148,7 +157,9 @@ export function endPhase(build: BuildRecord, status: PhaseStatus, at: number, lo
   current.phaseStatus = status;
   current.endTime = at;
   current.contexts = [context ?? { statusCode: '', message: '' }];
-  if (BUILDSPEC_PHASES.includes(current.phaseType)) {
+  // The agent closes every phase it logged, DOWNLOAD_SOURCE and UPLOAD_ARTIFACTS included: real build logs end
+  // with "Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED" and "Phase context status code:  Message: ".
+  if (BUILDSPEC_PHASES.includes(current.phaseType) || current.phaseType === 'UPLOAD_ARTIFACTS' || current.phaseType === 'DOWNLOAD_SOURCE') {
     log(agentLine(at, `Phase complete: ${current.phaseType} State: ${status}`), at);
     log(agentLine(at, `Phase context status code: ${context?.statusCode ?? ''} Message: ${context?.message ?? ''}`), at);
   }

@@ -2,7 +2,8 @@
  * The sandbox's CodeBuild service (AWS JSON 1.1, target prefix `CodeBuild_20161006`): StartBuild,
  * BatchGetBuilds, StopBuild, BatchGetProjects and ListBuildsForProject, writing build logs to the Logs
  * sandbox. Projects are created with `createProject`; a project with a `sourceDir` executes its buildspec
- * for real, any other follows a script (`scriptNextBuild`, or a plain successful default).
+ * for real, any other follows a script (`scriptNextBuild`, or a plain successful default). As in CodeBuild, a
+ * build names its log (group, stream, ARN, console link) only once its log stream exists (`logsLocation`).
  */
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -43,8 +44,12 @@ export interface ProjectSettings {
   artifactsDir?: string;
   environmentVariables?: { name: string; value: string; type?: string }[];
   timeoutInMinutes?: number;
-  /** CloudWatch Logs group; `/aws/codebuild/<project>` by default. */
+  /** CloudWatch Logs group (project `logsConfig.cloudWatchLogs.groupName`); `/aws/codebuild/<project>` by default. */
   logGroupName?: string;
+  /**
+   * The project's `logsConfig.cloudWatchLogs.streamName`: "the prefix of the stream name" (CodeBuild API
+   * Reference, CloudWatchLogsConfig). A build's stream is `<prefix>/<build UUID>`, or the UUID alone without one.
+   */
   logStreamPrefix?: string;
   serviceRole?: string;
 }
@@ -190,7 +195,16 @@ export class CodeBuildService extends Json11Service {
       environmentVariables: [...variables.values()],
       exportedEnvironmentVariables: [],
       logGroupName: project.settings.logGroupName ?? `/aws/codebuild/${project.name}`,
+      // The stream is named after the build's UUID (the part of the id after `<project>:`), under the project's
+      // prefix: CodeBuild API Reference, CloudWatchLogsConfig.streamName ("the prefix of the stream name") and
+      // the User Guide's BatchGetBuilds example (`streamName` = the build id's UUID). Streams of prefixed
+      // projects read `<prefix>/<uuid>` (e.g. DefangLabs/pulumi-defang issue #523 parses
+      // `<service>-image/<service>_<etag>/<build_id>`).
       logStreamName: project.settings.logStreamPrefix === undefined ? uuid : `${project.settings.logStreamPrefix}/${uuid}`,
+      logsConfig: {
+        ...(project.settings.logGroupName === undefined ? {} : { groupName: project.settings.logGroupName }),
+        ...(project.settings.logStreamPrefix === undefined ? {} : { streamName: project.settings.logStreamPrefix }),
+      },
       timeoutInMinutes: typeof timeout === 'number' ? timeout : project.timeoutInMinutes,
       initiator: 'gantry-sandbox',
       requestKey,
@@ -216,7 +230,12 @@ export class CodeBuildService extends Json11Service {
     const now = () => this.core.clock.now();
     const abort = new AbortController();
     build.abort = abort;
-    for (const phase of PRE_PHASES) enterPhase(build, phase, now(), log);
+    // StartBuild answers with the build as submitted: the container is provisioned, and its agent creates the
+    // log stream, only after the response (the CodeBuild User Guide's start-build output is at SUBMITTED).
+    enterPhase(build, 'SUBMITTED', now(), log);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (build.buildStatus !== 'IN_PROGRESS') return; // stopped before it was provisioned
+    for (const phase of PRE_PHASES.slice(1)) enterPhase(build, phase, now(), log);
     log(agentLine(now(), 'Running on CodeBuild On-demand (gantry sandbox)'), now());
     const workDir = mkdtempSync(join(tmpdir(), `gantry-codebuild-${build.buildNumber}-`));
     let timedOut = false;
@@ -349,7 +368,11 @@ export class CodeBuildService extends Json11Service {
         timeoutInMinutes: project.timeoutInMinutes,
         created: seconds(project.created),
         logsConfig: {
-          cloudWatchLogs: { status: 'ENABLED', ...(project.settings.logGroupName === undefined ? {} : { groupName: project.settings.logGroupName }) },
+          cloudWatchLogs: {
+            status: 'ENABLED',
+            ...(project.settings.logGroupName === undefined ? {} : { groupName: project.settings.logGroupName }),
+            ...(project.settings.logStreamPrefix === undefined ? {} : { streamName: project.settings.logStreamPrefix }),
+          },
           s3Logs: { status: 'DISABLED' },
         },
       });
@@ -372,7 +395,6 @@ export class CodeBuildService extends Json11Service {
   #shape(build: BuildRecord) {
     this.#advance(build);
     const complete = build.buildStatus !== 'IN_PROGRESS';
-    const deepLink = `https://console.aws.amazon.com/cloudwatch/home?region=${SANDBOX_REGION}#logEvent:group=${build.logGroupName};stream=${build.logStreamName}`;
     return {
       id: build.id,
       arn: build.arn,
@@ -394,14 +416,7 @@ export class CodeBuildService extends Json11Service {
       source: { type: 'GITHUB', buildspec: build.buildspec },
       environment: this.#environment(build.environmentVariables),
       serviceRole: `arn:aws:iam::${ACCOUNT}:role/${build.projectName}`,
-      logs: {
-        groupName: build.logGroupName,
-        streamName: build.logStreamName,
-        deepLink,
-        cloudWatchLogsArn: `arn:aws:logs:${SANDBOX_REGION}:${ACCOUNT}:log-group:${build.logGroupName}:log-stream:${build.logStreamName}`,
-        cloudWatchLogs: { status: 'ENABLED' },
-        s3Logs: { status: 'DISABLED' },
-      },
+      logs: logsLocation(build),
       timeoutInMinutes: build.timeoutInMinutes,
       queuedTimeoutInMinutes: 480,
       buildComplete: complete,
@@ -418,9 +433,16 @@ export class CodeBuildService extends Json11Service {
     if (build.script !== undefined && build.buildStatus === 'IN_PROGRESS') advanceScripted(build, this.core.clock.now(), this.#logWriter(build));
   }
 
-  /** Build logs go to the stream the agent creates when it starts downloading the source. */
+  /**
+   * Build logs go to the stream the agent creates (CreateLogStream) before its first line, when the container
+   * is up and the source download starts. From then on BatchGetBuilds names the stream (`logsLocation`).
+   */
   #logWriter(build: BuildRecord): LogWriter {
     return (text, at) => {
+      if (build.logStreamCreatedAt === undefined) {
+        this.logs.createStream(build.logGroupName, build.logStreamName);
+        build.logStreamCreatedAt = at;
+      }
       for (const line of text.split('\n')) this.logs.append(build.logGroupName, build.logStreamName, line, at);
     };
   }
@@ -438,6 +460,41 @@ export class CodeBuildService extends Json11Service {
     if (build === undefined) throw new ServiceError(400, 'ResourceNotFoundException', `Build ${id} does not exist`);
     return build;
   }
+}
+
+/**
+ * The Build's `logs` (LogsLocation) at this moment. Real CodeBuild has no usable names until the build's log
+ * stream exists: "The CloudWatch Logs stream is created during the PROVISIONING phase of a build and the ARN
+ * [and the deeplink] will not be valid until it is created" (CodeBuild API Reference, LogsLocation,
+ * cloudWatchLogsArn and deepLink). What it returns meanwhile, as reported from StartBuild and BatchGetBuilds
+ * responses: no groupName or streamName, `deepLink` ending `#logEvent:group=null;stream=null` and
+ * `cloudWatchLogsArn` `arn:aws:logs:<region>:<account>:log-group:null:log-stream:null`
+ * (dark-mechanicum/aws-codebuild issue #39, the `logs` of a StartBuild response as a user quoted it; aws-actions/aws-codebuild-run-build
+ * issue #98 and its `logName`, which treats that ARN as "no log yet" and reads the names again from each
+ * BatchGetBuilds, test/code-build-test.js "return undefined when the group and stream are null").
+ * `cloudWatchLogs` (the project's CloudWatchLogsConfig: status, and groupName/streamName prefix when set) is
+ * there from the start: dark-mechanicum/aws-codebuild reads `logs.cloudWatchLogs.status` from the StartBuild
+ * response. Once the stream exists: the names, `deepLink`
+ * `https://console.aws.amazon.com/cloudwatch/home?region=<region>#logEvent:group=<group>;stream=<stream>` and the
+ * stream's ARN (the User Guide's batch-get-builds output; API Reference, LogsLocation.cloudWatchLogsArn format).
+ * The sandbox's agent creates the stream when it enters DOWNLOAD_SOURCE (real agents start at the very end of
+ * PROVISIONING): a client must take the names from the first BatchGetBuilds that has them, whatever the phase.
+ * A build stopped before its container started never gets a stream, so its names stay null.
+ */
+export function logsLocation(build: Pick<BuildRecord, 'logGroupName' | 'logStreamName' | 'logsConfig' | 'logStreamCreatedAt'>) {
+  const link = `https://console.aws.amazon.com/cloudwatch/home?region=${SANDBOX_REGION}#logEvent:`;
+  const arn = (group: string, stream: string) => `arn:aws:logs:${SANDBOX_REGION}:${ACCOUNT}:log-group:${group}:log-stream:${stream}`;
+  const config = { cloudWatchLogs: { status: 'ENABLED', ...build.logsConfig }, s3Logs: { status: 'DISABLED' } };
+  if (build.logStreamCreatedAt === undefined) {
+    return { deepLink: `${link}group=null;stream=null`, cloudWatchLogsArn: arn('null', 'null'), ...config };
+  }
+  return {
+    groupName: build.logGroupName,
+    streamName: build.logStreamName,
+    deepLink: `${link}group=${build.logGroupName};stream=${build.logStreamName}`,
+    cloudWatchLogsArn: arn(build.logGroupName, build.logStreamName),
+    ...config,
+  };
 }
 
 function stringField(body: Record<string, unknown>, name: string): string {

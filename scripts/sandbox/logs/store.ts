@@ -1,12 +1,26 @@
 /**
- * The CloudWatch Logs model: groups of streams of events, and the paging rules of GetLogEvents.
+ * The CloudWatch Logs model: groups of streams of events, ingestion, and the paging rules of GetLogEvents.
+ *
+ * Ingestion: an event put into a stream is not readable at once. CloudWatch Logs ingests it first, and
+ * GetLogEvents, FilterLogEvents and Live Tail only return ingested events; each event carries the
+ * `ingestionTime` at which that happened (API_OutputLogEvent / API_LiveTailSessionLogEvent). In practice it
+ * takes about a second, sometimes more. The sandbox gives each event
+ *   ingestionTime = max(ingestionTime of the previous event of its stream, timestamp + delay)
+ * where delay = `ingestionDelayMs` (default 1000 ms of sandbox time) plus, when `ingestionJitterMs` is set, a
+ * deterministic extra in [0, ingestionJitterMs) drawn from a generator seeded with `seed` (random.ts). Reads
+ * see only events with ingestionTime <= now (the sandbox clock); advancing the clock makes them readable.
+ * The `max` keeps ingestion in put order within a stream, so what a read sees is always a prefix of the
+ * stream: a token's index means the same event before and after more events are ingested.
  *
  * GetLogEvents tokens point between events. Reading forward from a token returns the events after it and a
- * `nextForwardToken` past the last one returned; at the end of the stream the token returned is the token
- * passed in. That "same token" answer is the only end-of-stream signal the real API gives, and a live
- * follower (the build log streamer) depends on it, so the sandbox keeps it exactly.
+ * `nextForwardToken` past the last one returned; at the end of the (ingested part of the) stream the token
+ * returned is the token passed in. That "same token" answer is the only end-of-stream signal the real API
+ * gives, and a live follower (the build log streamer) depends on it, so the sandbox keeps it exactly: an
+ * event that is put but not yet ingested does not move the token, and the same token read again once it is
+ * ingested returns it.
  */
 import { ServiceError } from '../protocol.js';
+import { mulberry32 } from '../random.js';
 
 export interface LogEvent {
   timestamp: number;
@@ -66,12 +80,51 @@ export interface FilteredEvent extends LogEvent {
 /** GetLogEvents returns at most 10,000 events or 1 MB per call. */
 export const MAX_EVENTS_PER_PAGE = 10_000;
 
+export interface LogsStoreOptions {
+  /** Sandbox milliseconds from an event's timestamp to its ingestion (readability); default 1000. */
+  ingestionDelayMs?: number;
+  /** Up to this many more milliseconds, drawn per event from the seeded generator; default 0 (none). */
+  ingestionJitterMs?: number;
+  /** Seed of the jitter (and of Live Tail's sampling, see LogsOptions); default 1. */
+  seed?: number;
+}
+
+export const DEFAULT_INGESTION_DELAY_MS = 1000;
+
+/** An ingested event as Live Tail reports it. */
+export interface TailedEvent extends LogEvent {
+  logGroupName: string;
+  logStreamName: string;
+}
+
+export interface TailQuery {
+  logGroupNames: string[];
+  logStreamNames?: string[];
+  logStreamNamePrefixes?: string[];
+  filterPattern?: string;
+}
+
 export class LogsStore {
   readonly #groups = new Map<string, LogGroup>();
+  readonly #delayMs: number;
+  readonly #jitterMs: number;
+  readonly #random: () => number;
   /** Called before every read, so a service that produces logs lazily (scripted builds) can catch up. */
   beforeRead: () => void = () => {};
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    options: LogsStoreOptions = {},
+  ) {
+    this.#delayMs = options.ingestionDelayMs ?? DEFAULT_INGESTION_DELAY_MS;
+    this.#jitterMs = options.ingestionJitterMs ?? 0;
+    if (!(this.#delayMs >= 0) || !(this.#jitterMs >= 0)) throw new Error('ingestion delay and jitter must be non-negative');
+    this.#random = mulberry32(options.seed ?? 1);
+  }
+
+  hasGroup(name: string): boolean {
+    return this.#groups.has(name);
+  }
 
   createGroup(name: string): void {
     if (!this.#groups.has(name)) this.#groups.set(name, { name, creationTime: this.now(), streams: new Map() });
@@ -87,14 +140,56 @@ export class LogsStore {
     return this.#groups.get(group)?.streams.has(stream) ?? false;
   }
 
-  /** Appends lines to a stream (created if needed); one event per line, as the CodeBuild agent writes them. */
-  append(group: string, stream: string, message: string, timestamp = this.now()): void {
+  /**
+   * Puts one event into a stream (created if needed), as PutLogEvents does for the CodeBuild agent; it
+   * becomes readable at its ingestionTime (see the header).
+   */
+  append(group: string, stream: string, message: string, at = this.now()): void {
     this.createStream(group, stream);
+    // Timestamps and ingestion times are whole epoch milliseconds on the wire (Long).
+    const timestamp = Math.floor(at);
     const { events } = this.#stream(group, stream);
-    events.push({ timestamp, message, ingestionTime: Math.max(timestamp, this.now()) });
+    const delay = this.#delayMs + (this.#jitterMs > 0 ? Math.floor(this.#random() * this.#jitterMs) : 0);
+    const previous = events.at(-1)?.ingestionTime ?? 0;
+    events.push({ timestamp, message, ingestionTime: Math.max(previous, timestamp + delay) });
   }
 
-  /** Every message of a stream, for assertions. */
+  /**
+   * A cursor over the events ingested into the matching streams after `after` (sandbox time): each call with
+   * `upTo` returns, once each, the events ingested in (previous upTo, upTo], ordered by ingestionTime (put order
+   * within a stream). Streams created later are picked up. What Live Tail sessions read.
+   */
+  tail(query: TailQuery, after: number): (upTo: number) => TailedEvent[] {
+    const matches = compileFilterPattern(query.filterPattern);
+    const cursors = new Map<LogStream, number>();
+    return (upTo) => {
+      this.beforeRead();
+      const out: TailedEvent[] = [];
+      for (const groupName of query.logGroupNames) {
+        const group = this.#groups.get(groupName);
+        if (group === undefined) continue;
+        for (const stream of group.streams.values()) {
+          if (query.logStreamNames !== undefined && !query.logStreamNames.includes(stream.name)) continue;
+          if (query.logStreamNamePrefixes !== undefined && !query.logStreamNamePrefixes.some((prefix) => stream.name.startsWith(prefix))) continue;
+          let index = cursors.get(stream);
+          if (index === undefined) {
+            index = 0;
+            while (index < stream.events.length && (stream.events[index]?.ingestionTime ?? 0) <= after) index++;
+          }
+          for (; index < stream.events.length; index++) {
+            const event = stream.events[index];
+            if (event === undefined || event.ingestionTime > upTo) break;
+            if (matches(event.message)) out.push({ ...event, logGroupName: group.name, logStreamName: stream.name });
+          }
+          cursors.set(stream, index);
+        }
+      }
+      // Stable: events of one stream keep their put order.
+      return out.sort((a, b) => a.ingestionTime - b.ingestionTime);
+    };
+  }
+
+  /** Every message put into a stream, ingested or not, for assertions. */
   messages(group: string, stream: string): string[] {
     this.beforeRead();
     return (
@@ -109,8 +204,13 @@ export class LogsStore {
     this.beforeRead();
     const stream = this.#stream(query.logGroupName, query.logStreamName);
     const limit = checkLimit(query.limit, MAX_EVENTS_PER_PAGE);
+    const now = this.now();
+    // Only ingested events: a prefix of the stream (see the header), so token indices stay stable.
     const events = stream.events.filter(
-      (event) => (query.startTime === undefined || event.timestamp >= query.startTime) && (query.endTime === undefined || event.timestamp < query.endTime),
+      (event) =>
+        event.ingestionTime <= now &&
+        (query.startTime === undefined || event.timestamp >= query.startTime) &&
+        (query.endTime === undefined || event.timestamp < query.endTime),
     );
     let from: number;
     let to: number;
@@ -146,11 +246,13 @@ export class LogsStore {
     const group = this.#group(query.logGroupName);
     const limit = checkLimit(query.limit, MAX_EVENTS_PER_PAGE);
     const matches = compileFilterPattern(query.filterPattern);
+    const now = this.now();
     const all: FilteredEvent[] = [];
     for (const stream of group.streams.values()) {
       if (query.logStreamNames !== undefined && !query.logStreamNames.includes(stream.name)) continue;
       if (query.logStreamNamePrefix !== undefined && !stream.name.startsWith(query.logStreamNamePrefix)) continue;
       stream.events.forEach((event, index) => {
+        if (event.ingestionTime > now) return;
         if (query.startTime !== undefined && event.timestamp < query.startTime) return;
         if (query.endTime !== undefined && event.timestamp > query.endTime) return;
         if (!matches(event.message)) return;
