@@ -3,19 +3,20 @@
  *
  * Flow: inputs → settings (pure) → StartBuild request (pure) → start, outputs at once → follow the log
  * → outcome: plan summary (job summary, PR comment) or applied plan, and a failed step for a failed build.
- * On cancellation the build is stopped before the runner kills the step.
+ * The build is never left running behind a failed step: on cancellation (even while StartBuild is in flight)
+ * and when the follower gives up, it is stopped before the step ends, and a stop that fails is reported as one.
  */
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { type Build, type CodeBuildClient, StartBuildCommand, StopBuildCommand } from '@aws-sdk/client-codebuild';
+import { type Build, type CodeBuildClient, StartBuildCommand, type StartBuildCommandInput, StopBuildCommand } from '@aws-sdk/client-codebuild';
 import { createCodeBuildClient, createLogsClient } from './aws/clients.js';
-import { buildFailure, describeFailure, exportedVariables } from './codebuild/build-status.js';
-import { followBuild, type LogLine } from './codebuild/follow-build.js';
+import { buildConsoleLink, buildFailure, describeFailure, exportedVariables, isComplete, usableLogLink } from './codebuild/build-status.js';
+import { type FollowOptions, type FollowResult, followBuild, type LogLine } from './codebuild/follow-build.js';
 import type { PollSchedule } from './codebuild/poll-schedule.js';
 import { type CodeBuildRunInputs, type ResolvedRun, resolveRun } from './codebuild/settings.js';
-import { type CliDownload, startBuildRequest } from './codebuild/start-request.js';
+import { type CliDownload, explainStartFailure, type StartContext, startBuildRequest } from './codebuild/start-request.js';
 import { loadEnvironment } from './config/environment-input.js';
 import type { ActionContext } from './definition/define.js';
 import { describeError, OperationError } from './errors.js';
@@ -33,12 +34,16 @@ export interface CodeBuildRunDeps {
   github?: GitHubClient;
   schedule?: PollSchedule;
   onLine?: (line: LogLine) => void;
+  /** The log follower; src/codebuild/follow-build.ts by default. */
+  follow?: (started: Build, options: FollowOptions) => Promise<FollowResult>;
 }
 
 /** GitHub kills a cancelled step about 10 s after SIGINT; StopBuild must be sent well before. */
 const STOP_TIMEOUT_MS = 5_000;
 
 export async function codebuildRunAction(inputs: CodeBuildRunInputs, context: ActionContext, deps: CodeBuildRunDeps = {}): Promise<void> {
+  // First of all: a cancel that arrives while StartBuild is in flight must still stop the build it starts.
+  const cancelled = context.cancellation();
   const { config, environment } = await loadEnvironment(inputs.target, context.inputs, context.env);
   const runContext = readRunContext(context.env);
   const run = pullRequestRun(resolveRun(inputs, environment, workspaceRoot(context.env)), inputs, runContext, config.pullRequestEnvironments);
@@ -54,40 +59,163 @@ export async function codebuildRunAction(inputs: CodeBuildRunInputs, context: Ac
   });
   const codebuild = deps.codebuild ?? createCodeBuildClient({ region: environment.region });
   const logs = deps.logs ?? createLogsClient({ region: environment.region });
+  // One attempt: the SDK counts StartLiveTail's LimitExceededException (the account's session quota) as
+  // throttling and would retry it for a minute; the follower falls back to polling at once instead.
+  const liveTailLogs = deps.logs ?? createLogsClient({ region: environment.region, maxAttempts: 1 });
 
-  const started = (await codebuild.send(new StartBuildCommand(request))).build;
-  if (started?.id === undefined) throw new OperationError(`StartBuild for ${run.project} returned no build`);
+  if (cancelled.aborted) throw new OperationError(`workflow cancelled: no build of ${run.project} was started`);
+  const started = await startBuild(codebuild, request, cancelled, logger, startContext(inputs, run, runContext, context));
   // Outputs first: a later step (or a person) can find and stop the build even if this step dies.
   context.setOutput('build-id', started.id);
   context.setOutput('build-number', started.buildNumber ?? '');
-  context.setOutput('log-url', started.logs?.deepLink ?? '');
   context.setOutput('status', started.buildStatus ?? 'IN_PROGRESS');
   logger.info(
     `${run.mode} for ${environment.name} at ${inputs.sourceVersion.slice(0, 12)}: ${run.project} build #${started.buildNumber ?? '?'} (${started.id})`,
   );
-  if (started.logs?.deepLink !== undefined) logger.info(`CodeBuild log: ${started.logs.deepLink}`);
+  const noteLog = logLinkOnce(context);
+  noteLog(started);
+  const stop = (build: Build) => stopBuild(codebuild, build, environment.region);
+  if (cancelled.aborted) await failStopped(context, started, 'workflow cancelled', await stop(started));
   if (!inputs.wait) return;
 
-  const followed = await followBuild(started, {
+  const followed = await (deps.follow ?? followBuild)(started, {
     codebuild,
     logs,
+    liveTailLogs,
     logger,
-    signal: context.cancellation(),
+    signal: cancelled,
+    onBuild: noteLog,
     ...(deps.schedule === undefined ? {} : { schedule: deps.schedule }),
     ...(deps.onLine === undefined ? {} : { onLine: deps.onLine }),
   });
-  if (followed.outcome === 'cancelled') {
-    await stopBuild(codebuild, started.id, logger);
-    context.setOutput('status', 'STOPPED');
-    throw new OperationError(`workflow cancelled: stopped build ${started.id}`);
+  const build = followed.build;
+  noteLog(build);
+  if (followed.outcome === 'cancelled') await failStopped(context, build, 'workflow cancelled', await stop(build));
+  if (followed.outcome === 'abandoned') {
+    await failStopped(context, build, `gave up following the build (${followed.reason})`, await stop(build));
   }
 
-  const build = followed.build;
   context.setOutput('status', build.buildStatus ?? '');
   const failure = buildFailure(build);
   if (run.mode === 'plan') await reportPlan(context, deps, { inputs, run, runContext, build });
   else await reportApply(context, { inputs, run, runContext, build });
   if (failure !== undefined) throw new OperationError(describeFailure(build));
+}
+
+/**
+ * Sends StartBuild and lets it complete even if the workflow is cancelled meanwhile: it carries an idempotency
+ * token, and an aborted call may still have started a build nobody would know the id of. The caller stops it.
+ */
+async function startBuild(
+  codebuild: CodeBuildClient,
+  request: StartBuildCommandInput,
+  cancelled: AbortSignal,
+  logger: ActionContext['logger'],
+  explain: StartContext,
+): Promise<Build & { id: string }> {
+  const onCancel = () => logger.warning(`workflow cancelled while StartBuild of ${request.projectName} is in flight: the build it starts will be stopped`);
+  cancelled.addEventListener('abort', onCancel, { once: true });
+  try {
+    const { build } = await codebuild.send(new StartBuildCommand(request));
+    if (build?.id === undefined) throw new OperationError(`StartBuild for ${request.projectName} returned no build`);
+    return { ...build, id: build.id };
+  } catch (error) {
+    throw explainStartFailure(error, explain) ?? error;
+  } finally {
+    cancelled.removeEventListener('abort', onCancel);
+  }
+}
+
+function startContext(inputs: CodeBuildRunInputs, run: ResolvedRun, runContext: RunContext, context: ActionContext): StartContext {
+  const { names } = run.environment;
+  const pullRequest = run.mode === 'plan' && isPullRequestEvent(runContext);
+  const configured = run.mode === 'apply' ? names.applyProject : pullRequest ? names.prPlanProject : names.planProject;
+  return {
+    project: run.project,
+    ...(inputs.project === undefined ? {} : { projectInput: context.inputs.label('project') }),
+    configuredProject: configured,
+    kind: run.mode === 'apply' ? 'apply project' : pullRequest ? 'pull-request plan project' : 'plan project',
+    environment: run.environment.name,
+    configFile: inputs.target.configFile,
+    region: run.environment.region,
+    role:
+      run.mode === 'apply'
+        ? { arn: names.deployRoleArn, output: 'role-arn' }
+        : pullRequest
+          ? { arn: names.planRoleArn, output: 'plan-role-arn' }
+          : { arn: names.refRoleArn, output: 'ref-role-arn' },
+  };
+}
+
+/**
+ * Sets `log-url` and prints the "CodeBuild log:" line from the first view of the build that names its log
+ * (CodeBuild names it only once the build has created its log stream), once.
+ */
+function logLinkOnce(context: ActionContext): (build: Build) => void {
+  let known = false;
+  return (build) => {
+    if (known) return;
+    const link = usableLogLink(build);
+    if (link === undefined) return;
+    known = true;
+    context.setOutput('log-url', link);
+    context.logger.info(`CodeBuild log: ${link}`);
+  };
+}
+
+type StopOutcome = { stopped: true; build?: Build } | { stopped: false; error: string; consoleLink: string };
+
+/** Stops the build; a failure is reported back, never thrown, so the caller can say what happened. */
+async function stopBuild(codebuild: CodeBuildClient, build: Build, region: string): Promise<StopOutcome> {
+  const command = new StopBuildCommand({ id: build.id });
+  // The SDK retries a failing StopBuild until the deadline aborts it: the last answer says why it failed.
+  let lastError: unknown;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        lastError = error;
+        throw error;
+      }
+    },
+    { step: 'deserialize', priority: 'high', name: 'gantryLastStopError' },
+  );
+  const deadline = AbortSignal.timeout(STOP_TIMEOUT_MS);
+  try {
+    const stopped = await codebuild.send(command, { abortSignal: deadline });
+    return { stopped: true, ...(stopped.build === undefined ? {} : { build: stopped.build }) };
+  } catch (error) {
+    const seconds = STOP_TIMEOUT_MS / 1000;
+    const reason = !deadline.aborted
+      ? awsErrorText(error)
+      : lastError === undefined
+        ? `no answer within ${seconds} s`
+        : `${awsErrorText(lastError)} (still failing after ${seconds} s)`;
+    return { stopped: false, error: reason, consoleLink: buildConsoleLink(build, region) };
+  }
+}
+
+/** Fails the step after stopping the build: `status` is STOPPED, or what is known when the stop did not work. */
+async function failStopped(context: ActionContext, build: Build, why: string, outcome: StopOutcome): Promise<never> {
+  if (!outcome.stopped) {
+    context.setOutput('status', build.buildStatus ?? 'IN_PROGRESS');
+    throw new OperationError(`${why}: stop requested for build ${build.id} and failed: ${outcome.error}; stop it at ${outcome.consoleLink}`);
+  }
+  const after = outcome.build;
+  if (after !== undefined && isComplete(after) && after.buildStatus !== 'STOPPED') {
+    // It ended on its own before the stop arrived.
+    context.setOutput('status', after.buildStatus ?? '');
+    throw new OperationError(`${why}: build ${build.id} had already ended ${after.buildStatus}`);
+  }
+  context.setOutput('status', 'STOPPED');
+  throw new OperationError(`${why}: stopped build ${build.id}`);
+}
+
+/** An SDK error as one line: its name (the service's error code) and message. */
+function awsErrorText(error: unknown): string {
+  const text = describeError(error);
+  return error instanceof Error && error.name !== 'Error' && !text.startsWith(error.name) ? `${error.name}: ${text}` : text;
 }
 
 /**
@@ -164,7 +292,7 @@ const commentMarker = (run: ResolvedRun) => `gantry:plan:${run.environment.name}
 
 function planMarkdown(summary: (PlanSummary & { sha256: string }) | undefined, outcome: RunOutcome, maxChars: number): string {
   const { build, run, inputs } = outcome;
-  const logUrl = build.logs?.deepLink;
+  const logUrl = usableLogLink(build);
   const failure = buildFailure(build);
   if (failure !== undefined || summary === undefined) {
     // A failed plan replaces the previous plan's comment: an old "Plan: ..." must not look current.
@@ -197,7 +325,8 @@ async function reportApply(context: ActionContext, outcome: RunOutcome): Promise
   const applied = exportedVariables(build).GANTRY_APPLIED_SHA256;
   if (applied !== undefined && applied !== '') context.setOutput('applied-sha256', applied);
   const failure = buildFailure(build);
-  const log = build.logs?.deepLink === undefined ? `build ${build.id}` : `[build log](${build.logs.deepLink})`;
+  const logUrl = usableLogLink(build);
+  const log = logUrl === undefined ? `build ${build.id}` : `[build log](${logUrl})`;
   await context.appendSummary(
     [
       `### Terraform apply: ${run.environment.name}`,
@@ -207,15 +336,6 @@ async function reportApply(context: ActionContext, outcome: RunOutcome): Promise
         : `:x: Nothing applied or the apply failed: ${failure.status} in ${failure.phase}: ${failure.message} (${log}).`,
     ].join('\n'),
   );
-}
-
-async function stopBuild(codebuild: CodeBuildClient, id: string, logger: ActionContext['logger']): Promise<void> {
-  try {
-    await codebuild.send(new StopBuildCommand({ id }), { abortSignal: AbortSignal.timeout(STOP_TIMEOUT_MS) });
-    logger.info(`stopped build ${id}`);
-  } catch (error) {
-    logger.error(`could not stop build ${id}: ${describeError(error)}; stop it in the CodeBuild console`);
-  }
 }
 
 /**

@@ -13,21 +13,23 @@ import { describe, expect, it } from 'vitest';
 import type { BuildScript, ScriptedPhase } from '../scripts/sandbox/codebuild/build.js';
 import { type GantrySandbox, startSandbox } from '../scripts/sandbox/sandbox.js';
 import { seedCodeBuildFromConfig } from '../scripts/sandbox/seed-config.js';
-import { buildFailure, describeFailure, phaseEntered, signalsNearEnd } from '../src/codebuild/build-status.js';
+import { buildConsoleLink, buildFailure, describeFailure, phaseEntered, signalsNearEnd, usableLogLink } from '../src/codebuild/build-status.js';
 import { DEFAULT_SCHEDULE, nextLogDelay, statusDelay } from '../src/codebuild/poll-schedule.js';
 import { configPathInCheckout, resolveRun } from '../src/codebuild/settings.js';
-import { buildVariables, idempotencyToken, startBuildRequest } from '../src/codebuild/start-request.js';
+import { buildVariables, explainStartFailure, idempotencyToken, type StartContext, startBuildRequest } from '../src/codebuild/start-request.js';
 import { parseConfig } from '../src/config/load.js';
 import { parseInputs } from '../src/definition/define.js';
 import { codebuildRun } from '../src/definitions/codebuild-run.js';
-import { readRunContext } from '../src/github/run-context.js';
+import { commitOfEvent, readRunContext } from '../src/github/run-context.js';
 import { actionInputSource, cliInputSource } from '../src/inputs.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
-import { REPO_ROOT, runBundledAction, type StartedAction, startBundledAction } from './helpers/run-bundle.js';
+import { REPO_ROOT, runBundledAction, startBundledAction } from './helpers/run-bundle.js';
 import { INJECTED_LINES, obeyedCommands } from './helpers/runner-commands.js';
 import { controlClock, intercept, until } from './helpers/sandbox-control.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
+/** What GITHUB_SHA is on a pull_request event: the merge commit GitHub makes for the run, never what was reviewed. */
+const MERGE_SHA = 'fedcba9876543210fedcba9876543210fedcba98';
 const PLAN_SHA = 'ab'.repeat(32);
 const config = parseConfig(EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE);
 
@@ -66,6 +68,33 @@ describe('codebuild-run inputs', () => {
 
   it('needs a commit outside a workflow run', () => {
     expect(() => parse({ environment: 'dev', mode: 'plan' }, {})).toThrow('option --source-version: is required outside a workflow run');
+  });
+
+  it("builds a pull request's head commit, not the merge commit in GITHUB_SHA; the input still wins", () => {
+    const event = eventFile({ pull_request: { number: 7, head: { sha: SHA } } });
+    const pullRequest = { GITHUB_SHA: MERGE_SHA, GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event };
+    expect(parse({ environment: 'dev', mode: 'plan' }, pullRequest).sourceVersion).toBe(SHA);
+    expect(parse({ environment: 'dev', mode: 'plan', 'source-version': 'ab'.repeat(20) }, pullRequest).sourceVersion).toBe('ab'.repeat(20));
+    // Only pull_request has the merge commit; push and the rest build GITHUB_SHA.
+    expect(parse({ environment: 'dev', mode: 'plan' }, { ...pullRequest, GITHUB_EVENT_NAME: 'push' }).sourceVersion).toBe(MERGE_SHA);
+    // No head in the event: no silent fallback to the merge commit.
+    expect(() => parse({ environment: 'dev', mode: 'plan' }, { ...pullRequest, GITHUB_EVENT_PATH: eventFile({ pull_request: { number: 7 } }) })).toThrow(
+      'option --source-version: is not set and the pull_request event file (GITHUB_EVENT_PATH) has no pull_request.head.sha to default to: pass --source-version to the commit SHA',
+    );
+    expect(() =>
+      parse({ environment: 'dev', mode: 'plan' }, { ...pullRequest, GITHUB_EVENT_PATH: eventFile({ pull_request: { number: 7, head: { sha: 'main' } } }) }),
+    ).toThrow('option --source-version: must be a full 40-character commit SHA, got "main" (from pull_request.head.sha of the event)');
+  });
+
+  it('decides the default commit from the event alone', () => {
+    expect(commitOfEvent('pull_request', { pull_request: { head: { sha: SHA } } }, MERGE_SHA)).toEqual({
+      sha: SHA,
+      from: 'pull_request.head.sha of the event',
+    });
+    expect(commitOfEvent('pull_request', undefined, MERGE_SHA)).toHaveProperty('problem');
+    // pull_request_target runs the base branch's code with its secrets: it is never pointed at the head.
+    expect(commitOfEvent('pull_request_target', { pull_request: { head: { sha: SHA } } }, MERGE_SHA)).toEqual({ sha: MERGE_SHA, from: 'GITHUB_SHA' });
+    expect(commitOfEvent('push', undefined, undefined)).toBeUndefined();
   });
 });
 
@@ -129,7 +158,7 @@ describe('build status and polling', () => {
   const failed: Build = {
     id: 'p:1',
     buildStatus: 'FAILED',
-    logs: { deepLink: 'https://console/log' },
+    logs: { groupName: '/aws/codebuild/p', streamName: '1', deepLink: 'https://console/log' },
     phases: [
       { phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED', contexts: [{ statusCode: '', message: '' }] },
       {
@@ -153,6 +182,75 @@ describe('build status and polling', () => {
     expect(buildFailure({ ...failed, buildStatus: 'SUCCEEDED' })).toBeUndefined();
   });
 
+  it('takes the log link only from a build view that names the log (real CodeBuild names it once the stream exists)', () => {
+    const link = 'https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logEvent:group=/aws/codebuild/orders-dev;stream=orders-dev-plan/5e1f';
+    const named: Build = {
+      id: 'orders-dev-plan:5e1f',
+      logs: { groupName: '/aws/codebuild/orders-dev', streamName: 'orders-dev-plan/5e1f', deepLink: link },
+    };
+    expect(usableLogLink(named)).toBe(link);
+    // StartBuild's answer and the first BatchGetBuilds, before the build has created its log stream.
+    const unnamed: Build = {
+      id: 'orders-dev-plan:5e1f',
+      logs: {
+        deepLink: 'https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logEvent:group=null;stream=null',
+        cloudWatchLogsArn: 'arn:aws:logs:eu-west-1:111111111111:log-group:null:log-stream:null',
+        cloudWatchLogs: { status: 'ENABLED' },
+      },
+    };
+    expect(usableLogLink(unnamed)).toBeUndefined();
+    expect(usableLogLink({ id: 'x' })).toBeUndefined();
+    // A group name without a usable link, or a link still pointing at a null stream, is no link either.
+    expect(usableLogLink({ logs: { groupName: '/aws/codebuild/orders-dev', deepLink: unnamed.logs!.deepLink! } })).toBeUndefined();
+    expect(usableLogLink({ logs: { groupName: '/aws/codebuild/orders-dev', deepLink: link.replace(/stream=.*$/, 'stream=null') } })).toBeUndefined();
+    expect(usableLogLink({ logs: { groupName: 'null', deepLink: link } })).toBeUndefined();
+    expect(usableLogLink({ logs: { groupName: '/aws/codebuild/orders-dev' } })).toBeUndefined();
+    // A failed build's message links the log only when it is usable.
+    expect(describeFailure({ ...failed, logs: unnamed.logs })).not.toContain('log:');
+  });
+
+  it("links a build's console page, where a person can stop it", () => {
+    expect(
+      buildConsoleLink(
+        { id: 'orders-dev-plan:5e1f', arn: 'arn:aws:codebuild:eu-west-1:111111111111:build/orders-dev-plan:5e1f', projectName: 'orders-dev-plan' },
+        'us-east-1',
+      ),
+    ).toBe('https://eu-west-1.console.aws.amazon.com/codesuite/codebuild/111111111111/projects/orders-dev-plan/build/orders-dev-plan%3A5e1f/?region=eu-west-1');
+    expect(buildConsoleLink({ id: 'orders-dev-plan:5e1f' }, 'eu-west-1')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/codesuite/codebuild/projects/orders-dev-plan/build/orders-dev-plan%3A5e1f/?region=eu-west-1',
+    );
+    expect(buildConsoleLink({ id: 'p:1', arn: 'arn:aws-cn:codebuild:cn-north-1:111111111111:build/p:1' }, 'cn-north-1')).toMatch(
+      /^https:\/\/cn-north-1\.console\.amazonaws\.cn\/codesuite\/codebuild\/111111111111\/projects\/p\/build\/p%3A1\//,
+    );
+  });
+
+  it('explains a missing project and missing credentials in one line, and leaves any other error alone', () => {
+    const context: StartContext = {
+      project: 'orders-dev-plan',
+      configuredProject: 'orders-dev-plan',
+      kind: 'plan project',
+      environment: 'dev',
+      configFile: '.github/gantry.yml',
+      region: 'eu-west-1',
+      role: { arn: 'arn:aws:iam::111111111111:role/orders-dev-ref', output: 'ref-role-arn' },
+    };
+    const error = (name: string, message: string) => Object.assign(new Error(message), { name });
+    const missing =
+      "CodeBuild project orders-dev-plan does not exist in eu-west-1 (the plan project of environment dev in .github/gantry.yml): create it with gantry's terraform/ (npm run synth, then terraform apply for dev in that account and region), or fix the project name in .github/gantry.yml";
+    expect(
+      explainStartFailure(error('InvalidInputException', 'Project cannot be found: arn:aws:codebuild:eu-west-1:1:project/orders-dev-plan'), context)?.message,
+    ).toBe(missing);
+    expect(explainStartFailure(error('ResourceNotFoundException', 'Project cannot be found'), context)?.message).toBe(missing);
+    expect(explainStartFailure(error('ResourceNotFoundException', 'x'), { ...context, project: 'mine', projectInput: 'input "project"' })?.message).toBe(
+      `CodeBuild project mine does not exist in eu-west-1 (from input "project"): fix input "project", or remove it to run the config's orders-dev-plan`,
+    );
+    expect(explainStartFailure(error('CredentialsProviderError', 'Could not load credentials from any providers'), context)?.message).toBe(
+      "no AWS credentials to start CodeBuild project orders-dev-plan (environment dev): add aws-actions/configure-aws-credentials before this step, with role-to-assume: arn:aws:iam::111111111111:role/orders-dev-ref (resolve-environment's ref-role-arn output) and aws-region: eu-west-1",
+    );
+    expect(explainStartFailure(error('InvalidInputException', 'Idempotency token was used with different request parameters'), context)).toBeUndefined();
+    expect(explainStartFailure(error('AccountLimitExceededException', 'Cannot have more than 1 builds in queue'), context)).toBeUndefined();
+  });
+
   it('reads the agent lines: phase entered, near the end', () => {
     expect(phaseEntered('[Container] 2026/11/25 14:52:24.123456 Entering phase PRE_BUILD')).toBe('PRE_BUILD');
     expect(phaseEntered('Entering phase BUILD')).toBeUndefined();
@@ -171,6 +269,12 @@ describe('build status and polling', () => {
     expect(statusDelay(DEFAULT_SCHEDULE, { streamFound: true, nearEnd: true })).toBe(1000);
   });
 });
+
+function eventFile(payload: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'gantry-event-')), 'event.json');
+  writeFileSync(path, JSON.stringify(payload));
+  return path;
+}
 
 function inputEnv(values: Record<string, string>): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]));
@@ -251,12 +355,11 @@ const PLAN_EXPORTS = {
 };
 
 function workflowEnv(sandbox: GantrySandbox, extra: Record<string, string> = {}): Record<string, string> {
-  const eventDir = mkdtempSync(join(tmpdir(), 'gantry-event-'));
-  const eventPath = join(eventDir, 'event.json');
-  writeFileSync(eventPath, JSON.stringify({ pull_request: { number: 7 } }));
+  const eventPath = eventFile({ pull_request: { number: 7, head: { sha: SHA } } });
   return {
     ...sandbox.env,
-    GITHUB_SHA: SHA,
+    // The pull request's head is SHA; GITHUB_SHA is the merge commit, which the build must not check out.
+    GITHUB_SHA: MERGE_SHA,
     GITHUB_REPOSITORY: 'example/app',
     GITHUB_RUN_ID: '1001',
     GITHUB_RUN_ATTEMPT: '1',
@@ -291,6 +394,8 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     });
     expect(result.outputs['build-id']).toMatch(/^orders-dev-pr-plan:/);
     expect(result.outputs['log-url']).toContain('/aws/codebuild/orders-dev');
+    expect(result.outputs['log-url']).not.toMatch(/=null/);
+    expect(result.stdout.match(/^CodeBuild log: /gm)).toEqual(['CodeBuild log: ']);
     // One group per phase, in order, each closed before the next opens.
     const groups = [...result.stdout.matchAll(/^::group::(\w+)$/gm)].map((match) => match[1]);
     expect(groups).toEqual(['DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS']);
@@ -305,7 +410,9 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
     expect(result.summary).toContain('terraform_data.c');
 
     const [build] = [...sandbox.services.codebuild.builds.values()];
+    // The pull request's head commit, not the merge commit in GITHUB_SHA.
     expect(build!.sourceVersion).toBe(SHA);
+    expect(build!.environmentVariables.find((v) => v.name === 'GANTRY_COMMIT')!.value).toBe(SHA);
     // No buildspecOverride: the build ran the project's own buildspec, gantry's terraform-plan buildspec.
     expect(build!.buildspecOverridden).toBe(false);
     expect(build!.buildspec).toBe(readFileSync(join(REPO_ROOT, 'buildspecs', 'terraform-plan.yml'), 'utf8'));
@@ -371,30 +478,30 @@ describe.concurrent('codebuild-run end to end (bundle against the sandbox)', () 
 
   e2e('stops the build when the workflow is cancelled (SIGINT) and exits promptly', async ({ sandbox, expect }) => {
     sandbox.services.codebuild.scriptNextBuild('orders-dev-pr-plan', script({ buildMs: 3_600_000 }));
-    // The first log poll once the build runs BUILD is held unanswered, and the workflow is cancelled meanwhile.
-    // "Promptly": the action stops the build while that poll is still unanswered, without waiting for it (or for
-    // its next poll); then it sends nothing more.
-    let started: StartedAction | undefined;
-    let held: { seq: number; stoppedMeanwhile: boolean } | undefined;
+    // The workflow is cancelled while the action waits on the build's Live Tail session, in BUILD. "Promptly":
+    // the action stops the build at once, without waiting for the session (or its next status poll); then it
+    // sends nothing more, and its session is closed.
     const building = () => {
       const [id] = sandbox.services.codebuild.builds.keys();
       return id !== undefined && sandbox.services.codebuild.build(id).phases.at(-1)?.phaseType === 'BUILD';
     };
+    // Waiting: the session is open and its catch-up read (a page, then the same-token page) has been answered.
+    let caughtUp = 0;
     intercept(sandbox.services.logs, async (operation, _request, answer) => {
-      if (operation === 'GetLogEvents' && held === undefined && building()) {
-        held = { seq: sandbox.server.calls('logs', 'GetLogEvents').at(-1)!.seq, stoppedMeanwhile: false };
-        started!.child.kill('SIGINT');
-        held.stoppedMeanwhile = await until(() => sandbox.server.calls('codebuild', 'StopBuild').length > 0, { giveUpMs: 30_000 });
-      }
-      return answer();
+      const response = await answer();
+      if (operation === 'GetLogEvents' && sandbox.server.calls('logs', 'StartLiveTail').length === 1) caughtUp++;
+      return response;
     });
-    started = await startBundledAction('codebuild-run', planInputs({ comment: 'false' }), workflowEnv(sandbox));
+    const started = await startBundledAction('codebuild-run', planInputs({ comment: 'false' }), workflowEnv(sandbox));
+    expect(await until(() => building() && caughtUp >= 2, { giveUpMs: 60_000 })).toBe(true);
+    const before = sandbox.server.requests.at(-1)!.seq;
+    started.child.kill('SIGINT');
     const result = await started.result;
     const buildId = result.outputs['build-id']!;
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`::error::workflow cancelled: stopped build ${buildId}`);
-    expect(held?.stoppedMeanwhile).toBe(true);
-    expect(sandbox.server.requests.filter((call) => call.seq > held!.seq).map((call) => call.operation)).toEqual(['StopBuild']);
+    expect(sandbox.server.requests.filter((call) => call.seq > before).map((call) => call.operation)).toEqual(['StopBuild']);
+    expect(sandbox.server.calls('logs', 'StartLiveTail')[0]?.streamEnded?.by).toBe('client-closed');
     expect(sandbox.services.codebuild.build(buildId).buildStatus).toBe('STOPPED');
     expect(result.outputs.status).toBe('STOPPED');
   });

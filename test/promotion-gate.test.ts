@@ -326,6 +326,43 @@ describe.concurrent('promotion-gate against GitHub (sandbox): evidence anyone ca
   });
 });
 
+describe("a pull request's gate decides on the pull request's head commit", () => {
+  const MERGE = 'fedcba9876543210fedcba9876543210fedcba98';
+  const pullRequestEnv = (payload: unknown) => {
+    const eventPath = join(mkdtempSync(join(tmpdir(), 'gantry-event-')), 'event.json');
+    writeFileSync(eventPath, JSON.stringify(payload));
+    return {
+      GITHUB_SHA: MERGE,
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_REF: 'refs/pull/7/merge',
+      GITHUB_REPOSITORY: 'example/app',
+    };
+  };
+
+  it('takes pull_request.head.sha, not the merge commit in GITHUB_SHA, unless sha is given', () => {
+    const env = pullRequestEnv({ pull_request: { number: 7, head: { sha: SHA } } });
+    expect(parseInputs(promotionGate, cliInputSource({ environment: 'dev', mode: 'plan' }), env, 'action').sha).toBe(SHA);
+    expect(parseInputs(promotionGate, cliInputSource({ environment: 'dev', mode: 'plan', sha: NEVER_PROMOTED }), env, 'action').sha).toBe(NEVER_PROMOTED);
+    expect(parseInputs(promotionGate, cliInputSource({ environment: 'dev', mode: 'plan' }), { ...env, GITHUB_EVENT_NAME: 'push' }, 'action').sha).toBe(MERGE);
+    expect(() =>
+      parseInputs(promotionGate, cliInputSource({ environment: 'dev', mode: 'plan' }), pullRequestEnv({ pull_request: { number: 7 } }), 'action'),
+    ).toThrow('option --sha: is not set and the pull_request event file (GITHUB_EVENT_PATH) has no pull_request.head.sha to default to');
+  });
+
+  it('the bundled gate reports the head commit it decided on', async () => {
+    const result = await runBundledAction(
+      'promotion-gate',
+      { environment: 'dev', mode: 'plan', config: EXAMPLE_CONFIG_FILE },
+      pullRequestEnv({ pull_request: { number: 7, head: { sha: SHA } } }),
+    );
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.outputs.reason).toContain(`plan dev at ${SHA.slice(0, 12)}`);
+    expect(result.summary).toContain(`Commit \`${SHA}\``);
+    expect(result.summary).not.toContain(MERGE);
+  });
+});
+
 describe('gate and deployment-status inputs', () => {
   it.each([
     [{ environment: 'dev', mode: 'apply', sha: 'main' }, 'option --sha: must be a full 40-character commit SHA, got "main"'],

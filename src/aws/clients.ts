@@ -44,6 +44,25 @@ export function createCodeBuildClient(options: AwsClientOptions): CodeBuildClien
   return new CodeBuildClient(awsClientConfig(options));
 }
 
-export function createLogsClient(options: AwsClientOptions): CloudWatchLogsClient {
-  return new CloudWatchLogsClient(awsClientConfig(options));
+export function createLogsClient(options: AwsClientOptions, env: NodeJS.ProcessEnv = process.env): CloudWatchLogsClient {
+  // StartLiveTail's endpoint carries a host prefix (`stream-logs.<region>`; `streaming-` in SDKs before
+  // April 2026). Against a configured endpoint URL (a proxy, a VPC endpoint's DNS name, a local stand-in)
+  // the SDK would put the prefix on that host (`stream-127.0.0.1`), which does not resolve: the configured
+  // endpoint is used as given instead. The SDK has no variable for this, only the `disableHostPrefix` setting.
+  return new CloudWatchLogsClient({ ...awsClientConfig(options), ...(endpointConfigured(env, 'CLOUDWATCH_LOGS') ? { disableHostPrefix: true } : {}) });
+}
+
+/** `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL` is set, and not switched off (the SDK's own rules). */
+function endpointConfigured(env: NodeJS.ProcessEnv, service: string): boolean {
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true') return false;
+  return (env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL ?? '') !== '';
+}
+
+/**
+ * The SDK found no credentials in its default chain (environment, shared files, web identity, container or
+ * instance metadata): its `CredentialsProviderError`, "Could not load credentials from any providers". Told
+ * by name, so that no caller imports the SDK's internals.
+ */
+export function isMissingCredentials(error: unknown): boolean {
+  return error instanceof Error && error.name === 'CredentialsProviderError';
 }

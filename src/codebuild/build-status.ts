@@ -29,9 +29,45 @@ export function buildFailure(build: Build): BuildFailure | undefined {
 export function describeFailure(build: Build): string {
   const failure = buildFailure(build);
   if (failure === undefined) return `build ${build.id ?? '?'} ${build.buildStatus ?? 'is in an unknown state'}`;
-  const log = build.logs?.deepLink === undefined ? '' : ` (log: ${build.logs.deepLink})`;
+  const link = usableLogLink(build);
+  const log = link === undefined ? '' : ` (log: ${link})`;
   return `build ${build.id ?? '?'} ${failure.status} in ${failure.phase}: ${failure.message}${log}`;
 }
+
+/**
+ * The link to the build's CloudWatch log, once CodeBuild names the log. Until the build has created its log
+ * stream CodeBuild answers with no `groupName`, a `deepLink` to `group=null;stream=null` and a
+ * `log-group:null:log-stream:null` ARN: no link at all is better than one to nothing.
+ */
+export function usableLogLink(build: Build): string | undefined {
+  const logs = build.logs;
+  const link = logs?.deepLink;
+  if (link === undefined || link === '' || !named(logs?.groupName)) return undefined;
+  if (logs?.streamName !== undefined && !named(logs.streamName)) return undefined;
+  return /(?:^|[#;?&:])(?:group|stream)=(?:null)?(?:[;&]|$)/.test(link) ? undefined : link;
+}
+
+const named = (name: string | undefined): boolean => name !== undefined && name !== '' && name !== 'null';
+
+/**
+ * The build's page in the CodeBuild console, where a person can stop it: from its ARN (account, partition)
+ * when known, else from its id and the region.
+ */
+export function buildConsoleLink(build: Pick<Build, 'id' | 'arn' | 'projectName'>, region: string): string {
+  const id = build.id ?? '';
+  const project = build.projectName ?? id.split(':')[0] ?? '';
+  const [, partition = 'aws', , arnRegion = '', account = ''] = (build.arn ?? '').split(':');
+  const where = arnRegion === '' ? region : arnRegion;
+  const host = CONSOLE_HOSTS[partition] ?? 'console.aws.amazon.com';
+  const accountPath = /^\d{12}$/.test(account) ? `${account}/` : '';
+  return `https://${where}.${host}/codesuite/codebuild/${accountPath}projects/${encodeURIComponent(project)}/build/${encodeURIComponent(id)}/?region=${where}`;
+}
+
+const CONSOLE_HOSTS: Record<string, string> = {
+  aws: 'console.aws.amazon.com',
+  'aws-cn': 'console.amazonaws.cn',
+  'aws-us-gov': 'console.amazonaws-us-gov.com',
+};
 
 export function exportedVariables(build: Build): Record<string, string> {
   return Object.fromEntries((build.exportedEnvironmentVariables ?? []).map((variable) => [variable.name ?? '', variable.value ?? '']));

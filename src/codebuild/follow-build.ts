@@ -1,128 +1,379 @@
 /**
  * Follows a running CodeBuild build: streams its CloudWatch log into the job log, one collapsible group per
- * phase, and returns the finished build. Polling follows `poll-schedule.ts`; throttling and transient
- * errors are retried by the SDK clients' own retry strategy, not here.
+ * phase, and returns the finished build.
+ *
+ * The log comes by CloudWatch Logs Live Tail (pushed about once a second, two calls per build): a session on
+ * the build's stream as soon as CodeBuild names it, one GetLogEvents read for what was written before the
+ * session began, and another wherever the session cannot be trusted (a sampled update, a session that
+ * ended and was reopened, the end of the build). When Live Tail is refused (no permission, the account's
+ * session quota, an endpoint without it) the follower says so once and polls GetLogEvents instead.
+ *
+ * Calls are retried by the SDK clients' own retry strategy. When a call still fails with throttling or a
+ * transient error, the follower keeps following, backing off and warning once per storm, until the build's
+ * own timeout has passed; then it gives up (`abandoned`, naming the call), and the caller stops the build.
  */
 import { setTimeout } from 'node:timers/promises';
 import { type CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetBuildsCommand, type Build, type CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { OperationError } from '../errors.js';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { describeError, OperationError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { isComplete, phaseEntered, signalsNearEnd } from './build-status.js';
-import { DEFAULT_SCHEDULE, nextLogDelay, type PollSchedule, statusDelay } from './poll-schedule.js';
+import { isComplete } from './build-status.js';
+import { LiveTailSession, liveTailRefusal, logGroupArn } from './live-tail.js';
+import { type LogLine, LogPrinter } from './log-printer.js';
+import { backoffDelay, DEFAULT_SCHEDULE, nextLogDelay, type PollSchedule, statusDelay } from './poll-schedule.js';
 
-export interface LogLine {
-  /** When CodeBuild wrote the line (epoch ms). */
-  timestamp: number;
-  message: string;
-}
+export type { LogLine } from './log-printer.js';
 
 export interface FollowOptions {
   codebuild: CodeBuildClient;
   logs: CloudWatchLogsClient;
+  /**
+   * The client StartLiveTail is sent with (default: `logs`). Give it a client with `maxAttempts: 1`: the
+   * account's session quota answers LimitExceededException, which the SDK's strategy counts as throttling
+   * and would retry for a minute before the follower could fall back to polling.
+   */
+  liveTailLogs?: CloudWatchLogsClient;
   logger: Logger;
   /** Aborted when the workflow is cancelled: following stops and `cancelled` comes back. */
   signal: AbortSignal;
   schedule?: PollSchedule;
+  /** `live-tail` (default), or `poll` to read the log with GetLogEvents only. */
+  logMode?: LogMode;
   /** Called after each line is printed (the benchmark measures log latency here). */
   onLine?: (line: LogLine) => void;
   /** Called whenever a fresh view of the build arrives. */
   onBuild?: (build: Build) => void;
 }
 
-export type FollowResult = { outcome: 'complete'; build: Build } | { outcome: 'cancelled'; build: Build };
+export type LogMode = 'live-tail' | 'poll';
 
-/** A drain after completion stops after this many pages even if the stream keeps answering (it should not). */
+export type FollowResult =
+  | { outcome: 'complete'; build: Build }
+  | { outcome: 'cancelled'; build: Build }
+  /**
+   * The follower could not keep following (a call kept failing until the build's own timeout had passed):
+   * `reason` names the call and the error. The build may still be running: the caller stops it.
+   */
+  | { outcome: 'abandoned'; build: Build; reason: string };
+
+/** A drain reads at most this many pages even if the stream keeps answering (it should not). */
 const MAX_DRAIN_PAGES = 100;
+/** CodeBuild's default build timeout, for a build whose own is not known yet. */
+const DEFAULT_TIMEOUT_MINUTES = 60;
+/** Past the build's own timeout (queue and build), how long failing calls are still tried. */
+const DEADLINE_MARGIN_MS = 5 * 60_000;
+
+interface LogNames {
+  group: string;
+  stream: string;
+  groupArn: string | undefined;
+}
+
+/** A call that keeps failing transiently: when it began, how often, whether it was said. */
+interface Storm {
+  since: number;
+  failures: number;
+  last: string;
+}
+
+class GiveUp extends Error {}
 
 export async function followBuild(started: Build, options: FollowOptions): Promise<FollowResult> {
-  const schedule = options.schedule ?? DEFAULT_SCHEDULE;
-  const { codebuild, logs, logger, signal } = options;
-  let build = started;
-  let token: string | undefined;
-  let streamFound = false;
-  let nearEnd = false;
-  let logDelay = schedule.logsActiveMs;
-  let nextStatusAt = Date.now() + statusDelay(schedule, { streamFound, nearEnd });
-  let group: string | undefined;
+  return new Follower(started, options).run();
+}
 
-  const print = (line: LogLine) => {
-    const message = line.message.replace(/\r?\n$/, '');
-    const phase = phaseEntered(message);
-    if (phase !== undefined) {
-      if (group !== undefined) logger.endGroup();
-      group = phase;
-      logger.startGroup(phase);
-    } else {
-      logger.output(message);
-    }
-    if (!nearEnd && signalsNearEnd(message)) {
-      nearEnd = true;
+class Follower {
+  readonly #options: FollowOptions;
+  readonly #schedule: PollSchedule;
+  readonly #printer: LogPrinter;
+  #build: Build;
+  #names: LogNames | undefined;
+  #mode: LogMode;
+  #session: LiveTailSession | undefined;
+  /** Reading the log again is needed (before the first session, after a sampled update or a reconnect). */
+  #fillNeeded = true;
+  #pollToken: string | undefined;
+  #logDelay: number;
+  #nextStatusAt: number;
+  #nextLogAt = 0;
+  #completeAt: number | undefined;
+  #lastLineAt = Date.now();
+  /** Following began (the build was started just before): the clock the give-up deadline runs on. */
+  readonly #startedAt = Date.now();
+  readonly #storms = new Map<string, Storm>();
+  #wake: (() => void) | undefined;
+  /** Each read and each session is its own source for the printer (it counts repeated lines per source). */
+  #reads = 0;
+  #sessions = 0;
+
+  constructor(started: Build, options: FollowOptions) {
+    this.#options = options;
+    this.#schedule = options.schedule ?? DEFAULT_SCHEDULE;
+    this.#build = started;
+    this.#mode = options.logMode ?? 'live-tail';
+    this.#logDelay = this.#schedule.logsActiveMs;
+    this.#printer = new LogPrinter(options.logger, {
+      onLine: (line) => {
+        this.#lastLineAt = Date.now();
+        options.onLine?.(line);
+      },
       // Do not sit out a quiet-time status delay: the end is seconds away.
-      nextStatusAt = Math.min(nextStatusAt, Date.now() + schedule.statusEagerMs);
-    }
-    options.onLine?.(line);
-  };
+      onNearEnd: () => {
+        this.#nextStatusAt = Math.min(this.#nextStatusAt, Date.now() + this.#schedule.statusEagerMs);
+      },
+    });
+    this.#names = logNames(started);
+    this.#nextStatusAt = Date.now() + this.#statusDelay();
+  }
 
-  /** One page of the log; true when it brought lines. At the end the API returns the token passed in. */
-  const pollLogs = async (): Promise<{ gotLines: boolean; atEnd: boolean }> => {
-    const groupName = build.logs?.groupName;
-    const streamName = build.logs?.streamName;
-    if (groupName === undefined || streamName === undefined) return { gotLines: false, atEnd: true };
+  async run(): Promise<FollowResult> {
+    const { signal } = this.#options;
     try {
-      const page = await logs.send(
-        new GetLogEventsCommand({
-          logGroupName: groupName,
-          logStreamName: streamName,
-          startFromHead: true,
-          ...(token === undefined ? {} : { nextToken: token }),
-        }),
-        { abortSignal: signal },
-      );
-      streamFound = true;
-      for (const event of page.events ?? []) print({ timestamp: event.timestamp ?? Date.now(), message: event.message ?? '' });
-      const atEnd = page.nextForwardToken === undefined || page.nextForwardToken === token;
-      token = page.nextForwardToken ?? token;
-      return { gotLines: (page.events?.length ?? 0) > 0, atEnd };
+      for (;;) {
+        if (signal.aborted) return { outcome: 'cancelled', build: this.#build };
+        if (this.#completeAt === undefined && Date.now() >= this.#nextStatusAt) await this.#pollStatus();
+        await this.#readLog();
+        if (this.#completeAt !== undefined && this.#drained()) {
+          // The agent's last line is in: nothing can be missing. Otherwise read the stream to its end.
+          if (!this.#printer.sawLastLine || this.#fillNeeded) await this.#fill();
+          return { outcome: 'complete', build: this.#build };
+        }
+        await this.#sleep();
+      }
     } catch (error) {
-      // The agent creates the stream when it starts downloading the source; until then there is no log.
-      if (error instanceof ResourceNotFoundException) return { gotLines: false, atEnd: true };
+      if (signal.aborted) return { outcome: 'cancelled', build: this.#build };
+      if (error instanceof GiveUp) return { outcome: 'abandoned', build: this.#build, reason: error.message };
+      throw error;
+    } finally {
+      this.#session?.close();
+      this.#printer.close();
+    }
+  }
+
+  /** After completion: nothing more will come (the agent's last line is in, or the log has gone quiet). */
+  #drained(): boolean {
+    if (this.#printer.sawLastLine || this.#names === undefined) return true;
+    const now = Date.now();
+    const since = this.#completeAt ?? now;
+    return now - since >= this.#schedule.drainMaxMs || now - Math.max(since, this.#lastLineAt) >= this.#schedule.drainQuietMs;
+  }
+
+  #statusDelay(): number {
+    return statusDelay(this.#schedule, {
+      streamFound: this.#names !== undefined,
+      nearEnd: this.#printer.nearEnd,
+      liveTail: this.#session !== undefined,
+    });
+  }
+
+  async #pollStatus(): Promise<void> {
+    const id = this.#build.id;
+    if (id === undefined) throw new OperationError('the build has no id: cannot poll its status (StartBuild returned a build without one)');
+    const answer = await this.#attempt('CodeBuild BatchGetBuilds', () =>
+      this.#options.codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), { abortSignal: this.#options.signal }),
+    );
+    if (answer === undefined) return;
+    const fresh = answer.builds?.[0];
+    if (fresh === undefined) throw new OperationError(`build ${id} disappeared: BatchGetBuilds no longer finds it`);
+    this.#build = fresh;
+    this.#names ??= logNames(fresh);
+    this.#options.onBuild?.(fresh);
+    if (isComplete(fresh)) this.#completeAt = Date.now();
+    else this.#nextStatusAt = Date.now() + this.#statusDelay();
+  }
+
+  async #readLog(): Promise<void> {
+    if (this.#names === undefined) return;
+    if (this.#mode === 'live-tail') await this.#liveTail(this.#names);
+    if (this.#mode === 'poll' && (Date.now() >= this.#nextLogAt || this.#completeAt !== undefined)) {
+      const { gotLines } = await this.#page(this.#names);
+      this.#logDelay = nextLogDelay(this.#schedule, this.#logDelay, gotLines);
+      this.#nextLogAt = Date.now() + this.#logDelay;
+    }
+  }
+
+  async #liveTail(names: LogNames): Promise<void> {
+    if (this.#session?.ended !== undefined) {
+      // Dropped or timed out (three hours at most): reopen, and read what came in between.
+      if (this.#completeAt === undefined) this.#options.logger.info(`Live Tail session ended (${this.#session.ended}); reconnecting`);
+      this.#session = undefined;
+      this.#fillNeeded = true;
+    }
+    if (this.#session === undefined && this.#completeAt === undefined) {
+      if (names.groupArn === undefined) return this.#fallBack('the build names no log group ARN');
+      const groupArn = names.groupArn;
+      const client = this.#options.liveTailLogs ?? this.#options.logs;
+      try {
+        this.#session = await this.#attempt(
+          'CloudWatch Logs StartLiveTail',
+          () => LiveTailSession.open(client, { groupArn, stream: names.stream }, this.#options.signal, () => this.#wake?.()),
+          liveTailRefusal,
+        );
+      } catch (error) {
+        // Live Tail only makes the log faster: whatever keeps it from starting, polling still works.
+        if (this.#options.signal.aborted) throw error;
+        return this.#fallBack(callError(error));
+      }
+      if (this.#session === undefined) return;
+      this.#sessions++;
+      this.#nextStatusAt = Math.min(this.#nextStatusAt, Date.now() + this.#statusDelay());
+    }
+    // A session's lines come after what the fill read; a sampled update's are read again in full. Until the
+    // fill has succeeded the session's lines wait: printing them first would leave the gap behind the newest.
+    if (this.#fillNeeded) await this.#fill();
+    if (this.#fillNeeded) return;
+    for (const batch of this.#session?.take() ?? []) {
+      if (batch.sampled) this.#fillNeeded = true;
+      else this.#printer.accept(`live-tail:${this.#sessions}`, batch.lines);
+    }
+    if (this.#fillNeeded) await this.#fill();
+  }
+
+  #fallBack(why: string): void {
+    this.#mode = 'poll';
+    this.#options.logger.info(`Live Tail is not available (${why}): following the log by polling GetLogEvents`);
+  }
+
+  /** Reads the stream from the newest printed line to its current end. */
+  async #fill(): Promise<void> {
+    if (this.#names === undefined) return;
+    const names = this.#names;
+    const startTime = this.#printer.newest;
+    const source = `fill:${++this.#reads}`;
+    let token: string | undefined;
+    for (let page = 0; page < MAX_DRAIN_PAGES; page++) {
+      // The same query on every page: a token is only good with the parameters it was issued for.
+      const answer = await this.#getLogEvents(names, {
+        startFromHead: true,
+        ...(startTime === undefined ? {} : { startTime }),
+        ...(token === undefined ? {} : { nextToken: token }),
+      });
+      if (answer === undefined) return;
+      this.#printer.accept(source, answer.lines);
+      if (answer.next === undefined || answer.next === token) break;
+      // Caught up with a running session: it has the rest (reading on would chase a growing log).
+      const sessionFrom = this.#session?.ended === undefined ? this.#session?.firstTimestamp : undefined;
+      if (sessionFrom !== undefined && (this.#printer.newest ?? 0) >= sessionFrom) break;
+      token = answer.next;
+    }
+    this.#fillNeeded = false;
+  }
+
+  /** One page of the log for the poller, from where the last page ended. */
+  async #page(names: LogNames): Promise<{ gotLines: boolean }> {
+    let gotLines = false;
+    for (let page = 0; page < (this.#completeAt === undefined ? 1 : MAX_DRAIN_PAGES); page++) {
+      const answer = await this.#getLogEvents(names, { startFromHead: true, ...(this.#pollToken === undefined ? {} : { nextToken: this.#pollToken }) });
+      if (answer === undefined) return { gotLines };
+      gotLines = this.#printer.accept('poll', answer.lines) > 0 || gotLines;
+      const atEnd = answer.next === undefined || answer.next === this.#pollToken;
+      this.#pollToken = answer.next ?? this.#pollToken;
+      if (atEnd) break;
+    }
+    return { gotLines };
+  }
+
+  async #getLogEvents(
+    names: LogNames,
+    query: { startFromHead: boolean; startTime?: number; nextToken?: string },
+  ): Promise<{ lines: LogLine[]; next: string | undefined } | undefined> {
+    try {
+      const page = await this.#attempt('CloudWatch Logs GetLogEvents', () =>
+        this.#options.logs.send(new GetLogEventsCommand({ logGroupName: names.group, logStreamName: names.stream, ...query }), {
+          abortSignal: this.#options.signal,
+        }),
+      );
+      if (page === undefined) return undefined;
+      return {
+        lines: (page.events ?? []).map((event) => ({ timestamp: event.timestamp ?? Date.now(), message: event.message ?? '' })),
+        next: page.nextForwardToken,
+      };
+    } catch (error) {
+      // Named before the agent has created the stream: nothing to read yet.
+      if (error instanceof ResourceNotFoundException) return { lines: [], next: undefined };
       throw error;
     }
-  };
-
-  const pollStatus = async (): Promise<void> => {
-    const { id } = build;
-    if (id === undefined) throw new OperationError('the build has no id: cannot poll its status (StartBuild returned a build without one)');
-    const { builds } = await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), { abortSignal: signal });
-    const fresh = builds?.[0];
-    if (fresh === undefined) throw new OperationError(`build ${id} disappeared: BatchGetBuilds no longer finds it`);
-    build = fresh;
-    options.onBuild?.(build);
-  };
-
-  try {
-    while (!isComplete(build)) {
-      if (signal.aborted) return { outcome: 'cancelled', build };
-      const { gotLines } = await pollLogs();
-      logDelay = nextLogDelay(schedule, logDelay, gotLines);
-      if (Date.now() >= nextStatusAt) {
-        await pollStatus();
-        nextStatusAt = Date.now() + statusDelay(schedule, { streamFound, nearEnd });
-        if (isComplete(build)) break;
-      }
-      // A cancelled workflow ends the wait at once (it rejects; the catch below turns that into `cancelled`).
-      await setTimeout(Math.max(0, Math.min(logDelay, nextStatusAt - Date.now())), undefined, { signal });
-    }
-    // The build is done: read the rest of its log, up to the same-token end.
-    for (let page = 0; page < MAX_DRAIN_PAGES; page++) {
-      if ((await pollLogs()).atEnd) break;
-    }
-    return { outcome: 'complete', build };
-  } catch (error) {
-    if (signal.aborted) return { outcome: 'cancelled', build };
-    throw error;
-  } finally {
-    if (group !== undefined) logger.endGroup();
   }
+
+  /**
+   * Runs a call. A throttled or transient failure (after the SDK's own retries) is a storm: warned once,
+   * waited out with a growing delay, and given up only once the build's own timeout has passed.
+   */
+  async #attempt<T>(call: string, send: () => Promise<T>, final: (error: unknown) => boolean = () => false): Promise<T | undefined> {
+    try {
+      const result = await send();
+      const storm = this.#storms.get(call);
+      if (storm !== undefined) {
+        this.#storms.delete(call);
+        this.#options.logger.info(`${call} answers again after ${seconds(Date.now() - storm.since)}`);
+      }
+      return result;
+    } catch (error) {
+      if (this.#options.signal.aborted || final(error) || !stormError(error)) throw error;
+      const now = Date.now();
+      const storm = this.#storms.get(call) ?? { since: now, failures: 0, last: '' };
+      storm.failures++;
+      storm.last = callError(error);
+      if (storm.failures === 1) {
+        this.#storms.set(call, storm);
+        this.#options.logger.warning(`${call} is failing for build ${this.#build.id ?? '?'} (${storm.last}); still following, with backoff`);
+      }
+      if (now > this.#deadline()) {
+        throw new GiveUp(`${call} kept failing for ${seconds(now - storm.since)}, past build ${this.#build.id ?? '?'}'s own timeout: ${storm.last}`);
+      }
+      const delay = backoffDelay(this.#schedule, storm.failures);
+      this.#nextStatusAt = Math.max(this.#nextStatusAt, now + delay);
+      this.#nextLogAt = Math.max(this.#nextLogAt, now + delay);
+      await setTimeout(delay, undefined, { signal: this.#options.signal });
+      return undefined;
+    }
+  }
+
+  /** When the build must be over by its own timeouts (queue and build), plus a margin: then failing calls end. */
+  #deadline(): number {
+    const minutes = (this.#build.queuedTimeoutInMinutes ?? 0) + (this.#build.timeoutInMinutes ?? DEFAULT_TIMEOUT_MINUTES);
+    return this.#startedAt + (this.#schedule.giveUpAfterMs ?? minutes * 60_000 + DEADLINE_MARGIN_MS);
+  }
+
+  /** Until the next status poll, log poll or drain check, or until the session brings something. */
+  async #sleep(): Promise<void> {
+    const now = Date.now();
+    const due = [this.#completeAt === undefined ? this.#nextStatusAt : now + 250];
+    if (this.#mode === 'poll' && this.#names !== undefined) due.push(this.#nextLogAt);
+    if (this.#mode === 'live-tail' && this.#session !== undefined) due.push(now + this.#schedule.logsIdleMaxMs);
+    const wait = Math.max(0, Math.min(...due) - now);
+    if (wait === 0) return;
+    const woken = new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+    if (this.#session?.waiting === true) return;
+    await Promise.race([setTimeout(wait, undefined, { signal: this.#options.signal }), woken]);
+    this.#wake = undefined;
+  }
+}
+
+/**
+ * The build's log group and stream, once CodeBuild names them. Until the agent has created the stream,
+ * CodeBuild answers without names (a `log-group:null` ARN, a deep link with `group=null`).
+ */
+function logNames(build: Build): LogNames | undefined {
+  const group = build.logs?.groupName;
+  const stream = build.logs?.streamName;
+  if (group === undefined || stream === undefined || group === '' || stream === '' || group === 'null' || stream === 'null') return undefined;
+  return { group, stream, groupArn: logGroupArn(build.logs?.cloudWatchLogsArn) };
+}
+
+/** `ThrottlingException: Rate exceeded`: the SDK's error name says what the message alone does not. */
+function callError(error: unknown): string {
+  const text = describeError(error);
+  const name = error instanceof Error ? error.name : '';
+  return name === '' || name === 'Error' || text.startsWith(name) ? text : `${name}: ${text}`;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
+function stormError(error: unknown): boolean {
+  const sdkError = error as Parameters<typeof isTransientError>[0];
+  return isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError);
 }

@@ -1,6 +1,7 @@
 /**
  * codebuild-run's inputs → typed settings: the cross-input rules the definition (src/definitions/codebuild-run.ts)
- * cannot express per input. Pure: every problem is an InputError naming the input and the fix, raised before
+ * cannot express per input. Pure but for reading the run's event file when source-version is unset (the default
+ * commit, src/github/run-context.ts): every problem is an InputError naming the input and the fix, raised before
  * anything is started.
  */
 import { isAbsolute, normalize, relative, resolve, sep } from 'node:path';
@@ -9,7 +10,7 @@ import type { EnvironmentTarget } from '../definition/common-inputs.js';
 import type { InputValues, SettingsContext } from '../definition/define.js';
 import type { codebuildRunInputs } from '../definitions/codebuild-run.js';
 import { InputError } from '../errors.js';
-import { COMMIT_SHA } from '../patterns.js';
+import { commitInput } from '../github/run-context.js';
 
 export const RUN_MODES = ['plan', 'apply'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
@@ -33,12 +34,7 @@ export interface CodeBuildRunInputs {
 
 export function toCodeBuildRunInputs(values: InputValues<typeof codebuildRunInputs>, context: SettingsContext): CodeBuildRunInputs {
   const { mode } = values;
-  const sourceVersion = values['source-version'] ?? context.env.GITHUB_SHA;
-  if (sourceVersion === undefined)
-    context.fail('source-version', `is required outside a workflow run: ${context.howToSet('source-version')} to the commit SHA`);
-  // A branch name would let the build pick up whatever the branch points at by then: only a commit is reviewable.
-  if (!COMMIT_SHA.test(sourceVersion))
-    context.fail('source-version', `must be a full 40-character commit SHA, got "${sourceVersion.slice(0, 80)}" (from GITHUB_SHA)`);
+  const sourceVersion = commitInput(values['source-version'], 'source-version', context);
 
   const planSha256 = values['plan-sha256']?.toLowerCase();
   if (mode === 'apply' && planSha256 === undefined) {

@@ -6,6 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { EnvironmentVariable, StartBuildCommandInput } from '@aws-sdk/client-codebuild';
+import { isMissingCredentials } from '../aws/clients.js';
+import { UserError } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
 import type { CodeBuildRunInputs, ResolvedRun } from './settings.js';
 
@@ -61,4 +63,50 @@ export function startBuildRequest(parts: StartRequestParts): StartBuildCommandIn
     environmentVariablesOverride,
   };
   return { ...request, idempotencyToken: idempotencyToken(parts.context, request) };
+}
+
+/** What a failed StartBuild is explained with: where the project name came from, and the role that may start it. */
+export interface StartContext {
+  project: string;
+  /** How the `project` input is named (`input "project"`) when it named the project; undefined when the config did. */
+  projectInput?: string;
+  /** The project the config names for this run, which the input overrode. */
+  configuredProject: string;
+  /** What the project is to the environment: `plan project`, `pull-request plan project`, `apply project`. */
+  kind: string;
+  environment: string;
+  configFile: string;
+  region: string;
+  /** The role a job running this step assumes, and the resolve-environment output that gives it. */
+  role: { arn: string; output: string };
+}
+
+/**
+ * The one-line UserError for a StartBuild that failed for a reason the user fixes (the project does not exist,
+ * there are no AWS credentials), naming the project, where its name came from and the fix; undefined for any
+ * other failure, which is reported as it is. Pure.
+ */
+export function explainStartFailure(error: unknown, context: StartContext): UserError | undefined {
+  const name = error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : '';
+  if (isMissingCredentials(error)) {
+    return new UserError(
+      `no AWS credentials to start CodeBuild project ${context.project} (environment ${context.environment}): add aws-actions/configure-aws-credentials before this step, with role-to-assume: ${context.role.arn} (resolve-environment's ${context.role.output} output) and aws-region: ${context.region}`,
+      { cause: error },
+    );
+  }
+  if (name === 'ResourceNotFoundException' || (name === 'InvalidInputException' && /project cannot be found/i.test(message))) {
+    const missing = `CodeBuild project ${context.project} does not exist in ${context.region}`;
+    if (context.projectInput !== undefined) {
+      return new UserError(
+        `${missing} (from ${context.projectInput}): fix ${context.projectInput}, or remove it to run the config's ${context.configuredProject}`,
+        { cause: error },
+      );
+    }
+    return new UserError(
+      `${missing} (the ${context.kind} of environment ${context.environment} in ${context.configFile}): create it with gantry's terraform/ (npm run synth, then terraform apply for ${context.environment} in that account and region), or fix the project name in ${context.configFile}`,
+      { cause: error },
+    );
+  }
+  return undefined;
 }

@@ -5,6 +5,7 @@ import { RUN_MODES, toCodeBuildRunInputs } from '../codebuild/settings.js';
 import { environmentTarget, githubTokenInput } from '../definition/common-inputs.js';
 import { defineAction, type InputSpecs } from '../definition/define.js';
 import { boolean, choice, pattern, text } from '../definition/input-types.js';
+import { WORKFLOW_COMMIT_DEFAULT, WORKFLOW_COMMIT_NOTE } from '../github/run-context.js';
 import { COMMIT_SHA, SHA256 } from '../patterns.js';
 
 export const codebuildRunInputs = {
@@ -17,9 +18,9 @@ export const codebuildRunInputs = {
   },
   config: environmentTarget.config,
   'source-version': {
-    description: 'Commit the build checks out.',
+    description: `Commit the build checks out. ${WORKFLOW_COMMIT_NOTE}`,
     type: pattern(COMMIT_SHA, 'a full 40-character commit SHA'),
-    defaultText: "the workflow's commit (GITHUB_SHA)",
+    defaultText: WORKFLOW_COMMIT_DEFAULT,
   },
   'plan-sha256': {
     description: "apply only: the plan step's plan-sha256 output. The build refuses a plan whose sha256 differs.",
@@ -55,8 +56,14 @@ export const codebuildRun = defineAction({
   outputs: {
     'build-id': { description: 'CodeBuild build id, set as soon as the build has started.' },
     'build-number': { description: "The build's number in its project, set as soon as the build has started." },
-    'log-url': { description: "Link to the build's CloudWatch log, set as soon as the build has started." },
-    status: { description: 'Build status: IN_PROGRESS at start, then SUCCEEDED, FAILED, FAULT, TIMED_OUT or STOPPED.' },
+    'log-url': {
+      description:
+        "Link to the build's CloudWatch log, set as soon as CodeBuild names its log stream: at start, or while following once the build has created it (so with wait: false it may stay unset).",
+    },
+    status: {
+      description:
+        'Build status: IN_PROGRESS at start, then SUCCEEDED, FAILED, FAULT, TIMED_OUT or STOPPED (also when the step stopped the build; when that stop failed, the last status read).',
+    },
     'plan-sha256': { description: "plan only: sha256 of the saved plan; pass it to the apply step's plan-sha256." },
     'plan-add': { description: 'plan only: resources to add.' },
     'plan-change': { description: 'plan only: resources to change in place.' },

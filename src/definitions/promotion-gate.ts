@@ -6,6 +6,7 @@ import { environmentTarget, githubTokenInput } from '../definition/common-inputs
 import { defineAction, type InputSpecs } from '../definition/define.js';
 import { boolean, choice, integer, pattern } from '../definition/input-types.js';
 import { toGateInputs } from '../gate/settings.js';
+import { WORKFLOW_COMMIT_DEFAULT, WORKFLOW_COMMIT_NOTE } from '../github/run-context.js';
 import { COMMIT_SHA } from '../patterns.js';
 
 const COUNT = integer(0, 1_000_000);
@@ -20,9 +21,9 @@ export const promotionGateInputs = {
   },
   config: environmentTarget.config,
   sha: {
-    description: 'Commit to decide on.',
+    description: `Commit to decide on: the one codebuild-run builds. ${WORKFLOW_COMMIT_NOTE}`,
     type: pattern(COMMIT_SHA, 'a full 40-character commit SHA'),
-    defaultText: "the workflow's commit (GITHUB_SHA)",
+    defaultText: WORKFLOW_COMMIT_DEFAULT,
   },
   'github-token': {
     ...githubTokenInput,

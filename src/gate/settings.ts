@@ -1,11 +1,12 @@
 /**
  * promotion-gate's inputs → typed settings: the rules across inputs that the definition
- * (src/definitions/promotion-gate.ts) cannot express per input. Pure.
+ * (src/definitions/promotion-gate.ts) cannot express per input. Pure but for reading the run's event file when sha
+ * is unset (the default commit, src/github/run-context.ts).
  */
 import type { EnvironmentTarget } from '../definition/common-inputs.js';
 import type { InputValues, SettingsContext } from '../definition/define.js';
 import type { promotionGateInputs } from '../definitions/promotion-gate.js';
-import { COMMIT_SHA } from '../patterns.js';
+import { commitInput } from '../github/run-context.js';
 import type { GateMode } from './rules.js';
 
 interface CommonGateInputs {
@@ -20,9 +21,8 @@ export type GateInputs = CommonGateInputs &
   ({ mode: Extract<GateMode, 'plan'>; githubToken?: string } | { mode: Extract<GateMode, 'apply'>; githubToken: string });
 
 export function toGateInputs(values: InputValues<typeof promotionGateInputs>, context: SettingsContext): GateInputs {
-  const sha = values.sha ?? context.env.GITHUB_SHA;
-  if (sha === undefined) context.fail('sha', `is required outside a workflow run: ${context.howToSet('sha')} to the commit SHA`);
-  if (!COMMIT_SHA.test(sha)) context.fail('sha', `must be a full 40-character commit SHA, got "${sha.slice(0, 80)}" (from GITHUB_SHA)`);
+  // The same default as codebuild-run's source-version: a pull request's gate decides on the commit its plan builds.
+  const sha = commitInput(values.sha, 'sha', context);
   const { 'plan-add': add, 'plan-change': change, 'plan-destroy': destroy, 'github-token': githubToken } = values;
   const given = [add, change, destroy].filter((count) => count !== undefined).length;
   if (given !== 0 && given !== 3) {
