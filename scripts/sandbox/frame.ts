@@ -9,13 +9,18 @@ import { type QuotaSpec, Quotas } from './quota.js';
 import { SandboxServer } from './server.js';
 
 /**
- * Lambda's control plane quota is shared by all control-plane calls; GetFunction has its own. CloudWatch
+ * Lambda's control plane quota is shared by all control-plane calls; GetFunction has its own. Capacity
+ * provider operations have their own two, separate from those (Lambda developer guide, "Lambda Managed
+ * Instances quotas": all capacity provider read APIs combined 15 requests per second, all write APIs combined
+ * 1 request per second, neither can be increased; which operation is which: LambdaService.quotaFor). CloudWatch
  * Logs allows GetLogEvents 25/s and FilterLogEvents 5/s per account and region. StartLiveTail's bucket
  * (`logs-start-live-tail`) has no default: its limit is on concurrent sessions (logs/live-tail.ts).
  */
 export const DEFAULT_QUOTAS: Record<string, QuotaSpec> = {
   'lambda-control-plane': { ratePerSecond: 15 },
   'lambda-get-function': { ratePerSecond: 100 },
+  'lambda-capacity-provider-read': { ratePerSecond: 15 },
+  'lambda-capacity-provider-write': { ratePerSecond: 1 },
   'logs-get-log-events': { ratePerSecond: 25 },
   'logs-filter-log-events': { ratePerSecond: 5 },
 };

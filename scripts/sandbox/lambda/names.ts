@@ -60,13 +60,17 @@ export function isNumberedVersion(qualifier: string): boolean {
   return /^[0-9]+$/.test(qualifier);
 }
 
-/** Versions in Lambda's order: `$LATEST` first, then numbered versions numerically, then `$LATEST.PUBLISHED`. */
-export function compareVersions(a: string, b: string): number {
-  const rank = (v: string) => (v === LATEST ? -2 : v === LATEST_PUBLISHED ? Number.MAX_SAFE_INTEGER : isNumberedVersion(v) ? Number(v) : -1);
-  return rank(a) - rank(b) || a.localeCompare(b);
+/** A version's place in Lambda's order: `$LATEST` first, then numbered versions numerically, then `$LATEST.PUBLISHED`. */
+export function versionRank(version: string): number {
+  return version === LATEST ? -2 : version === LATEST_PUBLISHED ? Number.MAX_SAFE_INTEGER : isNumberedVersion(version) ? Number(version) : -1;
 }
 
-/** Lambda's list pages: at most 50 items, `Marker` is an opaque token (here: the offset). */
+/** Versions in Lambda's order: `$LATEST` first, then numbered versions numerically, then `$LATEST.PUBLISHED`. */
+export function compareVersions(a: string, b: string): number {
+  return versionRank(a) - versionRank(b) || a.localeCompare(b);
+}
+
+/** Lambda's list pages: at most 50 items. */
 export const MAX_PAGE_SIZE = 50;
 
 export interface Page<T> {
@@ -74,30 +78,60 @@ export interface Page<T> {
   nextMarker?: string;
 }
 
-export function paginate<T>(all: T[], query: URLSearchParams, maxPageSize = MAX_PAGE_SIZE): Page<T> {
+/**
+ * Where an item sits in its list, as a tuple compared element by element (numbers numerically, strings by code
+ * unit). The list must be sorted by it, ascending.
+ */
+export type PageKey = readonly (string | number)[];
+
+export function comparePageKeys(a: PageKey, b: PageKey): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i] as string | number;
+    const y = b[i] as string | number;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * One page of a list. `Marker` is an opaque token naming the last item of the previous page (a key, not an
+ * offset), so items deleted or added before the marker between two calls shift nothing: the next page starts at
+ * the first item after it, whether or not that item still exists. Neither the API reference nor the model says
+ * more than "the pagination token that's returned by a previous request" (ListFunctionVersionsByCapacityProvider:
+ * Marker); this is the behaviour a caller that deletes while it pages (a version pruner) needs from it, and the
+ * one an offset would break (issue 18: a deletion between pages skipped a remaining item).
+ *
+ * `MaxItems` is checked against the operation's model range before this (validation.ts); larger pages are cut
+ * to `maxPageSize` (Lambda returns at most 50 functions, versions or aliases per page whatever MaxItems says).
+ */
+export function paginate<T>(all: readonly T[], query: URLSearchParams, keyOf: (item: T) => PageKey, maxPageSize = MAX_PAGE_SIZE): Page<T> {
   const marker = query.get('Marker');
-  const maxItemsParam = query.get('MaxItems');
   let start = 0;
   if (marker !== null && marker !== '') {
-    const decoded = Number(Buffer.from(marker, 'base64url').toString('utf8'));
-    if (!Number.isInteger(decoded) || decoded < 0) throw new ServiceError(400, 'InvalidParameterValueException', 'Invalid Marker.');
-    start = decoded;
+    const after = decodeMarker(marker);
+    start = all.findIndex((item) => comparePageKeys(keyOf(item), after) > 0);
+    if (start === -1) start = all.length;
   }
-  let size = maxPageSize;
-  if (maxItemsParam !== null) {
-    const maxItems = Number(maxItemsParam);
-    if (!Number.isInteger(maxItems) || maxItems < 1) {
-      throw new ServiceError(
-        400,
-        'InvalidParameterValueException',
-        `1 validation error detected: Value '${maxItemsParam}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1`,
-      );
-    }
-    size = Math.min(maxItems, maxPageSize);
-  }
+  const maxItems = Number(query.get('MaxItems') ?? Number.NaN);
+  const size = Number.isInteger(maxItems) && maxItems >= 1 ? Math.min(maxItems, maxPageSize) : maxPageSize;
   const items = all.slice(start, start + size);
-  const next = start + size;
-  return next < all.length ? { items, nextMarker: Buffer.from(String(next)).toString('base64url') } : { items };
+  const last = items.at(-1);
+  return start + size < all.length && last !== undefined ? { items, nextMarker: encodeMarker(keyOf(last)) } : { items };
+}
+
+function encodeMarker(key: PageKey): string {
+  return Buffer.from(JSON.stringify({ after: key })).toString('base64url');
+}
+
+function decodeMarker(marker: string): PageKey {
+  try {
+    const decoded = JSON.parse(Buffer.from(marker, 'base64url').toString('utf8')) as { after?: unknown };
+    const key = decoded.after;
+    if (Array.isArray(key) && key.every((part) => typeof part === 'string' || typeof part === 'number')) return key;
+  } catch {
+    // falls through to the error
+  }
+  throw new ServiceError(400, 'InvalidParameterValueException', 'Invalid Marker.');
 }
 
 /** Lambda's `LastModified` string format: `2024-01-01T00:00:00.000+0000`. */

@@ -1,15 +1,28 @@
 /**
  * The sandbox's Lambda service: Lambda's REST-JSON API over the model in state.ts. Paths, query and header
  * names, success statuses and error codes follow the SDK's schemas (see routes.ts); status codes the SDK
- * does not pin down follow the live service (DeleteFunction answers 204).
+ * does not pin down follow the live service (DeleteFunction answers 204). Every request first passes the
+ * model's constraints (validation.ts), as it does at Lambda's front door: what fails them is a
+ * `ValidationException`, what passes them and still makes no sense is the operation's own error.
  */
 
 import type { SandboxCore } from '../frame.js';
 import { parseJsonBody, pathParam, restJsonError, type SandboxRequest, type SandboxResponse, type SandboxService, ServiceError } from '../protocol.js';
 import { mulberry32 } from '../random.js';
-import { type FunctionRef, functionArn, LATEST, LATEST_PUBLISHED, lambdaTimestamp, paginate, parseFunctionRef, resolveQualifier } from './names.js';
+import {
+  type FunctionRef,
+  functionArn,
+  isNumberedVersion,
+  LATEST,
+  LATEST_PUBLISHED,
+  lambdaTimestamp,
+  paginate,
+  parseFunctionRef,
+  resolveQualifier,
+  versionRank,
+} from './names.js';
 import { isLambdaPath, matchRoute } from './routes.js';
-import { aliasConfiguration, capacityProvider, eventSourceMapping, functionConfiguration } from './shapes.js';
+import { aliasConfiguration, CAPACITY_PROVIDER_MEMBERS, capacityProvider, eventSourceMapping, functionConfiguration, pickMembers } from './shapes.js';
 import {
   type AliasInput,
   type CreateFunctionInput,
@@ -21,10 +34,10 @@ import {
   type PublishOptions,
   type ResolvedLambdaOptions,
   resolveOptions,
-  type ScalingConfig,
   type VersionFailure,
   type VersionRecord,
 } from './state.js';
+import { unqualifiedFunctionName, validateRequest } from './validation.js';
 
 export type { LambdaOptions } from './state.js';
 
@@ -76,6 +89,7 @@ export class LambdaService implements SandboxService {
       GetCapacityProvider: (_r, p) =>
         json(200, { CapacityProvider: capacityProvider(this.state, this.state.capacityProvider(pathParam(p, 'CapacityProviderName'))) }),
       ListCapacityProviders: (r) => this.#listCapacityProviders(r),
+      UpdateCapacityProvider: (r, p) => this.#updateCapacityProvider(r, p),
       DeleteCapacityProvider: (_r, p) =>
         json(202, { CapacityProvider: capacityProvider(this.state, this.state.deleteCapacityProvider(pathParam(p, 'CapacityProviderName'))) }),
       ListFunctionVersionsByCapacityProvider: (r, p) => this.#listFunctionVersionsByCapacityProvider(r, p),
@@ -99,9 +113,20 @@ export class LambdaService implements SandboxService {
     return matchRoute(request.method, request.path, request.query)?.operation ?? `Unknown ${request.method} ${request.path}`;
   }
 
+  /**
+   * Lambda quotas (docs: "Lambda quotas", API requests: GetFunction 100/s, the rest of the control plane 15/s;
+   * "Lambda Managed Instances quotas", separate from those: "The maximum combined rate (requests per second) for
+   * all capacity provider read APIs: 15 requests per second" and "... write APIs: 1 request per second", both
+   * "Cannot be increased", covering "creating, updating, describing, and deleting capacity providers").
+   * ListFunctionVersionsByCapacityProvider is a read of a capacity provider (its path is under
+   * /capacity-providers/), so it counts there; Get/PutFunctionScalingConfig act on functions and stay in the
+   * control plane.
+   */
   quotaFor(operation: string): string | undefined {
     if (operation === 'GetFunction') return 'lambda-get-function';
     if (operation === 'Invoke') return undefined; // invocations have their own (concurrency) limits, not an API rate
+    if (CAPACITY_PROVIDER_READS.has(operation)) return 'lambda-capacity-provider-read';
+    if (CAPACITY_PROVIDER_WRITES.has(operation)) return 'lambda-capacity-provider-write';
     return 'lambda-control-plane';
   }
 
@@ -113,6 +138,7 @@ export class LambdaService implements SandboxService {
         Message: `The Lambda sandbox does not implement ${operation}.`,
       });
     }
+    validateRequest(operation, request, route.params);
     return handler(request, route.params);
   }
 
@@ -131,7 +157,11 @@ export class LambdaService implements SandboxService {
   }
 
   errorResponse(error: ServiceError): SandboxResponse {
-    return restJsonError(error);
+    const response = restJsonError(error);
+    // The validation layer's answer has `message` alone: no `Type` (LocalStack's AWS-recorded snapshots show
+    // `Type: User` on InvalidParameterValueException and ResourceNotFoundException, none on ValidationException).
+    if (error.code === 'ValidationException') return { ...response, body: { message: error.message } };
+    return response;
   }
 
   // ---- direct state API (seeding and tests; no HTTP, no quota) --------------------------------------------------
@@ -172,13 +202,20 @@ export class LambdaService implements SandboxService {
 
   #createFunction(request: SandboxRequest): SandboxResponse {
     const body = parseJsonBody<Body>(request);
-    const name = str(body.FunctionName);
-    if (name === undefined) throw invalid('FunctionName is required.');
-    const role = str(body.Role);
-    if (role === undefined) throw invalid('Role is required.');
-    const code = body.Code as Body | undefined;
-    if (code === undefined) throw invalid('Code is required.');
-    const cp = (body.CapacityProviderConfig as Body | undefined)?.LambdaManagedInstancesCapacityProviderConfig as CreateFunctionInput['capacityProvider'];
+    // FunctionName, Role and Code are required members: validation.ts has refused a request without them.
+    const name = str(body.FunctionName) ?? '';
+    const role = str(body.Role) ?? '';
+    const code = (body.Code ?? {}) as Body;
+    const cpConfig = (body.CapacityProviderConfig as Body | undefined)?.LambdaManagedInstancesCapacityProviderConfig as Body | undefined;
+    // Only the modelled members are kept (and echoed back): LambdaManagedInstancesCapacityProviderConfig.
+    const cp =
+      cpConfig === undefined
+        ? undefined
+        : ({
+            CapacityProviderArn: str(cpConfig.CapacityProviderArn) ?? '',
+            ...optional('PerExecutionEnvironmentMaxConcurrency', num(cpConfig.PerExecutionEnvironmentMaxConcurrency)),
+            ...optional('ExecutionEnvironmentMemoryGiBPerVCpu', num(cpConfig.ExecutionEnvironmentMemoryGiBPerVCpu)),
+          } satisfies CreateFunctionInput['capacityProvider']);
     const environment = (body.Environment as Body | undefined)?.Variables as Record<string, string> | undefined;
     const fn = this.state.createFunction({
       name: parseFunctionRef(name).name,
@@ -236,30 +273,33 @@ export class LambdaService implements SandboxService {
 
   #listFunctions(request: SandboxRequest): SandboxResponse {
     const all = request.query.get('FunctionVersion') === 'ALL';
-    const configurations = [...this.state.functions.keys()].sort().flatMap((name) => {
+    const entries = [...this.state.functions.keys()].sort().flatMap((name) => {
       const fn = this.state.function(name);
-      const latest = functionConfiguration(this.state, fn, fn.latest);
-      if (!all) return [latest];
-      return [
-        functionConfiguration(this.state, fn, fn.latest, LATEST),
-        ...this.state.publishedVersions(fn).map((v) => functionConfiguration(this.state, fn, v)),
-      ];
+      if (!all) return [{ fn, version: fn.latest, qualifier: undefined }];
+      return [{ fn, version: fn.latest, qualifier: LATEST }, ...this.state.publishedVersions(fn).map((version) => ({ fn, version, qualifier: undefined }))];
     });
-    const page = paginate(configurations, request.query);
-    return json(200, { Functions: page.items, ...optional('NextMarker', page.nextMarker) });
+    const page = paginate(entries, request.query, ({ fn, version }) => [fn.name, versionRank(version.version)]);
+    const functions = page.items.map(({ fn, version, qualifier }) => functionConfiguration(this.state, fn, version, qualifier));
+    return json(200, { Functions: functions, ...optional('NextMarker', page.nextMarker) });
   }
 
+  /**
+   * DeleteFunction: without a qualifier the whole function; with one, that published version. Checked in
+   * Lambda's order, as recorded from AWS in LocalStack's snapshots (test_lambda_api.snapshot.json) and mirrored
+   * by its provider: a qualifier that names an alias (not all digits, not `$…`) is refused before the function
+   * is even looked up, "Deletion of aliases is not currently supported."; then `$LATEST` (by the parameter or
+   * in the name), "$LATEST version cannot be deleted without deleting the function."; both
+   * InvalidParameterValueException, 400. Measured the same against the live service by floci
+   * (LambdaDeleteFunctionQualifierIntegrationTest), which also measured a version that does not exist: 204.
+   */
   #deleteFunction(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
     const ref = functionRef(params);
     const qualifier = resolveQualifier(ref, request.query.get('Qualifier'));
+    if (qualifier !== undefined && isAliasQualifier(qualifier)) throw invalid('Deletion of aliases is not currently supported.');
+    if (qualifier === LATEST) throw invalid('$LATEST version cannot be deleted without deleting the function.');
     const fn = this.state.function(ref.name);
-    if (qualifier === undefined || qualifier === LATEST) {
-      this.state.deleteFunction(fn.name);
-    } else {
-      if (this.state.currentAlias(fn, qualifier) !== undefined)
-        throw invalid(`Deletion of aliases is not supported by DeleteFunction; use DeleteAlias for ${qualifier}.`);
-      this.state.deleteVersion(fn.name, qualifier);
-    }
+    if (qualifier === undefined) this.state.deleteFunction(fn.name);
+    else this.state.deleteVersion(fn.name, qualifier);
     // The model says 200; the live service answers 204 with no body, which the SDK accepts.
     return { status: 204 };
   }
@@ -279,12 +319,9 @@ export class LambdaService implements SandboxService {
 
   #listVersions(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
     const fn = this.state.function(functionRef(params).name);
-    const versions = [
-      functionConfiguration(this.state, fn, fn.latest, LATEST),
-      ...this.state.publishedVersions(fn).map((v) => functionConfiguration(this.state, fn, v)),
-    ];
-    const page = paginate(versions, request.query);
-    return json(200, { Versions: page.items, ...optional('NextMarker', page.nextMarker) });
+    const page = paginate([fn.latest, ...this.state.publishedVersions(fn)], request.query, (version) => [versionRank(version.version)]);
+    const versions = page.items.map((version) => functionConfiguration(this.state, fn, version, version.version === LATEST ? LATEST : undefined));
+    return json(200, { Versions: versions, ...optional('NextMarker', page.nextMarker) });
   }
 
   // ---- aliases ----------------------------------------------------------------------------------------------
@@ -292,8 +329,8 @@ export class LambdaService implements SandboxService {
   #putAlias(request: SandboxRequest, params: Record<string, string>, create: boolean): SandboxResponse {
     const fnName = functionRef(params).name;
     const body = parseJsonBody<Body>(request);
-    const aliasName = create ? str(body.Name) : params.Name;
-    if (aliasName === undefined) throw invalid('Name is required.');
+    // Name is a required member (validation.ts).
+    const aliasName = (create ? str(body.Name) : params.Name) ?? '';
     const routing = body.RoutingConfig as { AdditionalVersionWeights?: Record<string, number> } | undefined;
     const value = this.state.putAlias(
       fnName,
@@ -321,10 +358,9 @@ export class LambdaService implements SandboxService {
     const version = request.query.get('FunctionVersion');
     const aliases = this.state
       .visibleAliases(fn)
-      .filter((alias) => version === null || alias.functionVersion === version || alias.weights[version] !== undefined)
-      .map((alias) => aliasConfiguration(this.state.account, fn, alias));
-    const page = paginate(aliases, request.query);
-    return json(200, { Aliases: page.items, ...optional('NextMarker', page.nextMarker) });
+      .filter((alias) => version === null || alias.functionVersion === version || alias.weights[version] !== undefined);
+    const page = paginate(aliases, request.query, (alias) => [alias.name]);
+    return json(200, { Aliases: page.items.map((alias) => aliasConfiguration(this.state.account, fn, alias)), ...optional('NextMarker', page.nextMarker) });
   }
 
   #deleteAlias(params: Record<string, string>): SandboxResponse {
@@ -395,33 +431,41 @@ export class LambdaService implements SandboxService {
 
   #createCapacityProvider(request: SandboxRequest): SandboxResponse {
     const body = parseJsonBody<Body>(request);
-    const name = str(body.CapacityProviderName);
-    if (name === undefined) throw invalid('CapacityProviderName is required.');
-    if (body.VpcConfig === undefined) throw invalid('VpcConfig is required.');
-    if (body.PermissionsConfig === undefined) throw invalid('PermissionsConfig is required.');
-    const { CapacityProviderName: _name, Tags: _tags, ...settings } = body;
-    const record = this.state.createCapacityProvider(name, settings);
+    // CapacityProviderName, VpcConfig and PermissionsConfig are required members (validation.ts). Only the members
+    // CapacityProvider has are kept and echoed back: a member the model does not know is ignored, not returned.
+    const record = this.state.createCapacityProvider(str(body.CapacityProviderName) ?? '', pickMembers(body, CAPACITY_PROVIDER_MEMBERS));
+    return json(202, { CapacityProvider: capacityProvider(this.state, record) });
+  }
+
+  /** UpdateCapacityProvider (PUT /2025-11-30/capacity-providers/{CapacityProviderName}, 202, { CapacityProvider }). */
+  #updateCapacityProvider(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
+    const body = parseJsonBody<Body>(request);
+    const changes = pickMembers(body, {
+      CapacityProviderScalingConfig: CAPACITY_PROVIDER_MEMBERS.CapacityProviderScalingConfig,
+      PropagateTags: CAPACITY_PROVIDER_MEMBERS.PropagateTags,
+      TelemetryConfig: CAPACITY_PROVIDER_MEMBERS.TelemetryConfig,
+    });
+    const record = this.state.updateCapacityProvider(pathParam(params, 'CapacityProviderName'), changes);
     return json(202, { CapacityProvider: capacityProvider(this.state, record) });
   }
 
   #listCapacityProviders(request: SandboxRequest): SandboxResponse {
     const stateFilter = request.query.get('State');
-    const providers = this.state
-      .listCapacityProviders()
-      .map((record) => capacityProvider(this.state, record))
-      .filter((provider) => stateFilter === null || provider.State === stateFilter);
-    const page = paginate(providers, request.query);
-    return json(200, { CapacityProviders: page.items, ...optional('NextMarker', page.nextMarker) });
+    const providers = this.state.listCapacityProviders().filter((record) => stateFilter === null || this.state.capacityProviderState(record) === stateFilter);
+    const page = paginate(providers, request.query, (record) => [record.name]);
+    return json(200, { CapacityProviders: page.items.map((record) => capacityProvider(this.state, record)), ...optional('NextMarker', page.nextMarker) });
   }
 
   #listFunctionVersionsByCapacityProvider(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
     const provider = this.state.capacityProvider(pathParam(params, 'CapacityProviderName'));
-    const items = this.state.versionsOnCapacityProvider(provider.arn).map(({ fn, version }) => ({
+    // MaxItems 1–50 (MaxFiftyListItems, validation.ts); the marker names the last version listed, so versions
+    // deleted between two pages neither shift the next page nor make it repeat one (names.ts, paginate).
+    const page = paginate(this.state.versionsOnCapacityProvider(provider.arn), request.query, ({ fn, version }) => [fn.name, versionRank(version.version)]);
+    const items = page.items.map(({ fn, version }) => ({
       FunctionArn: functionArn(this.state.account, fn.name, version.version),
       State: this.state.versionState(version).State,
     }));
-    const page = paginate(items, request.query);
-    return json(200, { CapacityProviderArn: provider.arn, FunctionVersions: page.items, ...optional('NextMarker', page.nextMarker) });
+    return json(200, { CapacityProviderArn: provider.arn, FunctionVersions: items, ...optional('NextMarker', page.nextMarker) });
   }
 
   // ---- scaling and provisioned concurrency ---------------------------------------------------------------------
@@ -433,28 +477,53 @@ export class LambdaService implements SandboxService {
     return { fn: this.state.function(ref.name), qualifier };
   }
 
+  /**
+   * Get/PutFunctionScalingConfig name the version by an unqualified function name (UnqualifiedFunctionName: no
+   * `:qualifier` suffix) and a required Qualifier that is a version number or `$LATEST.PUBLISHED`
+   * (PublishedFunctionQualifier, `(\$LATEST\.PUBLISHED|[0-9]+)`: no alias, no `$LATEST`); validation.ts refused
+   * anything else, and the execution environment counts outside 0–15000.
+   */
+  #scalingTarget(request: SandboxRequest, params: Record<string, string>): { name: string; qualifier: string } {
+    return { name: unqualifiedFunctionName(pathParam(params, 'FunctionName')), qualifier: request.query.get('Qualifier') ?? '' };
+  }
+
   #putScalingConfig(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
-    const { fn, qualifier } = this.#qualified(request, params);
-    const body = parseJsonBody<Body>(request);
-    const version = this.state.putScalingConfig(fn.name, qualifier, (body.FunctionScalingConfig as ScalingConfig | undefined) ?? {});
+    const { name, qualifier } = this.#scalingTarget(request, params);
+    const config = (parseJsonBody<Body>(request).FunctionScalingConfig ?? {}) as Body;
+    const version = this.state.putScalingConfig(name, qualifier, {
+      ...optional('MinExecutionEnvironments', num(config.MinExecutionEnvironments)),
+      ...optional('MaxExecutionEnvironments', num(config.MaxExecutionEnvironments)),
+    });
     return json(202, { FunctionState: this.state.versionState(version).State });
   }
 
+  /**
+   * What a version reports. Lambda Managed Instances versions start with a service default that no one set:
+   * Lambda "launches three [instances] by default for AZ resiliency and starts three execution environments
+   * before marking your function version ACTIVE" (Lambda developer guide, "Scaling Lambda Managed Instances"),
+   * a minimum of 3 with no maximum ("@default - 3 execution environments are set to be the minimum",
+   * "@default - No maximum specified": the AWS CDK's LatestPublishedScalingConfig; AWS SAM's FunctionScalingConfig
+   * says "Default: 3" for the minimum). GetFunctionScalingConfig reports the configuration a version was given,
+   * not that default: a version never given one, or reset by a Put without a config, answers with FunctionArn and
+   * no execution environment values ("the config is 'destroyed' by resetting it, which leaves no execution
+   * environment values": terraform-provider-aws, function_scaling_config_test.go, run against AWS). The
+   * response members are the model's: RequestedFunctionScalingConfig (what was asked for) and
+   * AppliedFunctionScalingConfig (what is in effect; it catches up after `scalingConvergenceDelayMs`).
+   */
   #getScalingConfig(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
-    const { fn, qualifier } = this.#qualified(request, params);
-    const { version } = this.state.resolve(fn, qualifier);
-    const applied = this.state.appliedScaling(version);
+    const { name, qualifier } = this.#scalingTarget(request, params);
+    const version = this.state.scalingOf(name, qualifier);
     return json(200, {
-      FunctionArn: functionArn(this.state.account, fn.name, qualifier),
-      ...optional('AppliedFunctionScalingConfig', applied),
+      FunctionArn: functionArn(this.state.account, name, qualifier),
+      ...optional('AppliedFunctionScalingConfig', this.state.appliedScaling(version)),
       ...optional('RequestedFunctionScalingConfig', version.scaling?.requested),
     });
   }
 
   #putProvisionedConcurrency(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
     const { fn, qualifier } = this.#qualified(request, params);
-    const requested = num(parseJsonBody<Body>(request).ProvisionedConcurrentExecutions);
-    if (requested === undefined || requested < 1) throw invalid('ProvisionedConcurrentExecutions must be at least 1.');
+    // A required member, at least 1 (PositiveInteger): validation.ts.
+    const requested = num(parseJsonBody<Body>(request).ProvisionedConcurrentExecutions) ?? 1;
     const config = this.state.putProvisionedConcurrency(fn.name, qualifier, requested);
     return json(202, this.#provisionedShape(config));
   }
@@ -481,20 +550,21 @@ export class LambdaService implements SandboxService {
 
   #listProvisionedConcurrency(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
     const fn = this.state.function(functionRef(params).name);
-    const items = [...fn.provisioned.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([qualifier, config]) => ({ FunctionArn: functionArn(this.state.account, fn.name, qualifier), ...this.#provisionedShape(config) }));
-    const page = paginate(items, request.query);
-    return json(200, { ProvisionedConcurrencyConfigs: page.items, ...optional('NextMarker', page.nextMarker) });
+    const entries = [...fn.provisioned.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const page = paginate(entries, request.query, ([qualifier]) => [qualifier]);
+    const items = page.items.map(([qualifier, config]) => ({
+      FunctionArn: functionArn(this.state.account, fn.name, qualifier),
+      ...this.#provisionedShape(config),
+    }));
+    return json(200, { ProvisionedConcurrencyConfigs: items, ...optional('NextMarker', page.nextMarker) });
   }
 
   // ---- event source mappings ------------------------------------------------------------------------------------
 
   #createEventSourceMapping(request: SandboxRequest): SandboxResponse {
     const body = parseJsonBody<Body>(request);
-    const functionName = str(body.FunctionName);
-    if (functionName === undefined) throw invalid('FunctionName is required.');
-    const ref = parseFunctionRef(functionName);
+    // FunctionName is a required member (validation.ts).
+    const ref = parseFunctionRef(str(body.FunctionName) ?? '');
     const record = this.state.createEventSourceMapping(ref.name, ref.qualifier, {
       ...optional('eventSourceArn', str(body.EventSourceArn)),
       ...optional('batchSize', num(body.BatchSize)),
@@ -508,13 +578,25 @@ export class LambdaService implements SandboxService {
     const ref = filter === null ? undefined : parseFunctionRef(filter);
     const source = request.query.get('EventSourceArn');
     // An unqualified FunctionName filter matches the mappings of every version and alias of the function.
-    const items = [...this.state.eventSourceMappings.values()]
+    const mappings = [...this.state.eventSourceMappings.values()]
+      .sort((a, b) => a.seq - b.seq)
       .filter((m) => ref === undefined || (m.functionName === ref.name && (ref.qualifier === undefined || m.qualifier === ref.qualifier)))
-      .filter((m) => source === null || m.eventSourceArn === source)
-      .map((m) => eventSourceMapping(m));
-    const page = paginate(items, request.query, 100);
-    return json(200, { EventSourceMappings: page.items, ...optional('NextMarker', page.nextMarker) });
+      .filter((m) => source === null || m.eventSourceArn === source);
+    const page = paginate(mappings, request.query, (m) => [m.seq], 100);
+    return json(200, { EventSourceMappings: page.items.map((m) => eventSourceMapping(m)), ...optional('NextMarker', page.nextMarker) });
   }
+}
+
+const CAPACITY_PROVIDER_READS = new Set(['GetCapacityProvider', 'ListCapacityProviders', 'ListFunctionVersionsByCapacityProvider']);
+const CAPACITY_PROVIDER_WRITES = new Set(['CreateCapacityProvider', 'UpdateCapacityProvider', 'DeleteCapacityProvider']);
+
+/**
+ * A qualifier of the alias form: not all digits, starting like an alias name (LocalStack's `qualifier_is_alias`,
+ * `(?!^[0-9]+$)([a-zA-Z0-9-_]+)` matched at the start, which its AWS-validated DeleteFunction tests rely on).
+ * `$LATEST` and `$LATEST.PUBLISHED` are not.
+ */
+function isAliasQualifier(qualifier: string): boolean {
+  return !isNumberedVersion(qualifier) && /^[a-zA-Z0-9_-]/.test(qualifier);
 }
 
 /** The function the path names: `{FunctionName}` is a name or an ARN, maybe with a qualifier. */

@@ -72,3 +72,37 @@ export function eventSourceMapping(record: EventSourceMappingRecord, state = rec
     StateTransitionReason: 'USER_INITIATED',
   };
 }
+
+/**
+ * Which members of a request are kept: `true` keeps a value whole (a scalar, a list of scalars, a map), an object
+ * picks a structure's members, a one-element array picks each structure of a list. Anything else a request
+ * carries is ignored, as the service ignores members its model does not have; so nothing unknown is echoed back.
+ */
+export type MemberShape = true | { readonly [member: string]: MemberShape } | readonly [MemberShape];
+
+/** CapacityProvider's members that CreateCapacityProviderRequest also has (the SDK model's shapes). */
+export const CAPACITY_PROVIDER_MEMBERS = {
+  VpcConfig: { SubnetIds: true, SecurityGroupIds: true },
+  PermissionsConfig: { CapacityProviderOperatorRoleArn: true },
+  InstanceRequirements: { Architectures: true, AllowedInstanceTypes: true, ExcludedInstanceTypes: true },
+  CapacityProviderScalingConfig: { MaxVCpuCount: true, ScalingMode: true, ScalingPolicies: [{ PredefinedMetricType: true, TargetValue: true }] },
+  KmsKeyArn: true,
+  PropagateTags: { Mode: true, ExplicitTags: true },
+  TelemetryConfig: { LoggingConfig: { SystemLogLevel: true, LogGroup: true } },
+} as const satisfies Record<string, MemberShape>;
+
+export function pickMembers(value: Record<string, unknown>, members: { readonly [member: string]: MemberShape }): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const [name, shape] of Object.entries(members)) {
+    const member = value[name];
+    if (member !== undefined && member !== null) picked[name] = pick(member, shape);
+  }
+  return picked;
+}
+
+function pick(value: unknown, shape: MemberShape): unknown {
+  if (shape === true) return value;
+  if (Array.isArray(shape)) return Array.isArray(value) ? value.map((item) => pick(item, shape[0] as MemberShape)) : value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return pickMembers(value as Record<string, unknown>, shape as { readonly [member: string]: MemberShape });
+}

@@ -139,6 +139,8 @@ export interface CapacityProviderRecord {
 
 export interface EventSourceMappingRecord {
   uuid: string;
+  /** Creation order: ListEventSourceMappings lists (and pages) in it. */
+  seq: number;
   functionArn: string;
   functionName: string;
   /** The qualifier of `functionArn`, if it is qualified. */
@@ -255,6 +257,20 @@ export class LambdaState {
       .sort()
       .map((name) => this.findCapacityProvider(name))
       .filter((record): record is CapacityProviderRecord => record !== undefined);
+  }
+
+  /**
+   * UpdateCapacityProvider: each member given replaces the provider's (CapacityProviderScalingConfig,
+   * PropagateTags, TelemetryConfig, the only members UpdateCapacityProviderRequest has). A provider being deleted
+   * cannot be updated (ResourceConflictException, one of the operation's modelled errors; the text is the
+   * sandbox's).
+   */
+  updateCapacityProvider(nameOrArn: string, changes: Record<string, unknown>): CapacityProviderRecord {
+    const record = this.capacityProvider(nameOrArn);
+    if (record.goneAt !== undefined) throw conflict(`Capacity provider ${record.arn} is being deleted and cannot be updated.`);
+    record.settings = { ...record.settings, ...changes };
+    record.lastModified = this.clock.now();
+    return record;
   }
 
   deleteCapacityProvider(nameOrArn: string): CapacityProviderRecord {
@@ -502,19 +518,43 @@ export class LambdaState {
 
   // ---- scaling and provisioned concurrency ---------------------------------------------------------------
 
+  /**
+   * PutFunctionScalingConfig on a published version. A config with neither member (or none at all) resets the
+   * version to the service default: it has no scaling config of its own again, and GetFunctionScalingConfig
+   * reports none. Source: terraform-provider-aws's aws_lambda_function_scaling_config, whose Delete is exactly
+   * that call ("Delete resets the scaling configuration by calling PutFunctionScalingConfig with nil config. There
+   * is no dedicated DeleteFunctionScalingConfig API", function_scaling_config.go) and whose acceptance tests run it
+   * against AWS; the API reference marks FunctionScalingConfig "Required: No".
+   */
   putScalingConfig(name: string, qualifier: string, config: ScalingConfig): VersionRecord {
     const fn = this.function(name);
     const { version } = this.resolve(fn, qualifier);
     if (version.version === LATEST) throw invalid('Function scaling configuration can only be set on a published version.');
-    if (version.settings.capacityProvider === undefined) throw invalid('Function scaling configuration applies only to functions on a capacity provider.');
+    requireCapacityProvider(version);
     const { MinExecutionEnvironments: min, MaxExecutionEnvironments: max } = config;
+    if (min === undefined && max === undefined) {
+      delete version.scaling;
+      return version;
+    }
+    // Not a model constraint (each value alone is 0–15000): Lambda's own check; the wording is the sandbox's.
     if (min !== undefined && max !== undefined && min > max) throw invalid('MinExecutionEnvironments must not be greater than MaxExecutionEnvironments.');
     const applied = this.appliedScaling(version);
     version.scaling = {
       ...(applied === undefined ? {} : { applied }),
-      requested: { ...config },
+      requested: {
+        ...(min === undefined ? {} : { MinExecutionEnvironments: min }),
+        ...(max === undefined ? {} : { MaxExecutionEnvironments: max }),
+      },
       convergesAt: this.clock.now() + this.options.scalingConvergenceDelayMs,
     };
+    return version;
+  }
+
+  /** The version's scaling config as GetFunctionScalingConfig reports it (see service.ts on the default). */
+  scalingOf(name: string, qualifier: string): VersionRecord {
+    const fn = this.function(name);
+    const { version } = this.resolve(fn, qualifier);
+    requireCapacityProvider(version);
     return version;
   }
 
@@ -545,6 +585,7 @@ export class LambdaState {
     if (qualifier !== undefined) this.resolve(fn, qualifier);
     const record: EventSourceMappingRecord = {
       uuid: randomUUID(),
+      seq: this.eventSourceMappings.size === 0 ? 1 : Math.max(...[...this.eventSourceMappings.values()].map((m) => m.seq)) + 1,
       functionArn: functionArn(this.account, name, qualifier),
       functionName: name,
       ...(qualifier === undefined ? {} : { qualifier }),
@@ -556,6 +597,18 @@ export class LambdaState {
     this.eventSourceMappings.set(record.uuid, record);
     return record;
   }
+}
+
+/**
+ * Function scaling is for Lambda Managed Instances only. What Lambda answers for a function without a capacity
+ * provider, from a live probe (us-east-1, 2026-08-11, go-to-k/cdkd issue 1616): PutFunctionScalingConfig on a
+ * published version of a plain nodejs22.x function → "AccessDeniedException: The function provided by the arn
+ * does not contain a capacity provider configuration". The status is AccessDeniedException's usual 403.
+ * GetFunctionScalingConfig is assumed to answer the same (not probed).
+ */
+function requireCapacityProvider(version: VersionRecord): void {
+  if (version.settings.capacityProvider !== undefined) return;
+  throw new ServiceError(403, 'AccessDeniedException', 'The function provided by the arn does not contain a capacity provider configuration');
 }
 
 function preconditionFailed(): ServiceError {
