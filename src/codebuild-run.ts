@@ -19,7 +19,7 @@ import { type CodeBuildRunInputs, type ResolvedRun, resolveRun } from './codebui
 import { type CliDownload, explainStartFailure, type StartContext, startBuildRequest } from './codebuild/start-request.js';
 import { loadEnvironment } from './config/environment-input.js';
 import type { ActionContext } from './definition/define.js';
-import { describeError, OperationError } from './errors.js';
+import { describeAwsError, describeError, OperationError } from './errors.js';
 import { optionalGantryFile } from './gantry-files.js';
 import { createGitHubClient, type GitHubClient } from './github/client.js';
 import { isPullRequestEvent, type RunContext, readRunContext } from './github/run-context.js';
@@ -78,16 +78,19 @@ export async function codebuildRunAction(inputs: CodeBuildRunInputs, context: Ac
   if (cancelled.aborted) await failStopped(context, started, 'workflow cancelled', await stop(started));
   if (!inputs.wait) return;
 
+  // Whatever ends the following (a denied or expired credential, a build that vanished), the build must not
+  // run on behind a failed step: it is stopped, and the step says both what failed and how the stop went.
   const followed = await (deps.follow ?? followBuild)(started, {
     codebuild,
     logs,
     liveTailLogs,
+    logMode: inputs.logFollow,
     logger,
     signal: cancelled,
     onBuild: noteLog,
     ...(deps.schedule === undefined ? {} : { schedule: deps.schedule }),
     ...(deps.onLine === undefined ? {} : { onLine: deps.onLine }),
-  });
+  }).catch(async (error: unknown) => failStopped(context, started, `could not follow the build (${followFailure(error)})`, await stop(started)));
   const build = followed.build;
   noteLog(build);
   if (followed.outcome === 'cancelled') await failStopped(context, build, 'workflow cancelled', await stop(build));
@@ -188,10 +191,10 @@ async function stopBuild(codebuild: CodeBuildClient, build: Build, region: strin
   } catch (error) {
     const seconds = STOP_TIMEOUT_MS / 1000;
     const reason = !deadline.aborted
-      ? awsErrorText(error)
+      ? describeAwsError(error)
       : lastError === undefined
         ? `no answer within ${seconds} s`
-        : `${awsErrorText(lastError)} (still failing after ${seconds} s)`;
+        : `${describeAwsError(lastError)} (still failing after ${seconds} s)`;
     return { stopped: false, error: reason, consoleLink: buildConsoleLink(build, region) };
   }
 }
@@ -212,10 +215,13 @@ async function failStopped(context: ActionContext, build: Build, why: string, ou
   throw new OperationError(`${why}: stopped build ${build.id}`);
 }
 
-/** An SDK error as one line: its name (the service's error code) and message. */
-function awsErrorText(error: unknown): string {
-  const text = describeError(error);
-  return error instanceof Error && error.name !== 'Error' && !text.startsWith(error.name) ? `${error.name}: ${text}` : text;
+/** Why following failed, with the fix when it is the role session running out before the build. */
+function followFailure(error: unknown): string {
+  const text = describeAwsError(error);
+  if (error instanceof Error && /^ExpiredToken/.test(error.name)) {
+    return `${text}; the role session ended before the build: raise role-duration-seconds of configure-aws-credentials (the deploy role allows 7200)`;
+  }
+  return text;
 }
 
 /**

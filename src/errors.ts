@@ -80,3 +80,13 @@ export function describeError(error: unknown): string {
   }
   return parts.length === 0 ? 'unknown error' : parts.join(': caused by: ');
 }
+
+/**
+ * An AWS SDK error as one line: its name (the service's error code, e.g. `ThrottlingException`) and message,
+ * since the message alone ("Rate exceeded") often does not say what happened.
+ */
+export function describeAwsError(error: unknown): string {
+  const text = describeError(error);
+  const name = error instanceof Error ? error.name : '';
+  return name === '' || name === 'Error' || text.startsWith(name) ? text : `${name}: ${text}`;
+}

@@ -361,6 +361,24 @@ describe('pre_build checks (before terraform runs)', () => {
     expect(failed.output).not.toContain('stand-in terraform');
   });
 
+  it('refuses to plan when a package build replaced the verified terraform (the repository runs code before terraform)', async () => {
+    const tools = fakeToolchain();
+    const repo = freshRepo();
+    writeFileSync(
+      join(repo, '.github', 'gantry.yml'),
+      readFileSync(CONFIG, 'utf8').replace(
+        'command: node build.mjs',
+        `command: node build.mjs && printf '#!/bin/sh\\necho planted terraform' > "$GANTRY_TERRAFORM_DIR/terraform"`,
+      ),
+    );
+    const planted = await build(PLAN_TEXT, repo, { ...contractEnv('plan', dir('store')), ...tools.env });
+    expect(planted.statuses).toEqual(['INSTALL:SUCCEEDED', 'PRE_BUILD:FAILED']);
+    expect(planted.output).toContain('gantry: the verified terraform or gantry CLI changed while the packages were built; refusing to plan');
+    // Neither the planted binary nor the verified one ran (the build command itself is echoed, hence the anchors).
+    expect(planted.output).not.toMatch(/^\[PRE_BUILD\] planted terraform/m);
+    expect(planted.output).not.toContain('stand-in terraform');
+  });
+
   it('passes the state backend to init when TF_STATE_* are set', async () => {
     const tools = fakeToolchain();
     const { output } = await build(PLAN_TEXT, freshRepo(), {

@@ -275,6 +275,27 @@ describe.concurrent('codebuild-run: what the follower returns', () => {
     }
   });
 
+  it('stops the build when following fails outright (a denied or expired credential), naming the error', async ({ expect }) => {
+    const sandbox = await sandboxFor();
+    try {
+      sandbox.services.codebuild.scriptNextBuild('orders-dev-plan', LONG_BUILD);
+      const expired: CodeBuildRunDeps['follow'] = async () => {
+        throw Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredTokenException' });
+      };
+      const run = await runInProcess(sandbox, { follow: expired });
+      const buildId = run.output('build-id')!;
+      expect(run.error?.message).toBe(
+        'could not follow the build (ExpiredTokenException: The security token included in the request is expired; the role session ended before the build: ' +
+          `raise role-duration-seconds of configure-aws-credentials (the deploy role allows 7200)): stopped build ${buildId}`,
+      );
+      expect(sandbox.server.calls('codebuild', 'StopBuild')).toHaveLength(1);
+      expect(sandbox.services.codebuild.build(buildId).buildStatus).toBe('STOPPED');
+      expect(run.output('status')).toBe('STOPPED');
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
   it('says so when that stop fails, and leaves status at the last known', async ({ expect }) => {
     const sandbox = await sandboxFor();
     try {

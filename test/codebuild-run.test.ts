@@ -22,6 +22,7 @@ import { parseInputs } from '../src/definition/define.js';
 import { codebuildRun } from '../src/definitions/codebuild-run.js';
 import { commitOfEvent, readRunContext } from '../src/github/run-context.js';
 import { actionInputSource, cliInputSource } from '../src/inputs.js';
+import { CODEBUILD_PROTECTED_VARIABLES } from '../terraform/constructs/iam-actions.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
 import { REPO_ROOT, runBundledAction, startBundledAction } from './helpers/run-bundle.js';
 import { INJECTED_LINES, obeyedCommands } from './helpers/runner-commands.js';
@@ -39,7 +40,8 @@ describe('codebuild-run inputs', () => {
 
   it('takes the commit from GITHUB_SHA and everything else from the config', () => {
     const inputs = parse({ environment: 'qa', mode: 'plan' });
-    expect(inputs).toMatchObject({ mode: 'plan', sourceVersion: SHA, wait: true, comment: true });
+    expect(inputs).toMatchObject({ mode: 'plan', sourceVersion: SHA, wait: true, logFollow: 'live-tail', comment: true });
+    expect(parse({ environment: 'qa', mode: 'plan', 'log-follow': 'poll' }).logFollow).toBe('poll');
     const run = resolveRun(inputs, config.environments.get('qa')!);
     expect(run).toMatchObject({
       project: 'orders-qa-plan',
@@ -62,6 +64,7 @@ describe('codebuild-run inputs', () => {
     [{ environment: 'dev', mode: 'plan', 'working-directory': '.' }, 'option --working-directory: must be a directory inside the repository'],
     [{ environment: 'dev', mode: 'plan', project: 'no spaces' }, 'option --project: must be a CodeBuild project name'],
     [{ environment: 'dev', mode: 'plan', wait: 'yes' }, 'option --wait: must be true or false, got "yes"'],
+    [{ environment: 'dev', mode: 'plan', 'log-follow': 'tail' }, 'option --log-follow: must be one of live-tail, poll, got "tail"'],
   ])('refuses %j with one line naming the input', (values, message) => {
     expect(() => parse(values as Record<string, string>)).toThrow(message);
   });
@@ -125,6 +128,9 @@ describe('the StartBuild request', () => {
       GANTRY_RUN_URL: 'https://github.com/example/app/actions/runs/77',
     });
     expect(request.environmentVariablesOverride!.every((v) => v.type === 'PLAINTEXT')).toBe(true);
+    // Never a variable the project owns: the roles are denied overriding those (terraform/constructs/iam-actions.ts).
+    const sent = new Set(request.environmentVariablesOverride!.map((v) => v.name));
+    expect(CODEBUILD_PROTECTED_VARIABLES.filter((name) => sent.has(name))).toEqual([]);
   });
 
   it('derives the idempotency token from the run attempt, the job and the whole request', () => {

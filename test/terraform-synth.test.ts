@@ -28,7 +28,13 @@ import {
   RESOURCELESS_ACTIONS,
   ROLE_INLINE_POLICY_LIMIT,
 } from '../terraform/constructs/iam.js';
-import { ALLOWED_IAM_ACTIONS, CODEBUILD_OVERRIDE_CONDITION_KEYS, IAM_ACTIONS } from '../terraform/constructs/iam-actions.js';
+import {
+  ALLOWED_IAM_ACTIONS,
+  CODEBUILD_OVERRIDE_CONDITION_KEYS,
+  CODEBUILD_PROTECTED_VARIABLES,
+  CODEBUILD_VARIABLE_NAMES_CONDITION_KEY,
+  IAM_ACTIONS,
+} from '../terraform/constructs/iam-actions.js';
 import { escapeTemplateString } from '../terraform/escape.js';
 import { EXAMPLE_CONFIG, EXAMPLE_CONFIG_FILE, exampleWith } from './helpers/config-fixture.js';
 import { REPO_ROOT } from './helpers/run-bundle.js';
@@ -816,6 +822,14 @@ describe('the GitHub OIDC role of each environment', () => {
           );
           expect(denies.flatMap((statement) => statement.Resource ?? []).sort(), `${String(role.name)} ${key}`).toEqual([...projects].sort());
         }
+        // Nor may it override what the project owns: the Terraform pin, the CLI, the read-only mode.
+        const pinned = statements.filter(
+          (statement) =>
+            statement.Effect === 'Deny' &&
+            JSON.stringify(statement.Condition) ===
+              JSON.stringify({ 'ForAnyValue:StringEquals': { [CODEBUILD_VARIABLE_NAMES_CONDITION_KEY]: [...CODEBUILD_PROTECTED_VARIABLES] } }),
+        );
+        expect(pinned.flatMap((statement) => statement.Resource ?? []).sort(), String(role.name)).toEqual([...projects].sort());
       }
     }
     expect(starters).toEqual(expect.arrayContaining(['orders-prod-gantry-deploy', 'orders-prod-gantry-ref', 'orders-qa-gantry-plan', 'shop-test-schedules']));
@@ -868,7 +882,7 @@ describe('the GitHub OIDC role of each environment', () => {
         expect(Object.keys(tailing).sort(), name).toEqual([...runners].sort());
         const logGroup = `arn:aws:logs:${env.region}:${env.account}:log-group:${env.names.buildLogGroup}`;
         for (const role of runners) {
-          expect(tailing[role], `${name} ${role}`).toEqual([{ Effect: 'Allow', Sid: 'TailOwnBuildLog', Action: ['logs:StartLiveTail'], Resource: [logGroup] }]);
+          expect(tailing[role], `${name} ${role}`).toEqual([{ Effect: 'Allow', Sid: 'TailOwnBuildLog', Action: ['logs:StartLiveTail'], Resource: [logGroup, `${logGroup}:*`] }]);
         }
       }
     }
@@ -1138,7 +1152,7 @@ describe('schedules', () => {
       { Effect: 'Allow', Sid: 'StartPrune', Action: ['codebuild:StartBuild'], Resource: ['arn:aws:codebuild:us-east-1:444444444444:project/shop-test-prune'] },
     ]);
     // The rest: one Deny per override condition key (checked with every other build-starting role above).
-    expect(schedules.filter((statement) => statement.Effect === 'Deny')).toHaveLength(CODEBUILD_OVERRIDE_CONDITION_KEYS.length);
+    expect(schedules.filter((statement) => statement.Effect === 'Deny')).toHaveLength(CODEBUILD_OVERRIDE_CONDITION_KEYS.length + 1);
     expect(resources(stackOf(options, 'live'), 'aws_cloudwatch_event_rule')).toHaveLength(0);
   });
 

@@ -575,7 +575,7 @@ describe("gantry's workflow rules", () => {
       [
         'an unknown input',
         change(GOOD_DEPLOY, 'plan-sha256: abc', 'plan-sha: abc'),
-        './actions/codebuild-run has no input plan-sha (inputs: environment, mode, config, source-version, plan-sha256, plan-store, project, working-directory, var-file, wait, comment, github-token)',
+        './actions/codebuild-run has no input plan-sha (inputs: environment, mode, config, source-version, plan-sha256, plan-store, project, working-directory, var-file, wait, log-follow, comment, github-token)',
       ],
       ['a missing required input', change(GOOD_DEPLOY, '          mode: apply\n', ''), './actions/codebuild-run needs input mode'],
       [

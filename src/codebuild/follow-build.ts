@@ -16,12 +16,13 @@ import { setTimeout } from 'node:timers/promises';
 import { type CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetBuildsCommand, type Build, type CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { describeError, OperationError } from '../errors.js';
+import { describeAwsError, OperationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isComplete } from './build-status.js';
 import { LiveTailSession, liveTailRefusal, logGroupArn } from './live-tail.js';
 import { type LogLine, LogPrinter } from './log-printer.js';
 import { backoffDelay, DEFAULT_SCHEDULE, nextLogDelay, type PollSchedule, statusDelay } from './poll-schedule.js';
+import type { LogMode } from './settings.js';
 
 export type { LogLine } from './log-printer.js';
 
@@ -46,7 +47,7 @@ export interface FollowOptions {
   onBuild?: (build: Build) => void;
 }
 
-export type LogMode = 'live-tail' | 'poll';
+export type { LogMode } from './settings.js';
 
 export type FollowResult =
   | { outcome: 'complete'; build: Build }
@@ -63,6 +64,8 @@ const MAX_DRAIN_PAGES = 100;
 const DEFAULT_TIMEOUT_MINUTES = 60;
 /** Past the build's own timeout (queue and build), how long failing calls are still tried. */
 const DEADLINE_MARGIN_MS = 5 * 60_000;
+
+type FillKind = 'catch-up' | 'full';
 
 interface LogNames {
   group: string;
@@ -91,9 +94,15 @@ class Follower {
   #names: LogNames | undefined;
   #mode: LogMode;
   #session: LiveTailSession | undefined;
-  /** Reading the log again is needed (before the first session, after a sampled update or a reconnect). */
-  #fillNeeded = true;
+  /**
+   * Reading the log is needed: `catch-up` before a session's lines (what was written before it began; it may
+   * stop where the session's first complete update starts), `full` to the stream's end (behind a sampled
+   * update, at the end of the build).
+   */
+  #fillNeeded: FillKind | undefined = 'catch-up';
   #pollToken: string | undefined;
+  /** Where polling starts reading (after a fallback from Live Tail: the newest printed line). */
+  #pollFrom: number | undefined;
   #logDelay: number;
   #nextStatusAt: number;
   #nextLogAt = 0;
@@ -136,7 +145,7 @@ class Follower {
         await this.#readLog();
         if (this.#completeAt !== undefined && this.#drained()) {
           // The agent's last line is in: nothing can be missing. Otherwise read the stream to its end.
-          if (!this.#printer.sawLastLine || this.#fillNeeded) await this.#fill();
+          if (!this.#printer.sawLastLine || this.#fillNeeded !== undefined) await this.#fill('full');
           return { outcome: 'complete', build: this.#build };
         }
         await this.#sleep();
@@ -198,7 +207,7 @@ class Follower {
       // Dropped or timed out (three hours at most): reopen, and read what came in between.
       if (this.#completeAt === undefined) this.#options.logger.info(`Live Tail session ended (${this.#session.ended}); reconnecting`);
       this.#session = undefined;
-      this.#fillNeeded = true;
+      this.#fillNeeded = 'catch-up';
     }
     if (this.#session === undefined && this.#completeAt === undefined) {
       if (names.groupArn === undefined) return this.#fallBack('the build names no log group ARN');
@@ -213,7 +222,7 @@ class Follower {
       } catch (error) {
         // Live Tail only makes the log faster: whatever keeps it from starting, polling still works.
         if (this.#options.signal.aborted) throw error;
-        return this.#fallBack(callError(error));
+        return this.#fallBack(describeAwsError(error));
       }
       if (this.#session === undefined) return;
       this.#sessions++;
@@ -221,22 +230,29 @@ class Follower {
     }
     // A session's lines come after what the fill read; a sampled update's are read again in full. Until the
     // fill has succeeded the session's lines wait: printing them first would leave the gap behind the newest.
-    if (this.#fillNeeded) await this.#fill();
-    if (this.#fillNeeded) return;
+    if (this.#fillNeeded !== undefined) await this.#fill(this.#fillNeeded);
+    if (this.#fillNeeded !== undefined) return;
     for (const batch of this.#session?.take() ?? []) {
-      if (batch.sampled) this.#fillNeeded = true;
-      else this.#printer.accept(`live-tail:${this.#sessions}`, batch.lines);
+      if (batch.sampled) {
+        // Lines are missing from this update: read the stream to its end, which holds this update and every
+        // one queued behind it (they are dropped here, not printed past the gap).
+        this.#fillNeeded = 'full';
+        break;
+      }
+      this.#printer.accept(`live-tail:${this.#sessions}`, batch.lines);
     }
-    if (this.#fillNeeded) await this.#fill();
+    if (this.#fillNeeded !== undefined) await this.#fill(this.#fillNeeded);
   }
 
   #fallBack(why: string): void {
     this.#mode = 'poll';
+    // Polling reads on from what is printed, not the whole log again.
+    this.#pollFrom = this.#printer.newest;
     this.#options.logger.info(`Live Tail is not available (${why}): following the log by polling GetLogEvents`);
   }
 
-  /** Reads the stream from the newest printed line to its current end. */
-  async #fill(): Promise<void> {
+  /** Reads the stream from the newest printed line to its current end (a catch-up: until a running session has it). */
+  async #fill(kind: FillKind): Promise<void> {
     if (this.#names === undefined) return;
     const names = this.#names;
     const startTime = this.#printer.newest;
@@ -253,18 +269,25 @@ class Follower {
       this.#printer.accept(source, answer.lines);
       if (answer.next === undefined || answer.next === token) break;
       // Caught up with a running session: it has the rest (reading on would chase a growing log).
-      const sessionFrom = this.#session?.ended === undefined ? this.#session?.firstTimestamp : undefined;
+      const sessionFrom = kind === 'catch-up' && this.#session?.ended === undefined ? this.#session?.firstTimestamp : undefined;
       if (sessionFrom !== undefined && (this.#printer.newest ?? 0) >= sessionFrom) break;
       token = answer.next;
+      if (page === MAX_DRAIN_PAGES - 1) {
+        this.#options.logger.warning(`the log of build ${this.#build.id ?? '?'} was read for ${MAX_DRAIN_PAGES} pages without reaching its end; following on`);
+      }
     }
-    this.#fillNeeded = false;
+    this.#fillNeeded = undefined;
   }
 
   /** One page of the log for the poller, from where the last page ended. */
   async #page(names: LogNames): Promise<{ gotLines: boolean }> {
     let gotLines = false;
     for (let page = 0; page < (this.#completeAt === undefined ? 1 : MAX_DRAIN_PAGES); page++) {
-      const answer = await this.#getLogEvents(names, { startFromHead: true, ...(this.#pollToken === undefined ? {} : { nextToken: this.#pollToken }) });
+      const answer = await this.#getLogEvents(names, {
+        startFromHead: true,
+        ...(this.#pollFrom === undefined ? {} : { startTime: this.#pollFrom }),
+        ...(this.#pollToken === undefined ? {} : { nextToken: this.#pollToken }),
+      });
       if (answer === undefined) return { gotLines };
       gotLines = this.#printer.accept('poll', answer.lines) > 0 || gotLines;
       const atEnd = answer.next === undefined || answer.next === this.#pollToken;
@@ -314,7 +337,7 @@ class Follower {
       const now = Date.now();
       const storm = this.#storms.get(call) ?? { since: now, failures: 0, last: '' };
       storm.failures++;
-      storm.last = callError(error);
+      storm.last = describeAwsError(error);
       if (storm.failures === 1) {
         this.#storms.set(call, storm);
         this.#options.logger.warning(`${call} is failing for build ${this.#build.id ?? '?'} (${storm.last}); still following, with backoff`);
@@ -362,13 +385,6 @@ function logNames(build: Build): LogNames | undefined {
   const stream = build.logs?.streamName;
   if (group === undefined || stream === undefined || group === '' || stream === '' || group === 'null' || stream === 'null') return undefined;
   return { group, stream, groupArn: logGroupArn(build.logs?.cloudWatchLogsArn) };
-}
-
-/** `ThrottlingException: Rate exceeded`: the SDK's error name says what the message alone does not. */
-function callError(error: unknown): string {
-  const text = describeError(error);
-  const name = error instanceof Error ? error.name : '';
-  return name === '' || name === 'Error' || text.startsWith(name) ? text : `${name}: ${text}`;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;

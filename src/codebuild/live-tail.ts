@@ -61,7 +61,7 @@ export class LiveTailSession {
     return this.#ended;
   }
 
-  /** Timestamp of the first line the session delivered: from there on the session has the log. */
+  /** Timestamp of the first line of the first unsampled update: from there on the session has the log. */
   get firstTimestamp(): number | undefined {
     return this.#first;
   }
@@ -87,8 +87,9 @@ export class LiveTailSession {
       for await (const item of stream) {
         if (item.sessionUpdate !== undefined) {
           const lines = (item.sessionUpdate.sessionResults ?? []).map((event) => ({ timestamp: event.timestamp ?? 0, message: event.message ?? '' }));
-          this.#first ??= lines[0]?.timestamp;
-          this.#batches.push({ lines, sampled: item.sessionUpdate.sessionMetadata?.sampled === true });
+          const sampled = item.sessionUpdate.sessionMetadata?.sampled === true;
+          if (!sampled) this.#first ??= lines[0]?.timestamp;
+          this.#batches.push({ lines, sampled });
           wake();
         } else if (item.SessionTimeoutException !== undefined) {
           throw Object.assign(new Error(item.SessionTimeoutException.message ?? 'session timed out'), { name: 'SessionTimeoutException' });

@@ -60,7 +60,7 @@ export class LogPrinter {
     return this.#nearEnd;
   }
 
-  /** The agent's last line (the context line after UPLOAD_ARTIFACTS completes) has been printed. */
+  /** The newest printed line is the agent's last (the context line after UPLOAD_ARTIFACTS completes). */
   get sawLastLine(): boolean {
     return this.#sawLastLine;
   }
@@ -106,7 +106,8 @@ export class LogPrinter {
     } else {
       this.logger.output(message);
     }
-    if (this.#lastPhaseComplete && PHASE_CONTEXT.test(message)) this.#sawLastLine = true;
+    // Only while it is the newest line: the build's own output could print the same text earlier.
+    this.#sawLastLine = this.#lastPhaseComplete && PHASE_CONTEXT.test(message);
     this.#lastPhaseComplete = LAST_PHASE_COMPLETE.test(message);
     this.#printed++;
     if (!this.#nearEnd && signalsNearEnd(message)) {

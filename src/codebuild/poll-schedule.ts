@@ -44,8 +44,8 @@ export const DEFAULT_SCHEDULE: PollSchedule = {
   statusLiveTailMs: 30_000,
   statusProvisioningMs: 3_000,
   statusEagerMs: 1_000,
-  drainQuietMs: 1_500,
-  drainMaxMs: 5_000,
+  drainQuietMs: 3_000,
+  drainMaxMs: 10_000,
   backoffMaxMs: 30_000,
 };
 

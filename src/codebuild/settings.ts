@@ -15,6 +15,10 @@ import { commitInput } from '../github/run-context.js';
 export const RUN_MODES = ['plan', 'apply'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
 
+/** How codebuild-run follows the build's log: CloudWatch Logs Live Tail, or GetLogEvents polling only. */
+export const LOG_MODES = ['live-tail', 'poll'] as const;
+export type LogMode = (typeof LOG_MODES)[number];
+
 export interface CodeBuildRunInputs {
   target: EnvironmentTarget;
   mode: RunMode;
@@ -28,6 +32,8 @@ export interface CodeBuildRunInputs {
   workingDirectory?: string;
   varFile?: string;
   wait: boolean;
+  /** How the log is followed: Live Tail (default) or GetLogEvents polling. */
+  logFollow: LogMode;
   comment: boolean;
   githubToken?: string;
 }
@@ -55,6 +61,7 @@ export function toCodeBuildRunInputs(values: InputValues<typeof codebuildRunInpu
     ...(workingDirectory === undefined ? {} : { workingDirectory: normalize(workingDirectory) }),
     ...(varFile === undefined ? {} : { varFile: normalize(varFile) }),
     wait: values.wait,
+    logFollow: values['log-follow'],
     comment: values.comment ?? false,
     ...(githubToken === undefined ? {} : { githubToken }),
   };

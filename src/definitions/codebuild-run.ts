@@ -1,7 +1,7 @@
 /**
  * codebuild-run: runs an environment's terraform plan or apply in its CodeBuild project and follows it.
  */
-import { RUN_MODES, toCodeBuildRunInputs } from '../codebuild/settings.js';
+import { LOG_MODES, RUN_MODES, toCodeBuildRunInputs } from '../codebuild/settings.js';
 import { environmentTarget, githubTokenInput } from '../definition/common-inputs.js';
 import { defineAction, type InputSpecs } from '../definition/define.js';
 import { boolean, choice, pattern, text } from '../definition/input-types.js';
@@ -38,6 +38,12 @@ export const codebuildRunInputs = {
   'working-directory': { description: 'Override of the terraform working directory from the config, relative to the repository root.', type: text(1024) },
   'var-file': { description: 'Override of the terraform variable file from the config, relative to the repository root.', type: text(1024) },
   wait: { description: 'Follow the build to its end (true) or return as soon as it has started (false).', type: boolean(), default: 'true' },
+  'log-follow': {
+    description:
+      "How the build's log is followed: live-tail (CloudWatch Logs Live Tail, billed per session-minute and holding one of the account's concurrent Live Tail sessions while the build runs; falls back to polling when refused) or poll (GetLogEvents only).",
+    type: choice(LOG_MODES),
+    default: 'live-tail',
+  },
   comment: {
     description: 'On pull requests, write the plan as one comment per environment, updated on every push.',
     type: boolean(),

@@ -17,13 +17,14 @@
 import { boundaryCondition, ROLE_PERMISSION_WRITES } from './boundary.js';
 import type { StackContext } from './context.js';
 import type { Statement } from './iam.js';
-import { CODEBUILD_OVERRIDE_CONDITION_KEYS } from './iam-actions.js';
+import { CODEBUILD_OVERRIDE_CONDITION_KEYS, CODEBUILD_PROTECTED_VARIABLES, CODEBUILD_VARIABLE_NAMES_CONDITION_KEY } from './iam-actions.js';
 
 /**
  * Starting (and following, stopping) builds of the given projects, as each project is defined: every override
  * of what the build runs or runs as (buildspec, source location, image, privileged mode, service role, …) is
- * denied, one Deny per condition key (the keys of one Null condition are ANDed). So a role that may start a
- * project runs that project's own buildspec, set by terraform from buildspecs/, and nothing else.
+ * denied, one Deny per condition key (the keys of one Null condition are ANDed); so is overriding a variable the
+ * project owns (the Terraform pin, the CLI, read-only mode; CODEBUILD_PROTECTED_VARIABLES). So a role that may
+ * start a project runs that project's own buildspec and toolchain, set by terraform, and nothing else.
  */
 export function startBuildStatements(
   sid: string,
@@ -45,6 +46,13 @@ export function startBuildStatements(
         Condition: { Null: { [key]: 'false' } },
       }),
     ),
+    {
+      Sid: 'NoOverrideOfPinnedVariables',
+      Effect: 'Deny',
+      Action: ['codebuild:StartBuild'],
+      Resource: projects,
+      Condition: { 'ForAnyValue:StringEquals': { [CODEBUILD_VARIABLE_NAMES_CONDITION_KEY]: [...CODEBUILD_PROTECTED_VARIABLES] } },
+    },
   ];
 }
 

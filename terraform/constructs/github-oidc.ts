@@ -117,8 +117,9 @@ function planBuildStatements(ctx: StackContext, project: string): Statement[] {
  * resource type only (required; Service Authorization Reference, "Actions, resources, and condition keys for
  * Amazon CloudWatch Logs", StartLiveTail row: resource type `log-group*`, access level Read), whose ARN is
  * `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}`, without `:*` (same page, "Resource
- * types defined by Amazon CloudWatch Logs"). So it is granted on the build log group's ARN and nothing else:
- * no `:*`, no stream ARNs, no other group.
+ * types defined by Amazon CloudWatch Logs"). It is granted on that ARN and on its `:*` form too: several
+ * CloudWatch Logs actions are evaluated against `log-group:<name>:*`, and this one has not been tried against
+ * IAM here; `:*` only reaches this group's own streams. No other group.
  */
 function followBuildLogStatements(ctx: StackContext): Statement[] {
   const { names, arn } = ctx;
@@ -128,7 +129,11 @@ function followBuildLogStatements(ctx: StackContext): Statement[] {
       Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'],
       Resource: [arn.logGroup(names.buildLogGroup), arn.logStreams(names.buildLogGroup)],
     },
-    { Sid: 'TailOwnBuildLog', Action: ['logs:StartLiveTail'], Resource: [arn.logGroup(names.buildLogGroup)] },
+    {
+      Sid: 'TailOwnBuildLog',
+      Action: ['logs:StartLiveTail'],
+      Resource: [arn.logGroup(names.buildLogGroup), `${arn.logGroup(names.buildLogGroup)}:*`],
+    },
   ];
 }
 

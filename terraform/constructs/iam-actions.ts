@@ -274,3 +274,31 @@ export const CODEBUILD_OVERRIDE_CONDITION_KEYS = [
   'codebuild:environment.certificate',
   'codebuild:serviceRole',
 ] as const;
+
+/**
+ * The multivalued condition key of StartBuild naming the variables an `environmentVariablesOverride` sets
+ * (Service Authorization Reference, CodeBuild: `codebuild:environment.environmentVariables.name`; CodeBuild User
+ * Guide, "AWS CodeBuild condition keys", "Control environment variable settings", which denies overriding a
+ * variable by name).
+ */
+export const CODEBUILD_VARIABLE_NAMES_CONDITION_KEY = 'codebuild:environment.environmentVariables.name';
+
+/**
+ * Variables a StartBuild may not override: what the project owns so that whoever starts a build runs what the
+ * platform pins (the Terraform version, checksums and release mirror, the gantry CLI, the pull-request plan's
+ * read-only mode), and what would run code before the buildspec's own checks (BASH_ENV, ENV, PATH, Terraform's
+ * CLI configuration and plugin cache). The action sends none of them.
+ */
+export const CODEBUILD_PROTECTED_VARIABLES = [
+  'GANTRY_TERRAFORM_VERSION',
+  'GANTRY_TERRAFORM_SHA256_LINUX_AMD64',
+  'GANTRY_TERRAFORM_SHA256_LINUX_ARM64',
+  'GANTRY_TERRAFORM_RELEASES_URL',
+  'GANTRY_CLI',
+  'GANTRY_PLAN_READ_ONLY',
+  'BASH_ENV',
+  'ENV',
+  'PATH',
+  'TF_CLI_CONFIG_FILE',
+  'TF_PLUGIN_CACHE_DIR',
+] as const;
