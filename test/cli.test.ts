@@ -36,9 +36,19 @@ describe('gantry CLI (bundled)', () => {
     const bad = await runCliBundle(['prune', '--functions', 'f', '--force', 'maybe']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    const keep = await runCliBundle(['prune', '--functions', 'f', '--keep', '-1']);
+    // A value starting with a dash, written with a space, is the option's value (not parseArgs' two-line
+    // "ambiguous" complaint), and a missing value is one line too.
+    const [keep, rate, missing] = await Promise.all([
+      runCliBundle(['prune', '--functions', 'f', '--keep', '-1']),
+      runCliBundle(['prune', '--functions', 'f', '--rate', '-5']),
+      runCliBundle(['prune', '--functions', 'f', '--keep']),
+    ]);
     expect(keep.code).toBe(1);
     expect(keep.stderr.trim()).toBe('error: option --keep: must be a whole number from 0 to 99, got -1');
+    expect(rate.code).toBe(1);
+    expect(rate.stderr.trim()).toBe('error: option --rate: must be requests per second, a number above 0 and at most 10000, got "-5"');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe('error: option --keep needs a value; run "gantry prune --help"');
   });
 
   it('exits 2 for no command, an unknown command or an unknown option', async () => {

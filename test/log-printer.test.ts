@@ -79,7 +79,7 @@ describe('LogPrinter', () => {
     ]);
   });
 
-  it('takes the agent\'s last line for the end only while nothing follows it (a build can print the same text)', () => {
+  it("takes the agent's last line for the end only while nothing follows it (a build can print the same text)", () => {
     const { log } = printer();
     log.accept('poll', [line(1, agent('Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED')), line(2, agent('Phase context status code:  Message: '))]);
     expect(log.sawLastLine).toBe(true);

@@ -1,22 +1,24 @@
 /**
  * The version-prune planner, property-based (fast-check): for random inventories (numbered versions with
- * gaps, $LATEST, $LATEST.PUBLISHED, aliases with weights, provisioned concurrency, scaling configs known,
- * absent or unchecked, event source mappings, protect lists with zero-padded numbers) no protected version
- * is ever deleted, the newest N are kept, nothing deletable is left behind, and planning is deterministic
- * whatever the order of the input. Plus the few examples that pin the semantics down.
+ * gaps, $LATEST, $LATEST.PUBLISHED, aliases with weights, provisioned concurrency, event source mappings,
+ * protect lists with zero-padded numbers) no protected version is ever deleted, the newest N are kept,
+ * nothing deletable is left behind, and planning is deterministic whatever the order of the input; a change of
+ * protections is noticed exactly when it changes what is protected; the protect-list check names every entry
+ * that names no version. Plus the few examples that pin the semantics down.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type AliasRouting,
+  changedProtections,
   compareVersions,
-  deletionCandidates,
   type FunctionInventory,
   LATEST,
   LATEST_PUBLISHED,
   type PlanRules,
   planFunction,
   planPrune,
+  protectListProblems,
   sameRouting,
 } from '../src/prune/plan.js';
 
@@ -51,8 +53,6 @@ const functionArb = (name: string): fc.Arbitrary<FunctionInventory> =>
         ),
         provisioned: fc.array(fc.oneof(ref, fc.constant('live')), { maxLength: 3 }),
         eventSourceMappings: fc.array(fc.record({ qualifier: fc.oneof(ref, fc.constant('live')), uuid: fc.uuid() }), { maxLength: 3 }),
-        // Each version: own scaling config, none, or not checked (absent).
-        scaling: fc.dictionary(fc.constantFrom(...(numbered.length === 0 ? ['1'] : numbered)), fc.boolean(), { maxKeys: numbered.length }),
       });
     })
     .map((fn) => (fn.shortName === undefined ? (({ shortName: _s, ...rest }) => rest)(fn) : fn) as FunctionInventory);
@@ -85,7 +85,6 @@ function referenceProtected(fn: FunctionInventory, rules: PlanRules): Set<string
   }
   for (const q of fn.provisioned) protectedVersions.add(norm(q));
   for (const m of fn.eventSourceMappings) protectedVersions.add(norm(m.qualifier));
-  for (const v of fn.versions) if (fn.scaling[v] !== false) protectedVersions.add(norm(v)); // own config, or not checked
   for (const entry of rules.protect) {
     const [name, version] = entry.split(':') as [string, string];
     if (name === fn.functionName || name === fn.shortName) protectedVersions.add(norm(version));
@@ -172,18 +171,44 @@ describe('prune planner (property-based)', () => {
     );
   });
 
-  it('asks for a scaling check exactly where the answer decides: the versions nothing else keeps', () => {
+  it('notices every change of protections that could change the plan, and none from listing order alone', () => {
+    const protectionsArb = inventoryArb.map((inventory) => inventory[0]!);
     fc.assert(
-      fc.property(caseArb, ([inventory, rules]) => {
-        for (const fn of inventory) {
-          const candidates = deletionCandidates(fn, rules);
-          for (const version of candidates) expect(fn.scaling[version]).toBeUndefined();
-          // Once the candidates are checked (none has its own config) the plan keeps nothing as "unchecked".
-          const checked = { ...fn, scaling: { ...fn.scaling, ...Object.fromEntries(candidates.map((v) => [v, false])) } };
-          const plan = planFunction(checked, rules);
-          for (const kept of plan.kept) expect(kept.reasons).not.toContain('scaling-config-unchecked');
-          expect(deletionCandidates(checked, rules)).toEqual([]);
-        }
+      fc.property(protectionsArb, protectionsArb, fc.integer({ min: 0, max: 12 }), (before, after, keep) => {
+        const changed = changedProtections(before, after);
+        // The same protections listed in another order are no change; no change means the same plan.
+        const shuffled = { ...before, aliases: [...before.aliases].reverse(), provisioned: [...before.provisioned].reverse() };
+        expect(changedProtections(before, shuffled)).toEqual([]);
+        const rules = { keep, protect: [] };
+        const first = planFunction(before, rules);
+        const again = planFunction(
+          { ...before, aliases: after.aliases, provisioned: after.provisioned, eventSourceMappings: after.eventSourceMappings },
+          rules,
+        );
+        if (changed.length === 0) expect(again).toEqual(first);
+        if (!changed.includes('aliases')) expect(sameRouting(before.aliases, after.aliases)).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('names every protect-list entry whose version the listing does not have, and only those', () => {
+    fc.assert(
+      fc.property(caseArb, fc.subarray(['orders-dev-router', 'orders-dev-worker', 'orders-dev-api', 'other-fn']), ([inventory, rules], gone) => {
+        const listed = inventory.filter((fn) => !gone.includes(fn.functionName));
+        const missing = inventory.filter((fn) => gone.includes(fn.functionName));
+        const problems = protectListProblems(rules.protect, listed, missing);
+        const norm = (v: string) => String(Number(v));
+        rules.protect.forEach((entry, index) => {
+          const [name, version] = entry.split(':') as [string, string];
+          const named = (fn: FunctionInventory) => fn.functionName === name || fn.shortName === name;
+          const inMissing = missing.find(named);
+          const inListed = listed.find(named);
+          const problem = problems.find((p) => p.index === index);
+          if (inMissing !== undefined) expect(problem?.problem).toBe(`names function ${inMissing.functionName}, which does not exist`);
+          else if (inListed !== undefined && !inListed.versions.includes(norm(version))) expect(problem?.problem).toMatch(/^names version \d+, which /);
+          else expect(problem).toBeUndefined();
+        });
       }),
       { numRuns: RUNS },
     );
@@ -198,14 +223,12 @@ describe('prune planner (examples)', () => {
     aliases: [],
     provisioned: [],
     eventSourceMappings: [],
-    scaling: {},
     ...overrides,
   });
-  const checked = (versions: string[]) => Object.fromEntries(versions.map((v) => [v, false]));
 
   it('orders versions by number: 10 is newer than 9', () => {
     const versions = ['1', '2', '9', '10', '11', LATEST_PUBLISHED];
-    const plan = planFunction(fn({ versions, scaling: checked(versions) }), { keep: 2, protect: [] });
+    const plan = planFunction(fn({ versions }), { keep: 2, protect: [] });
     expect(plan.delete).toEqual(['1', '2', '9']);
     expect(plan.kept).toEqual([
       { version: '10', reasons: ['newest'] },
@@ -225,15 +248,14 @@ describe('prune planner (examples)', () => {
         ],
         provisioned: ['6', 'live'],
         eventSourceMappings: [{ qualifier: '5', uuid: 'u-1' }],
-        scaling: { ...checked(versions), '4': true },
       }),
       { keep: 1, protect: ['router:003', 'orders-dev-router:2', 'worker:1'] },
     );
-    expect(plan.delete).toEqual(['1', '9']);
+    // A scaling config is a setting, not a reference: version 4 (whatever its scaling) goes with 1 and 9.
+    expect(plan.delete).toEqual(['1', '4', '9']);
     expect(Object.fromEntries(plan.kept.map((k) => [k.version, k.reasons]))).toEqual({
       '2': ['protect-list'],
       '3': ['protect-list'],
-      '4': ['scaling-config'],
       '5': ['event-source-mapping:u-1'],
       '6': ['provisioned-concurrency'],
       '7': ['weighted-alias:canary'],
@@ -242,17 +264,25 @@ describe('prune planner (examples)', () => {
     });
   });
 
-  it('keeps what it could not check, and only asks about versions nothing else keeps', () => {
-    const inventory = fn({ versions: ['1', '2', '3', '4'], aliases: [{ name: 'live', functionVersion: '2', weights: {} }] });
-    expect(deletionCandidates(inventory, { keep: 1, protect: [] })).toEqual(['1', '3']);
-    const plan = planFunction(inventory, { keep: 1, protect: [] });
-    expect(plan.delete).toEqual([]);
-    expect(plan.kept.find((k) => k.version === '1')!.reasons).toEqual(['scaling-config-unchecked']);
+  it('says what changed among the protections, and names a protect-list entry that names nothing', () => {
+    const base = fn({ versions: ['1', '2', '3', '4'], aliases: [{ name: 'live', functionVersion: '4', weights: {} }], provisioned: ['2'] });
+    expect(changedProtections(base, { ...base, provisioned: ['002'] })).toEqual([]);
+    expect(changedProtections(base, { ...base, provisioned: ['2', '3'], eventSourceMappings: [{ qualifier: '1', uuid: 'u' }] })).toEqual([
+      'provisioned concurrency',
+      'event source mappings',
+    ]);
+    expect(changedProtections(base, { ...base, aliases: [{ name: 'live', functionVersion: '4', weights: { '3': 0.1 } }] })).toEqual(['aliases']);
+    expect(
+      protectListProblems(['router:4', 'router:007', 'orders-dev-worker:1'], [base], [{ functionName: 'orders-dev-worker', shortName: 'worker' }]),
+    ).toEqual([
+      { index: 1, entry: 'router:007', problem: 'names version 7, which orders-dev-router does not have (its versions: 1–4)' },
+      { index: 2, entry: 'orders-dev-worker:1', problem: 'names function orders-dev-worker, which does not exist' },
+    ]);
   });
 
   it('keep 0 deletes every unprotected numbered version', () => {
     const versions = ['1', '2', '3', LATEST_PUBLISHED];
-    const plan = planFunction(fn({ versions, aliases: [{ name: 'live', functionVersion: '3', weights: {} }], scaling: checked(versions) }), {
+    const plan = planFunction(fn({ versions, aliases: [{ name: 'live', functionVersion: '3', weights: {} }] }), {
       keep: 0,
       protect: [],
     });

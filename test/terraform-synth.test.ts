@@ -882,7 +882,9 @@ describe('the GitHub OIDC role of each environment', () => {
         expect(Object.keys(tailing).sort(), name).toEqual([...runners].sort());
         const logGroup = `arn:aws:logs:${env.region}:${env.account}:log-group:${env.names.buildLogGroup}`;
         for (const role of runners) {
-          expect(tailing[role], `${name} ${role}`).toEqual([{ Effect: 'Allow', Sid: 'TailOwnBuildLog', Action: ['logs:StartLiveTail'], Resource: [logGroup, `${logGroup}:*`] }]);
+          expect(tailing[role], `${name} ${role}`).toEqual([
+            { Effect: 'Allow', Sid: 'TailOwnBuildLog', Action: ['logs:StartLiveTail'], Resource: [logGroup, `${logGroup}:*`] },
+          ]);
         }
       }
     }

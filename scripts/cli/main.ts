@@ -164,6 +164,9 @@ function usageError(error: unknown, kinds: Map<string, 'string' | 'boolean'>): U
     const hint = flags.length === 0 ? '' : `; a flag (${flags.join(', ')}) takes true or false, as --flag=false`;
     return new UsageError(`unexpected argument "${unexpected[1]}"${hint}`, { cause: error });
   }
+  // An option at the end of the line with no value: parseArgs says "Option '--keep <value>' argument missing".
+  const missing = /^Option '(--[^' ]+)[^']*' argument missing/.exec(error.message);
+  if (missing !== null) return new UsageError(`option ${missing[1]} needs a value`, { cause: error });
   // parseArgs explains itself ("Unknown option '--x'"); keep its first sentence on one line, drop its advice.
   const [sentence = error.message] = error.message.split(/\.\s/);
   return new UsageError(sentence.replace(/\s+/g, ' ').replace(/^Unknown option/, 'unknown option'), { cause: error });

@@ -6,14 +6,25 @@
  * Throttling (429) is not retried here: the SDK's retry strategy does that (in `standard` mode), and its
  * retries come back through this bucket like any other attempt. The bucket is the only client-side rate
  * limiter: the SDK's `adaptive` mode has one too, and measured together they fight (each 429 makes both back
- * off; see the version-prune benchmark). When a 429 does come (another caller shares the account's quota),
- * the bucket slows to 70% at most once per second of its own rate and climbs back to the configured rate
- * over the next two seconds' worth of tokens, so a shared quota does not turn into a storm of 429s.
+ * off; see the version-prune benchmark). The bucket adapts instead: a 429 (another caller shares the
+ * account's quota, or the service is busy) slows it to 70% of its rate, at most once per second's worth of its
+ * own tokens, so a storm of 429s keeps slowing it down, to 10% of the configured rate at the least; each token
+ * granted gives back 0.15 requests/s, so once the 429s stop it climbs back to the configured rate (15% of its
+ * rate per second: from 70% within about 2.5 s, from 10% within about 15 s).
  *
  * Optionally the client also bounds its calls in flight (p-limit, first come first served), so that only
  * about half a second of work waits at the bucket: a request is built and signed right before its turn (not
- * thousands up front), a function's alias re-read stays close to its deletes, and memory stays flat. That
- * bound never limits the rate; the bucket does that alone.
+ * thousands up front), a function's re-read stays close to its deletes, and memory stays flat. That bound
+ * never limits the rate; the bucket does that alone.
+ *
+ * Stopping the limiter ends the client's calls quickly without losing track of any: a call waiting for a
+ * token, or waiting in the SDK's backoff between two attempts, fails at once with the stop's reason (it
+ * sends nothing more); an attempt already sent is waited for, and if it fails in a way the SDK would retry
+ * (`retryable`), the call fails with the stop's reason instead of being retried. So after a stop nothing new
+ * reaches the service, and every call that did reach it has its answer.
+ *
+ * This module loads nothing of the SDK (an action's inputs module imports the quota from here); the caller
+ * passes the SDK's error classification in.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import pLimit from 'p-limit';
@@ -85,6 +96,8 @@ export class TokenBucketLimiter {
   readonly #queues = { urgent: new Fifo<Waiter>(), normal: new Fifo<Waiter>() };
   #timer: NodeJS.Timeout | undefined;
   #stopped: unknown;
+  readonly #onStop = new Set<(reason: unknown) => void>();
+  #lowest: number;
   /** Tokens handed out so far. */
   granted = 0;
 
@@ -92,6 +105,7 @@ export class TokenBucketLimiter {
     if (!(options.ratePerSecond > 0)) throw new RangeError(`rate must be positive, got ${options.ratePerSecond}`);
     this.ceiling = options.ratePerSecond;
     this.#rate = options.ratePerSecond;
+    this.#lowest = options.ratePerSecond;
     this.burst = options.burst ?? Math.min(5, Math.max(1, Math.floor(options.ratePerSecond * 0.02)));
     this.#now = options.now ?? (() => performance.now());
     this.#tokens = 1;
@@ -103,11 +117,17 @@ export class TokenBucketLimiter {
     return this.#rate;
   }
 
+  /** The lowest rate it went down to so far (the ceiling when no 429 ever came). */
+  get lowestRate(): number {
+    return this.#lowest;
+  }
+
   /** A 429 came back: slow down (at most once per second's worth of tokens). */
   onThrottle(): void {
     if (this.#sinceDecrease < this.#rate) return;
     this.#refill();
     this.#rate = Math.max(this.ceiling * MIN_RATE_SHARE, this.#rate * THROTTLE_DECREASE);
+    this.#lowest = Math.min(this.#lowest, this.#rate);
     this.#sinceDecrease = 0;
   }
 
@@ -150,10 +170,46 @@ export class TokenBucketLimiter {
     this.#timer = undefined;
     const waiting = [...this.#queues.urgent.drain(), ...this.#queues.normal.drain()];
     for (const waiter of waiting) waiter.reject(reason);
+    const listeners = [...this.#onStop];
+    this.#onStop.clear();
+    for (const listener of listeners) listener(reason);
   }
 
   get stopped(): boolean {
     return this.#stopped !== undefined;
+  }
+
+  /** What the limiter was stopped with; undefined while it runs. */
+  get stopReason(): unknown {
+    return this.#stopped;
+  }
+
+  /**
+   * `work`'s outcome, or a rejection with the stop's reason as soon as the limiter stops at a moment when
+   * `detachable()` holds (checked once, when it stops). Work left behind is never waited for again.
+   */
+  unlessStopped<T>(work: Promise<T>, detachable: () => boolean): Promise<T> {
+    if (this.#stopped !== undefined && detachable()) {
+      work.catch(() => undefined);
+      return Promise.reject(this.#stopped);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const listener = (reason: unknown) => {
+        if (detachable()) reject(reason);
+      };
+      this.#onStop.add(listener);
+      const forget = () => this.#onStop.delete(listener);
+      work.then(
+        (value) => {
+          forget();
+          resolve(value);
+        },
+        (error: unknown) => {
+          forget();
+          reject(error);
+        },
+      );
+    });
   }
 
   #refill(): void {
@@ -206,23 +262,40 @@ export interface LimitClientOptions {
    * retries. Unbounded when absent.
    */
   inFlight?: number;
+  /**
+   * Whether the SDK's retry strategy would retry an attempt that failed with this error; once the limiter is
+   * stopped such an attempt ends its call instead. Throttling only, when absent.
+   */
+  retryable?: (error: unknown) => boolean;
 }
 
 const MIDDLEWARE_NAME = 'gantryRateLimiter';
 const IN_FLIGHT_MIDDLEWARE_NAME = 'gantryInFlight';
 type StackMiddleware = Parameters<LambdaClient['middlewareStack']['addRelativeTo']>[0];
 
+/** One call's state, shared by its two middlewares through the handler context. */
+interface CallState {
+  /** An attempt has its token and is with the service (sent, or being signed and sent). */
+  onWire: boolean;
+}
+const CALL_STATE = Symbol('gantryCallState');
+type CallContext = { commandName?: string; [CALL_STATE]?: CallState };
+
 /**
  * Puts every attempt of `client` through `limiter`, between the retry middleware and signing (a request is
  * signed when it is about to leave, never before a wait in the queue), and with `inFlight` bounds its calls
- * in flight. Returns the client's running counts.
+ * in flight. Once the limiter is stopped, calls end as the module comment says. Returns the client's running
+ * counts.
  */
 export function limitClient(client: LambdaClient, limiter: TokenBucketLimiter, options: LimitClientOptions = {}): CallStats {
   const stats: CallStats = { attempts: 0, throttled: 0, errors: 0 };
-  const middleware = (next: (args: object) => Promise<unknown>, context: { commandName?: string }) => async (args: object) => {
-    // Listings go first: each page or alias list unlocks more work (the next page, the scaling checks,
-    // a function's deletes), so the queue never waits on a chain of pages stuck behind it.
+  const retryable = options.retryable ?? isThrottle;
+  const middleware = (next: (args: object) => Promise<unknown>, context: CallContext) => async (args: object) => {
+    // Listings go first: each page or alias list unlocks more work (the next page, a function's deletes), so
+    // the queue never waits on a chain of pages stuck behind it.
     await limiter.acquire(context.commandName?.startsWith('List') === true);
+    const call = context[CALL_STATE];
+    if (call !== undefined) call.onWire = true;
     stats.attempts++;
     try {
       return await next(args);
@@ -231,7 +304,11 @@ export function limitClient(client: LambdaClient, limiter: TokenBucketLimiter, o
         stats.throttled++;
         limiter.onThrottle();
       } else stats.errors++;
+      // After a stop, an attempt the SDK would retry is not: the call ends with the stop's reason.
+      if (limiter.stopped && retryable(error)) throw limiter.stopReason;
       throw error;
+    } finally {
+      if (call !== undefined) call.onWire = false;
     }
   };
   client.middlewareStack.addRelativeTo(middleware as StackMiddleware, {
@@ -240,12 +317,18 @@ export function limitClient(client: LambdaClient, limiter: TokenBucketLimiter, o
     toMiddleware: 'retryMiddleware',
     override: true,
   });
-  if (options.inFlight !== undefined) {
-    // First of all middleware, where `send` is called: slots go in the order the calls were made.
-    const slots = pLimit(options.inFlight);
-    const bound = (next: (args: object) => Promise<unknown>) => (args: object) => slots(() => next(args));
-    client.middlewareStack.add(bound as never, { step: 'initialize', priority: 'high', name: IN_FLIGHT_MIDDLEWARE_NAME, override: true });
-  }
+  // First of all middleware, where `send` is called: slots (if bounded) go in the order the calls were made,
+  // and a stop ends at once a call that has nothing with the service (queued, or in the SDK's backoff).
+  const slots = options.inFlight === undefined ? undefined : pLimit(options.inFlight);
+  const outer = (next: (args: object) => Promise<unknown>, context: CallContext) => (args: object) => {
+    const run = () => {
+      const call: CallState = { onWire: false };
+      context[CALL_STATE] = call;
+      return limiter.unlessStopped(next(args), () => !call.onWire);
+    };
+    return slots === undefined ? run() : slots(run);
+  };
+  client.middlewareStack.add(outer as never, { step: 'initialize', priority: 'high', name: IN_FLIGHT_MIDDLEWARE_NAME, override: true });
   return stats;
 }
 

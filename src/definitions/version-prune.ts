@@ -4,8 +4,8 @@
  */
 import { configInput, ENVIRONMENT_NAME_FORMAT, ENVIRONMENT_NAME_PATTERN } from '../definition/common-inputs.js';
 import { defineAction, type InputSpecs } from '../definition/define.js';
-import { boolean, decimal, integer, list, pattern } from '../definition/input-types.js';
-import { DEFAULT_RATE, MAX_KEEP, MAX_RATE, toPruneInputs } from '../prune/settings.js';
+import { boolean, decimal, integer, list, pattern, seconds } from '../definition/input-types.js';
+import { DEFAULT_RATE, DEFAULT_TIME_BUDGET_SECONDS, MAX_KEEP, MAX_RATE, MAX_TIME_BUDGET_SECONDS, toPruneInputs } from '../prune/settings.js';
 
 export const versionPruneInputs = {
   environment: {
@@ -38,19 +38,29 @@ export const versionPruneInputs = {
     type: decimal(0, MAX_RATE, 'requests per second', { exclusiveMin: true }),
     default: String(DEFAULT_RATE),
   },
+  'time-budget': {
+    description:
+      'Seconds the run may take. Under throttling it slows down and keeps going until the budget is used; then it sends nothing more and reports what it did and what is left for a later run. Stopping early fails the step only when nothing could be done.',
+    type: seconds(1, MAX_TIME_BUDGET_SECONDS),
+    default: String(DEFAULT_TIME_BUDGET_SECONDS),
+  },
 } as const satisfies InputSpecs;
 
 export const versionPrune = defineAction({
   name: 'version-prune',
   description:
-    'Deletes old Lambda function versions, keeping the newest N per function and every version still in use: $LATEST, $LATEST.PUBLISHED, alias targets (weighted routing included), provisioned concurrency, event source mappings and the protect list. Dry run by default; runs at the Lambda control-plane quota.',
+    'Deletes old Lambda function versions, keeping the newest N per function and every version something can still send traffic to: $LATEST, $LATEST.PUBLISHED, alias targets (weighted routing included), provisioned concurrency, event source mappings and the protect list. Dry run by default; runs at the Lambda control-plane quota, within a time budget.',
   branding: { icon: 'scissors', color: 'purple' },
   inputs: versionPruneInputs,
   outputs: {
     deleted: { description: 'Number of versions deleted (in a dry run, the number that would be deleted).' },
     kept: { description: 'Number of versions kept, each for a reason listed in the report.' },
-    skipped: { description: 'Number of planned deletions skipped (the version became an alias target, or the function is gone).' },
-    report: { description: 'JSON report per function (kept and why, deleted, skipped), totals and versions left per capacity provider.' },
+    skipped: { description: 'Number of planned deletions skipped because the version became protected or is gone.' },
+    left: {
+      description:
+        'Number of planned deletions left for a later run: not attempted (the run stopped, its time budget used, say) or failed after the retries of the SDK.',
+    },
+    report: { description: 'JSON report per function (kept and why, deleted, skipped, left), totals and versions left per capacity provider.' },
     'dry-run': { description: 'true when nothing was deleted because the run was a dry run.' },
   },
   settings: toPruneInputs,

@@ -4,18 +4,22 @@
  *
  * - Versions: per function (ListVersionsByFunction), or for a capacity provider in one paginated listing
  *   (ListFunctionVersionsByCapacityProvider) instead of scanning every function.
- * - Per function: aliases with their weights (ListAliases) and provisioned concurrency
- *   (ListProvisionedConcurrencyConfigs); once per run: event source mappings (ListEventSourceMappings).
- * - Scaling configs (GetFunctionScalingConfig) only for the versions nothing else keeps, asked as soon as a
- *   version is known to be such a candidate (a partial version list can only under-count candidates), so
- *   the checks overlap the listings. A version has its own scaling config when one was requested for it
- *   and it is not the function's standard scaling from the config file (which warmup puts on every new
- *   version); for a function the config does not describe, any requested scaling config is its own.
+ * - What can send a version traffic, per function: aliases with their weights (ListAliases) and provisioned
+ *   concurrency (ListProvisionedConcurrencyConfigs); once per run, every event source mapping of the account
+ *   and region (ListEventSourceMappings, unfiltered: a mapping on a version or alias names it in its
+ *   FunctionArn, which a FunctionName filter may not match).
+ * - Nothing per version: a scaling config is a setting, not a reference (src/prune/plan.ts), so the versions
+ *   cost no call of their own before their delete.
  * - Each capacity provider a version runs on: its version count, for the report (limit 100).
+ *
+ * A function whose own listing ran out of the SDK's retries (throttling, a 5xx) or was cut short by the end
+ * of the run is left out, with the reason: the rest of the run goes on, and nothing of that function is
+ * deleted on a partial view. A function that does not exist is missing. Any other failure, or a failure of
+ * the account's mappings or of the capacity provider's listing (which every function depends on), fails the
+ * whole inventory: nothing is deleted.
  */
 import {
   type AliasConfiguration,
-  GetFunctionScalingConfigCommand,
   type LambdaClient,
   paginateListAliases,
   paginateListEventSourceMappings,
@@ -23,10 +27,12 @@ import {
   paginateListProvisionedConcurrencyConfigs,
   paginateListVersionsByFunction,
 } from '@aws-sdk/client-lambda';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { lambdaNameOf, parseLambdaArn } from '../aws/lambda-arn.js';
-import { OperationError } from '../errors.js';
-import { type AliasRouting, deletionCandidates, type FunctionInventory, LATEST, type PlanRules } from './plan.js';
-import type { PruneScope, ScalingValues } from './settings.js';
+import { describeError, OperationError } from '../errors.js';
+import { type AliasRouting, type FunctionInventory, LATEST } from './plan.js';
+import type { PruneScope } from './settings.js';
+import { isRunStopped } from './stop.js';
 
 export interface CapacityProviderCount {
   name: string;
@@ -35,13 +41,24 @@ export interface CapacityProviderCount {
   versions: number;
 }
 
+/** A function in scope whose listing could not be completed, and why. */
+export interface UnlistedFunction {
+  functionName: string;
+  reason: string;
+}
+
 export interface Inventory {
+  /** Functions listed in full: what the planner may plan. */
   functions: FunctionInventory[];
   /** Functions in scope that do not exist (nothing to prune). */
   missing: string[];
+  /** Functions whose listing could not be completed (throttled out, or the run stopped): left for a later run. */
+  unlisted: UnlistedFunction[];
   capacityProviders: CapacityProviderCount[];
   /** Function → version → capacity provider ARN, for versions known to run on one. */
   providerOf: Record<string, Record<string, string>>;
+  /** What the inventory could not do that does not change the plan (a provider's count for the report). */
+  warnings: string[];
 }
 
 export interface InventoryDeps {
@@ -50,21 +67,11 @@ export interface InventoryDeps {
 }
 
 export interface InventoryOptions {
-  rules: PlanRules;
   /** AWS function name → short name in the config. */
   shortNames: Record<string, string>;
-  /** AWS function name → the standard scaling from the config (not a reason to keep a version). */
-  standardScaling: Record<string, ScalingValues>;
 }
 
 type EventSourceMappingRef = FunctionInventory['eventSourceMappings'][number];
-
-/** Whether a GetFunctionScalingConfig answer is the version's own scaling config. */
-export function hasOwnScaling(requested: Partial<ScalingValues> | undefined, standard: ScalingValues | undefined): boolean {
-  if (requested === undefined) return false;
-  if (standard === undefined) return true;
-  return requested.MinExecutionEnvironments !== standard.MinExecutionEnvironments || requested.MaxExecutionEnvironments !== standard.MaxExecutionEnvironments;
-}
 
 export function errorName(error: unknown): string | undefined {
   return (error as { name?: string } | undefined)?.name;
@@ -72,6 +79,21 @@ export function errorName(error: unknown): string | undefined {
 
 export function isNotFound(error: unknown): boolean {
   return errorName(error) === 'ResourceNotFoundException';
+}
+
+/** An error the SDK's retry strategy retries (throttling, a 5xx, a reset or timeout): the service was busy, not wrong. */
+export function isRetryableLater(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as Parameters<typeof isThrottlingError>[0];
+  return isThrottlingError(e) || isTransientError(e) || isServerError(e);
+}
+
+/**
+ * A failure that leaves work for a later run rather than failing the run: the SDK ran out of retries on a
+ * busy service, or the run stopped (time budget, cancellation) before the call could go.
+ */
+export function isLeftForLater(error: unknown): boolean {
+  return isRunStopped(error) || isRetryableLater(error);
 }
 
 export function aliasRouting(alias: AliasConfiguration): AliasRouting {
@@ -87,14 +109,42 @@ export async function listAliases(client: LambdaClient, functionName: string): P
   return aliases;
 }
 
+/** The qualifiers (versions or aliases) of a function that have provisioned concurrency. */
+export async function listProvisioned(client: LambdaClient, functionName: string): Promise<string[]> {
+  const qualifiers: string[] = [];
+  for await (const page of paginateListProvisionedConcurrencyConfigs({ client }, { FunctionName: functionName })) {
+    for (const config of page.ProvisionedConcurrencyConfigs ?? []) {
+      const qualifier = parseLambdaArn(config.FunctionArn ?? '')?.qualifier;
+      if (qualifier !== undefined) qualifiers.push(qualifier);
+    }
+  }
+  return qualifiers;
+}
+
 /**
- * Lists everything in scope. Any failure fails the whole inventory (nothing is deleted on a partial view),
- * except a function that does not exist, which is reported as missing.
+ * Every event source mapping of the account and region on a qualified ARN (a version or an alias), by function
+ * name. Unfiltered: whether a FunctionName filter also matches the mappings of the function's versions and
+ * aliases is not documented, and a missed mapping would be a deleted version that a queue still feeds.
  */
+export async function listEventSourceMappings(client: LambdaClient): Promise<Map<string, EventSourceMappingRef[]>> {
+  const mappings = new Map<string, EventSourceMappingRef[]>();
+  for await (const page of paginateListEventSourceMappings({ client }, {})) {
+    for (const mapping of page.EventSourceMappings ?? []) {
+      const arn = parseLambdaArn(mapping.FunctionArn ?? '');
+      if (arn?.qualifier === undefined) continue; // on the unqualified function: keeps no version
+      const list = mappings.get(arn.name) ?? [];
+      list.push({ qualifier: arn.qualifier, uuid: mapping.UUID ?? '' });
+      mappings.set(arn.name, list);
+    }
+  }
+  return mappings;
+}
+
+/** Lists everything in scope (see the module comment for what a failure does). */
 export async function collectInventory(scope: PruneScope, options: InventoryOptions, { client }: InventoryDeps): Promise<Inventory> {
   const listing = new InventoryListing(client, options);
-  // Every listing starts at once; each starts what it unlocks (a function's other listings, scaling
-  // checks, provider counts) as its pages come in, so the calls always fill the limiter.
+  // Every listing starts at once; each starts what it unlocks (a function's other listings, provider counts)
+  // as its pages come in, so the calls always fill the limiter.
   listing.listEventSourceMappings();
   if (scope.kind === 'capacity-provider') listing.listProviderVersions(scope.capacityProvider);
   else for (const { functionName } of scope.functions) listing.listFunctionVersions(functionName);
@@ -108,10 +158,9 @@ class FunctionState {
   aliases: AliasRouting[] | undefined;
   /** Undefined until every page is in. */
   provisioned: string[] | undefined;
-  readonly scaling: Record<string, boolean> = {};
-  /** Versions whose scaling config was asked for (answered or not). */
-  readonly requested = new Set<string>();
   missing = false;
+  /** Why its listing could not be completed, if it could not. */
+  unlisted: string | undefined;
 
   constructor(
     readonly functionName: string,
@@ -126,7 +175,6 @@ class FunctionState {
       aliases: this.aliases ?? [],
       provisioned: this.provisioned ?? [],
       eventSourceMappings,
-      scaling: { ...this.scaling },
     };
   }
 }
@@ -138,7 +186,8 @@ class InventoryListing {
   readonly #work = new Work();
   readonly #functions = new Map<string, FunctionState>();
   readonly #providerOf: Record<string, Record<string, string>> = {};
-  readonly #providers = new Map<string, Promise<CapacityProviderCount>>();
+  readonly #providers = new Map<string, Promise<CapacityProviderCount | undefined>>();
+  readonly #warnings: string[] = [];
   /** Function name → its event source mappings; undefined until the account's listing is complete. */
   #mappings: Map<string, EventSourceMappingRef[]> | undefined;
 
@@ -147,31 +196,17 @@ class InventoryListing {
     this.#options = options;
   }
 
-  /**
-   * Every event source mapping of the account, once: a mapping on a qualified ARN keeps that version. Until
-   * this listing is complete no function's candidates are known, so its end checks every function so far.
-   */
+  /** Every event source mapping of the account, once: a mapping on a qualified ARN keeps that version. */
   listEventSourceMappings(): void {
     this.#track('listing event source mappings', async () => {
-      const mappings = new Map<string, EventSourceMappingRef[]>();
-      for await (const page of paginateListEventSourceMappings({ client: this.#client }, {})) {
-        for (const mapping of page.EventSourceMappings ?? []) {
-          const arn = parseLambdaArn(mapping.FunctionArn ?? '');
-          if (arn?.qualifier === undefined) continue; // on the unqualified function: keeps no version
-          const list = mappings.get(arn.name) ?? [];
-          list.push({ qualifier: arn.qualifier, uuid: mapping.UUID ?? '' });
-          mappings.set(arn.name, list);
-        }
-      }
-      this.#mappings = mappings;
-      for (const fn of this.#functions.values()) this.#checkCandidates(fn);
+      this.#mappings = await listEventSourceMappings(this.#client);
     });
   }
 
   /**
    * Capacity-provider scope: every version on the provider in one paginated listing, instead of a scan of
-   * every function. A function is started when its first version comes in; each page's functions are
-   * checked at once, and the listing's length is the provider's version count.
+   * every function. A function is started when its first version comes in, and the listing's length is the
+   * provider's version count.
    */
   listProviderVersions(capacityProvider: string): void {
     this.#track(`listing the function versions on capacity provider ${capacityProvider}`, async () => {
@@ -181,94 +216,69 @@ class InventoryListing {
         const items = page.FunctionVersions ?? [];
         if (items.length > 0) providerArn ??= page.CapacityProviderArn;
         count += items.length;
-        const touched = new Set<FunctionState>();
         for (const item of items) {
           const arn = parseLambdaArn(item.FunctionArn ?? '');
           if (arn?.qualifier === undefined) continue;
-          const fn = this.#startFunction(arn.name);
-          this.#addVersion(fn, arn.qualifier, page.CapacityProviderArn);
-          touched.add(fn);
+          this.#addVersion(this.#startFunction(arn.name), arn.qualifier, page.CapacityProviderArn);
         }
-        for (const fn of touched) this.#checkCandidates(fn);
       }
       if (providerArn !== undefined) this.#countProvider(providerArn, count);
     });
   }
 
-  /**
-   * Functions scope: one function's versions. Each page counts the providers it names and checks the
-   * function again, so scaling checks start before the last page.
-   */
+  /** Functions scope: one function's versions; each page counts the providers it names. */
   listFunctionVersions(functionName: string): void {
     const fn = this.#startFunction(functionName);
-    this.#track(
-      `listing the versions of ${functionName}`,
-      async () => {
-        for await (const page of paginateListVersionsByFunction({ client: this.#client }, { FunctionName: functionName })) {
-          for (const item of page.Versions ?? []) {
-            const provider = item.CapacityProviderConfig?.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn;
-            this.#addVersion(fn, item.Version ?? LATEST, provider);
-            if (provider !== undefined && item.Version !== LATEST) this.#countProvider(provider);
-          }
-          this.#checkCandidates(fn);
+    this.#trackFunction(fn, 'versions', async () => {
+      for await (const page of paginateListVersionsByFunction({ client: this.#client }, { FunctionName: functionName })) {
+        for (const item of page.Versions ?? []) {
+          const provider = item.CapacityProviderConfig?.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn;
+          this.#addVersion(fn, item.Version ?? LATEST, provider);
+          if (provider !== undefined && item.Version !== LATEST) this.#countProvider(provider);
         }
-      },
-      fn,
-    );
+      }
+    });
   }
 
-  /** Waits for every listing and what they started, makes a last pass over the candidates, and sums up. */
+  /** Waits for every listing and what they started, and sums up. */
   async finish(): Promise<Inventory> {
     await this.#work.settled();
-    // A last pass: every candidate of the complete listing is checked (usually all were, on the way).
-    for (const fn of this.#functions.values()) this.#checkCandidates(fn);
-    await this.#work.settled();
-
     const mappings = this.#mappings ?? new Map<string, EventSourceMappingRef[]>();
     const functions = [...this.#functions.values()];
+    const byName = (a: { functionName: string }, b: { functionName: string }) =>
+      a.functionName < b.functionName ? -1 : a.functionName > b.functionName ? 1 : 0;
+    const counts = await Promise.all(this.#providers.values());
     return {
-      functions: functions.filter((fn) => !fn.missing).map((fn) => fn.inventory(mappings.get(fn.functionName) ?? [])),
+      functions: functions.filter((fn) => !fn.missing && fn.unlisted === undefined).map((fn) => fn.inventory(mappings.get(fn.functionName) ?? [])),
       missing: functions
         .filter((fn) => fn.missing)
         .map((fn) => fn.functionName)
         .sort(),
-      capacityProviders: (await Promise.all(this.#providers.values())).sort((a, b) => a.name.localeCompare(b.name)),
+      unlisted: functions
+        .filter((fn) => !fn.missing && fn.unlisted !== undefined)
+        .map((fn) => ({ functionName: fn.functionName, reason: fn.unlisted ?? '' }))
+        .sort(byName),
+      capacityProviders: counts.filter((count) => count !== undefined).sort((a, b) => a.name.localeCompare(b.name)),
       providerOf: this.#providerOf,
+      warnings: this.#warnings,
     };
   }
 
   /**
    * A function's aliases and provisioned concurrency, listed once however the function was found: both keep
-   * versions, so its candidates are known only when both are in. A function that does not exist is missing.
+   * versions. A function that does not exist is missing.
    */
   #startFunction(functionName: string): FunctionState {
     const existing = this.#functions.get(functionName);
     if (existing !== undefined) return existing;
     const fn = new FunctionState(functionName, this.#options.shortNames[functionName]);
     this.#functions.set(functionName, fn);
-    this.#track(
-      `listing the aliases of ${functionName}`,
-      async () => {
-        fn.aliases = await listAliases(this.#client, functionName);
-        this.#checkCandidates(fn);
-      },
-      fn,
-    );
-    this.#track(
-      `listing the provisioned concurrency of ${functionName}`,
-      async () => {
-        const qualifiers: string[] = [];
-        for await (const page of paginateListProvisionedConcurrencyConfigs({ client: this.#client }, { FunctionName: functionName })) {
-          for (const config of page.ProvisionedConcurrencyConfigs ?? []) {
-            const qualifier = parseLambdaArn(config.FunctionArn ?? '')?.qualifier;
-            if (qualifier !== undefined) qualifiers.push(qualifier);
-          }
-        }
-        fn.provisioned = qualifiers;
-        this.#checkCandidates(fn);
-      },
-      fn,
-    );
+    this.#trackFunction(fn, 'aliases', async () => {
+      fn.aliases = await listAliases(this.#client, functionName);
+    });
+    this.#trackFunction(fn, 'provisioned concurrency', async () => {
+      fn.provisioned = await listProvisioned(this.#client, functionName);
+    });
     return fn;
   }
 
@@ -282,35 +292,9 @@ class InventoryListing {
   }
 
   /**
-   * Asks for the scaling config of each version nothing else keeps, once the function's aliases, its
-   * provisioned concurrency and the account's event source mappings are in. The version list may still be
-   * partial: a partial list only under-counts candidates, so nothing is asked for needlessly, and a later
-   * page (or the last pass) asks for the rest. Each version is asked for once.
-   */
-  #checkCandidates(fn: FunctionState): void {
-    if (fn.missing || fn.aliases === undefined || fn.provisioned === undefined || this.#mappings === undefined) return;
-    const candidates = deletionCandidates(fn.inventory(this.#mappings.get(fn.functionName) ?? []), this.#options.rules);
-    for (const version of candidates) {
-      if (fn.requested.has(version)) continue;
-      fn.requested.add(version);
-      this.#work.track(this.#readScaling(fn, version));
-    }
-  }
-
-  async #readScaling(fn: FunctionState, version: string): Promise<void> {
-    try {
-      const config = await this.#client.send(new GetFunctionScalingConfigCommand({ FunctionName: fn.functionName, Qualifier: version }));
-      fn.scaling[version] = hasOwnScaling(config.RequestedFunctionScalingConfig, this.#options.standardScaling[fn.functionName]);
-    } catch (error) {
-      // The version is gone already: nothing to protect, and its delete will be a no-op.
-      if (isNotFound(error)) fn.scaling[version] = false;
-      else throw new OperationError(`reading the scaling config of ${fn.functionName}:${version} failed`, { cause: error });
-    }
-  }
-
-  /**
    * The version count of a capacity provider a version runs on, once per provider, for the report: `known`
-   * when the provider's listing was the scope, otherwise one listing of its own.
+   * when the provider's listing was the scope, otherwise one listing of its own. A count that ran out of
+   * retries is left out of the report with a warning: it changes nothing that is deleted.
    */
   #countProvider(arn: string, known?: number): void {
     if (this.#providers.has(arn)) return;
@@ -320,7 +304,7 @@ class InventoryListing {
     this.#work.track(counted);
   }
 
-  async #listProviderCount(name: string, arn: string): Promise<CapacityProviderCount> {
+  async #listProviderCount(name: string, arn: string): Promise<CapacityProviderCount | undefined> {
     try {
       let versions = 0;
       for await (const page of paginateListFunctionVersionsByCapacityProvider({ client: this.#client }, { CapacityProviderName: name })) {
@@ -328,22 +312,31 @@ class InventoryListing {
       }
       return { name, arn, versions };
     } catch (error) {
-      throw new OperationError(`counting the versions on capacity provider ${name} failed`, { cause: error });
+      if (!isLeftForLater(error)) throw new OperationError(`counting the versions on capacity provider ${name} failed`, { cause: error });
+      this.#warnings.push(`the versions on capacity provider ${name} were not counted: ${describeError(error)}`);
+      return undefined;
     }
   }
 
-  /**
-   * Runs one listing as tracked work. A failure fails the inventory, saying what was being listed; for a
-   * listing of `fn`'s own, "not found" marks the function missing instead.
-   */
-  #track(what: string, listing: () => Promise<void>, fn?: FunctionState): void {
+  /** Runs a listing every function depends on as tracked work: a failure fails the inventory, saying what was listed. */
+  #track(what: string, listing: () => Promise<void>): void {
     this.#work.track(
       listing().catch((error: unknown) => {
-        if (fn !== undefined && isNotFound(error)) {
-          fn.missing = true;
-          return;
-        }
         throw new OperationError(`${what} failed`, { cause: error });
+      }),
+    );
+  }
+
+  /**
+   * Runs one of `fn`'s own listings: "not found" marks the function missing, a failure left for later leaves
+   * the function out with the reason; anything else fails the inventory.
+   */
+  #trackFunction(fn: FunctionState, what: string, listing: () => Promise<void>): void {
+    this.#work.track(
+      listing().catch((error: unknown) => {
+        if (isNotFound(error)) fn.missing = true;
+        else if (isLeftForLater(error)) fn.unlisted ??= `listing its ${what} failed: ${describeError(error)}`;
+        else throw new OperationError(`listing the ${what} of ${fn.functionName} failed`, { cause: error });
       }),
     );
   }

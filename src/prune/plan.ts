@@ -1,16 +1,17 @@
 /**
  * The version-prune planner. Pure: an inventory in, the versions to delete (and why every other version is
- * kept) out. Nothing here calls AWS; the same function plans the run and re-plans a function whose aliases
- * changed right before its deletions.
+ * kept) out. Nothing here calls AWS; the same function plans the run and re-plans a function whose
+ * protections changed by the time of its deletions.
  *
- * A version is deleted only when it is a numbered version, outside the newest `keep`, and nothing protects
- * it. Protected, each for its own reason: `$LATEST`, `$LATEST.PUBLISHED`, the version an alias points to, the
- * additional versions of a weighted alias (RoutingConfig.AdditionalVersionWeights, whatever the weight),
- * versions with provisioned concurrency, versions with their own scaling config, versions named by an
- * event source mapping's qualified ARN, and versions a protect list names. A version whose scaling config
- * was not checked is kept too: what the planner does not know, it does not delete. Version numbers are
- * compared as numbers (`10` is newer than `9`; `007` names version 7).
+ * A version is deleted only when it is a numbered version, outside the newest `keep`, and nothing that can
+ * send it traffic protects it. Protected, each for its own reason: `$LATEST`, `$LATEST.PUBLISHED`, the version
+ * an alias points to, the additional versions of a weighted alias (RoutingConfig.AdditionalVersionWeights,
+ * whatever the weight), versions with provisioned concurrency, versions named by an event source mapping's
+ * qualified ARN, and versions a protect list names. A scaling config is a setting, not a reference that
+ * sends traffic: every Managed Instances version runs with one (the service's default, or the one warmup
+ * applies to each new version), so it protects nothing. Version numbers are compared as numbers (`10` is newer than `9`; `007` names version 7).
  */
+import { versionRanges } from './report.js';
 
 export const LATEST = '$LATEST';
 export const LATEST_PUBLISHED = '$LATEST.PUBLISHED';
@@ -23,8 +24,6 @@ export type KeepReason =
   | `alias:${string}`
   | `weighted-alias:${string}`
   | 'provisioned-concurrency'
-  | 'scaling-config'
-  | 'scaling-config-unchecked'
   | `event-source-mapping:${string}`
   | 'protect-list'
   | 'unrecognized-version';
@@ -47,9 +46,10 @@ export interface FunctionInventory {
   provisioned: string[];
   /** Event source mappings on a qualified ARN of this function: the qualifier and the mapping's UUID. */
   eventSourceMappings: { qualifier: string; uuid: string }[];
-  /** Version → whether it has its own scaling config. A version missing here was not checked. */
-  scaling: Record<string, boolean>;
 }
+
+/** What can send a function's versions traffic, as listed: re-read right before its deletions. */
+export type Protections = Pick<FunctionInventory, 'aliases' | 'provisioned' | 'eventSourceMappings'>;
 
 export interface PlanRules {
   /** Newest numbered versions kept per function, besides every protected version. */
@@ -130,13 +130,6 @@ export function planFunction(fn: FunctionInventory, rules: PlanRules): FunctionP
   for (const qualifier of fn.provisioned) add(qualifier, 'provisioned-concurrency');
   for (const mapping of fn.eventSourceMappings) add(mapping.qualifier, `event-source-mapping:${mapping.uuid}`);
   for (const version of protectedByList(fn, rules.protect)) add(version, 'protect-list');
-  const scaling = knownScaling(fn);
-  for (const version of numbered) {
-    const has = scaling.get(version);
-    if (has === true) add(version, 'scaling-config');
-    // Unknown is kept; only versions that would otherwise be deleted need checking (deletionCandidates).
-    else if (has === undefined && reasons.get(version)?.size === 0) add(version, 'scaling-config-unchecked');
-  }
 
   const kept: KeptVersion[] = [];
   const deletions: string[] = [];
@@ -157,20 +150,6 @@ export function planPrune(inventory: readonly FunctionInventory[], rules: PlanRu
   return { keep: rules.keep, functions };
 }
 
-/**
- * Versions whose scaling config must be checked before the plan is final: those nothing else keeps. Checking
- * only these keeps the call count down (the newest and the alias targets are kept anyway).
- */
-export function deletionCandidates(fn: FunctionInventory, rules: PlanRules): string[] {
-  const known = knownScaling(fn);
-  const assumed = Object.fromEntries(fn.versions.map((version) => [canonical(version), known.get(canonical(version)) ?? false]));
-  return planFunction({ ...fn, scaling: assumed }, rules).delete.filter((version) => !known.has(version));
-}
-
-function knownScaling(fn: FunctionInventory): Map<string, boolean> {
-  return new Map(Object.entries(fn.scaling).map(([version, has]) => [canonical(version), has]));
-}
-
 const REASON_ORDER = [
   '$LATEST',
   '$LATEST.PUBLISHED',
@@ -178,8 +157,6 @@ const REASON_ORDER = [
   'alias',
   'weighted-alias',
   'provisioned-concurrency',
-  'scaling-config',
-  'scaling-config-unchecked',
   'event-source-mapping',
   'protect-list',
   'unrecognized-version',
@@ -208,4 +185,59 @@ export function sameRouting(a: readonly AliasRouting[], b: readonly AliasRouting
         .sort(),
     );
   return key(a) === key(b);
+}
+
+/**
+ * What changed between two listings of a function's protections, in words ("aliases", "provisioned
+ * concurrency", "event source mappings"); empty when nothing did. Alias descriptions and revision ids, and
+ * the order of any listing, do not count.
+ */
+export function changedProtections(before: Protections, after: Protections): string[] {
+  const changed: string[] = [];
+  if (!sameRouting(before.aliases, after.aliases)) changed.push('aliases');
+  const key = (items: readonly string[]) => JSON.stringify([...new Set(items)].sort());
+  if (key(before.provisioned.map(canonical)) !== key(after.provisioned.map(canonical))) changed.push('provisioned concurrency');
+  const mappings = (protections: Protections) => protections.eventSourceMappings.map((m) => `${canonical(m.qualifier)} ${m.uuid}`);
+  if (key(mappings(before)) !== key(mappings(after))) changed.push('event source mappings');
+  return changed;
+}
+
+/** A protect-list entry that names nothing: its position in the list, the entry, and what is wrong. */
+export interface ProtectListProblem {
+  index: number;
+  entry: string;
+  problem: string;
+}
+
+/**
+ * The protect-list entries that name a version the listing shows does not exist: a function of `listed`
+ * (whose versions were listed in full) without that version, or a function of `missing` (in scope, not
+ * found). Entries naming functions outside both are not judged here (the config check has already refused
+ * a name that is none of the environment's functions).
+ */
+export function protectListProblems(
+  protect: readonly string[],
+  listed: readonly Pick<FunctionInventory, 'functionName' | 'shortName' | 'versions'>[],
+  missing: readonly { functionName: string; shortName?: string }[],
+): ProtectListProblem[] {
+  const problems: ProtectListProblem[] = [];
+  const named = (fn: { functionName: string; shortName?: string }, name: string) => fn.functionName === name || fn.shortName === name;
+  protect.forEach((entry, index) => {
+    const colon = entry.lastIndexOf(':');
+    if (colon <= 0) return;
+    const name = entry.slice(0, colon);
+    const version = canonical(entry.slice(colon + 1));
+    const gone = missing.find((fn) => named(fn, name));
+    if (gone !== undefined) {
+      problems.push({ index, entry, problem: `names function ${gone.functionName}, which does not exist` });
+      return;
+    }
+    const fn = listed.find((candidate) => named(candidate, name));
+    if (fn === undefined) return;
+    const versions = [...new Set(fn.versions.map(canonical))].filter((v) => versionNumber(v) !== undefined).sort(compareVersions);
+    if (versions.includes(version)) return;
+    const has = versions.length === 0 ? 'it has no published version' : `its versions: ${versionRanges(versions)}`;
+    problems.push({ index, entry, problem: `names version ${version}, which ${fn.functionName} does not have (${has})` });
+  });
+  return problems;
 }

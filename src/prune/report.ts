@@ -5,9 +5,10 @@
 
 import type { CallStats } from '../aws/rate-limiter.js';
 import type { ExecutionResult, FailedVersion, SkippedVersion } from './execute.js';
-import type { CapacityProviderCount, Inventory } from './inventory.js';
+import type { CapacityProviderCount, Inventory, UnlistedFunction } from './inventory.js';
 import type { KeptVersion, PrunePlan } from './plan.js';
 import type { PruneSettings } from './settings.js';
+import type { StopKind } from './stop.js';
 
 /** Lambda's hard limit of function versions per capacity provider. */
 export const VERSIONS_PER_CAPACITY_PROVIDER = 100;
@@ -19,7 +20,9 @@ export interface FunctionReport {
   /** Deleted versions; in a dry run, the versions that would be deleted. */
   deleted: string[];
   skipped: SkippedVersion[];
+  /** Planned, never sent: the run stopped (time budget, cancellation, an error). Left for a later run. */
   notAttempted?: string[];
+  /** Planned, and the call failed: out of the SDK's retries (left for a later run), or the error that stopped the run. */
   failed?: FailedVersion[];
   replanned?: boolean;
 }
@@ -39,15 +42,31 @@ export interface PruneReport {
   scope: { kind: PruneSettings['scope']['kind']; functions?: string[]; capacityProvider?: string };
   keep: number;
   rate: number;
+  timeBudgetSeconds: number;
   functions: FunctionReport[];
   /** Functions in scope that do not exist. */
   missing: string[];
-  totals: { functions: number; versions: number; kept: number; deleted: number; skipped: number; notAttempted: number; failed: number };
+  /** Functions whose listing could not be completed (out of retries, or the run stopped): nothing of theirs was planned. */
+  unlisted: { function: string; reason: string }[];
+  totals: {
+    functions: number;
+    versions: number;
+    kept: number;
+    deleted: number;
+    skipped: number;
+    notAttempted: number;
+    failed: number;
+    /** Planned deletions left for a later run: not attempted plus failed. */
+    left: number;
+  };
   capacityProviders: CapacityProviderReport[];
-  calls: { attempts: number; throttled: number; errors: number };
+  /** Every attempt the run sent; `lowestRate`: the rate (requests/s) the limiter slowed down to under throttling. */
+  calls: { attempts: number; throttled: number; errors: number; lowestRate: number };
   durationMs: number;
   /** Set when the run stopped before finishing: why. */
   stopped?: string;
+  /** What stopped it: the time budget, a cancelled workflow, or an error no retry fixes. */
+  stoppedBy?: StopKind;
 }
 
 export function buildReport(input: {
@@ -55,10 +74,11 @@ export function buildReport(input: {
   inventory: Inventory;
   plan: PrunePlan;
   execution?: ExecutionResult;
-  stats: CallStats;
+  stopped?: { reason: string; kind: StopKind };
+  stats: CallStats & { lowestRate: number };
   durationMs: number;
 }): PruneReport {
-  const { settings, inventory, plan, execution, stats } = input;
+  const { settings, inventory, plan, execution, stats, stopped } = input;
   const outcomes = new Map(execution?.outcomes.map((outcome) => [outcome.functionName, outcome]));
   const functions: FunctionReport[] = plan.functions.map((fnPlan) => {
     const outcome = outcomes.get(fnPlan.functionName);
@@ -82,6 +102,7 @@ export function buildReport(input: {
     skipped: sum((fn) => fn.skipped.length),
     notAttempted: sum((fn) => fn.notAttempted?.length ?? 0),
     failed: sum((fn) => fn.failed?.length ?? 0),
+    left: sum((fn) => (fn.notAttempted?.length ?? 0) + (fn.failed?.length ?? 0)),
   };
   const { scope } = settings;
   return {
@@ -93,15 +114,19 @@ export function buildReport(input: {
         : { kind: scope.kind, functions: scope.functions.map((fn) => fn.functionName) },
     keep: settings.keep,
     rate: settings.rate,
+    timeBudgetSeconds: settings.timeBudgetSeconds,
     functions,
     missing: inventory.missing,
+    unlisted: inventory.unlisted.map((fn) => ({ function: fn.functionName, reason: fn.reason })),
     totals,
     capacityProviders: inventory.capacityProviders.map((provider) => providerReport(provider, functions, inventory)),
-    calls: { attempts: stats.attempts, throttled: stats.throttled, errors: stats.errors },
+    calls: { attempts: stats.attempts, throttled: stats.throttled, errors: stats.errors, lowestRate: round(stats.lowestRate) },
     durationMs: Math.round(input.durationMs),
-    ...(execution?.stopped === undefined ? {} : { stopped: execution.stopped }),
+    ...(stopped === undefined ? {} : { stopped: stopped.reason, stoppedBy: stopped.kind }),
   };
 }
+
+const round = (rate: number) => Math.round(rate * 100) / 100;
 
 function providerReport(provider: CapacityProviderCount, functions: FunctionReport[], inventory: Inventory): CapacityProviderReport {
   let deleted = 0;
@@ -147,12 +172,13 @@ function keptText(kept: readonly KeptVersion[]): string {
 }
 
 /** The plan as log lines: exactly what will be (or, in a dry run, would be) deleted, and why the rest stays. */
-export function planLines(plan: PrunePlan, missing: readonly string[]): string[] {
+export function planLines(plan: PrunePlan, missing: readonly string[], unlisted: readonly UnlistedFunction[] = []): string[] {
   const lines = plan.functions.map((fn) => {
     const deletions = fn.delete.length === 0 ? 'delete nothing' : `delete ${fn.delete.length}: ${fn.delete.join(', ')}`;
     return `${fn.functionName}: ${deletions}; keep ${fn.kept.length}: ${keptText(fn.kept) || 'nothing'}`;
   });
   for (const name of missing) lines.push(`${name}: function not found; nothing to prune`);
+  for (const fn of unlisted) lines.push(`${fn.functionName}: not listed (${fn.reason}); nothing deleted, left for a later run`);
   const total = plan.functions.reduce((n, fn) => n + fn.delete.length, 0);
   lines.push(
     `plan: delete ${total} version${total === 1 ? '' : 's'} of ${plan.functions.length} function${plan.functions.length === 1 ? '' : 's'}, keeping the newest ${plan.keep} and every protected version`,
@@ -165,7 +191,11 @@ export function headline(report: PruneReport): string {
   const { totals, calls } = report;
   const seconds = (report.durationMs / 1000).toFixed(1);
   const verb = report.dryRun ? `Would delete ${totals.deleted}` : `Deleted ${totals.deleted}`;
-  const extra = [totals.notAttempted > 0 ? `, not attempted ${totals.notAttempted}` : '', totals.failed > 0 ? `, failed ${totals.failed}` : ''].join('');
+  const extra = [
+    totals.notAttempted > 0 ? `, not attempted ${totals.notAttempted}` : '',
+    totals.failed > 0 ? `, failed ${totals.failed}` : '',
+    report.unlisted.length > 0 ? `, ${report.unlisted.length} function${report.unlisted.length === 1 ? '' : 's'} not listed` : '',
+  ].join('');
   return `${verb}, kept ${totals.kept}, skipped ${totals.skipped}${extra} across ${totals.functions} function${totals.functions === 1 ? '' : 's'} in ${seconds} s (${calls.attempts} Lambda calls, ${calls.throttled} throttled).`;
 }
 
@@ -175,7 +205,12 @@ const SUMMARY_MAX_CHARS = 60_000;
 export function summaryMarkdown(report: PruneReport): string {
   const target = report.environment ?? (report.scope.capacityProvider !== undefined ? `capacity provider ${report.scope.capacityProvider}` : 'functions');
   const lines = [`### Version prune: ${target}${report.dryRun ? ' (dry run: nothing deleted)' : ''}`, '', headline(report)];
-  if (report.stopped !== undefined) lines.push('', `:x: Stopped early: ${escapeCell(report.stopped)}. Deleting is idempotent: run it again to continue.`);
+  if (report.stopped !== undefined) {
+    const mark = report.stoppedBy === 'time-budget' ? ':hourglass: Stopped' : ':x: Stopped early';
+    lines.push('', `${mark}: ${escapeCell(report.stopped)}; left for a later run: ${report.totals.left}. Deleting is idempotent: run it again to continue.`);
+  } else if (report.totals.left + report.unlisted.length > 0) {
+    lines.push('', `:warning: Left for a later run: ${report.totals.left} planned deletion(s) and ${report.unlisted.length} function(s) not listed.`);
+  }
   lines.push('', `| Function | Kept (why) | ${report.dryRun ? 'Would delete' : 'Deleted'} | Skipped |`, '| --- | --- | --- | --- |');
   const rows = report.functions.map((fn) => {
     const skipped = [
@@ -186,6 +221,7 @@ export function summaryMarkdown(report: PruneReport): string {
     return `| \`${fn.function}\` | ${escapeCell(keptText(fn.kept)) || '–'} | ${versionRanges(fn.deleted) || '–'} | ${escapeCell(skipped.join('; ')) || '–'} |`;
   });
   for (const name of report.missing) rows.push(`| \`${name}\` | function not found | – | – |`);
+  for (const fn of report.unlisted) rows.push(`| \`${fn.function}\` | not listed: ${escapeCell(fn.reason)} | – | – |`);
   let used = lines.join('\n').length;
   let shown = 0;
   for (const row of rows) {

@@ -4,7 +4,7 @@
  */
 import { pickEnvironment } from '../config/environment-input.js';
 import type { EnvironmentConfig, GantryConfig } from '../config/load.js';
-import { UserError } from '../errors.js';
+import { ConfigError, UserError } from '../errors.js';
 import type { InputSource } from '../inputs.js';
 import { DEFAULT_KEEP, type PruneInputs, type PruneScope, type PruneSettings, type ScopedFunction } from './settings.js';
 
@@ -38,23 +38,39 @@ export function resolvePruneSettings(
   if (region === undefined) {
     throw new UserError(`no AWS region: give ${source.label('environment')} (its region comes from the config file) or set AWS_REGION`);
   }
+  const protect = environment?.prune.protect ?? [];
+  const protectSource = config === undefined || environment === undefined ? undefined : `${config.file}: environments.${environment.name}.prune.protect`;
+  if (environment !== undefined && config !== undefined) checkProtectNames(protect, environment, config.file);
   return {
     ...(environment === undefined ? {} : { environment: environment.name }),
     region,
     scope,
     keep: inputs.keep ?? environment?.prune.keep ?? DEFAULT_KEEP,
     force: inputs.force,
-    protect: environment?.prune.protect ?? [],
+    protect,
+    ...(protectSource === undefined ? {} : { protectSource }),
     shortNames,
-    standardScaling: Object.fromEntries(
-      environment?.functions.map((fn) => [
-        fn.functionName,
-        { MinExecutionEnvironments: fn.scaling.minExecutionEnvironments, MaxExecutionEnvironments: fn.scaling.maxExecutionEnvironments },
-      ]) ?? [],
-    ),
     dryRun: inputs.dryRun,
     rate: inputs.rate,
+    timeBudgetSeconds: inputs.timeBudgetSeconds,
   };
+}
+
+/**
+ * Every protect-list entry must name one of the environment's functions (by short or AWS name): a typo would
+ * otherwise protect nothing. Checked before any call; whether the version exists is checked after the listing.
+ */
+function checkProtectNames(protect: readonly string[], environment: EnvironmentConfig, file: string): void {
+  const names = new Set(environment.functions.flatMap((fn) => [fn.name, fn.functionName]));
+  protect.forEach((entry, index) => {
+    const name = entry.slice(0, Math.max(0, entry.lastIndexOf(':')));
+    if (names.has(name)) return;
+    const known = environment.functions.map((fn) => fn.name).join(', ');
+    throw new ConfigError(
+      { file, path: `environments.${environment.name}.prune.protect.${index}` },
+      `"${entry}" names no function of ${environment.name}; write "<function>:<version>" with one of its functions (${known}) or its Lambda function name`,
+    );
+  });
 }
 
 function dedupe(functions: ScopedFunction[]): ScopedFunction[] {

@@ -6,7 +6,7 @@
  * version on it, in one paginated listing), else the environment's functions from the config file. One of
  * `environment`, `functions` or `capacity-provider` is required; with `environment` the config file also
  * gives the region, `keep` and the protect list (the inputs may override `keep`). Without it the region
- * comes from AWS_REGION and `keep` defaults to 5.
+ * comes from AWS_REGION and `keep` defaults to 5. `time-budget` bounds the run's time (src/prune/run.ts).
  */
 import { LAMBDA_CONTROL_PLANE_RATE } from '../aws/rate-limiter.js';
 import type { InputValues, SettingsContext } from '../definition/define.js';
@@ -18,6 +18,13 @@ export const MAX_RATE = 10_000;
 /** The schema's default for `prune.keep`, used when no environment is given. */
 export const DEFAULT_KEEP = 5;
 export const MAX_KEEP = 99;
+/**
+ * How long a run may take by default: 20 minutes, inside the 30 minutes the prune workflow's job and the
+ * scheduled prune's CodeBuild project are given, with room for what comes before and after.
+ */
+export const DEFAULT_TIME_BUDGET_SECONDS = 1200;
+/** Six hours: the longest a GitHub-hosted job runs. */
+export const MAX_TIME_BUDGET_SECONDS = 21_600;
 
 export interface PruneInputs {
   configFile: string;
@@ -29,6 +36,8 @@ export interface PruneInputs {
   force: boolean;
   dryRun: boolean;
   rate: number;
+  /** Seconds the run may take before it stops sending calls and reports what is left. */
+  timeBudgetSeconds: number;
 }
 
 const ARN_NAME = /:(?:function|capacity-provider):([A-Za-z0-9_-]{1,64})$/;
@@ -67,6 +76,7 @@ export function toPruneInputs(values: InputValues<typeof versionPruneInputs>, co
     force,
     dryRun,
     rate: values.rate,
+    timeBudgetSeconds: values['time-budget'],
   };
 }
 
@@ -80,12 +90,6 @@ export type PruneScope =
   | { kind: 'functions'; functions: ScopedFunction[] }
   | { kind: 'capacity-provider'; capacityProvider: string };
 
-/** Min/max execution environments, as PutFunctionScalingConfig takes them. */
-export interface ScalingValues {
-  MinExecutionEnvironments: number;
-  MaxExecutionEnvironments: number;
-}
-
 export interface PruneSettings {
   environment?: string;
   region: string;
@@ -94,13 +98,12 @@ export interface PruneSettings {
   force: boolean;
   /** `<function>:<version>` entries (short or AWS function names). */
   protect: string[];
+  /** Where the protect list is written, for messages: `.github/gantry.yml: environments.dev.prune.protect`. */
+  protectSource?: string;
   /** AWS function name → short name from the config, for reports and the protect list. */
   shortNames: Record<string, string>;
-  /**
-   * AWS function name → the scaling the config gives it, which warmup applies to every new version. A
-   * version whose scaling config is exactly this is not protected by it; any other one is its own.
-   */
-  standardScaling: Record<string, ScalingValues>;
   dryRun: boolean;
   rate: number;
+  /** Seconds the run may take (the `time-budget` input). */
+  timeBudgetSeconds: number;
 }

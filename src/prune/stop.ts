@@ -1,8 +1,9 @@
 /**
- * How a prune run stops: once, for the first reason (a cancelled workflow, a failed inventory, a delete that
- * failed for good). From then on every call still waiting for a token, and every later one, fails with a
- * {@link RunStoppedError} without being sent; calls already sent finish. The inventory and the deletions
- * share one stop, so a cancellation during either ends the run the same way.
+ * How a prune run stops: once, for the first reason (the time budget used, a cancelled workflow, a failed
+ * inventory, a delete that failed for good). From then on every call still waiting for a token, and every
+ * later one, fails with a {@link RunStoppedError} without being sent; a call waiting in the SDK's backoff
+ * gives up at once, and calls already sent finish (src/aws/rate-limiter.ts). The inventory and the deletions
+ * share one stop, so the budget or a cancellation during either ends the run the same way.
  */
 
 import type { TokenBucketLimiter } from '../aws/rate-limiter.js';
@@ -20,8 +21,15 @@ export function isRunStopped(error: unknown): boolean {
   return error instanceof RunStoppedError || (error as { name?: string } | undefined)?.name === 'RunStoppedError';
 }
 
+/**
+ * Why a run stopped: its time budget was used (background work that ends on time, not a failure by itself),
+ * the workflow was cancelled, or an error that no retry fixes (access denied, a failed inventory).
+ */
+export type StopKind = 'time-budget' | 'cancelled' | 'error';
+
 export class RunStop {
   #reason: string | undefined;
+  #kind: StopKind | undefined;
 
   constructor(private readonly limiter: TokenBucketLimiter) {}
 
@@ -30,10 +38,15 @@ export class RunStop {
     return this.#reason;
   }
 
+  get kind(): StopKind | undefined {
+    return this.#kind;
+  }
+
   /** Stops the run, unless it has stopped already (the first reason is the one reported). */
-  stop(reason: string): void {
+  stop(reason: string, kind: StopKind): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
+    this.#kind = kind;
     this.limiter.stop(new RunStoppedError(reason));
   }
 }
