@@ -30,6 +30,8 @@ export function environmentOutputs(config: GantryConfig, environment: Environmen
     'capacity-provider-arn': names.capacityProviderArn,
     'log-group': names.buildLogGroup,
     'plan-bucket': names.planBucket,
+    'state-bucket': names.stateBucket,
+    'state-key': names.stateKey,
     'working-directory': environment.terraform.workingDirectory,
     'var-file': environment.terraform.varFile ?? '',
     functions: JSON.stringify(names.functions.map(({ name, functionName, alias }) => ({ name, functionName, alias }))),

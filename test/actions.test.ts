@@ -57,6 +57,8 @@ describe('resolve-environment', () => {
       'plan-project': 'orders-prod-plan',
       'apply-project': 'orders-prod-apply',
       'capacity-provider': 'orders-prod-cp',
+      // What bootstrap creates by hand, named here so nobody spells it.
+      'state-bucket': 'orders-prod-333333333333-tfstate',
     });
     expect(JSON.parse(result.outputs.functions!)).toEqual([
       { name: 'router', functionName: 'orders-prod-router', alias: 'live' },

@@ -43,9 +43,10 @@ describe('gantry CLI (bundled)', () => {
       runCliBundle(['prune', '--functions', 'f', '--rate', '-5']),
       runCliBundle(['prune', '--functions', 'f', '--keep']),
     ]);
-    expect(keep.code).toBe(1);
+    // A malformed option is bad usage: exit 2, like a missing one.
+    expect(keep.code).toBe(2);
     expect(keep.stderr.trim()).toBe('error: option --keep: must be a whole number from 0 to 99, got -1');
-    expect(rate.code).toBe(1);
+    expect(rate.code).toBe(2);
     expect(rate.stderr.trim()).toBe('error: option --rate: must be requests per second, a number above 0 and at most 10000, got "-5"');
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe('error: option --keep needs a value; run "gantry prune --help"');
@@ -77,7 +78,7 @@ describe('gantry CLI (bundled)', () => {
       /^error: unexpected argument "maybe"; a flag \(.*--force.*\) takes true or false, as --flag=false; run "gantry prune --help"$/,
     );
     const newline = await runCliBundle(['prune', '--functions', 'f', '--keep', '1\n2']);
-    expect(newline.code).toBe(1);
+    expect(newline.code).toBe(2);
     expect(newline.stderr.trim()).toBe('error: option --keep: must be a whole number from 0 to 99, got "1\\n2"');
   });
 
@@ -107,9 +108,18 @@ describe('gantry CLI (bundled)', () => {
     expect(env.stdout).toContain('GANTRY_ROLE_ARN=arn:aws:iam::333333333333:role/orders-prod-gantry-deploy\n');
   });
 
+  it('exits with the usage code when a required option is missing, whoever requires it', async () => {
+    // prune's --environment is required by a rule across its options; verify-plan's --plan by its definition.
+    const [prune, verify] = await Promise.all([runCliBundle(['prune']), runCliBundle(['verify-plan'])]);
+    expect(prune.code).toBe(2);
+    expect(prune.stderr.trim()).toMatch(/^error: option --environment: is required/);
+    expect(verify.code).toBe(2);
+    expect(verify.stderr.trim()).toBe('error: option --plan: is required: pass --plan (for example tfplan)');
+  });
+
   it('names the option when the environment is unknown', async () => {
     const result = await runCliBundle(['config', 'show', '--config', EXAMPLE_CONFIG_FILE, '--environment', 'stage']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(`error: option --environment: "stage" is not an environment in ${EXAMPLE_CONFIG_FILE}; expected one of dev, qa, prod`);
   });
 });

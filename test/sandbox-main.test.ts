@@ -2,7 +2,7 @@
  * `npm run sandbox`: starts, seeds from the example config and prints the variables to export; a real SDK
  * client configured only by those variables finds the seeded functions and projects.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { BatchGetProjectsCommand } from '@aws-sdk/client-codebuild';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { afterEach, expect, it } from 'vitest';
@@ -35,6 +35,8 @@ it('prints export lines that point the real clients at the seeded sandbox', asyn
       'GITHUB_API_URL',
       'GITHUB_TOKEN',
       'AWS_REGION',
+      // The AWS CLI v1 reads only this one.
+      'AWS_DEFAULT_REGION',
     ]),
   );
   expect(exports.AWS_ENDPOINT_URL_LAMBDA).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -48,3 +50,14 @@ it('prints export lines that point the real clients at the seeded sandbox', asyn
   const { projects } = await codebuild.send(new BatchGetProjectsCommand({ names: ['orders-qa-plan', 'orders-qa-apply'] }));
   expect(projects!.map((project) => project.logsConfig!.cloudWatchLogs!.groupName)).toEqual(['/aws/codebuild/orders-qa', '/aws/codebuild/orders-qa']);
 }, 20_000);
+
+it('prints its usage with --help, and refuses an unknown option in one line', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/sandbox/main.ts', ...args], { encoding: 'utf8' });
+  const help = run('--help');
+  expect(help.status).toBe(0);
+  expect(help.stdout).toMatch(/^usage: npm run sandbox -- \[options\]\n/);
+  expect(help.stdout).toContain('--clock-speed X');
+  const unknown = run('--bogus');
+  expect(unknown.status).toBe(2);
+  expect(unknown.stderr).toBe(`error: Unknown option '--bogus'; run "npm run sandbox -- --help"\n`);
+});

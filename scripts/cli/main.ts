@@ -1,13 +1,13 @@
 /**
  * The gantry CLI: one binary, subcommands registered in COMMANDS. Used from CodeBuild buildspecs and by hand.
- * Exit codes: 0 success, 1 failure (including invalid config or input), 2 bad usage.
+ * Exit codes: 0 success, 1 failure (including an invalid config), 2 bad usage (a missing, unknown or malformed option).
  */
 import { parseArgs } from 'node:util';
 import { type InputSpec, inputsFor, parseInputs } from '../../src/definition/define.js';
 import { capacityWarmup } from '../../src/definitions/capacity-warmup.js';
 import { resolveEnvironment } from '../../src/definitions/resolve-environment.js';
 import { versionPrune } from '../../src/definitions/version-prune.js';
-import { describeError, UsageError, UserError } from '../../src/errors.js';
+import { describeError, InputError, UsageError, UserError } from '../../src/errors.js';
 import { cliInputSource } from '../../src/inputs.js';
 import { GANTRY_VERSION } from '../../src/version.js';
 import { required } from '../assert.js';
@@ -80,8 +80,10 @@ export async function runCli(argv: string[], io: Omit<CliIo, 'inputs'>, commands
     }
     return (await command.cli.run(settings, { ...io, inputs: source }, positionals[0] ?? '')) ?? EXIT_OK;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.logger.error(`${error.message}; run "gantry ${command.cli.name} --help"`);
+    // A missing, unknown or malformed option is bad usage, whoever finds it (the parser, an input's type or a
+    // rule across inputs): exit 2, as scripts calling the CLI expect.
+    if (error instanceof UsageError || error instanceof InputError) {
+      io.logger.error(error instanceof UsageError ? `${error.message}; run "gantry ${command.cli.name} --help"` : error.message);
       return EXIT_USAGE;
     }
     if (error instanceof UserError) {

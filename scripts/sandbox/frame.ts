@@ -68,6 +68,8 @@ export function sandboxEnv(url: string): Record<string, string> {
     AWS_ACCESS_KEY_ID: 'sandbox',
     AWS_SECRET_ACCESS_KEY: 'sandbox',
     AWS_REGION: SANDBOX_REGION,
+    // The AWS CLI v1 and older SDKs read only this one.
+    AWS_DEFAULT_REGION: SANDBOX_REGION,
     // No instance metadata service on loopback: stop the SDK from looking for one.
     AWS_EC2_METADATA_DISABLED: 'true',
     GITHUB_TOKEN: SANDBOX_GITHUB_TOKEN,

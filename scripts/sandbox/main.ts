@@ -13,15 +13,35 @@ import { startSandbox } from './sandbox.js';
 import { seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from './seed-config.js';
 import { localTerraformRelease } from './terraform-release.js';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '4566' },
-    config: { type: 'string', default: DEFAULT_CONFIG_FILE },
-    'clock-speed': { type: 'string', default: '1' },
-    'source-dir': { type: 'string' },
-    versions: { type: 'string', default: '3' },
-  },
-});
+const USAGE = `usage: npm run sandbox -- [options]
+  --port N            port on 127.0.0.1 (default 4566; 0 picks a free one)
+  --config FILE       gantry config to seed from (default ${DEFAULT_CONFIG_FILE})
+  --clock-speed X     sandbox time runs X times faster than real time (default 1)
+  --source-dir DIR    builds execute their buildspec from this checkout (default: scripted builds)
+  --versions N        versions published per function (default 3)
+  --help              this text`;
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '4566' },
+        config: { type: 'string', default: DEFAULT_CONFIG_FILE },
+        'clock-speed': { type: 'string', default: '1' },
+        'source-dir': { type: 'string' },
+        versions: { type: 'string', default: '3' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    // parseArgs' own message, on one line, then where to look.
+    return fail(`${describeError(error).split('\n')[0]}; run "npm run sandbox -- --help"`);
+  }
+})();
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 
 const port = Number(values.port);
 const clockSpeed = Number(values['clock-speed']);

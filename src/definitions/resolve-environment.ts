@@ -48,6 +48,8 @@ export const resolveEnvironment = defineAction({
     'capacity-provider-arn': { description: "ARN of the environment's capacity provider." },
     'log-group': { description: 'CloudWatch log group of the CodeBuild projects.' },
     'plan-bucket': { description: 'S3 bucket holding saved plans.' },
+    'state-bucket': { description: "S3 bucket of the environment's Terraform state (bootstrap creates it; no stack manages it)." },
+    'state-key': { description: 'Key of the Terraform state object in the state bucket (its lock file is <key>.tflock).' },
     'working-directory': { description: 'Terraform working directory.' },
     'var-file': { description: 'Terraform variable file; empty when none.' },
     functions: { description: "JSON list of the environment's functions (name, functionName, alias)." },
