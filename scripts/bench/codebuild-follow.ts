@@ -1,19 +1,24 @@
 /**
- * Benchmark: following a CodeBuild build. The codebuild-run follower (adaptive polling) against a fixed
- * 30-second polling loop, on the same scripted build in the same run, against the sandbox:
- * - log latency: from a log line's CloudWatch timestamp to its printing, p50 and p95;
- * - API calls per build-minute (BatchGetBuilds + GetLogEvents);
- * - finish lag: from the build's end to the follower returning.
+ * Benchmark: following a CodeBuild build. Three followers on the same scripted build, in the same run, each
+ * against its own sandbox with the real SDK clients:
+ * - gantry's follower as codebuild-run runs it: CloudWatch Logs Live Tail (followBuild's default);
+ * - gantry's follower polling GetLogEvents (`logMode: 'poll'`, what it falls back to);
+ * - a fixed 30-second loop (BatchGetBuilds, then read the log to its end), the loop gantry replaces.
+ * For each: lines printed, checked against the stream's own contents (every line once, in order); log
+ * latency p50/p95 (a line's CloudWatch timestamp to its printing, on the sandbox clock); log calls per build
+ * (StartLiveTail + GetLogEvents, reconnects counted apart); all calls per build and per build-minute; the
+ * finish lag (the build's end to the follower returning).
  *
- * The sandbox clock runs `speed` times faster and both loops' delays are divided by the same factor, so every
- * figure is in build time, as it would be against real CodeBuild.
+ * Two runs. Fast: the 5-minute build at sandbox clock ×`speed`, every follower's delays divided by the
+ * same factor, gantry's followers one at a time (a busy CPU would be multiplied by the speed too) and the
+ * nearly idle 30 s loop beside them, so every figure is in build time. Real: the clock at ×1, the three followers at once on a 1-minute build of the same shape
+ * (five minutes at ×1 is too long for `npm run bench`): no scaling anywhere, and the check on the fast run.
  */
 
-import { type CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
-import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { BatchGetBuildsCommand, StartBuildCommand } from '@aws-sdk/client-codebuild';
-import { createCodeBuildClient, createLogsClient } from '../../src/aws/clients.js';
-import { followBuild } from '../../src/codebuild/follow-build.js';
+import { CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
+import { BatchGetBuildsCommand, type Build, CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
+import { awsClientConfig } from '../../src/aws/clients.js';
+import { followBuild, type LogLine } from '../../src/codebuild/follow-build.js';
 import { DEFAULT_SCHEDULE, type PollSchedule } from '../../src/codebuild/poll-schedule.js';
 import { MemoryLogger } from '../../src/logger.js';
 import { percentile } from '../../src/stats.js';
@@ -22,22 +27,66 @@ import type { BuildScript, ScriptedPhase } from '../sandbox/codebuild/build.js';
 import { SANDBOX_REGION } from '../sandbox/frame.js';
 import { type GantrySandbox, startSandbox } from '../sandbox/sandbox.js';
 
+export type Follower = 'live-tail' | 'poll' | 'fixed-30s';
+
+export const FOLLOWER_NAMES: Record<Follower, string> = {
+  'live-tail': 'gantry, Live Tail (default)',
+  poll: "gantry, polling (logMode: 'poll')",
+  'fixed-30s': 'fixed 30 s loop',
+};
+
 export interface FollowFigures {
-  name: string;
-  lines: number;
+  follower: Follower;
+  /** Lines the follower printed, and the lines the stream holds. */
+  printed: number;
+  written: number;
+  /** Undefined when every line of the stream was printed once, in order; else what differs. */
+  mismatch: string | undefined;
   p50Ms: number;
   p95Ms: number;
-  callsPerBuildMinute: number;
+  startLiveTail: number;
+  getLogEvents: number;
+  /** StartLiveTail calls after the first (a session that ended and was reopened). */
+  reconnects: number;
+  batchGetBuilds: number;
+  /** Every call the follower sent (StartBuild is not the follower's). */
+  allCalls: number;
+  buildMinutes: number;
   finishLagMs: number;
 }
 
-/** The gantry follower's figures and the fixed loop's, from the same run. */
-export type FollowPair = [adaptive: FollowFigures, fixed: FollowFigures];
+export interface FollowRun {
+  /** Sandbox clock speed; the followers' delays were divided by it. */
+  speed: number;
+  /** The build, as the report describes it. */
+  build: string;
+  figures: FollowFigures[];
+  /** Real time the run took. */
+  wallMs: number;
+}
+
+export interface FollowBench {
+  fast: FollowRun;
+  real: FollowRun;
+}
+
+/** Issue 15's targets for the Live Tail follower (build time). */
+export const FOLLOW_TARGETS = { p95Ms: 1_500, logCalls: 2, finishLagMs: 1_000 } as const;
 
 const BASELINE_INTERVAL_MS = 30_000;
+const PROJECT = 'bench';
 
-/** A 5-minute build with quiet provisioning, a chatty install, a build with bursts and a long silent stretch. */
-export function benchmarkScript(): BuildScript {
+export const logCalls = (f: FollowFigures): number => f.startLiveTail + f.getLogEvents;
+export const callsPerBuildMinute = (f: FollowFigures): number => f.allCalls / f.buildMinutes;
+/** Log calls the target counts: all of them but the reconnects' StartLiveTail. */
+const targetLogCalls = (f: FollowFigures): number => logCalls(f) - f.reconnects;
+
+/**
+ * A 5-minute build with quiet provisioning, a chatty install, a build with bursts and a long silent stretch
+ * (101 lines of its own, 119 in the stream with the agent's phase lines). `scale` multiplies every duration:
+ * 0.2 is the same build in one minute.
+ */
+export function benchmarkScript(scale = 1): BuildScript {
   const lines = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => `${prefix} ${index + 1}`);
   const phases: ScriptedPhase[] = [
     { phase: 'SUBMITTED', durationMs: 0 },
@@ -51,58 +100,132 @@ export function benchmarkScript(): BuildScript {
     { phase: 'UPLOAD_ARTIFACTS', durationMs: 5_000 },
     { phase: 'FINALIZING', durationMs: 5_000 },
   ];
-  return { phases };
+  return { phases: phases.map((phase) => ({ ...phase, durationMs: phase.durationMs * scale })) };
 }
 
-async function measure(
-  sandbox: GantrySandbox,
-  codebuild: CodeBuildClient,
-  name: string,
-  follow: (build: Build, onLine: (timestamp: number) => void) => Promise<Build>,
-): Promise<FollowFigures> {
-  sandbox.services.codebuild.scriptNextBuild('bench', benchmarkScript());
-  const before = sandbox.server.requests.length;
-  const { build } = await codebuild.send(new StartBuildCommand({ projectName: 'bench' }));
-  const latencies: number[] = [];
-  const done = await follow(required(build, 'StartBuild build'), (timestamp) => latencies.push(sandbox.clock.now() - timestamp));
-  const returnedAt = sandbox.clock.now();
-  const calls = sandbox.server.requests
-    .slice(before)
-    .filter((request) => request.operation === 'BatchGetBuilds' || request.operation === 'GetLogEvents').length;
-  const endTime = required(done.endTime, 'the finished build endTime').getTime();
-  const buildMinutes = (endTime - required(done.startTime, 'the finished build startTime').getTime()) / 60_000;
+const buildSeconds = (script: BuildScript) => script.phases.reduce((sum, phase) => sum + phase.durationMs, 0) / 1000;
+const scriptLines = (script: BuildScript) => script.phases.reduce((sum, phase) => sum + (phase.lines?.length ?? 0), 0);
+
+interface Clients {
+  codebuild: CodeBuildClient;
+  logs: CloudWatchLogsClient;
+  liveTailLogs: CloudWatchLogsClient;
+}
+
+/**
+ * The clients codebuild-run creates (src/aws/clients.ts: the shared retry configuration; StartLiveTail on a
+ * one-attempt client; no host prefix against an endpoint URL), pointed at this sandbox.
+ */
+function clientsFor(sandbox: GantrySandbox): Clients {
+  const endpoint = { endpoint: sandbox.url, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } };
+  const config = { ...awsClientConfig({ region: SANDBOX_REGION }), ...endpoint };
   return {
-    name,
-    lines: latencies.length,
-    p50Ms: percentile(latencies, 0.5),
-    p95Ms: percentile(latencies, 0.95),
-    callsPerBuildMinute: calls / buildMinutes,
-    finishLagMs: returnedAt - endTime,
+    codebuild: new CodeBuildClient(config),
+    logs: new CloudWatchLogsClient({ ...config, disableHostPrefix: true }),
+    liveTailLogs: new CloudWatchLogsClient({ ...awsClientConfig({ region: SANDBOX_REGION, maxAttempts: 1 }), ...endpoint, disableHostPrefix: true }),
   };
 }
 
-/** The loop gantry replaces: every 30 s, ask for the build and read whatever log there is. */
-async function fixedIntervalFollow(
-  codebuild: CodeBuildClient,
-  logs: CloudWatchLogsClient,
-  started: Build,
-  intervalMs: number,
-  onLine: (timestamp: number) => void,
-): Promise<Build> {
-  let build = started;
+function scaledSchedule(speed: number): PollSchedule {
+  return Object.fromEntries(Object.entries(DEFAULT_SCHEDULE).map(([key, value]) => [key, value / speed])) as unknown as PollSchedule;
+}
+
+/** Runs one follower on one build in a sandbox of its own, and measures it. */
+async function measure(follower: Follower, script: BuildScript, speed: number): Promise<FollowFigures> {
+  const sandbox = await startSandbox({ clockSpeed: speed });
+  const clients = clientsFor(sandbox);
+  try {
+    sandbox.services.codebuild.createProject(PROJECT);
+    sandbox.services.codebuild.scriptNextBuild(PROJECT, script);
+    const { build } = await clients.codebuild.send(new StartBuildCommand({ projectName: PROJECT }));
+    const started = required(build, 'StartBuild build');
+    const id = required(started.id, 'the build id');
+    const since = sandbox.server.requests.length;
+    const printed: string[] = [];
+    const latencies: number[] = [];
+    const onLine = (line: LogLine) => {
+      printed.push(line.message);
+      latencies.push(sandbox.clock.now() - line.timestamp);
+    };
+    if (follower === 'fixed-30s') {
+      await fixedIntervalFollow(clients, started, BASELINE_INTERVAL_MS / speed, onLine);
+    } else {
+      const result = await followBuild(started, {
+        ...clients,
+        logger: new MemoryLogger(),
+        signal: new AbortController().signal,
+        schedule: scaledSchedule(speed),
+        ...(follower === 'poll' ? { logMode: 'poll' as const } : {}),
+        onLine,
+      });
+      if (result.outcome !== 'complete') throw new Error(`${FOLLOWER_NAMES[follower]}: the follower ended ${result.outcome}`);
+    }
+    const returnedAt = sandbox.clock.now();
+    const record = sandbox.services.codebuild.build(id);
+    const endTime = required(record.endTime, 'the finished build endTime');
+    const written = sandbox.services.logs.store.messages(record.logGroupName, record.logStreamName);
+    const calls = sandbox.server.requests.slice(since);
+    const count = (operation: string) => calls.filter((call) => call.operation === operation).length;
+    const startLiveTail = count('StartLiveTail');
+    return {
+      follower,
+      printed: printed.length,
+      written: written.length,
+      mismatch: compareLines(printed, written),
+      p50Ms: percentile(latencies, 0.5),
+      p95Ms: percentile(latencies, 0.95),
+      startLiveTail,
+      getLogEvents: count('GetLogEvents'),
+      reconnects: Math.max(0, startLiveTail - 1),
+      batchGetBuilds: count('BatchGetBuilds'),
+      allCalls: calls.length,
+      buildMinutes: (endTime - record.startTime) / 60_000,
+      finishLagMs: returnedAt - endTime,
+    };
+  } finally {
+    for (const client of Object.values(clients)) client.destroy();
+    await sandbox.stop();
+  }
+}
+
+/** Undefined when `printed` is `written` exactly; else the counts of missing and repeated lines and the first difference. */
+export function compareLines(printed: readonly string[], written: readonly string[]): string | undefined {
+  if (printed.length === written.length && printed.every((line, index) => line === written[index])) return undefined;
+  const remaining = new Map<string, number>();
+  for (const line of written) remaining.set(line, (remaining.get(line) ?? 0) + 1);
+  let extra = 0;
+  for (const line of printed) {
+    const left = remaining.get(line) ?? 0;
+    if (left === 0) extra++;
+    else remaining.set(line, left - 1);
+  }
+  const missing = [...remaining.values()].reduce((sum, left) => sum + left, 0);
+  const at = printed.findIndex((line, index) => line !== written[index]);
+  const index = at === -1 ? Math.min(printed.length, written.length) : at;
+  const show = (line: string | undefined) => (line === undefined ? 'nothing' : JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line));
+  return `${missing} missing, ${extra} repeated or unknown; line ${index + 1} printed ${show(printed[index])}, the stream has ${show(written[index])}`;
+}
+
+/**
+ * The loop gantry replaces: every 30 s, ask for the build and read whatever log there is; done once the
+ * build is complete and its log read. It reads only once CodeBuild names the log (until the stream exists
+ * the names are missing, or `null`).
+ *
+ * Its first tick comes half an interval after StartBuild. Both benchmark builds last a whole number of
+ * intervals (300 s, 60 s): ticks at 30 s, 60 s, … would land just after the build's end and show a finish lag
+ * near zero, which a 30 s loop has only by luck. Offset by half, the end falls mid-interval and the lag shown
+ * is the loop's average over builds of any length (15 s).
+ */
+async function fixedIntervalFollow({ codebuild, logs }: Clients, started: Build, intervalMs: number, onLine: (line: LogLine) => void): Promise<void> {
+  const id = required(started.id, 'the build id');
   let token: string | undefined;
-  const drain = async () => {
+  const drain = async (group: string, stream: string) => {
     for (;;) {
       try {
         const page = await logs.send(
-          new GetLogEventsCommand({
-            logGroupName: required(build.logs?.groupName, 'the build log group'),
-            logStreamName: required(build.logs?.streamName, 'the build log stream'),
-            startFromHead: true,
-            ...(token === undefined ? {} : { nextToken: token }),
-          }),
+          new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true, ...(token === undefined ? {} : { nextToken: token }) }),
         );
-        for (const event of page.events ?? []) onLine(required(event.timestamp, 'a log event timestamp'));
+        for (const event of page.events ?? []) onLine({ timestamp: required(event.timestamp, 'a log event timestamp'), message: event.message ?? '' });
         if (page.nextForwardToken === token) return;
         token = page.nextForwardToken;
       } catch (error) {
@@ -111,59 +234,119 @@ async function fixedIntervalFollow(
       }
     }
   };
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    const { builds } = await codebuild.send(new BatchGetBuildsCommand({ ids: [required(build.id, 'the build id')] }));
-    build = required(builds?.[0], 'BatchGetBuilds build');
-    await drain();
-    if (build.buildComplete === true) return build;
+  for (let tick = 0; ; tick++) {
+    await new Promise((resolve) => setTimeout(resolve, tick === 0 ? intervalMs / 2 : intervalMs));
+    const { builds } = await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }));
+    const build = required(builds?.[0], 'BatchGetBuilds build');
+    const group = build.logs?.groupName;
+    const stream = build.logs?.streamName;
+    if (group !== undefined && stream !== undefined && group !== 'null' && stream !== 'null') await drain(group, stream);
+    if (build.buildComplete === true) return;
   }
 }
 
-export async function benchCodeBuildFollow(speed = 20): Promise<FollowPair> {
-  const sandbox = await startSandbox({ clockSpeed: speed });
-  const saved = { ...process.env };
-  Object.assign(process.env, sandbox.env);
-  try {
-    sandbox.services.codebuild.createProject('bench');
-    const codebuild = createCodeBuildClient({ region: SANDBOX_REGION });
-    const logs = createLogsClient({ region: SANDBOX_REGION });
-    const scaled: PollSchedule = Object.fromEntries(Object.entries(DEFAULT_SCHEDULE).map(([key, value]) => [key, value / speed])) as unknown as PollSchedule;
-    const adaptive = await measure(sandbox, codebuild, 'gantry follower (adaptive)', async (build, onLine) => {
-      const result = await followBuild(build, {
-        codebuild,
-        logs,
-        logger: new MemoryLogger(),
-        signal: new AbortController().signal,
-        schedule: scaled,
-        onLine: (line) => onLine(line.timestamp),
-      });
-      return result.build;
-    });
-    const fixed = await measure(sandbox, codebuild, `fixed ${BASELINE_INTERVAL_MS / 1000} s loop`, (build, onLine) =>
-      fixedIntervalFollow(codebuild, logs, build, BASELINE_INTERVAL_MS / speed, onLine),
-    );
-    return [adaptive, fixed];
-  } finally {
-    process.env = saved;
-    await sandbox.stop();
+const ALL: Follower[] = ['live-tail', 'poll', 'fixed-30s'];
+
+export async function benchCodeBuildFollow(speed = 20): Promise<FollowBench> {
+  const long = benchmarkScript();
+  let began = performance.now();
+  // gantry's followers one after the other (a busy CPU would be multiplied by the speed); the 30 s loop beside
+  // them: it sends a call every 30 s of build time and takes nothing from them.
+  const loop = measure('fixed-30s', long, speed);
+  const fastFigures: FollowFigures[] = [];
+  for (const follower of ['live-tail', 'poll'] as const) fastFigures.push(await measure(follower, long, speed));
+  fastFigures.push(await loop);
+  const fast: FollowRun = {
+    speed,
+    build: `the ${buildSeconds(long) / 60}-minute build (${scriptLines(long)} lines of its own, the rest the agent's)`,
+    figures: fastFigures,
+    wallMs: performance.now() - began,
+  };
+  const short = benchmarkScript(0.2);
+  began = performance.now();
+  const realFigures = await Promise.all(ALL.map((follower) => measure(follower, short, 1)));
+  const real: FollowRun = {
+    speed: 1,
+    build: `a ${buildSeconds(short)} s build of the same shape (every phase ÷5, the same ${scriptLines(short)} lines of its own)`,
+    figures: realFigures,
+    wallMs: performance.now() - began,
+  };
+  for (const run of [fast, real]) {
+    for (const f of run.figures) {
+      if (f.mismatch !== undefined)
+        process.stderr.write(`codebuild-follow (×${run.speed}): ${FOLLOWER_NAMES[f.follower]} printed the log WRONG: ${f.mismatch}\n`);
+    }
   }
+  return { fast, real };
 }
 
-export function formatFollowFigures(figures: FollowPair): string {
-  const [adaptive, fixed] = figures;
-  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const rows = figures.map(
-    (f) => `| ${f.name} | ${f.lines} | ${seconds(f.p50Ms)} | ${seconds(f.p95Ms)} | ${f.callsPerBuildMinute.toFixed(1)} | ${seconds(f.finishLagMs)} |`,
+/** A run's figures for one follower. */
+export function follower(run: FollowRun, which: Follower): FollowFigures {
+  return required(
+    run.figures.find((f) => f.follower === which),
+    `the ${which} figures`,
   );
+}
+
+/** Whether the Live Tail follower meets each of the issue's targets in this run. */
+export function targetsMet(run: FollowRun): { p95: boolean; logCalls: boolean; finishLag: boolean } {
+  const live = follower(run, 'live-tail');
+  return {
+    p95: live.p95Ms <= FOLLOW_TARGETS.p95Ms,
+    logCalls: targetLogCalls(live) <= FOLLOW_TARGETS.logCalls,
+    finishLag: live.finishLagMs <= FOLLOW_TARGETS.finishLagMs,
+  };
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+/** `baseline ÷ gantry`, or a dash when gantry's figure is zero. */
+export const ratio = (baseline: number, gantry: number): string => (gantry > 0 ? `×${(baseline / gantry).toFixed(1)}` : '—');
+const met = (ok: boolean) => (ok ? 'met' : '**not met**');
+
+function runTable(run: FollowRun): string[] {
+  const rows = run.figures.map((f) => {
+    const check = f.mismatch === undefined ? 'yes' : `**NO: ${f.mismatch}**`;
+    const reconnects = f.startLiveTail === 0 ? '—' : String(f.reconnects);
+    return (
+      `| ${FOLLOWER_NAMES[f.follower]} | ${f.printed} / ${f.written} | ${check} | ${seconds(f.p50Ms)} | ${seconds(f.p95Ms)} | ` +
+      `${logCalls(f)} (${f.startLiveTail} + ${f.getLogEvents}) | ${reconnects} | ${f.batchGetBuilds} | ${f.allCalls} | ${callsPerBuildMinute(f).toFixed(1)} | ${seconds(f.finishLagMs)} |`
+    );
+  });
+  const live = follower(run, 'live-tail');
+  const poll = follower(run, 'poll');
+  const fixed = follower(run, 'fixed-30s');
+  const both = (pick: (f: FollowFigures) => number) => `${ratio(pick(poll), pick(live))} / ${ratio(pick(fixed), pick(live))}`;
+  const targets = targetsMet(run);
   return [
-    '### codebuild-run: following a 5-minute build (times in build time)',
-    '',
-    '| Loop | Lines | Log latency p50 | p95 | API calls / build-minute | Finish lag |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| Follower | Lines printed / in the stream | Each once, in order | Log latency p50 | p95 | Log calls / build (StartLiveTail + GetLogEvents) | Reconnects | BatchGetBuilds | All calls / build | All calls / build-minute | Finish lag |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    `Ratios, fixed loop ÷ gantry: latency p50 ×${(fixed.p50Ms / adaptive.p50Ms).toFixed(1)}, p95 ×${(fixed.p95Ms / adaptive.p95Ms).toFixed(1)}, ` +
-      `finish lag ×${(fixed.finishLagMs / adaptive.finishLagMs).toFixed(1)}; API calls ×${(fixed.callsPerBuildMinute / adaptive.callsPerBuildMinute).toFixed(2)}.`,
+    `Ratios, polling ÷ Live Tail / 30 s loop ÷ Live Tail: latency p50 ${both((f) => f.p50Ms)}, p95 ${both((f) => f.p95Ms)}; ` +
+      `log calls per build ${both(logCalls)}; all calls per build-minute ${both(callsPerBuildMinute)}; finish lag ${both((f) => f.finishLagMs)}.`,
+    '',
+    `Targets (issue 15), Live Tail: p95 ≤ ${seconds(FOLLOW_TARGETS.p95Ms)}: ${seconds(live.p95Ms)}, ${met(targets.p95)}; ` +
+      `≤ ${FOLLOW_TARGETS.logCalls} log calls per build plus reconnects: ${targetLogCalls(live)}, ${met(targets.logCalls)}; ` +
+      `finish lag ≤ ${seconds(FOLLOW_TARGETS.finishLagMs)}: ${seconds(live.finishLagMs)}, ${met(targets.finishLag)}.`,
+  ];
+}
+
+export function formatFollowFigures({ fast, real }: FollowBench): string {
+  return [
+    '### codebuild-run: following a build, Live Tail vs polling vs a fixed 30 s loop (times in build time)',
+    '',
+    'Each follower against its own sandbox, real SDK clients; CloudWatch Logs ingests a line 1 s after it is written and Live Tail pushes ' +
+      'once a second, so a Live Tail line arrives 1 to 2 s after its timestamp. "Each once, in order": the printed lines checked against ' +
+      "the stream's own contents. Log calls: StartLiveTail + GetLogEvents; reconnects: sessions reopened (their calls are in the log calls). " +
+      "The 30 s loop's first tick is 15 s after StartBuild: both builds last whole multiples of 30 s, and ticks aligned with the end would show " +
+      'a finish lag near zero that such a loop has only by luck; offset by half, its lag is its average (15 s).',
+    '',
+    `**Fast clock ×${fast.speed}**: ${fast.build}, every follower's delays ÷${fast.speed}; gantry's two followers one at a time, the 30 s loop beside them (${seconds(fast.wallMs)} real).`,
+    '',
+    ...runTable(fast),
+    '',
+    `**Real clock ×1**: ${real.build}; five minutes at ×1 is too long for \`npm run bench\`. The three followers at once (${seconds(real.wallMs)} real).`,
+    '',
+    ...runTable(real),
   ].join('\n');
 }
