@@ -7,7 +7,11 @@
  *   share lives in chunks under `actions/dist/`. An entry statically loads only its definition and the input
  *   parser; the work, and with it the AWS SDK or Octokit, is a dynamic import taken after the inputs parse.
  * - The CLI: `scripts/gantry.ts` → the single file `scripts/dist/gantry.js`, since a CodeBuild build downloads it
- *   as one file (buildspecs: GANTRY_CLI_URL + GANTRY_CLI_SHA256).
+ *   as one file (buildspecs: GANTRY_CLI_URL + GANTRY_CLI_SHA256). It is the package's `bin`.
+ * - The terraform app for `gantry synth`: `terraform/app.ts` → `scripts/dist/terraform-app.js`, next to the CLI,
+ *   which imports it only when `gantry synth` runs. The CDK Terrain bindings stay imports (the package's optional
+ *   peer dependencies, installed by those who synthesize), so neither bundle carries 480 MB of bindings and the
+ *   CLI starts without them.
  *
  *   npm run bundle                 rebuild everything
  *   npm run bundle -- --analyze    also print what each output is made of (esbuild's metafile analysis)
@@ -17,13 +21,28 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeMetafile, type BuildOptions, type BuildResult, build } from 'esbuild';
+import { analyzeMetafile, type BuildOptions, type BuildResult, build, type Plugin } from 'esbuild';
+import { TERRAFORM_APP_FILE } from './cli/synth.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Where the actions' shared chunks go. */
 export const CHUNK_DIR = 'actions/dist';
 export const CLI_BUNDLE = 'scripts/dist/gantry.js';
+/** The terraform app's bundle: next to the CLI's, whose `gantry synth` imports it by this name. */
+export const TERRAFORM_BUNDLE = `scripts/dist/${TERRAFORM_APP_FILE}`;
+/** The packages `gantry synth` imports at run time from the installing repository's node_modules. */
+export const SYNTH_EXTERNALS = ['cdktn', '@cdktn/*', 'constructs'];
+
+/** In the CLI, scripts/cli/synth.ts's import of the terraform app becomes an import of its bundle next to the CLI. */
+const terraformAppBeside: Plugin = {
+  name: 'gantry-terraform-app-beside-the-cli',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/\.\.\/terraform\/app\.js$/ }, (args) =>
+      args.importer.endsWith(join('scripts', 'cli', 'synth.ts')) ? { path: `./${TERRAFORM_APP_FILE}`, external: true } : undefined,
+    );
+  },
+};
 
 async function version(root: string): Promise<string> {
   return (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -70,18 +89,23 @@ export async function buildAll(root: string = ROOT): Promise<{ files: Map<string
     entryNames: '[dir]/dist/[name]',
     chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
   });
-  const cli = await build({ ...options, entryPoints: ['scripts/gantry.ts'], outfile: CLI_BUNDLE });
+  const cli = await build({ ...options, entryPoints: ['scripts/gantry.ts'], outfile: CLI_BUNDLE, plugins: [terraformAppBeside] });
+  const terraform = await build({ ...options, entryPoints: ['terraform/app.ts'], outfile: TERRAFORM_BUNDLE, external: SYNTH_EXTERNALS });
   const files = new Map<string, string>();
-  for (const result of [actions, cli]) {
+  for (const result of [actions, cli, terraform]) {
     for (const file of result.outputFiles ?? []) files.set(file.path.slice(root.length + 1), file.text);
   }
-  return { files, results: [actions, cli] };
+  return { files, results: [actions, cli, terraform] };
 }
 
-/** Files in the output folders (shared chunks, each action's dist/) that the build no longer produces. */
+/** Files in the output folders (shared chunks, each action's dist/, the CLI's) that the build no longer produces. */
 async function staleChunks(root: string, files: Map<string, string>): Promise<string[]> {
   const actions = await readdir(join(root, 'actions'), { withFileTypes: true });
-  const dirs = [CHUNK_DIR, ...actions.filter((entry) => entry.isDirectory() && entry.name !== 'dist').map((entry) => `actions/${entry.name}/dist`)];
+  const dirs = [
+    CHUNK_DIR,
+    dirname(CLI_BUNDLE),
+    ...actions.filter((entry) => entry.isDirectory() && entry.name !== 'dist').map((entry) => `actions/${entry.name}/dist`),
+  ];
   const stale: string[] = [];
   for (const dir of dirs) {
     if (!existsSync(join(root, dir))) continue;

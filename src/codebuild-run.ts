@@ -16,7 +16,7 @@ import { buildConsoleLink, buildFailure, describeFailure, exportedVariables, isC
 import { type FollowOptions, type FollowResult, followBuild, type LogLine } from './codebuild/follow-build.js';
 import type { PollSchedule } from './codebuild/poll-schedule.js';
 import { type CodeBuildRunInputs, type ResolvedRun, resolveRun } from './codebuild/settings.js';
-import { type CliDownload, explainStartFailure, type StartContext, startBuildRequest } from './codebuild/start-request.js';
+import { type CliDownload, cliReleaseSource, explainStartFailure, type StartContext, startBuildRequest } from './codebuild/start-request.js';
 import { loadEnvironment } from './config/environment-input.js';
 import type { ActionContext } from './definition/define.js';
 import { describeAwsError, describeError, OperationError } from './errors.js';
@@ -26,6 +26,7 @@ import { isPullRequestEvent, type RunContext, readRunContext } from './github/ru
 import { COMMENT_MAX_CHARS, markerLine, upsertStickyComment } from './github/sticky-comment.js';
 import { workspaceRoot } from './read-user-file.js';
 import { type PlanSummary, planSummaryFromExported, renderPlanMarkdown } from './terraform/plan-summary.js';
+import { GANTRY_VERSION } from './version.js';
 
 /** Seams for tests and the benchmark; the action itself builds everything from its inputs and environment. */
 export interface CodeBuildRunDeps {
@@ -50,7 +51,7 @@ export async function codebuildRunAction(inputs: CodeBuildRunInputs, context: Ac
   const { logger } = context;
   warnAboutOverrides(inputs, run, logger);
 
-  const cli = cliDownload(context.env);
+  const cli = cliDownload(context.env, logger);
   const request = startBuildRequest({
     inputs,
     run,
@@ -345,16 +346,20 @@ async function reportApply(context: ActionContext, outcome: RunOutcome): Promise
 }
 
 /**
- * Where a build can fetch this version's CLI when its image has none (`GANTRY_CLI` unset): the same file
- * from the repository and ref the action was taken from, with its checksum so the build can verify it.
+ * Where a build can fetch this version's CLI when its image has none (`GANTRY_CLI` unset): the `gantry.js` asset
+ * of the gantry release the action runs (never the repository being deployed), with the SHA-256 of the action's
+ * own copy, which the build checks. When the action does not run from a release there is no download, and the
+ * log says that the project's GANTRY_CLI must name the CLI.
  */
-function cliDownload(env: NodeJS.ProcessEnv): CliDownload | undefined {
+function cliDownload(env: NodeJS.ProcessEnv, logger: ActionContext['logger']): CliDownload | undefined {
   const file = optionalGantryFile('scripts/dist/gantry.js');
-  const repository = env.GITHUB_ACTION_REPOSITORY || env.GITHUB_REPOSITORY;
-  const ref = env.GITHUB_ACTION_REF || env.GITHUB_SHA;
-  if (file === undefined || repository === undefined || repository === '' || ref === undefined || ref === '') return undefined;
-  return {
-    url: `https://raw.githubusercontent.com/${repository}/${ref}/scripts/dist/gantry.js`,
-    sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
-  };
+  const source = cliReleaseSource({ repository: env.GITHUB_ACTION_REPOSITORY, ref: env.GITHUB_ACTION_REF }, GANTRY_VERSION);
+  if ('reason' in source || file === undefined) {
+    const reason = 'reason' in source ? source.reason : "the action's checkout has no scripts/dist/gantry.js";
+    logger.info(`CodeBuild gets no gantry CLI download: ${reason}; the project's GANTRY_CLI must run the CLI (see docs/release.md)`);
+    return undefined;
+  }
+  const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+  logger.info(`CodeBuild downloads the gantry CLI ${GANTRY_VERSION} from ${source.url} unless the project sets GANTRY_CLI (sha256 ${sha256})`);
+  return { url: source.url, sha256 };
 }

@@ -341,7 +341,7 @@ describe('gantry buildspec run', () => {
     expect(result.stdout).toContain('  GREETING=hi');
   });
 
-  it('exits 1 on a failed build, a bad --env, a missing file or an invalid buildspec', async () => {
+  it('exits 1 on a failed build, a missing file or an invalid buildspec, and 2 on a bad --env', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'fail.yml'), 'version: 0.2\nphases:\n  build:\n    commands: ["exit 4"]\n');
     const failed = await cli([join(dir, 'fail.yml'), '--source-dir', dir]);
@@ -350,7 +350,8 @@ describe('gantry buildspec run', () => {
     expect(failed.stdout).toContain('Error while executing command: exit 4. Reason: exit status 4');
 
     const badEnv = await cli([join(dir, 'fail.yml'), '--env', 'NOVALUE']);
-    expect(badEnv).toMatchObject({ code: 1, log: ['error: option --env: must list NAME=VALUE pairs, got "NOVALUE"'] });
+    // A malformed option is bad usage (2); a failed build, a missing file or a bad buildspec is a failure (1).
+    expect(badEnv).toMatchObject({ code: 2, log: ['error: option --env: must list NAME=VALUE pairs, got "NOVALUE"'] });
 
     const missing = await cli([join(dir, 'nope.yml')]);
     expect(missing).toMatchObject({ code: 1, log: [`error: ${join(dir, 'nope.yml')}: file not found`] });

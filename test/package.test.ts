@@ -340,7 +340,8 @@ describe('gantry package (bundled CLI)', () => {
     expect(result.stderr.trim().split('\n').at(-1)).toBe(
       'error: function worker: "node missing.mjs" in functions/worker failed (exit 1); the package was not built',
     );
-    expect(await run(broken, '--environment', 'stage')).toMatchObject({ code: 1 });
+    // An environment the config does not have is a bad option: usage (2).
+    expect(await run(broken, '--environment', 'stage')).toMatchObject({ code: 2 });
     expect((await run(broken)).stderr).toContain('option --environment: is required');
   });
 });

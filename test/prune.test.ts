@@ -608,9 +608,10 @@ describe.concurrent('gantry prune (CLI bundle against the sandbox)', () => {
     const viaApply = await runCliBundle([...base, '--apply'], sandbox.env);
     expect(JSON.parse(viaApply.stdout)).toMatchObject({ dryRun: false, totals: { deleted: 3 } });
 
-    expect(conflicting.code).toBe(1);
+    // Contradicting, missing or malformed options are bad usage: exit 2.
+    expect(conflicting.code).toBe(2);
     expect(conflicting.stderr.trim()).toBe('error: option --apply: contradicts option --dry-run true; pass one of them');
-    expect(none.code).toBe(1);
+    expect(none.code).toBe(2);
     expect(none.stderr).toContain('error: option --environment: is required');
     expect(keep0.stderr).toContain('option --keep: must be at least 1');
     const forced = await runCliBundle([...base, '--keep', '0', '--force', '--functions', 'worker', '--apply'], sandbox.env);

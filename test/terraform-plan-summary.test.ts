@@ -397,7 +397,7 @@ describe('CLI', () => {
   it('plan-summary names the problem: option, file, or content', async () => {
     const file = planJsonFile();
     expect(await cli('plan-summary', file, '--format', 'markdown', '--commit', COMMIT)).toMatchObject({
-      code: 1,
+      code: 2,
       log: ['error: option --environment: is required for --format markdown: pass --environment'],
     });
     expect((await cli('plan-summary', file, '--format', 'yaml')).log).toEqual(['error: option --format: must be one of json, env, markdown, got "yaml"']);

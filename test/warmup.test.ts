@@ -658,7 +658,7 @@ describe.concurrent('gantry warmup (CLI bundle against the sandbox)', () => {
     }
   });
 
-  it('exits 1 with the report on stdout and the failure on stderr, or with the one-line input error', async ({ expect }) => {
+  it('exits 1 with the report on stdout and the failure on stderr, or 2 with the one-line input error', async ({ expect }) => {
     const sandbox = await sandboxWith();
     try {
       deploy(sandbox.services.lambda, 'orders-qa-router', { fail: { reasonCode: 'VcpuLimitExceeded', reason: 'The account vCPU limit is reached' } });
@@ -670,7 +670,7 @@ describe.concurrent('gantry warmup (CLI bundle against the sandbox)', () => {
       );
 
       const bad = await runCliBundle(['warmup', '--environment', 'qa', '--config', EXAMPLE_CONFIG_FILE, '--invocations', '0'], sandbox.env);
-      expect(bad.code).toBe(1);
+      expect(bad.code).toBe(2);
       expect(bad.stdout).toBe('');
       expect(bad.stderr.trim()).toBe('error: option --invocations: must be a whole number from 1 to 1000, got 0');
     } finally {

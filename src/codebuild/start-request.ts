@@ -9,11 +9,47 @@ import type { EnvironmentVariable, StartBuildCommandInput } from '@aws-sdk/clien
 import { isMissingCredentials } from '../aws/clients.js';
 import { UserError } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
+import { COMMIT_SHA } from '../patterns.js';
 import type { CodeBuildRunInputs, ResolvedRun } from './settings.js';
 
 export interface CliDownload {
   url: string;
   sha256: string;
+}
+
+/** The release asset a build downloads: the CLI bundle, attached to every release by `npm run release`. */
+export const CLI_RELEASE_ASSET = 'gantry.js';
+
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+const SEMVER = /^(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/;
+const RELEASE_TAG = /^v(\d+)(?:\.(\d+)(?:\.(\d+)(-[0-9A-Za-z.-]+)?)?)?$/;
+
+/**
+ * Where a build can fetch the CLI of the exact gantry release the action runs, decided from the action's own
+ * repository and ref (GITHUB_ACTION_REPOSITORY, GITHUB_ACTION_REF) and the version its bundle was built as:
+ * `https://github.com/<repository>/releases/download/v<version>/gantry.js`. Never the repository being
+ * deployed. The ref must be a release tag that agrees with the version (`v1`, `v1.4` or `v1.4.2` for 1.4.2) or
+ * a commit SHA (an action pinned by commit); the SHA-256 the action sends with the URL, of its own copy, makes
+ * the build refuse any other file. Otherwise there is nothing to download and `reason` says why. Pure.
+ */
+export function cliReleaseSource(action: { repository?: string | undefined; ref?: string | undefined }, version: string): { url: string } | { reason: string } {
+  const repository = action.repository ?? '';
+  const ref = (action.ref ?? '').replace(/^refs\/tags\//, '');
+  if (repository === '' || ref === '') return { reason: 'the action does not run from a gantry release (uses: ./… names no repository and ref)' };
+  if (!REPOSITORY.test(repository)) return { reason: `the action's repository ${JSON.stringify(repository)} is not owner/name` };
+  const parts = SEMVER.exec(version);
+  if (parts === null) return { reason: `the action's version ${JSON.stringify(version)} is not a release version (X.Y.Z)` };
+  if (COMMIT_SHA.test(ref)) return { url: releaseAssetUrl(repository, version) };
+  const tag = RELEASE_TAG.exec(ref);
+  if (tag === null) return { reason: `the action's ref ${JSON.stringify(ref)} is neither a release tag (v1, v1.2.3) nor a commit SHA` };
+  // Each part the tag gives must be the version's: v1 follows 1.x.y, v1.4 follows 1.4.y, v1.4.2 is exactly 1.4.2.
+  const agrees = [1, 2, 3].every((index) => tag[index] === undefined || tag[index] === parts[index]) && (tag[3] === undefined || tag[4] === parts[4]);
+  if (!agrees) return { reason: `the action's ref ${ref} does not agree with its own version ${version}` };
+  return { url: releaseAssetUrl(repository, version) };
+}
+
+function releaseAssetUrl(repository: string, version: string): string {
+  return `https://github.com/${repository}/releases/download/v${version}/${CLI_RELEASE_ASSET}`;
 }
 
 export interface StartRequestParts {
