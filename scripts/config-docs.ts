@@ -1,6 +1,6 @@
 /**
- * The README's configuration reference, generated from the config schema so the two cannot drift; written by
- * `npm run generate` (scripts/generate.ts), which also checks it.
+ * The configuration reference in docs/configuration.md, generated from the config schema so the two cannot drift;
+ * written by `npm run generate` (scripts/generate.ts), which also checks it.
  */
 import { z } from 'zod';
 import { ConfigSchema } from '../src/config/schema.js';

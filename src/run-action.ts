@@ -3,14 +3,17 @@
  * then call its run function, and turn any error into a failed step.
  *
  * A {@link UserError} fails the step with its one-line message; any other error fails it with the message
- * and its causes, and logs the stack at debug level (visible when the job is re-run with debug logging).
+ * and its causes, and logs the stack at debug level (visible when the job is re-run with debug logging). A
+ * {@link ConfigError} at a line of a file in the workspace is annotated there (`file=`, `line=`, `col=`), so a
+ * pull request that breaks the config shows the error on the line it changed.
  */
 import { ActionsLogger } from './actions-logger.js';
 import { type ActionContext, type ActionDefinition, type InputSpecs, parseInputs } from './definition/define.js';
-import { describeError, UserError } from './errors.js';
+import { ConfigError, describeError, UserError } from './errors.js';
 import { actionInputSource } from './inputs.js';
 import type { Logger } from './logger.js';
-import { appendSummary, setFailed, setOutput, stdout } from './workflow-commands.js';
+import { workspaceRoot } from './read-user-file.js';
+import { annotationAt, appendSummary, setFailed, setOutput, stdout } from './workflow-commands.js';
 
 export type { ActionContext } from './definition/define.js';
 
@@ -47,7 +50,7 @@ export async function runDefinedAction<I extends InputSpecs, S>(definition: Acti
     const settings = parseInputs(definition, actionInputSource(env), env, 'action');
     await definition.run(settings, context);
   } catch (error) {
-    reportFailure(error, context.logger);
+    reportFailure(error, context.logger, env);
   }
   // A build log printed last leaves its stop-commands region open: end it, so the runner obeys commands again.
   stdout.resume();
@@ -57,9 +60,10 @@ export async function runDefinedAction<I extends InputSpecs, S>(definition: Acti
   if (cancelled?.signal.aborted === true) process.exit();
 }
 
-export function reportFailure(error: unknown, logger: Logger): void {
+export function reportFailure(error: unknown, logger: Logger, env: NodeJS.ProcessEnv = process.env): void {
   if (error instanceof Error && !(error instanceof UserError) && error.stack !== undefined) {
     logger.debug(error.stack);
   }
-  setFailed(error instanceof UserError ? error.message : describeError(error));
+  const at = error instanceof ConfigError ? annotationAt(error.location, workspaceRoot(env)) : {};
+  setFailed(error instanceof UserError ? error.message : describeError(error), at);
 }

@@ -14,6 +14,7 @@
  */
 // randomUUID comes from the global Web Crypto object (Node 19+): importing node:crypto would cost every start.
 import { appendFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 /** Escapes a command's message, as the runner unescapes it (`%`, CR and LF). */
 export function escapeData(value: string): string {
@@ -156,8 +157,29 @@ export function appendSummary(markdown: string, env: NodeJS.ProcessEnv = process
   appendFileSync(file, `${markdown}\n`, 'utf8');
 }
 
-/** Fails the step: an error annotation and exit code 1 once the process ends. */
-export function setFailed(message: string): void {
+/** A place in a file of the repository, as a config error names it. */
+export interface AnnotationLocation {
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+/**
+ * The properties that pin an annotation to a line of a file (`file`, `line`, `col`), so that GitHub shows it on
+ * that line of the pull request's diff and in the run's summary. `file` is relative to `workspace`, the
+ * repository root, with `/` separators, as GitHub wants it; a relative location is read from the current
+ * directory, as the file itself was. None for a location without a line, or for a file outside the workspace:
+ * GitHub could place neither, and the message names the file anyway.
+ */
+export function annotationAt(location: AnnotationLocation, workspace: string): CommandProperties {
+  if (location.line === undefined) return {};
+  const file = relative(resolve(workspace), resolve(location.file));
+  if (file === '' || file === '..' || file.startsWith(`..${sep}`) || isAbsolute(file)) return {};
+  return { file: file.split(sep).join('/'), line: location.line, col: location.column };
+}
+
+/** Fails the step: an error annotation (at a file and line when given) and exit code 1 once the process ends. */
+export function setFailed(message: string, properties?: CommandProperties): void {
   process.exitCode = 1;
-  issueCommand('error', message);
+  issueCommand('error', message, properties);
 }

@@ -126,7 +126,7 @@ async function terraform(binary: string, args: string[], env: NodeJS.ProcessEnv)
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; code?: number | string; message: string };
-    if (failed.code === 'ENOENT') throw new Error(`${binary} is not on PATH: validate:terraform needs Terraform (see README.md, "terraform/")`);
+    if (failed.code === 'ENOENT') throw new Error(`${binary} is not on PATH: validate:terraform needs Terraform (see docs/platform.md)`);
     return { stdout: failed.stdout ?? '', stderr: failed.stderr ?? failed.message, code: typeof failed.code === 'number' ? failed.code : 1 };
   }
 }

@@ -115,7 +115,7 @@ describe('parseInputs', () => {
 });
 
 describe('the action definitions', () => {
-  it('generate the committed action.yml, entries, action READMEs and README tables (npm run generate to fix)', async () => {
+  it('generate the committed action.yml, entries, action READMEs and the generated sections of docs/ (npm run generate to fix)', async () => {
     expect(await staleGeneratedFiles()).toEqual([]);
   });
 

@@ -309,7 +309,7 @@ const KeepAliveSchedule = z
       .boolean()
       .default(false)
       .describe(
-        'Invoke each function\'s alias with its warmup payload on a schedule (EventBridge). Keeps the path exercised; it does not create capacity (see README, "terraform/").',
+        'Invoke each function\'s alias with its warmup payload on a schedule (EventBridge). Keeps the path exercised; it does not create capacity (see docs/platform.md).',
       ),
     expression: scheduleExpression.default('rate(5 minutes)').describe('When the keep-alive runs.'),
   })
