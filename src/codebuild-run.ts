@@ -353,7 +353,12 @@ async function reportApply(context: ActionContext, outcome: RunOutcome): Promise
  */
 function cliDownload(env: NodeJS.ProcessEnv, logger: ActionContext['logger']): CliDownload | undefined {
   const file = optionalGantryFile('scripts/dist/gantry.js');
-  const source = cliReleaseSource({ repository: env.GITHUB_ACTION_REPOSITORY, ref: env.GITHUB_ACTION_REF }, GANTRY_VERSION);
+  // A remote action has GITHUB_ACTION_*; inside gantry's reusable workflows the action runs from a checkout of
+  // gantry (./.gantry/actions/...), and the workflow names the repository and commit it checked out instead.
+  const source = cliReleaseSource(
+    { repository: env.GITHUB_ACTION_REPOSITORY || env.GANTRY_ACTION_REPOSITORY, ref: env.GITHUB_ACTION_REF || env.GANTRY_ACTION_REF },
+    GANTRY_VERSION,
+  );
   if ('reason' in source || file === undefined) {
     const reason = 'reason' in source ? source.reason : "the action's checkout has no scripts/dist/gantry.js";
     logger.info(`CodeBuild gets no gantry CLI download: ${reason}; the project's GANTRY_CLI must run the CLI (see docs/release.md)`);

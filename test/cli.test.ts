@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../scripts/cli/main.js';
 import { EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
@@ -115,6 +118,20 @@ describe('gantry CLI (bundled)', () => {
     expect(prune.stderr.trim()).toMatch(/^error: option --environment: is required/);
     expect(verify.code).toBe(2);
     expect(verify.stderr.trim()).toBe('error: option --plan: is required: pass --plan (for example tfplan)');
+  });
+
+  it('in a workflow, puts a config error on the pull request at its file and line, as the actions do', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'gantry-cli-annotation-'));
+    mkdirSync(join(workspace, '.github'));
+    writeFileSync(join(workspace, '.github', 'gantry.yml'), readFileSync(EXAMPLE_CONFIG_FILE, 'utf8').replace('region: eu-west-1', 'region: moon-1'));
+    const args = ['config', 'validate', '--config', join(workspace, '.github', 'gantry.yml')];
+    const env = { GITHUB_WORKSPACE: workspace };
+    const inWorkflow = await runCliBundle(args, { ...env, GITHUB_ACTIONS: 'true' });
+    expect(inWorkflow.code).toBe(1);
+    expect(inWorkflow.stdout).toMatch(/^::error file=\.github\/gantry\.yml,line=\d+,col=\d+::\S*gantry\.yml:\d+:\d+: .*moon-1/m);
+    const local = await runCliBundle(args, env);
+    expect(local.code).toBe(1);
+    expect(local.stdout).not.toContain('::error');
   });
 
   it('names the option when the environment is unknown', async () => {

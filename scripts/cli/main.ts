@@ -7,16 +7,20 @@ import { type InputSpec, inputsFor, parseInputs } from '../../src/definition/def
 import { capacityWarmup } from '../../src/definitions/capacity-warmup.js';
 import { resolveEnvironment } from '../../src/definitions/resolve-environment.js';
 import { versionPrune } from '../../src/definitions/version-prune.js';
-import { describeError, InputError, UsageError, UserError } from '../../src/errors.js';
+import { ConfigError, describeError, InputError, UsageError, UserError } from '../../src/errors.js';
 import { cliInputSource } from '../../src/inputs.js';
+import { workspaceRoot } from '../../src/read-user-file.js';
 import { GANTRY_VERSION } from '../../src/version.js';
+import { annotationAt, formatCommand } from '../../src/workflow-commands.js';
 import { required } from '../assert.js';
 import { buildspecRun } from './buildspec-commands.js';
 import type { CliCommand, CliIo } from './command.js';
 import { configValidate } from './config-commands.js';
 import { doctorCommand } from './doctor-command.js';
+import { lintWorkflowsCommand } from './lint-workflows.js';
 import { packageCommand } from './package-commands.js';
 import { planMetadata, planPackages, planSummary, verifyPlanCommand } from './plan-commands.js';
+import { synthCommand } from './synth.js';
 
 /** An action definition that has a CLI part is a command as it stands. */
 function actionCommand(definition: { cli?: unknown }): CliCommand {
@@ -34,8 +38,10 @@ export const COMMANDS: CliCommand[] = [
   planMetadata,
   planPackages,
   verifyPlanCommand,
+  synthCommand,
   actionCommand(capacityWarmup),
   actionCommand(versionPrune),
+  lintWorkflowsCommand,
 ];
 
 export const EXIT_OK = 0;
@@ -88,6 +94,12 @@ export async function runCli(argv: string[], io: Omit<CliIo, 'inputs'>, commands
     }
     if (error instanceof UserError) {
       io.logger.error(error.message);
+      // In a workflow (plan.yml and prune.yml run `gantry config validate` first), a config error also goes on
+      // the pull request at its file and line, as the actions report it.
+      if (error instanceof ConfigError && io.env.GITHUB_ACTIONS === 'true') {
+        const at = annotationAt(error.location, workspaceRoot(io.env));
+        if (at.line !== undefined) io.stdout(formatCommand('error', error.message, at));
+      }
       return EXIT_FAILURE;
     }
     if (error instanceof Error && error.stack !== undefined) io.logger.debug(error.stack);
