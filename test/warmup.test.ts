@@ -14,6 +14,7 @@ import { parseInputs } from '../src/definition/define.js';
 import { capacityWarmup } from '../src/definitions/capacity-warmup.js';
 import { cliInputSource } from '../src/inputs.js';
 import { percentile } from '../src/stats.js';
+import { createWarmupClients, lambdaWarmupPort } from '../src/warmup/adapter.js';
 import { type FunctionReport, failureMessage, latencyFigures, renderWarmupMarkdown, type WarmupReport } from '../src/warmup/report.js';
 import { planTargets } from '../src/warmup/targets.js';
 import { limiter } from '../src/warmup/warmup.js';
@@ -230,6 +231,33 @@ describe('limiter', () => {
     );
     expect(peak).toBe(3);
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+});
+
+describe('the Lambda port', () => {
+  it('sends a scaling-config poll only once no other control-plane call waits for the quota', async () => {
+    const sandbox = await startSandbox();
+    const saved = { ...process.env };
+    Object.assign(process.env, sandbox.env);
+    try {
+      seedLambdaFromConfig(sandbox.services.lambda, config);
+      // Two control-plane calls a second: once the two GetAlias calls are at the limiter, one of them waits for its
+      // token (half a second) when the poll is asked for; a third GetAlias is asked for right after the poll.
+      const clients = createWarmupClients('eu-west-1', { controlPlane: 2 });
+      const port = lambdaWarmupPort(clients);
+      const aliases = [port.getAlias('orders-dev-router', 'live'), port.getAlias('orders-dev-worker', 'live')];
+      await until(() => (clients.controlPlaneLimiter?.queued ?? 0) > 0, { everyMs: 1 });
+      const poll = port.getScaling('orders-dev-router', '3', true);
+      const third = port.getAlias('orders-qa-router', 'live');
+      await Promise.all([...aliases, poll, third]);
+      // Asked for before the third GetAlias, sent after it: the poll yields to calls waiting for the quota.
+      const sent = sandbox.server.calls('lambda').map((call) => `${call.operation} ${lambdaFunctionOf(call.path)}`);
+      expect(sent.slice(2)).toEqual(['GetAlias orders-qa-router', 'GetFunctionScalingConfig orders-dev-router']);
+      expect(sent.slice(0, 2).sort()).toEqual(['GetAlias orders-dev-router', 'GetAlias orders-dev-worker']);
+    } finally {
+      process.env = saved;
+      await sandbox.stop();
+    }
   });
 });
 
@@ -507,9 +535,14 @@ describe.concurrent('capacity-warmup end to end (bundle against the sandbox)', (
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('::error::workflow cancelled (SIGINT)');
       expect(reportedWhileHeld).toBe(true);
-      // Nothing more for the router after the held poll: no further poll, no scaling, no invocation.
-      const router = sandbox.server.requests.filter((call) => call.service === 'lambda' && lambdaFunctionOf(call.path) === 'orders-dev-router');
-      expect(router.map((call) => call.operation)).toEqual(['GetAlias', 'GetFunction', 'GetFunction']);
+      // Nothing more for the router after the held poll: no further poll, no scaling change, no invocation. While it
+      // waited for Active the warmup may have read its scaling config (a read, sent or not before the cancel).
+      const router = sandbox.server.requests
+        .filter((call) => call.service === 'lambda' && lambdaFunctionOf(call.path) === 'orders-dev-router')
+        .map((call) => call.operation);
+      expect(router.slice(0, 2)).toEqual(['GetAlias', 'GetFunction']);
+      expect(router.slice(2).filter((operation) => operation !== 'GetFunctionScalingConfig')).toEqual(['GetFunction']);
+      expect(router.filter((operation) => operation === 'GetFunctionScalingConfig').length).toBeLessThanOrEqual(1);
       expect(sandbox.server.calls('lambda', 'Invoke').filter((call) => lambdaFunctionOf(call.path) === 'orders-dev-router')).toHaveLength(0);
     } finally {
       await sandbox.stop();

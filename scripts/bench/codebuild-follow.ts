@@ -26,6 +26,7 @@ import { required } from '../assert.js';
 import type { BuildScript, ScriptedPhase } from '../sandbox/codebuild/build.js';
 import { SANDBOX_REGION } from '../sandbox/frame.js';
 import { type GantrySandbox, startSandbox } from '../sandbox/sandbox.js';
+import { target } from './targets.js';
 
 export type Follower = 'live-tail' | 'poll' | 'fixed-30s';
 
@@ -70,8 +71,12 @@ export interface FollowBench {
   real: FollowRun;
 }
 
-/** Issue 15's targets for the Live Tail follower (build time). */
-export const FOLLOW_TARGETS = { p95Ms: 1_500, logCalls: 2, finishLagMs: 1_000 } as const;
+/** Issue 15's targets for the Live Tail follower (build time), as the bench's one table of targets states them. */
+export const FOLLOW_TARGETS = {
+  p95Ms: target('follow.p95').limit * 1000,
+  logCalls: target('follow.log-calls').limit,
+  finishLagMs: target('follow.finish-lag').limit * 1000,
+} as const;
 
 const BASELINE_INTERVAL_MS = 30_000;
 const PROJECT = 'bench';

@@ -1,6 +1,6 @@
 /**
  * Starts a sandbox from service factories. `sandbox.ts` assembles the real set (Lambda, CodeBuild, Logs,
- * GitHub); tests of one service may start just that one.
+ * CloudWatch, GitHub); tests of one service may start just that one.
  */
 import { SandboxClock } from './clock.js';
 import { Faults } from './faults.js';
@@ -15,6 +15,10 @@ import { SandboxServer } from './server.js';
  * 1 request per second, neither can be increased; which operation is which: LambdaService.quotaFor). CloudWatch
  * Logs allows GetLogEvents 25/s and FilterLogEvents 5/s per account and region. StartLiveTail's bucket
  * (`logs-start-live-tail`) has no default: its limit is on concurrent sessions (logs/live-tail.ts).
+ * CloudWatch's are per operation (CloudWatch user guide, "CloudWatch service quotas": DescribeAlarms 9
+ * transactions per second; DeleteAlarms and SetAlarmState 3 each, "cannot be changed"; GetMetricData 50).
+ * PutMetricAlarm 3 and PutMetricData 500 are the figures of the current quotas, not confirmed against a copy
+ * of the page: override them in `quotas` if they differ.
  */
 export const DEFAULT_QUOTAS: Record<string, QuotaSpec> = {
   'lambda-control-plane': { ratePerSecond: 15 },
@@ -23,6 +27,12 @@ export const DEFAULT_QUOTAS: Record<string, QuotaSpec> = {
   'lambda-capacity-provider-write': { ratePerSecond: 1 },
   'logs-get-log-events': { ratePerSecond: 25 },
   'logs-filter-log-events': { ratePerSecond: 5 },
+  'cloudwatch-describe-alarms': { ratePerSecond: 9 },
+  'cloudwatch-put-metric-alarm': { ratePerSecond: 3 },
+  'cloudwatch-delete-alarms': { ratePerSecond: 3 },
+  'cloudwatch-set-alarm-state': { ratePerSecond: 3 },
+  'cloudwatch-get-metric-data': { ratePerSecond: 50 },
+  'cloudwatch-put-metric-data': { ratePerSecond: 500 },
 };
 
 export interface SandboxOptions {
@@ -64,6 +74,8 @@ export function sandboxEnv(url: string): Record<string, string> {
     AWS_ENDPOINT_URL_LAMBDA: url,
     AWS_ENDPOINT_URL_CODEBUILD: url,
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
+    // The SDK's variable for the service whose serviceId is "CloudWatch" (alarms and metrics).
+    AWS_ENDPOINT_URL_CLOUDWATCH: url,
     GITHUB_API_URL: `${url}/github`,
     AWS_ACCESS_KEY_ID: 'sandbox',
     AWS_SECRET_ACCESS_KEY: 'sandbox',

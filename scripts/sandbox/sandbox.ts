@@ -1,8 +1,10 @@
 /**
- * The gantry sandbox: Lambda, CodeBuild, CloudWatch Logs and GitHub REST on one loopback port, sharing
- * one clock, one set of quotas and one fault injector. Tests, the demo and the benchmarks start it with
+ * The gantry sandbox: Lambda, CodeBuild, CloudWatch Logs, CloudWatch (alarms and metrics, fed by the Lambda
+ * sandbox's invocations) and GitHub REST on one loopback port, sharing one clock, one set of quotas and one
+ * fault injector. Tests, the demo and the benchmarks start it with
  * `startSandbox()`; `npm run sandbox` starts it by hand (main.ts).
  */
+import { type CloudWatchOptions, CloudWatchService } from './cloudwatch/service.js';
 import { type CodeBuildOptions, CodeBuildService } from './codebuild/service.js';
 import { type RunningSandbox, type SandboxOptions, startSandboxWith } from './frame.js';
 import { GitHubService } from './github/service.js';
@@ -14,13 +16,16 @@ export interface GantrySandboxOptions extends SandboxOptions {
   codebuild?: CodeBuildOptions;
   /** Ingestion delay and Live Tail quotas (defaults: AWS's documented values; see logs/store.ts, logs/live-tail.ts). */
   logs?: LogsOptions;
+  cloudwatch?: CloudWatchOptions;
 }
 
 export interface GantryServices {
-  [name: string]: LambdaService | CodeBuildService | LogsService | GitHubService;
+  [name: string]: LambdaService | CodeBuildService | LogsService | CloudWatchService | GitHubService;
   lambda: LambdaService;
   codebuild: CodeBuildService;
   logs: LogsService;
+  /** Alarms and metrics; AWS/Lambda metrics flow from `lambda`'s invocations. */
+  cloudwatch: CloudWatchService;
   github: GitHubService;
 }
 
@@ -30,10 +35,14 @@ export async function startSandbox(options: GantrySandboxOptions = {}): Promise<
   const codebuildOptions: CodeBuildOptions = { ...options.codebuild };
   const sandbox = await startSandboxWith<GantryServices>((core) => {
     const logs = new LogsService(core, options.logs);
+    const lambda = new LambdaService(core, options.lambda);
+    const cloudwatch = new CloudWatchService(core, options.cloudwatch);
+    cloudwatch.publishLambdaMetrics(lambda);
     return {
-      lambda: new LambdaService(core, options.lambda),
+      lambda,
       codebuild: new CodeBuildService(core, logs.store, codebuildOptions),
       logs,
+      cloudwatch,
       github: new GitHubService(core),
     };
   }, options);

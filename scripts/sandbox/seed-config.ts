@@ -15,7 +15,11 @@ import type { GitHubService } from './github/service.js';
 import type { LambdaService } from './lambda/service.js';
 
 export interface SeedFromConfigOptions {
-  /** Published versions per function (the alias points at the newest). */
+  /**
+   * Published versions per function (the alias points at the newest), default 3. An environment's functions share
+   * its one capacity provider, which holds at most `maxVersionsPerCapacityProvider` versions (100): each function
+   * gets at most its share of that (`versionsPerFunction` in the result says how many it got).
+   */
   versionsPerFunction?: number;
 }
 
@@ -23,13 +27,17 @@ export interface SeededEnvironment {
   environment: string;
   capacityProviderArn: string;
   functions: string[];
+  /** Versions published per function: as asked, or fewer where the capacity provider could not hold them. */
+  versionsPerFunction: number;
 }
 
 export function seedLambdaFromConfig(lambda: LambdaService, config: GantryConfig, options: SeedFromConfigOptions = {}): SeededEnvironment[] {
-  const versions = options.versionsPerFunction ?? 3;
+  const asked = options.versionsPerFunction ?? 3;
   return config.order.map((name) => {
     const environment = required(config.environments.get(name), `environment ${name}`);
     const { names } = environment;
+    const share = Math.floor(lambda.options.maxVersionsPerCapacityProvider / Math.max(1, environment.functions.length));
+    const versions = Math.min(asked, share);
     const capacityProviderArn = lambda.createCapacityProvider(names.capacityProvider, {}, { instant: true }).arn;
     for (const fn of environment.functions) {
       lambda.createFunction({
@@ -50,9 +58,9 @@ export function seedLambdaFromConfig(lambda: LambdaService, config: GantryConfig
         lambda.updateFunctionCode(fn.functionName, `${fn.functionName}@${index}`);
         newest = lambda.publishVersion(fn.functionName, { instant: true }).version;
       }
-      lambda.putAlias(fn.functionName, fn.alias, { functionVersion: newest }, { instant: true });
+      if (newest !== '') lambda.putAlias(fn.functionName, fn.alias, { functionVersion: newest }, { instant: true });
     }
-    return { environment: name, capacityProviderArn, functions: environment.functions.map((fn) => fn.functionName) };
+    return { environment: name, capacityProviderArn, functions: environment.functions.map((fn) => fn.functionName), versionsPerFunction: versions };
   });
 }
 

@@ -1,14 +1,17 @@
 /**
  * The thin Lambda adapter of the warmup: one method per thing the core needs, each one SDK call (or the SDK's
- * own waiter), no decisions. Retries and throttling are the clients' business (adaptive retry, see
- * src/aws/clients.ts); a missing resource becomes a {@link MissingResource} so the core can tell the user.
+ * own waiter), no decisions. Retries and throttling are the clients' business (src/aws/clients.ts); a missing
+ * resource becomes a {@link MissingResource} so the core can tell the user.
  *
  * One client per Lambda quota: the control plane (15 requests/s, shared by every other call), GetFunction
- * (100/s) and Invoke (no request rate, only concurrency). The adaptive retry mode rate-limits a client after it
- * was throttled; with one client, a throttled PutFunctionScalingConfig would slow the smoke invocations down and
- * their latency would measure gantry's rate limiter instead of the function.
+ * (100/s) and Invoke (no request rate, only concurrency). The first two are paced at their quota by gantry's
+ * token bucket (src/aws/rate-limiter.ts, the SDK's standard retry behind it), so that a fleet's calls queue for
+ * the quota instead of drawing a burst of 429s (200 functions' waiters start at once: 200 GetFunctions). Invoke
+ * keeps the SDK's adaptive retry: with one client, a throttled PutFunctionScalingConfig would slow the smoke
+ * invocations down and their latency would measure gantry's rate limiter instead of the function.
  */
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetAliasCommand,
   GetCapacityProviderCommand,
@@ -21,6 +24,7 @@ import {
   ResourceNotFoundException,
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
+import pLimit from 'p-limit';
 import { createLambdaClient } from '../aws/clients.js';
 import { LAMBDA_CONTROL_PLANE_RATE, limitClient, TokenBucketLimiter } from '../aws/rate-limiter.js';
 import { OperationError } from '../errors.js';
@@ -69,7 +73,11 @@ export interface WarmupPort {
    * whatever it was when the time ran out).
    */
   waitActive(functionName: string, version: string, timeoutMs: number, signal?: AbortSignal): Promise<VersionStatus>;
-  getScaling(functionName: string, version: string): Promise<ScalingStatus>;
+  /**
+   * The version's scaling config. `poll`: a repeated read while waiting for the applied config to catch up,
+   * which yields to every other control-plane call (see {@link PollsYield}).
+   */
+  getScaling(functionName: string, version: string, poll?: boolean): Promise<ScalingStatus>;
   putScaling(functionName: string, version: string, scaling: ScalingTarget): Promise<void>;
   invoke(functionName: string, alias: string, payload: string, signal?: AbortSignal): Promise<InvokeOutcome>;
   getCapacityProvider(capacityProvider: string): Promise<{ arn: string; state: string }>;
@@ -81,27 +89,78 @@ export interface ActivePolling {
   maxDelayMs: number;
 }
 
-export const DEFAULT_ACTIVE_POLLING: ActivePolling = { minDelayMs: 1_000, maxDelayMs: 10_000 };
+export const DEFAULT_ACTIVE_POLLING: ActivePolling = { minDelayMs: 1_000, maxDelayMs: 5_000 };
 
 export interface WarmupClients {
   controlPlane: LambdaClient;
+  /** The rate limiter pacing `controlPlane`, when there is one: scaling-config polls yield to calls waiting for it. */
+  controlPlaneLimiter?: TokenBucketLimiter;
   getFunction: LambdaClient;
   invoke: LambdaClient;
 }
 
+/** Lambda's GetFunction quota: requests per second per account and region, apart from the control plane's. */
+export const GET_FUNCTION_RATE = 100;
+
+/** Requests per second each paced client may send: Lambda's quotas by default (a benchmark's faster clock scales them). */
+export interface WarmupRates {
+  controlPlane?: number;
+  getFunction?: number;
+}
+
 /**
- * One client per Lambda quota. The control-plane client is paced by the same token bucket as version-prune
- * (at `controlPlaneRate` requests/s, the SDK's standard retry mode behind it) so that fifty functions starting
- * at once queue for the quota instead of drawing a burst of 429s and the adaptive mode's long slowdowns.
+ * One client per Lambda quota. The control-plane and GetFunction clients are each paced by a token bucket as
+ * version-prune's is (at their quota, the SDK's standard retry mode behind it) so that functions starting at
+ * once queue for the quota instead of drawing a burst of 429s and the adaptive mode's long slowdowns.
  */
-export function createWarmupClients(region: string, controlPlaneRate: number = LAMBDA_CONTROL_PLANE_RATE): WarmupClients {
-  const controlPlane = createLambdaClient({ region, retryMode: 'standard' });
-  limitClient(controlPlane, new TokenBucketLimiter({ ratePerSecond: controlPlaneRate }));
-  return { controlPlane, getFunction: createLambdaClient({ region }), invoke: createLambdaClient({ region }) };
+export function createWarmupClients(region: string, rates: WarmupRates = {}): WarmupClients {
+  const paced = (ratePerSecond: number) => {
+    const client = createLambdaClient({ region, retryMode: 'standard' });
+    const limiter = new TokenBucketLimiter({ ratePerSecond });
+    limitClient(client, limiter);
+    return { client, limiter };
+  };
+  const controlPlane = paced(rates.controlPlane ?? LAMBDA_CONTROL_PLANE_RATE);
+  const getFunction = paced(rates.getFunction ?? GET_FUNCTION_RATE);
+  return {
+    controlPlane: controlPlane.client,
+    controlPlaneLimiter: controlPlane.limiter,
+    getFunction: getFunction.client,
+    invoke: createLambdaClient({ region }),
+  };
+}
+
+/** Scaling-config polls at the control plane at once, at most: a few tokens' worth. */
+const POLLS_AT_ONCE = 4;
+
+/**
+ * Polls yield to the rest of the control plane. Every control-plane call of a warmup shares one rate (15
+ * requests/s for the account), served first come, first served. A fleet's scaling-config polls outnumber its
+ * other calls several times, and behind them a function that has just turned Active would wait seconds for its
+ * first read and its PutFunctionScalingConfig, and finish that much later (issue 18: at 200 functions, Puts
+ * waited 10 s and more). So a poll is sent only when no call is waiting for a token of the control plane's
+ * limiter (checked again every token's time), and at most {@link POLLS_AT_ONCE} at once: a new call waits
+ * behind a few polls at most, and the polls take what the other calls leave of the rate. A call in the SDK's
+ * backoff after a 429 is not waiting for a token, and does not hold the polls back. A poll that waits longer
+ * sees the config later, never a wrong one.
+ */
+class PollsYield {
+  readonly #slots = pLimit(POLLS_AT_ONCE);
+
+  constructor(private readonly limiter: TokenBucketLimiter | undefined) {}
+
+  poll<T>(call: () => Promise<T>): Promise<T> {
+    return this.#slots(async () => {
+      const { limiter } = this;
+      while (limiter !== undefined && limiter.queued > 0 && !limiter.stopped) await sleep(1000 / limiter.ratePerSecond);
+      return call();
+    });
+  }
 }
 
 export function lambdaWarmupPort(clients: WarmupClients, polling: ActivePolling = DEFAULT_ACTIVE_POLLING): WarmupPort {
   const { controlPlane: client, getFunction, invoke } = clients;
+  const polls = new PollsYield(clients.controlPlaneLimiter);
   const port: WarmupPort = {
     async listProviderVersions(capacityProvider) {
       const arns: string[] = [];
@@ -142,8 +201,9 @@ export function lambdaWarmupPort(clients: WarmupClients, polling: ActivePolling 
       }
     },
 
-    async getScaling(functionName, version) {
-      const response = await client.send(new GetFunctionScalingConfigCommand({ FunctionName: functionName, Qualifier: version }));
+    async getScaling(functionName, version, poll = false) {
+      const read = () => client.send(new GetFunctionScalingConfigCommand({ FunctionName: functionName, Qualifier: version }));
+      const response = await (poll ? polls.poll(read) : read());
       return {
         ...(response.RequestedFunctionScalingConfig === undefined ? {} : { requested: scalingOf(response.RequestedFunctionScalingConfig) }),
         ...(response.AppliedFunctionScalingConfig === undefined ? {} : { applied: scalingOf(response.AppliedFunctionScalingConfig) }),

@@ -36,8 +36,12 @@ export const REAL_CLOCK: WarmupClock = {
   sleep: (ms, signal) => setTimeout(ms, undefined, { signal }),
 };
 
-/** Functions warmed at once: a capacity provider holds at most 100 versions, so 50 covers most in one wave. */
-export const PARALLEL_FUNCTIONS = 50;
+/**
+ * Functions warmed at once. Waves cost a whole provisioning time each (issue 18: 200 functions in waves of 50
+ * took 1.5 times the fleet's bound), so a fleet goes in one: the bound is only there for GetFunction's own quota
+ * (100 requests/s), which 250 functions' waiters (one GetFunction every 5 s at most, adapter.ts) keep under half.
+ */
+export const PARALLEL_FUNCTIONS = 250;
 /** Invocations in flight at once across all functions: the SDK's default socket pool (50). */
 export const PARALLEL_INVOCATIONS = 50;
 /** Polling of GetFunctionScalingConfig until applied equals requested: doubling from min to max. */
@@ -219,6 +223,13 @@ async function warm(resolved: Resolved, context: RunContext): Promise<FunctionRe
   };
   report.state = leastReady(report.versions);
   try {
+    // The scaling configs as they are, read while the versions turn Active: the quota is idle then, and busy
+    // once a fleet's versions turn Active (the first read of step 3 would queue with every other function's).
+    const scalingNow = new Map(
+      versions.filter(({ status }) => status.state !== 'Failed').map(({ version }) => [version, port.getScaling(target.functionName, version)] as const),
+    );
+    for (const read of scalingNow.values()) read.catch(() => undefined); // awaited in step 3, if it comes to that
+
     // 2. Active.
     const active = await Promise.all(
       versions.map(async ({ version, weight, status }) => ({
@@ -245,7 +256,10 @@ async function warm(resolved: Resolved, context: RunContext): Promise<FunctionRe
 
     // 3. Scaled as configured.
     const scaled = await Promise.all(
-      report.versions.map(async (reported) => ({ reported, ...(await applyScaling(target, reported.version, deadline, context)) })),
+      report.versions.map(async (reported) => ({
+        reported,
+        ...(await applyScaling(target, reported.version, scalingNow.get(reported.version), deadline, context)),
+      })),
     );
     for (const { reported, scaling } of scaled) reported.scaling = scaling;
     if (target.scaling !== undefined) report.scalingApplied = scaled.every((status) => status.converged);
@@ -279,11 +293,13 @@ async function warm(resolved: Resolved, context: RunContext): Promise<FunctionRe
 async function applyScaling(
   target: WarmupTarget,
   version: string,
+  /** The scaling config read while the version turned Active, if it was. */
+  read: Promise<ScalingStatus> | undefined,
   deadline: number,
   context: RunContext,
 ): Promise<{ scaling: ScalingStatus; converged: boolean }> {
   const { port, clock } = context;
-  let status = await port.getScaling(target.functionName, version);
+  let status = await (read ?? port.getScaling(target.functionName, version));
   const want = target.scaling;
   if (want === undefined) return { scaling: status, converged: true };
   if (sameScaling(status.requested, want) && sameScaling(status.applied, want)) return { scaling: status, converged: true };
@@ -297,12 +313,29 @@ async function applyScaling(
     if (remaining <= 0) return { scaling: status, converged: false };
     await clock.sleep(Math.min(delay, remaining), context.signal);
     delay = Math.min(delay * 2, SCALING_POLLING.maxDelayMs);
-    status = await port.getScaling(target.functionName, version);
+    status = await port.getScaling(target.functionName, version, true);
     if (sameScaling(status.applied, want)) return { scaling: status, converged: true };
   }
 }
 
-async function smokeInvoke(target: WarmupTarget, context: RunContext): Promise<{ figures: InvocationFigures; latencies: number[]; errors: string[] }> {
+/** What a smoke invocation names: the function, the qualifier it invokes (an alias, or a version), the event and how many. */
+export type SmokeTarget = Pick<WarmupTarget, 'functionName' | 'alias' | 'payload' | 'invocations' | 'concurrency'>;
+
+/** What smoke invocations need: Lambda's Invoke, a clock, the cancellation, and the bound on invocations in flight. */
+export interface SmokeContext {
+  port: Pick<WarmupPort, 'invoke'>;
+  clock: WarmupClock;
+  signal?: AbortSignal;
+  /** Invocations in flight at once across every target (warmup: {@link PARALLEL_INVOCATIONS}). */
+  invocations: Limiter;
+}
+
+/**
+ * Step 4 of the warmup, also the traffic shift's check of a new version between its steps: `target.invocations`
+ * invocations of `target.alias` (an alias or a version), `target.concurrency` at once; a FunctionError or a call
+ * that failed after the SDK's retries is a failure, counted by message.
+ */
+export async function smokeInvoke(target: SmokeTarget, context: SmokeContext): Promise<{ figures: InvocationFigures; latencies: number[]; errors: string[] }> {
   const { port, clock } = context;
   const figures: InvocationFigures = { requested: target.invocations, succeeded: 0, failed: 0, retries: 0, executedVersions: {} };
   const latencies: number[] = [];
@@ -431,7 +464,7 @@ function seconds(ms: number): string {
 
 const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
 
-type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 
 /** At most `max` tasks at once, the others in order (p-limit). */
 export function limiter(max: number): Limiter {

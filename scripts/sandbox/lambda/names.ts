@@ -105,18 +105,41 @@ export function comparePageKeys(a: PageKey, b: PageKey): number {
  * to `maxPageSize` (Lambda returns at most 50 functions, versions or aliases per page whatever MaxItems says).
  */
 export function paginate<T>(all: readonly T[], query: URLSearchParams, keyOf: (item: T) => PageKey, maxPageSize = MAX_PAGE_SIZE): Page<T> {
+  return pageFrom(
+    query,
+    keyOf,
+    (after, count) => {
+      let start = 0;
+      if (after !== undefined) {
+        start = all.findIndex((item) => comparePageKeys(keyOf(item), after) > 0);
+        if (start === -1) start = all.length;
+      }
+      return all.slice(start, start + count);
+    },
+    maxPageSize,
+  );
+}
+
+/**
+ * One page as {@link paginate} makes it, from a list that can start after a key by itself (a `SortedList`,
+ * sorted.ts): `take(after, count)` gives up to `count` items in key order after the marker's key (from the first
+ * without a marker). It is asked for one item more than the page, to know whether there is a next page, so a page
+ * costs O(page) whatever the size of the list.
+ */
+export function pageFrom<T>(
+  query: URLSearchParams,
+  keyOf: (item: T) => PageKey,
+  take: (after: PageKey | undefined, count: number) => T[],
+  maxPageSize = MAX_PAGE_SIZE,
+): Page<T> {
   const marker = query.get('Marker');
-  let start = 0;
-  if (marker !== null && marker !== '') {
-    const after = decodeMarker(marker);
-    start = all.findIndex((item) => comparePageKeys(keyOf(item), after) > 0);
-    if (start === -1) start = all.length;
-  }
+  const after = marker !== null && marker !== '' ? decodeMarker(marker) : undefined;
   const maxItems = Number(query.get('MaxItems') ?? Number.NaN);
   const size = Number.isInteger(maxItems) && maxItems >= 1 ? Math.min(maxItems, maxPageSize) : maxPageSize;
-  const items = all.slice(start, start + size);
+  const taken = take(after, size + 1);
+  const items = taken.slice(0, size);
   const last = items.at(-1);
-  return start + size < all.length && last !== undefined ? { items, nextMarker: encodeMarker(keyOf(last)) } : { items };
+  return taken.length > size && last !== undefined ? { items, nextMarker: encodeMarker(keyOf(last)) } : { items };
 }
 
 function encodeMarker(key: PageKey): string {

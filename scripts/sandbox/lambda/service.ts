@@ -10,12 +10,15 @@ import type { SandboxCore } from '../frame.js';
 import { parseJsonBody, pathParam, restJsonError, type SandboxRequest, type SandboxResponse, type SandboxService, ServiceError } from '../protocol.js';
 import { mulberry32 } from '../random.js';
 import {
+  comparePageKeys,
   type FunctionRef,
   functionArn,
   isNumberedVersion,
   LATEST,
   LATEST_PUBLISHED,
   lambdaTimestamp,
+  type PageKey,
+  pageFrom,
   paginate,
   parseFunctionRef,
   resolveQualifier,
@@ -32,10 +35,12 @@ import {
   type LambdaOptions,
   LambdaState,
   type PublishOptions,
+  providerVersionKey,
   type ResolvedLambdaOptions,
   resolveOptions,
   type VersionFailure,
   type VersionRecord,
+  versionKey,
 } from './state.js';
 import { unqualifiedFunctionName, validateRequest } from './validation.js';
 
@@ -49,6 +54,22 @@ export interface InvokeContext {
 
 export type InvokeHandler = (event: unknown, context: InvokeContext) => unknown;
 
+/** One invocation as Lambda's metrics count it (CloudWatch's sandbox publishes them: cloudwatch/metrics.ts). */
+export interface InvocationRecord {
+  functionName: string;
+  /** The qualifier the caller named (alias or version); undefined for an unqualified invoke. */
+  qualifier: string | undefined;
+  /** The qualifier named an alias. */
+  viaAlias: boolean;
+  /** The version that ran; undefined for a throttled request. */
+  executedVersion: string | undefined;
+  outcome: 'success' | 'function-error' | 'throttled';
+  /** Sandbox time the invocation started (epoch ms). */
+  at: number;
+  /** Sandbox milliseconds it ran. */
+  durationMs: number;
+}
+
 type Body = Record<string, unknown>;
 type Handler = (request: SandboxRequest, params: Record<string, string>) => Promise<SandboxResponse> | SandboxResponse;
 
@@ -60,6 +81,8 @@ export class LambdaService implements SandboxService {
   readonly options: ResolvedLambdaOptions;
   readonly state: LambdaState;
   readonly #handlers = new Map<string, InvokeHandler>();
+  /** Told of every invocation that ran or was throttled (not DryRun); a listener must not throw. */
+  readonly onInvocation: ((invocation: InvocationRecord) => void)[] = [];
   #random: () => number;
   readonly #operations: Record<string, Handler>;
 
@@ -156,7 +179,8 @@ export class LambdaService implements SandboxService {
     return new ServiceError(status, 'ServiceException', 'An internal error occurred.', { Message: 'An internal error occurred.' });
   }
 
-  errorResponse(error: ServiceError): SandboxResponse {
+  errorResponse(error: ServiceError, request?: SandboxRequest): SandboxResponse {
+    if (error.status === 429 && request !== undefined) this.#reportThrottle(request);
     const response = restJsonError(error);
     // The validation layer's answer has `message` alone: no `Type` (LocalStack's AWS-recorded snapshots show
     // `Type: User` on InvalidParameterValueException and ResourceNotFoundException, none on ValidationException).
@@ -271,14 +295,30 @@ export class LambdaService implements SandboxService {
     return json(200, functionConfiguration(this.state, fn, latest));
   }
 
+  /**
+   * ListFunctions: every function's `$LATEST`, or with FunctionVersion=ALL each function's `$LATEST` and then its
+   * published versions, by name. A page starts at the marker's function (binary search over the names) and reads
+   * only what it returns.
+   */
   #listFunctions(request: SandboxRequest): SandboxResponse {
     const all = request.query.get('FunctionVersion') === 'ALL';
-    const entries = [...this.state.functions.keys()].sort().flatMap((name) => {
-      const fn = this.state.function(name);
-      if (!all) return [{ fn, version: fn.latest, qualifier: undefined }];
-      return [{ fn, version: fn.latest, qualifier: LATEST }, ...this.state.publishedVersions(fn).map((version) => ({ fn, version, qualifier: undefined }))];
+    type Entry = { fn: FunctionRecord; version: VersionRecord; qualifier: string | undefined };
+    const keyOf = ({ fn, version }: Entry): PageKey => [fn.name, versionRank(version.version)];
+    const page = pageFrom<Entry>(request.query, keyOf, (after, count) => {
+      const entries: Entry[] = [];
+      for (const name of this.state.functionNames.from(after === undefined ? undefined : [after[0] as string])) {
+        const fn = this.state.function(name);
+        const versions: Entry[] = all
+          ? [{ fn, version: fn.latest, qualifier: LATEST }, ...fn.ordered.values().map((version) => ({ fn, version, qualifier: undefined }))]
+          : [{ fn, version: fn.latest, qualifier: undefined }];
+        for (const entry of versions) {
+          if (after !== undefined && comparePageKeys(keyOf(entry), after) <= 0) continue;
+          entries.push(entry);
+          if (entries.length >= count) return entries;
+        }
+      }
+      return entries;
     });
-    const page = paginate(entries, request.query, ({ fn, version }) => [fn.name, versionRank(version.version)]);
     const functions = page.items.map(({ fn, version, qualifier }) => functionConfiguration(this.state, fn, version, qualifier));
     return json(200, { Functions: functions, ...optional('NextMarker', page.nextMarker) });
   }
@@ -317,9 +357,13 @@ export class LambdaService implements SandboxService {
     return json(201, functionConfiguration(this.state, this.state.function(ref.name), version));
   }
 
+  /** ListVersionsByFunction: `$LATEST`, then the published versions in order; a page reads only what it returns. */
   #listVersions(request: SandboxRequest, params: Record<string, string>): SandboxResponse {
     const fn = this.state.function(functionRef(params).name);
-    const page = paginate([fn.latest, ...this.state.publishedVersions(fn)], request.query, (version) => [versionRank(version.version)]);
+    const page = pageFrom(request.query, versionKey, (after, count) => {
+      const latest = after === undefined || comparePageKeys(versionKey(fn.latest), after) > 0 ? [fn.latest] : [];
+      return [...latest, ...fn.ordered.after(after, count - latest.length)];
+    });
     const versions = page.items.map((version) => functionConfiguration(this.state, fn, version, version.version === LATEST ? LATEST : undefined));
     return json(200, { Versions: versions, ...optional('NextMarker', page.nextMarker) });
   }
@@ -374,6 +418,7 @@ export class LambdaService implements SandboxService {
     const ref = functionRef(params);
     let qualifier = resolveQualifier(ref, request.query.get('Qualifier'));
     const fn = this.state.function(ref.name);
+    const requested = qualifier;
     // An unqualified invoke of a Managed Instances function runs $LATEST.PUBLISHED, not $LATEST.
     if (qualifier === undefined && fn.latest.settings.capacityProvider !== undefined) qualifier = LATEST_PUBLISHED;
     const { version: primary, alias } = this.state.resolve(fn, qualifier);
@@ -393,12 +438,27 @@ export class LambdaService implements SandboxService {
     }
     const executed = { 'X-Amz-Executed-Version': version.version };
     if (invocationType === 'DryRun') return { status: 204, headers: executed };
+    const startedAt = this.core.clock.now();
+    const report = (outcome: InvocationRecord['outcome']) =>
+      this.#reportInvocation({
+        functionName: fn.name,
+        qualifier: requested,
+        viaAlias: alias !== undefined,
+        executedVersion: version.version,
+        outcome,
+        at: startedAt,
+        durationMs: this.core.clock.now() - startedAt,
+      });
     if (this.options.invokeLatencyMs > 0) await this.core.clock.sleep(this.options.invokeLatencyMs);
     const handler = this.#handlers.get(fn.name) ?? ((_event: unknown, context: InvokeContext) => ({ ok: true, version: context.version }));
     const context = { functionName: fn.name, version: version.version };
     if (invocationType === 'Event') {
       void Promise.resolve()
         .then(() => handler(event, context))
+        .then(
+          () => report('success'),
+          () => report('function-error'),
+        )
         .catch(() => undefined);
       return { status: 202, headers: executed };
     }
@@ -408,12 +468,41 @@ export class LambdaService implements SandboxService {
     }
     try {
       const result = await handler(event, context);
+      report('success');
       return { status: 200, headers, body: JSON.stringify(result ?? null) };
     } catch (error) {
+      report('function-error');
       // A function error is a successful invoke: 200, X-Amz-Function-Error, and the error as the payload.
       const err = error instanceof Error ? error : new Error(String(error));
       const payload = { errorType: err.name, errorMessage: err.message, trace: (err.stack ?? '').split('\n') };
       return { status: 200, headers: { ...headers, 'X-Amz-Function-Error': 'Unhandled' }, body: JSON.stringify(payload) };
+    }
+  }
+
+  #reportInvocation(invocation: InvocationRecord): void {
+    for (const listener of this.onInvocation) listener(invocation);
+  }
+
+  /** A throttled Invoke (the server's 'throttle' fault): Lambda counts it in Throttles, not in Invocations. */
+  #reportThrottle(request: SandboxRequest): void {
+    const route = matchRoute(request.method, request.path, request.query);
+    if (route?.operation !== 'Invoke' || this.onInvocation.length === 0) return;
+    try {
+      const ref = functionRef(route.params);
+      const qualifier = resolveQualifier(ref, request.query.get('Qualifier'));
+      const fn = this.state.function(ref.name);
+      const viaAlias = qualifier !== undefined && this.state.currentAlias(fn, qualifier) !== undefined;
+      this.#reportInvocation({
+        functionName: fn.name,
+        qualifier,
+        viaAlias,
+        executedVersion: undefined,
+        outcome: 'throttled',
+        at: this.core.clock.now(),
+        durationMs: 0,
+      });
+    } catch {
+      // A throttled request that names no function counts for none.
     }
   }
 
@@ -460,7 +549,8 @@ export class LambdaService implements SandboxService {
     const provider = this.state.capacityProvider(pathParam(params, 'CapacityProviderName'));
     // MaxItems 1–50 (MaxFiftyListItems, validation.ts); the marker names the last version listed, so versions
     // deleted between two pages neither shift the next page nor make it repeat one (names.ts, paginate).
-    const page = paginate(this.state.versionsOnCapacityProvider(provider.arn), request.query, ({ fn, version }) => [fn.name, versionRank(version.version)]);
+    // O(log n + page): the provider's versions are kept in this order (state.ts).
+    const page = pageFrom(request.query, providerVersionKey, (after, count) => this.state.versionsOnCapacityProviderAfter(provider.arn, after, count));
     const items = page.items.map(({ fn, version }) => ({
       FunctionArn: functionArn(this.state.account, fn.name, version.version),
       State: this.state.versionState(version).State,
@@ -578,8 +668,8 @@ export class LambdaService implements SandboxService {
     const ref = filter === null ? undefined : parseFunctionRef(filter);
     const source = request.query.get('EventSourceArn');
     // An unqualified FunctionName filter matches the mappings of every version and alias of the function.
+    // Created in `seq` order, which a Map keeps.
     const mappings = [...this.state.eventSourceMappings.values()]
-      .sort((a, b) => a.seq - b.seq)
       .filter((m) => ref === undefined || (m.functionName === ref.name && (ref.qualifier === undefined || m.qualifier === ref.qualifier)))
       .filter((m) => source === null || m.eventSourceArn === source);
     const page = paginate(mappings, request.query, (m) => [m.seq], 100);

@@ -7,11 +7,28 @@
  *
  * Both the HTTP operations (service.ts) and direct seeding (seed.ts) go through this class, so the rules
  * (the version limit per capacity provider, aliases protecting versions) hold either way.
+ *
+ * Large accounts cost what small ones do per call: functions, each function's versions and each capacity
+ * provider's versions are kept in key order as they change (sorted.ts), so publishing a version checks the
+ * provider's count in O(1) and a listing page starts after its marker by binary search (issue 20: publishing
+ * and every ListFunctionVersionsByCapacityProvider page used to scan and sort every version of the account).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../clock.js';
 import { ServiceError } from '../protocol.js';
-import { type Account, capacityProviderArn, capacityProviderName, compareVersions, functionArn, isNumberedVersion, LATEST, LATEST_PUBLISHED } from './names.js';
+import {
+  type Account,
+  capacityProviderArn,
+  capacityProviderName,
+  comparePageKeys,
+  functionArn,
+  isNumberedVersion,
+  LATEST,
+  LATEST_PUBLISHED,
+  type PageKey,
+  versionRank,
+} from './names.js';
+import { SortedList } from './sorted.js';
 
 export interface LambdaOptions {
   region?: string;
@@ -118,6 +135,8 @@ export interface FunctionRecord {
   latest: VersionRecord;
   /** Published versions, numbered and `$LATEST.PUBLISHED`. */
   versions: Map<string, VersionRecord>;
+  /** The same versions in Lambda's order (by {@link versionKey}). */
+  ordered: SortedList<VersionRecord>;
   /** Version numbers are never reused, even after a delete. */
   lastVersionNumber: number;
   aliases: Map<string, AliasRevision[]>;
@@ -200,10 +219,36 @@ function sha256(code: Buffer | string): string {
   return createHash('sha256').update(code).digest('base64');
 }
 
+/** A published version on a capacity provider, as the provider lists it. */
+export interface ProviderVersion {
+  fn: FunctionRecord;
+  version: VersionRecord;
+}
+
+/** A version's place among its function's versions: Lambda's order (names.ts, versionRank). */
+export const versionKey = (version: VersionRecord): PageKey => [versionRank(version.version)];
+/** A version's place on its capacity provider: by function name, then version. */
+export const providerVersionKey = ({ fn, version }: ProviderVersion): PageKey => [fn.name, versionRank(version.version)];
+
+/** What runs on one capacity provider: its version count, and the functions with versions on it, by name. */
+interface ProviderIndex {
+  versions: number;
+  functions: SortedList<string>;
+  /** Function name → its versions on the provider. */
+  perFunction: Map<string, number>;
+}
+
+const providerOf = (version: VersionRecord): string | undefined => version.settings.capacityProvider?.CapacityProviderArn;
+
 export class LambdaState {
   readonly functions = new Map<string, FunctionRecord>();
   readonly capacityProviders = new Map<string, CapacityProviderRecord>();
   readonly eventSourceMappings = new Map<string, EventSourceMappingRecord>();
+  /** Function names in order. */
+  readonly functionNames = new SortedList<string>((name) => [name]);
+  /** Capacity provider ARN → what runs on it. */
+  readonly #onProvider = new Map<string, ProviderIndex>();
+  #mappingSeq = 0;
 
   constructor(
     private readonly clock: SandboxClock,
@@ -275,9 +320,9 @@ export class LambdaState {
 
   deleteCapacityProvider(nameOrArn: string): CapacityProviderRecord {
     const record = this.capacityProvider(nameOrArn);
-    const attached = this.versionsOnCapacityProvider(record.arn);
-    if (attached.length > 0) {
-      throw conflict(`Capacity provider ${record.arn} is in use by ${attached.length} function version(s). Delete them first.`);
+    const attached = this.versionCountOnCapacityProvider(record.arn);
+    if (attached > 0) {
+      throw conflict(`Capacity provider ${record.arn} is in use by ${attached} function version(s). Delete them first.`);
     }
     record.goneAt ??= this.clock.now() + this.options.capacityProviderDelayMs;
     record.lastModified = this.clock.now();
@@ -285,15 +330,64 @@ export class LambdaState {
   }
 
   /** Every published version on the provider, in function then version order. */
-  versionsOnCapacityProvider(arn: string): { fn: FunctionRecord; version: VersionRecord }[] {
-    const result: { fn: FunctionRecord; version: VersionRecord }[] = [];
-    for (const name of [...this.functions.keys()].sort()) {
+  versionsOnCapacityProvider(arn: string): ProviderVersion[] {
+    return this.versionsOnCapacityProviderAfter(arn, undefined, Number.POSITIVE_INFINITY);
+  }
+
+  /** How many published versions run on the provider: O(1). */
+  versionCountOnCapacityProvider(arn: string): number {
+    return this.#onProvider.get(arn)?.versions ?? 0;
+  }
+
+  /**
+   * Up to `count` versions on the provider after `after` (a {@link providerVersionKey}), in that order: the first
+   * function by binary search over the provider's function names, then its versions (each function's are kept in
+   * order), so a page costs O(log n + page).
+   */
+  versionsOnCapacityProviderAfter(arn: string, after: PageKey | undefined, count: number): ProviderVersion[] {
+    const index = this.#onProvider.get(arn);
+    const found: ProviderVersion[] = [];
+    if (index === undefined) return found;
+    for (const name of index.functions.from(after === undefined ? undefined : [after[0] as string])) {
       const fn = this.function(name);
-      for (const version of this.publishedVersions(fn)) {
-        if (version.settings.capacityProvider?.CapacityProviderArn === arn) result.push({ fn, version });
+      const from = after !== undefined && after[0] === name ? [after[1] as number] : undefined;
+      for (const version of fn.ordered.from(from)) {
+        if (providerOf(version) !== arn) continue;
+        if (after !== undefined && comparePageKeys([name, versionRank(version.version)], after) <= 0) continue;
+        found.push({ fn, version });
+        if (found.length >= count) return found;
       }
     }
-    return result;
+    return found;
+  }
+
+  #index(fn: FunctionRecord, version: VersionRecord): void {
+    fn.ordered.add(version);
+    const arn = providerOf(version);
+    if (arn === undefined) return;
+    let index = this.#onProvider.get(arn);
+    if (index === undefined) {
+      index = { versions: 0, functions: new SortedList((name) => [name]), perFunction: new Map() };
+      this.#onProvider.set(arn, index);
+    }
+    index.versions++;
+    const before = index.perFunction.get(fn.name) ?? 0;
+    if (before === 0) index.functions.add(fn.name);
+    index.perFunction.set(fn.name, before + 1);
+  }
+
+  #unindex(fn: FunctionRecord, version: VersionRecord): void {
+    fn.ordered.remove(versionKey(version));
+    const arn = providerOf(version);
+    const index = arn === undefined ? undefined : this.#onProvider.get(arn);
+    if (index === undefined) return;
+    index.versions--;
+    const left = (index.perFunction.get(fn.name) ?? 1) - 1;
+    if (left > 0) index.perFunction.set(fn.name, left);
+    else {
+      index.perFunction.delete(fn.name);
+      index.functions.remove([fn.name]);
+    }
   }
 
   // ---- functions ---------------------------------------------------------------------------------------
@@ -328,12 +422,14 @@ export class LambdaState {
       name: input.name,
       latest: { version: LATEST, settings, revisionId: randomUUID(), lastModified: now, readyAt: now },
       versions: new Map(),
+      ordered: new SortedList(versionKey),
       lastVersionNumber: 0,
       aliases: new Map(),
       provisioned: new Map(),
       tags: input.tags ?? {},
     };
     this.functions.set(input.name, fn);
+    this.functionNames.add(input.name);
     return fn;
   }
 
@@ -356,8 +452,10 @@ export class LambdaState {
   }
 
   deleteFunction(name: string): void {
-    this.function(name);
+    const fn = this.function(name);
+    for (const version of fn.versions.values()) this.#unindex(fn, version);
     this.functions.delete(name);
+    this.functionNames.remove([name]);
   }
 
   /** Deletes one published version; refuses when an alias (by its true, current state) routes to it. */
@@ -370,12 +468,21 @@ export class LambdaState {
     if (referencing.length > 0) {
       throw conflict(`Unable to delete version because the following aliases reference it: [${referencing.join(', ')}]`);
     }
+    const record = fn.versions.get(version);
+    if (record !== undefined) this.#unindex(fn, record);
     fn.versions.delete(version);
     fn.provisioned.delete(version);
   }
 
+  /** The function's published versions in Lambda's order. */
   publishedVersions(fn: FunctionRecord): VersionRecord[] {
-    return [...fn.versions.values()].sort((a, b) => compareVersions(a.version, b.version));
+    return fn.ordered.values();
+  }
+
+  /** The newest numbered version: O(1) (`$LATEST.PUBLISHED`, when there is one, sorts after it). */
+  newestNumbered(fn: FunctionRecord): VersionRecord | undefined {
+    const last = fn.ordered.at(-1);
+    return last?.version === LATEST_PUBLISHED ? fn.ordered.at(-2) : last;
   }
 
   /** Publishes `$LATEST` as a new numbered version, or as `$LATEST.PUBLISHED` with `publishTo`. */
@@ -389,16 +496,14 @@ export class LambdaState {
     const target = options.publishTo === 'LATEST_PUBLISHED' ? LATEST_PUBLISHED : undefined;
     if (target === undefined) {
       // Publishing unchanged code and configuration returns the newest version instead of a new one.
-      const newest = this.publishedVersions(fn)
-        .filter((v) => isNumberedVersion(v.version))
-        .at(-1);
+      const newest = this.newestNumbered(fn);
       if (newest !== undefined && sameSettings(newest.settings, latest.settings) && options.description === undefined) return newest;
     }
     const replacing = target !== undefined && fn.versions.has(target);
     const provider = latest.settings.capacityProvider?.CapacityProviderArn;
     if (provider !== undefined && !replacing) {
       const limit = this.options.maxVersionsPerCapacityProvider;
-      if (this.versionsOnCapacityProvider(provider).length >= limit) {
+      if (this.versionCountOnCapacityProvider(provider) >= limit) {
         throw new ServiceError(
           400,
           'FunctionVersionsPerCapacityProviderLimitExceededException',
@@ -419,7 +524,10 @@ export class LambdaState {
       record.failure = fn.nextPublishFailure;
       delete fn.nextPublishFailure;
     }
+    const replaced = fn.versions.get(version);
+    if (replaced !== undefined) this.#unindex(fn, replaced);
     fn.versions.set(version, record);
+    this.#index(fn, record);
     return record;
   }
 
@@ -585,7 +693,7 @@ export class LambdaState {
     if (qualifier !== undefined) this.resolve(fn, qualifier);
     const record: EventSourceMappingRecord = {
       uuid: randomUUID(),
-      seq: this.eventSourceMappings.size === 0 ? 1 : Math.max(...[...this.eventSourceMappings.values()].map((m) => m.seq)) + 1,
+      seq: ++this.#mappingSeq,
       functionArn: functionArn(this.account, name, qualifier),
       functionName: name,
       ...(qualifier === undefined ? {} : { qualifier }),
@@ -620,5 +728,6 @@ function preconditionFailed(): ServiceError {
 }
 
 function sameSettings(a: FunctionSettings, b: FunctionSettings): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  // New code (the usual case of a publish) differs at once; otherwise every member, as JSON.
+  return a.codeSha256 === b.codeSha256 && JSON.stringify(a) === JSON.stringify(b);
 }
