@@ -220,7 +220,7 @@ async function failStopped(context: ActionContext, build: Build, why: string, ou
 function followFailure(error: unknown): string {
   const text = describeAwsError(error);
   if (error instanceof Error && /^ExpiredToken/.test(error.name)) {
-    return `${text}; the role session ended before the build: raise role-duration-seconds of configure-aws-credentials (the deploy role allows 7200)`;
+    return `${text}; the role session ended before the build: raise role-duration-seconds of configure-aws-credentials (the deploy role allows 14400)`;
   }
   return text;
 }

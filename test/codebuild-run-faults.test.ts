@@ -286,7 +286,7 @@ describe.concurrent('codebuild-run: what the follower returns', () => {
       const buildId = run.output('build-id')!;
       expect(run.error?.message).toBe(
         'could not follow the build (ExpiredTokenException: The security token included in the request is expired; the role session ended before the build: ' +
-          `raise role-duration-seconds of configure-aws-credentials (the deploy role allows 7200)): stopped build ${buildId}`,
+          `raise role-duration-seconds of configure-aws-credentials (the deploy role allows 14400)): stopped build ${buildId}`,
       );
       expect(sandbox.server.calls('codebuild', 'StopBuild')).toHaveLength(1);
       expect(sandbox.services.codebuild.build(buildId).buildStatus).toBe('STOPPED');

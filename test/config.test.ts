@@ -66,7 +66,7 @@ describe('a broken config yields one line: file:line:col: path: what is expected
     [
       'environment without a project (empty entry)',
       exampleWith(/ {2}qa:[\s\S]*?(?= {2}prod:)/, '  qa:\n'),
-      `${FILE}:36:6: environments.qa: expected a mapping with after, account, region, terraform, names, capacityProvider, functions, prune, apply, tags, schedules, observability, got null`,
+      `${FILE}:36:6: environments.qa: expected a mapping with after, account, region, terraform, names, capacityProvider, functions, prune, apply, tags, schedules, observability, rollout, got null`,
     ],
     [
       'environment without a project (empty name)',

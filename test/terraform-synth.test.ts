@@ -675,7 +675,8 @@ describe('the GitHub OIDC role of each environment', () => {
         const env = cfg.environments.get(name)!;
         const stack = stackOf(app, name);
         const role = one(stack, 'aws_iam_role', named('name', env.names.deployRole));
-        expect(role.max_session_duration).toBe(7200);
+        // Apply build (90 min) and traffic shift (up to 120 min) in one job.
+        expect(role.max_session_duration).toBe(14_400);
         const repository = cfg.github.repository!;
         expect(policy(role.assume_role_policy)).toEqual([
           {
@@ -1237,7 +1238,107 @@ describe('observability', () => {
     ]) {
       expect(metrics).toContain(expected);
     }
-    expect(body.widgets.find((widget) => widget.type === 'alarm')!.properties.alarms).toHaveLength(6);
+    // Six of the environment, and the four guarding the traffic shift of prod's two functions (errors, throttles).
+    expect(body.widgets.find((widget) => widget.type === 'alarm')!.properties.alarms).toHaveLength(10);
+    expect(body.widgets.find((widget) => widget.type === 'alarm')!.properties.alarms).toContain(
+      'arn:aws:cloudwatch:eu-west-1:333333333333:alarm:orders-prod-router-shift-errors',
+    );
+  });
+});
+
+describe('progressive delivery (traffic-shift)', () => {
+  /** prod: a linear rollout with a p99 duration alarm over 2 periods of 120 s; the worker all at once. */
+  let shifted: SynthResult;
+  let shiftedConfig: GantryConfig;
+  beforeAll(async () => {
+    const root = join(tmp, 'shift-repo');
+    mkdirSync(join(root, 'deploy'), { recursive: true });
+    const text = exampleWith(
+      '    tags:\n      cost-center: platform',
+      '    tags:\n      cost-center: platform\n    rollout:\n      strategy: { linear: { percent: 20, everyMinutes: 3 } }\n      alarms: { errors: 2, p99DurationMs: 1500, periodSeconds: 120, evaluationPeriods: 2 }',
+    ).replace('      - *worker\n    prune: { keep: 10 }', '      - <<: *worker\n        rollout: { strategy: all-at-once }\n    prune: { keep: 10 }');
+    writeFileSync(join(root, 'deploy', 'gantry.yml'), text);
+    shifted = await synthesize({ configFile: 'deploy/gantry.yml', root });
+    shiftedConfig = await loadConfig(join(root, 'deploy', 'gantry.yml'));
+  });
+
+  it('guards each shifted function with alarms on its new version behind the alias, named by the naming module; none deployed all at once', () => {
+    const stack = stackOf(example, 'prod');
+    const [routerKey] = Object.entries(stack.resource.aws_lambda_function!).find(([, block]) => block.function_name === 'orders-prod-router')!;
+    const names = config.environments.get('prod')!.names.functions[0]!;
+    const alarm = (name: string) => one(stack, 'aws_cloudwatch_metric_alarm', named('alarm_name', name));
+    expect(alarm(names.shiftAlarms.errors)).toMatchObject({
+      namespace: 'AWS/Lambda',
+      metric_name: 'Errors',
+      // Static: the function and its alias. Known at apply: the version this apply publishes.
+      dimensions: { FunctionName: 'orders-prod-router', Resource: 'orders-prod-router:live', ExecutedVersion: `\${aws_lambda_function.${routerKey}.version}` },
+      statistic: 'Sum',
+      period: 60,
+      evaluation_periods: 1,
+      threshold: 1,
+      comparison_operator: 'GreaterThanOrEqualToThreshold',
+      treat_missing_data: 'notBreaching',
+    });
+    expect(alarm(names.shiftAlarms.throttles)).toMatchObject({ metric_name: 'Throttles', threshold: 1 });
+    // No p99 alarm unless a threshold is configured; none at all in dev, deployed all at once.
+    expect(resources(stack, 'aws_cloudwatch_metric_alarm').filter((block) => String(block.alarm_name).includes('-shift-'))).toHaveLength(4);
+    expect(resources(stackOf(example, 'dev'), 'aws_cloudwatch_metric_alarm').filter((block) => String(block.alarm_name).includes('-shift-'))).toEqual([]);
+
+    const custom = stackOf(shifted, 'prod');
+    const customNames = shiftedConfig.environments.get('prod')!.names.functions;
+    expect(one(custom, 'aws_cloudwatch_metric_alarm', named('alarm_name', customNames[0]!.shiftAlarms.p99Duration))).toMatchObject({
+      metric_name: 'Duration',
+      extended_statistic: 'p99',
+      threshold: 1500,
+      period: 120,
+      evaluation_periods: 2,
+      comparison_operator: 'GreaterThanThreshold',
+    });
+    expect(one(custom, 'aws_cloudwatch_metric_alarm', named('alarm_name', customNames[0]!.shiftAlarms.errors)).threshold).toBe(2);
+    expect(resources(custom, 'aws_cloudwatch_metric_alarm').filter((block) => String(block.alarm_name).includes('orders-prod-worker-shift'))).toEqual([]);
+  });
+
+  it('leaves the alias of a shifted function to the action: terraform ignores its version and weights; all at once, it follows the publish', () => {
+    const alias = (stack: StackJson, fn: string) =>
+      one(stack, 'aws_lambda_alias', (block) => String(block.function_name).includes(`functions_${fn}_`) && block.name === 'live');
+    for (const environment of ['qa', 'prod']) {
+      expect(alias(stackOf(example, environment), 'router').lifecycle).toEqual({ ignore_changes: ['function_version', 'routing_config'] });
+    }
+    expect(alias(stackOf(example, 'dev'), 'router').lifecycle).toBeUndefined();
+    expect(alias(stackOf(shifted, 'prod'), 'router').lifecycle).toEqual({ ignore_changes: ['function_version', 'routing_config'] });
+    expect(alias(stackOf(shifted, 'prod'), 'worker').lifecycle).toBeUndefined();
+  });
+
+  it('lets the deploy role update exactly the shifted aliases and read exactly their guarding alarms', () => {
+    const prod = config.environments.get('prod')!;
+    const statements = rolePolicy(stackOf(example, 'prod'), prod.names.deployRole);
+    const by = (sid: string) => statements.find((statement) => statement.Sid === sid);
+    expect(by('ShiftOwnAliases')).toEqual({
+      Effect: 'Allow',
+      Sid: 'ShiftOwnAliases',
+      Action: ['lambda:GetAlias', 'lambda:UpdateAlias'],
+      Resource: prod.names.functions.map((fn) => fn.aliasArn),
+    });
+    expect(by('WatchOwnShiftAlarms')).toEqual({
+      Effect: 'Allow',
+      Sid: 'WatchOwnShiftAlarms',
+      Action: ['cloudwatch:DescribeAlarms'],
+      Resource: prod.names.functions
+        .flatMap((fn) => [fn.shiftAlarms.errors, fn.shiftAlarms.throttles])
+        .map((name) => `arn:aws:cloudwatch:eu-west-1:333333333333:alarm:${name}`),
+    });
+    // UpdateAlias nowhere else in the role; the roles of dev, which deploys all at once, get neither.
+    expect(statements.filter((statement) => statement.Action.includes('lambda:UpdateAlias'))).toHaveLength(1);
+    const dev = rolePolicy(stackOf(example, 'dev'), config.environments.get('dev')!.names.deployRole);
+    expect(actionsOf(dev)).not.toContain('lambda:UpdateAlias');
+    expect(actionsOf(dev)).not.toContain('cloudwatch:DescribeAlarms');
+    // The custom prod shifts only its router.
+    const custom = rolePolicy(stackOf(shifted, 'prod'), shiftedConfig.environments.get('prod')!.names.deployRole);
+    expect(custom.find((statement) => statement.Sid === 'ShiftOwnAliases')!.Resource).toEqual([
+      'arn:aws:lambda:eu-west-1:333333333333:function:orders-prod-router:live',
+    ]);
+    expect(custom.find((statement) => statement.Sid === 'WatchOwnShiftAlarms')!.Resource).toHaveLength(3);
+    expect(ALLOWED_IAM_ACTIONS.has('lambda:UpdateAlias') && ALLOWED_IAM_ACTIONS.has('cloudwatch:DescribeAlarms')).toBe(true);
   });
 });
 

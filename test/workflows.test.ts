@@ -37,7 +37,7 @@ const workflow = (name: string): Mapping => parse(read(name)) as Mapping;
 const CLI = join(REPO_ROOT, 'scripts', 'dist', 'gantry.js');
 
 /** gantry's actions, all of which the reusable workflows use. */
-const GANTRY_ACTIONS = ['resolve-environment', 'codebuild-run', 'promotion-gate', 'deployment-status', 'capacity-warmup', 'version-prune'];
+const GANTRY_ACTIONS = ['resolve-environment', 'codebuild-run', 'promotion-gate', 'deployment-status', 'capacity-warmup', 'traffic-shift', 'version-prune'];
 /** gantry's own delivery: thin callers of the reusable workflows. */
 const CALLERS: Record<string, string> = {
   'pull-request.yml': 'plan.yml',
@@ -163,7 +163,7 @@ describe('the delivery flow', () => {
     expect(runs).toContain('secretlint');
   });
 
-  it('deploy.yml: plan, then apply in the GitHub Environment with the reviewed plan, warmup, prune, deployment status', () => {
+  it('deploy.yml: plan, then apply in the GitHub Environment with the reviewed plan, warmup, traffic shift, prune, deployment status', () => {
     const deploy = workflow('deploy.yml');
     expect(deploy.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
     const { plan, apply } = deploy.jobs as Mapping;
@@ -194,6 +194,7 @@ describe('the delivery flow', () => {
       'aws-actions/configure-aws-credentials',
       './.gantry/actions/codebuild-run',
       './.gantry/actions/capacity-warmup',
+      './.gantry/actions/traffic-shift',
       './.gantry/actions/version-prune',
       './.gantry/actions/deployment-status',
       './.gantry/actions/deployment-status',
@@ -210,9 +211,11 @@ describe('the delivery flow', () => {
       'allowed-account-ids': '${{ steps.resolve.outputs.account }}',
     });
     expect(steps[6]!.with).toMatchObject({ mode: 'apply', 'plan-sha256': '${{ needs.plan.outputs.plan-sha256 }}', 'source-version': '${{ inputs.sha }}' });
-    expect(steps[8]!.with).toMatchObject({ 'dry-run': 'false' });
-    expect(steps[9]).toMatchObject({ if: "success() && steps.gate.outputs.deployment-id != ''", with: { state: 'success' } });
-    expect(steps[10]).toMatchObject({ if: "(failure() || cancelled()) && steps.gate.outputs.deployment-id != ''", with: { state: 'failure' } });
+    // After warmup, the traffic shift (canary or linear; a rollback fails the job, so the status is failure).
+    expect(steps[8]).toMatchObject({ id: 'shift', uses: './.gantry/actions/traffic-shift' });
+    expect(steps[9]!.with).toMatchObject({ 'dry-run': 'false' });
+    expect(steps[10]).toMatchObject({ if: "success() && steps.gate.outputs.deployment-id != ''", with: { state: 'success' } });
+    expect(steps[11]).toMatchObject({ if: "(failure() || cancelled()) && steps.gate.outputs.deployment-id != ''", with: { state: 'failure' } });
   });
 
   it('promote.yml deploys the next environment of the config through deploy.yml (same commit of gantry)', () => {
@@ -989,7 +992,7 @@ describe("gantry's actions and reusable workflows by OWNER/gantry/...@ref (a con
         "jobs.apply: steps.codebuild.outputs.plan-hash: gantry's codebuild-run has no output plan-hash",
       ]);
       expect(messages({ 'x.yml': change(caller('push', ownJob('plan')), 'actions/codebuild-run@v1', 'actions/codebuild-runner@v1') }, 'references')).toEqual([
-        'acme/gantry/actions/codebuild-runner@v1: gantry has no action codebuild-runner (its actions: resolve-environment, promotion-gate, codebuild-run, deployment-status, capacity-warmup, version-prune)',
+        'acme/gantry/actions/codebuild-runner@v1: gantry has no action codebuild-runner (its actions: resolve-environment, promotion-gate, codebuild-run, deployment-status, capacity-warmup, traffic-shift, version-prune)',
       ]);
     });
 

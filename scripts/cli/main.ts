@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { type InputSpec, inputsFor, parseInputs } from '../../src/definition/define.js';
 import { capacityWarmup } from '../../src/definitions/capacity-warmup.js';
 import { resolveEnvironment } from '../../src/definitions/resolve-environment.js';
+import { trafficShift } from '../../src/definitions/traffic-shift.js';
 import { versionPrune } from '../../src/definitions/version-prune.js';
 import { ConfigError, describeError, InputError, UsageError, UserError } from '../../src/errors.js';
 import { cliInputSource } from '../../src/inputs.js';
@@ -40,6 +41,7 @@ export const COMMANDS: CliCommand[] = [
   verifyPlanCommand,
   synthCommand,
   actionCommand(capacityWarmup),
+  actionCommand(trafficShift),
   actionCommand(versionPrune),
   lintWorkflowsCommand,
 ];

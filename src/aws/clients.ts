@@ -8,6 +8,7 @@
  *   special-cases it.
  * - Credentials: the SDK's default chain (in Actions, the OIDC role set up by configure-aws-credentials).
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -42,6 +43,11 @@ export function createLambdaClient(options: AwsClientOptions): LambdaClient {
 
 export function createCodeBuildClient(options: AwsClientOptions): CodeBuildClient {
   return new CodeBuildClient(awsClientConfig(options));
+}
+
+/** CloudWatch (alarms): the traffic shift reads its guarding alarms' states. */
+export function createCloudWatchClient(options: AwsClientOptions): CloudWatchClient {
+  return new CloudWatchClient(awsClientConfig(options));
 }
 
 export function createLogsClient(options: AwsClientOptions, env: NodeJS.ProcessEnv = process.env): CloudWatchLogsClient {

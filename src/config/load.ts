@@ -12,14 +12,23 @@ import { readUserFile, type UserFileOptions, workspaceRoot } from '../read-user-
 import { type Locate, parseYamlFile } from '../yaml-file.js';
 import { deriveEnvironmentNames, type EnvironmentNames } from './naming.js';
 import { promotionOrder } from './promotion-order.js';
+import { type Rollout, resolveRollout, rolloutProblem } from './rollout.js';
 import { ConfigSchema, type FunctionSettings, type RawConfig, type RawEnvironment } from './schema.js';
 
 export { DEFAULT_CONFIG_FILE };
 
-export type ResolvedFunction = FunctionSettings & { functionName: string; functionArn: string; aliasArn: string };
+export type ResolvedFunction = Omit<FunctionSettings, 'rollout'> & {
+  functionName: string;
+  functionArn: string;
+  aliasArn: string;
+  /** The environment's rollout with the function's own keys over it (rollout.ts). */
+  rollout: Rollout;
+};
 
-export interface EnvironmentConfig extends Omit<RawEnvironment, 'names' | 'after' | 'functions'> {
+export interface EnvironmentConfig extends Omit<RawEnvironment, 'names' | 'after' | 'functions' | 'rollout'> {
   name: string;
+  /** The environment's rollout, defaults resolved (rollout.ts); each function's own is on the function. */
+  rollout: Rollout;
   /** The environment a commit must reach first; undefined for the first environment. */
   previous: string | undefined;
   names: EnvironmentNames;
@@ -118,16 +127,25 @@ function resolveConfig(raw: RawConfig, file: string, locate: Locate): GantryConf
     claim(env, 'IAM role', names.deployRole, [...base, 'names', 'deployRole']);
     for (const [index, fn] of names.functions.entries()) claim(env, 'function', fn.functionName, [...base, 'functions', index, 'name']);
 
-    const { after, names: _overrides, functions, ...settings } = env;
+    const first = name === order[0];
+    const rollout = resolveRollout(env.rollout, undefined, first);
+    const rolloutIssue = rolloutProblem(rollout);
+    if (rolloutIssue !== undefined) fail([...base, 'rollout'], rolloutIssue);
+
+    const { after, names: _overrides, functions, rollout: _rollout, ...settings } = env;
     environments.set(name, {
       ...settings,
       name,
       previous: after,
       names,
-      functions: functions.map((fn, index) => {
+      rollout,
+      functions: functions.map(({ rollout: own, ...fn }, index) => {
         const derived = names.functions[index];
         if (derived === undefined) throw new Error(`no derived names for function "${fn.name}" of environment "${name}"`);
-        return { ...fn, functionName: derived.functionName, functionArn: derived.functionArn, aliasArn: derived.aliasArn };
+        const fnRollout = resolveRollout(env.rollout, own, first);
+        const problem = own === undefined ? undefined : rolloutProblem(fnRollout);
+        if (problem !== undefined) fail([...base, 'functions', index, 'rollout'], problem);
+        return { ...fn, functionName: derived.functionName, functionArn: derived.functionArn, aliasArn: derived.aliasArn, rollout: fnRollout };
       }),
     });
   }

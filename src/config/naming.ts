@@ -25,6 +25,11 @@ export interface FunctionNames {
   keepAliveRule: string;
   errorsAlarm: string;
   throttlesAlarm: string;
+  /**
+   * The alarms that guard a traffic shift (src/config/rollout.ts says which exist): each watches the new version
+   * behind the alias (ExecutedVersion), not the function as a whole like the two above.
+   */
+  shiftAlarms: { errors: string; throttles: string; p99Duration: string };
 }
 
 export interface EnvironmentNames {
@@ -173,6 +178,11 @@ export function deriveEnvironmentNames(project: string, environment: string, env
         keepAliveRule: boundedName(`${prefix}-${fn.name}-keepalive`, 64),
         errorsAlarm: `${prefix}-${fn.name}-errors`,
         throttlesAlarm: `${prefix}-${fn.name}-throttles`,
+        shiftAlarms: {
+          errors: `${prefix}-${fn.name}-shift-errors`,
+          throttles: `${prefix}-${fn.name}-shift-throttles`,
+          p99Duration: `${prefix}-${fn.name}-shift-p99`,
+        },
       };
     }),
   };

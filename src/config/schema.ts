@@ -93,6 +93,84 @@ const FunctionBuild = z
     'How `gantry package` builds the deployment package from source (the plan build runs it before terraform plan): the command, then a byte-reproducible zip of the directory (sorted entries, fixed times and permissions).',
   );
 
+/**
+ * Progressive delivery (docs/traffic-shift.md): how the traffic-shift action moves an alias from its stable
+ * version to the new one, and the alarms that guard it. The same shape per environment and per function (a
+ * function's keys override its environment's); what neither sets is resolved in rollout.ts, where the strategy's
+ * default depends on the environment's place in the promotion order.
+ */
+export const ROLLOUT_LIMITS = { percent: { min: 1, max: 99 }, minutes: { min: 1, max: 120 }, bakeMinutes: { max: 120 } } as const;
+
+const rolloutPercent = z.int().min(ROLLOUT_LIMITS.percent.min).max(ROLLOUT_LIMITS.percent.max).describe('Share of the traffic, in percent (1 to 99).');
+const rolloutMinutes = z.int().min(ROLLOUT_LIMITS.minutes.min).max(ROLLOUT_LIMITS.minutes.max);
+
+const CanaryStrategy = z
+  .strictObject({
+    percent: rolloutPercent.default(10).describe('Share of the traffic the new version gets first (1 to 99).'),
+    minutes: rolloutMinutes.default(5).describe('How long that share is held, watched, before 100%.'),
+  })
+  .describe('Canary: `percent` of the traffic for `minutes`, then 100%.');
+
+const LinearStrategy = z
+  .strictObject({
+    percent: rolloutPercent.default(10).describe('Share added at each step (1 to 99): 10 gives 10%, 20%, ... 90%, then 100%.'),
+    everyMinutes: rolloutMinutes.default(1).describe('How long each step is held, watched, before the next.'),
+  })
+  .describe('Linear: `percent` more of the traffic every `everyMinutes`, then 100%.');
+
+const StrategyChoice = z
+  .strictObject({ canary: CanaryStrategy.optional(), linear: LinearStrategy.optional() })
+  .refine((choice) => (choice.canary === undefined) !== (choice.linear === undefined), {
+    error: 'expected exactly one of canary or linear, such as { canary: { percent: 10, minutes: 5 } }',
+  });
+
+export const RolloutStrategySchema = z.union([z.literal('all-at-once'), StrategyChoice], {
+  error: 'expected all-at-once, { canary: { percent: 10, minutes: 5 } } or { linear: { percent: 10, everyMinutes: 1 } }',
+});
+
+const RolloutAlarms = z
+  .strictObject({
+    errors: z.int().min(1).max(1_000_000).optional().describe('Errors of the new version in one period that roll the shift back. Default 1.'),
+    throttles: z.int().min(1).max(1_000_000).optional().describe('Throttled invocations of the new version in one period that roll the shift back. Default 1.'),
+    p99DurationMs: z
+      .int()
+      .min(1)
+      .max(900_000)
+      .optional()
+      .describe("The new version's p99 duration (ms) over one period that rolls the shift back. No duration alarm unless set."),
+    periodSeconds: z
+      .int()
+      .min(60)
+      .max(3600)
+      .refine((seconds) => seconds % 60 === 0, 'expected a multiple of 60 seconds: Lambda publishes its metrics once a minute')
+      .optional()
+      .describe('Period of the guarding alarms, in seconds (a multiple of 60, at most 3600). Default 60.'),
+    evaluationPeriods: z
+      .int()
+      .min(1)
+      .max(10)
+      .optional()
+      .describe('Periods each guarding alarm evaluates (1 to 10); a step is held at least this many periods before its OK is trusted. Default 1.'),
+  })
+  .describe(
+    'Thresholds of the alarms that guard a shift: terraform creates them on the new version behind the alias (dimensions FunctionName, Resource `<function>:<alias>`, ExecutedVersion).',
+  );
+
+export const RolloutSchema = z
+  .strictObject({
+    strategy: RolloutStrategySchema.optional().describe(
+      'How the alias moves to a new version: `all-at-once` (terraform moves it on apply), `{ canary: { percent, minutes } }` or `{ linear: { percent, everyMinutes } }` (the traffic-shift action moves it, watching the alarms). Default: all-at-once in the first environment of the promotion order, `{ canary: { percent: 10, minutes: 5 } }` in every later one.',
+    ),
+    bakeMinutes: z
+      .int()
+      .min(0)
+      .max(ROLLOUT_LIMITS.bakeMinutes.max)
+      .optional()
+      .describe('Minutes the alarms are still watched after 100%, before the shift succeeds (a canary or linear strategy). Default 5.'),
+    alarms: RolloutAlarms.optional(),
+  })
+  .describe("Progressive delivery of new versions (docs/traffic-shift.md); a function's `rollout` overrides its environment's, key by key.");
+
 export const FunctionSchema = z
   .strictObject({
     name: label('function name').describe('Short name of the function; the AWS function name is `<project>-<env>-<name>` unless `functionName` is set.'),
@@ -152,6 +230,7 @@ export const FunctionSchema = z
         'Deployment package: the zip `gantry package` builds (see `build`) and the terraform app deploys, relative to the repository root; `dist/functions/<name>.zip` unless set.',
       ),
     build: FunctionBuild.optional(),
+    rollout: RolloutSchema.optional(),
   })
   // An execution environment gets memoryMb / 1024 / memoryGiBPerVcpu vCPUs; Lambda Managed Instances need at
   // least 1 vCPU and 2 GB (the 2 GB is memoryMb's minimum). AWS SAM, CapacityProviderConfig: "The memory ratio
@@ -309,7 +388,7 @@ const KeepAliveSchedule = z
       .boolean()
       .default(false)
       .describe(
-        'Invoke each function\'s alias with its warmup payload on a schedule (EventBridge). Keeps the path exercised; it does not create capacity (see docs/platform.md).',
+        "Invoke each function's alias with its warmup payload on a schedule (EventBridge). Keeps the path exercised; it does not create capacity (see docs/platform.md).",
       ),
     expression: scheduleExpression.default('rate(5 minutes)').describe('When the keep-alive runs.'),
   })
@@ -429,6 +508,7 @@ export const EnvironmentSchema = z
       .default(DEFAULT_SCHEDULES)
       .describe('Scheduled jobs of the terraform app; each is off until enabled here.'),
     observability: Observability.default(DEFAULT_OBSERVABILITY),
+    rollout: RolloutSchema.optional(),
   })
   .describe('One deployment environment.');
 
@@ -508,3 +588,5 @@ export const ConfigSchema = z
 export type RawConfig = z.output<typeof ConfigSchema>;
 export type RawEnvironment = z.output<typeof EnvironmentSchema>;
 export type FunctionSettings = z.output<typeof FunctionSchema>;
+export type RawRollout = z.output<typeof RolloutSchema>;
+export type RolloutStrategy = z.output<typeof RolloutStrategySchema>;

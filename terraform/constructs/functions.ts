@@ -7,7 +7,8 @@
  *
  * On a publish the scaling config of the new version is created before the old version's is deleted, and the
  * alias moves in between: the running version keeps its scaling until the alias has left it (see
- * {@link SCALING_CONFIG_LIFECYCLE}).
+ * {@link SCALING_CONFIG_LIFECYCLE}). With a canary or linear rollout the alias stays where it is and the
+ * traffic-shift action moves it ({@link SHIFTED_ALIAS_LIFECYCLE}).
  */
 import { posix } from 'node:path';
 import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js';
@@ -18,6 +19,7 @@ import { Fn, ref, Token } from 'cdktn';
 import { Construct } from 'constructs';
 import type { ResolvedFunction } from '../../src/config/load.js';
 import type { FunctionNames } from '../../src/config/naming.js';
+import { isProgressive } from '../../src/config/rollout.js';
 import { packagePath } from '../../src/package/settings.js';
 import { type Boundaries, OWN_LOG_GROUP_SID } from './boundary.js';
 import type { CapacityProvider } from './capacity-provider.js';
@@ -65,6 +67,16 @@ export const FUNCTION_TIMEOUTS = { create: '30m', update: '30m' };
  * the capacity provider): each of them that is replaced is created before the old one is destroyed.
  */
 export const SCALING_CONFIG_LIFECYCLE = { createBeforeDestroy: true };
+
+/**
+ * The alias of a function with a canary or linear rollout (src/config/rollout.ts) is the traffic-shift action's to
+ * move: terraform creates it on the first version, publishes every later one, and leaves the alias's version and
+ * weights as the action set them (docs/traffic-shift.md). Deployed all at once, the alias follows each publish, as
+ * before. Either way the new version gets its scaling config from the apply; the stable one's is reset (see
+ * {@link SCALING_CONFIG_LIFECYCLE}) and capacity-warmup, which runs before the shift, applies it again to every
+ * version the alias routes to.
+ */
+export const SHIFTED_ALIAS_LIFECYCLE = { ignoreChanges: ['function_version', 'routing_config'] };
 
 export class Functions extends Construct {
   readonly deployed: DeployedFunction[] = [];
@@ -126,6 +138,7 @@ export class Functions extends Construct {
         functionName: fn.functionName,
         functionVersion: fn.version,
         dependsOn: [scaling],
+        ...(isProgressive(settings.rollout) ? { lifecycle: SHIFTED_ALIAS_LIFECYCLE } : {}),
       });
       this.deployed.push({ settings, names, function: fn, alias });
     });

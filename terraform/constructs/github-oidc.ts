@@ -7,8 +7,8 @@
  *   Environment, so AWS itself requires what the environment enforces (required reviewers, deployment branch
  *   policy) before anyone can start the apply project. No `ref:` subject, no `pull_request`: a job on main or on
  *   a pushed tag outside the environment cannot assume it. It starts, reads and stops apply builds, follows
- *   their log (Live Tail on the build log group, GetLogEvents), warms up and prunes its own functions and reads
- *   its own plans.
+ *   their log (Live Tail on the build log group, GetLogEvents), warms up, shifts traffic on and prunes its own
+ *   functions and reads its own plans.
  * - ref (`repo:…:ref:<apply.refs>`): the jobs on the allowed refs outside the environment (the deploy workflow's
  *   plan job, the prune workflow). It starts plan builds and prunes versions; it cannot start the apply project.
  * - plan (`repo:…:pull_request` only): pull-request plans; it starts builds of the read-only pull-request plan
@@ -26,6 +26,7 @@
 
 import { IamOpenidConnectProvider } from '@cdktn/provider-aws/lib/iam-openid-connect-provider/index.js';
 import { Construct } from 'constructs';
+import { guardAlarms, isProgressive } from '../../src/config/rollout.js';
 import type { Boundaries } from './boundary.js';
 import { deleteVersionsStatement, pruneStatements, startBuildStatements } from './build-permissions.js';
 import type { StackContext } from './context.js';
@@ -61,6 +62,7 @@ export function deployRoleStatements(ctx: StackContext): Statement[] {
   return [
     ...startBuildStatements('RunOwnApplyBuilds', [arn.codebuildProject(names.applyProject)]),
     ...followBuildLogStatements(ctx),
+    ...shiftStatements(ctx),
     {
       Sid: 'WarmupAndPruneOwnFunctions',
       Action: [
@@ -97,6 +99,30 @@ export function deployRoleStatements(ctx: StackContext): Statement[] {
       Condition: { StringLike: { 's3:prefix': [`${names.planKeyPrefix}*`] } },
     },
     { Sid: 'ReadOwnPlanObjects', Action: ['s3:GetObject'], Resource: [arn.object(names.planBucket, `${names.planKeyPrefix}*`)] },
+  ];
+}
+
+/**
+ * The traffic-shift action, in the apply job after the warmup, for the functions with a canary or linear rollout:
+ * UpdateAlias on exactly their aliases (GetAlias, ListVersionsByFunction and InvokeFunction of the new version are
+ * the warmup's and prune's grants above), and DescribeAlarms on exactly their guarding alarms: the action asks
+ * for metric alarms only, which a DescribeAlarms scoped to alarm ARNs may return (API Reference, DescribeAlarms:
+ * only composite alarms need it on "*"). None in an environment that deploys everything all at once.
+ */
+export function shiftStatements(ctx: StackContext): Statement[] {
+  const { names, arn } = ctx;
+  const shifted = ctx.env.functions.flatMap((settings, index) => {
+    const fn = names.functions[index];
+    return fn === undefined || !isProgressive(settings.rollout) ? [] : [{ fn, alarms: guardAlarms(fn, settings.rollout) }];
+  });
+  if (shifted.length === 0) return [];
+  return [
+    { Sid: 'ShiftOwnAliases', Action: ['lambda:GetAlias', 'lambda:UpdateAlias'], Resource: shifted.map(({ fn }) => fn.aliasArn) },
+    {
+      Sid: 'WatchOwnShiftAlarms',
+      Action: ['cloudwatch:DescribeAlarms'],
+      Resource: shifted.flatMap(({ alarms }) => alarms.map((alarm) => arn.alarm(alarm.name))),
+    },
   ];
 }
 
@@ -173,8 +199,9 @@ export class GithubOidc extends Construct {
       description: `GitHub Actions of ${ctx.repository}, apply job in the ${ctx.env.name} GitHub Environment: apply builds, functions, plans`,
       assumeRolePolicy: githubTrust(ctx, 'GitHubActionsEnvironment', [environmentSubject(ctx.repository, ctx.env.name)]),
       statements: deployRoleStatements(ctx),
-      // The apply job follows a build for up to 90 minutes.
-      maxSessionDuration: 7200,
+      // The apply job follows a build for up to 90 minutes, then a traffic shift may take up to 120 (the config
+      // refuses a longer rollout), warmup and prune included: four hours.
+      maxSessionDuration: 14_400,
       dependsOn,
       boundary: boundaries.pipeline,
     });

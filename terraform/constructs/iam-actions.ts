@@ -25,6 +25,7 @@ export interface ServiceActions {
 export const IAM_ACTIONS: Readonly<Record<string, ServiceActions>> = {
   lambda: {
     reference: `${SAR}/list_awslambda.html`,
+    note: 'GetAlias and UpdateAlias: the traffic-shift action, on the aliases of the functions it shifts (deploy role); UpdateAlias also terraform (apply build).',
     actions: [
       'AddPermission',
       'CreateAlias',
@@ -220,6 +221,7 @@ export const IAM_ACTIONS: Readonly<Record<string, ServiceActions>> = {
       'TagResource',
       'UntagResource',
     ],
+    note: 'DescribeAlarms: on "*" for the build roles (terraform reads the stack\'s alarms), on the guarding alarms\' ARNs for the deploy role (the traffic-shift action; the API Reference\'s DescribeAlarms says only composite alarms need it on "*", and the action asks for metric alarms only).',
   },
   events: {
     reference: `${SAR}/list_amazoneventbridge.html`,

@@ -1,6 +1,14 @@
 /**
  * Observability as code: alarms on each function's errors and throttles, on the capacity provider's CPU and
- * on its function versions nearing the hard limit of 100, and one dashboard of all of it.
+ * on its function versions nearing the hard limit of 100, the alarms that guard a traffic shift, and one
+ * dashboard of all of it.
+ *
+ * The guarding alarms (src/config/rollout.ts, guardAlarms; only for a function with a canary or linear rollout)
+ * watch the new version behind the alias: dimensions FunctionName, Resource `<function>:<alias>` and
+ * ExecutedVersion. Static: their names (the naming module), metrics, thresholds, periods and the alias. Known to
+ * terraform only at apply: ExecutedVersion, the version the apply publishes (the function's `version`), so each
+ * apply points them at the version the traffic-shift action is about to shift to, and the action refuses to shift
+ * a version they do not watch. The action creates nothing in CloudWatch: it reads these alarms' states.
  *
  * Lambda publishes no metric of versions per capacity provider. The prune build prints the count it leaves
  * (one JSON line per capacity provider, buildspecs/prune.yml); a metric filter on the build log group turns
@@ -12,13 +20,15 @@ import { CloudwatchDashboard } from '@cdktn/provider-aws/lib/cloudwatch-dashboar
 import { CloudwatchLogMetricFilter } from '@cdktn/provider-aws/lib/cloudwatch-log-metric-filter/index.js';
 import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktn/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { Construct } from 'constructs';
+import { guardAlarmDimensions, guardAlarms } from '../../src/config/rollout.js';
 import type { Builds } from './builds.js';
 import type { StackContext } from './context.js';
+import type { Functions } from './functions.js';
 
 export const VERSION_LIMIT = 100;
 
 export class Observability extends Construct {
-  constructor(scope: Construct, id: string, ctx: StackContext, builds: Builds) {
+  constructor(scope: Construct, id: string, ctx: StackContext, builds: Builds, functions: Functions) {
     super(scope, id);
     const { names } = ctx;
     const { alarms, alarmActions } = ctx.env.observability;
@@ -54,6 +64,26 @@ export class Observability extends Construct {
         comparisonOperator: 'GreaterThanOrEqualToThreshold',
         treatMissingData: 'notBreaching',
       });
+    }
+
+    for (const { settings, names: fn, function: deployed } of functions.deployed) {
+      for (const guard of guardAlarms(fn, settings.rollout)) {
+        alarm(`${fn.name}-shift-${guard.metricName.toLowerCase()}`, {
+          alarmName: guard.name,
+          alarmDescription: guard.description,
+          namespace: 'AWS/Lambda',
+          metricName: guard.metricName,
+          dimensions: guardAlarmDimensions(fn, deployed.version),
+          ...(guard.statistic === undefined ? {} : { statistic: guard.statistic }),
+          ...(guard.extendedStatistic === undefined ? {} : { extendedStatistic: guard.extendedStatistic }),
+          period: guard.periodSeconds,
+          evaluationPeriods: guard.evaluationPeriods,
+          threshold: guard.threshold,
+          comparisonOperator: guard.comparisonOperator,
+          // No traffic on the new version yet is no reason to roll it back.
+          treatMissingData: 'notBreaching',
+        });
+      }
     }
 
     alarm('cpu', {
@@ -168,7 +198,11 @@ export function dashboardBody(ctx: StackContext): { widgets: object[] } {
       widget(`${fn.functionName}: concurrency`, [['AWS/Lambda', 'ConcurrentExecutions', ...dims]], 16, y, { stat: 'Maximum' }),
     );
   });
-  const alarmArns = [names.cpuAlarm, names.versionsAlarm, ...names.functions.flatMap((fn) => [fn.errorsAlarm, fn.throttlesAlarm])].map((name) =>
+  const guards = ctx.env.functions.flatMap((settings, index) => {
+    const fn = names.functions[index];
+    return fn === undefined ? [] : guardAlarms(fn, settings.rollout).map((guard) => guard.name);
+  });
+  const alarmArns = [names.cpuAlarm, names.versionsAlarm, ...names.functions.flatMap((fn) => [fn.errorsAlarm, fn.throttlesAlarm]), ...guards].map((name) =>
     ctx.arn.alarm(name),
   );
   widgets.push({

@@ -50,7 +50,7 @@ export class EnvironmentStack extends EscapingStack {
     const builds = new Builds(this, 'builds', ctx, boundaries);
     new GithubOidc(this, 'github', ctx, boundaries);
     new Schedules(this, 'schedules', ctx, functions, builds, boundaries);
-    new Observability(this, 'observability', ctx, builds);
+    new Observability(this, 'observability', ctx, builds, functions);
 
     new TerraformOutput(this, 'capacity_provider_arn', { value: capacity.provider.arn });
     new TerraformOutput(this, 'deploy_role_arn', { value: names.deployRoleArn });
