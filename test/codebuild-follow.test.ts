@@ -114,8 +114,10 @@ describe('following a build by Live Tail', () => {
     // The one read of what the stream held before the session began: a page, then either the page that returns
     // the same token (the API's end-of-stream signal) or none, when the session's first update already covers
     // the rest. The agent's last line then ends the log: no more reads.
+    // On a loaded machine lines can arrive between the pages, and the read takes a page more before the
+    // session's first update marks where it may stop: never more than that, and never a poll.
     expect(run.calls('GetLogEvents')).toBeGreaterThanOrEqual(1);
-    expect(run.calls('GetLogEvents')).toBeLessThanOrEqual(2);
+    expect(run.calls('GetLogEvents')).toBeLessThanOrEqual(3);
     expect(run.logger.lines.filter((line) => line.startsWith('group: '))).toEqual([
       'group: DOWNLOAD_SOURCE',
       'group: INSTALL',

@@ -46,12 +46,20 @@ describe('config properties', () => {
         const text = stringify({ ...raw, environments: Object.fromEntries(declared) });
         const config = parseConfig(text, 'gantry.yml');
         expect(config.order).toEqual(entries.map(([name]) => name));
+        // Unique within each kind of resource of an account (AWS's own rule): a function may share its name with
+        // a CodeBuild project or the capacity provider (a function called "cp" is orders-dev-cp, like the provider).
         const seen = new Set<string>();
         for (const env of config.environments.values()) {
           const { names } = env;
-          for (const name of [names.capacityProvider, names.planProject, names.applyProject, ...names.functions.map((fn) => fn.functionName)]) {
-            expect(seen.has(`${env.account}/${name}`)).toBe(false);
-            seen.add(`${env.account}/${name}`);
+          const named: Array<[string, string]> = [
+            ['capacity-provider', names.capacityProvider],
+            ['codebuild', names.planProject],
+            ['codebuild', names.applyProject],
+            ...names.functions.map((fn): [string, string] => ['function', fn.functionName]),
+          ];
+          for (const [kind, name] of named) {
+            expect(seen.has(`${env.account}/${kind}/${name}`)).toBe(false);
+            seen.add(`${env.account}/${kind}/${name}`);
           }
           expect(names.planBucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
           expect(names.stateBucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
