@@ -4,7 +4,8 @@
  *
  * 1. Checks that the committed bundles and generated files match their sources (what `npm run bundle:check` and
  *    `npm run generate:check` check): a release ships exactly what the tag's sources build.
- * 2. Builds the assets into DIR (default dist/release/, gitignored): the `npm pack` tarball, the CLI bundle
+ * 2. Builds the assets into DIR (default dist/release/, gitignored): the `npm pack` tarball, stamped with the
+ *    release it is (scripts/dist/release.json: repository, version, tag; scripts/release-pack.ts), the CLI bundle
  *    `gantry.js` (what CodeBuild downloads), `SHA256SUMS` of both, and `notes.md`, the release notes: the
  *    CHANGELOG section of the version, how to install the tarball with its npm integrity, and the checksums.
  * 3. Creates the GitHub release `vX.Y.Z` with those assets (`gh release create`) and moves the major tag `vX`
@@ -14,7 +15,7 @@
  * CHANGELOG section for the version, the tag missing or not at HEAD, a dirty checkout). Exit codes: 0 done,
  * 1 a check failed, 2 bad usage.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -22,14 +23,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CLI_RELEASE_ASSET } from '../src/codebuild/start-request.js';
 import { describeError } from '../src/errors.js';
+import { releaseStamp } from '../src/release-stamp.js';
 import { CLI_BUNDLE, ROOT, staleBundles } from './bundle.js';
 import { staleGeneratedFiles } from './generate.js';
+import { PLACEHOLDER_REPOSITORY, packRelease } from './release-pack.js';
 
 export const DEFAULT_OUT = 'dist/release';
 export const CHECKSUMS_FILE = 'SHA256SUMS';
 export const NOTES_FILE = 'notes.md';
-/** Stands in for the repository in a dry run that is not told it (outside GitHub Actions). */
-export const PLACEHOLDER_REPOSITORY = 'OWNER/gantry';
 
 const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?$/;
 const REPOSITORY = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/;
@@ -109,6 +110,7 @@ export function releaseNotes(assets: ReleaseAssets, changes: string): string {
     '',
     `The actions and reusable workflows: \`uses: ${assets.repository}/<path>@${assets.tag}\`, \`@${major}\` to follow ${major}, or this release's commit SHA.`,
     `CodeBuild downloads \`${CLI_RELEASE_ASSET}\` of this release (checked against the SHA-256 of the action's own copy) unless the project sets \`GANTRY_CLI\`.`,
+    `So do the prune builds in the stacks \`gantry synth\` of this tarball writes (checked against the tarball's own copy), unless \`schedules.prune.cli\` names the CLI.`,
     '',
     `## Checksums (${CHECKSUMS_FILE})`,
     '',
@@ -188,11 +190,6 @@ function checkOut(out: string, tarballPrefix: string): string[] {
   return names;
 }
 
-interface PackResult {
-  filename: string;
-  integrity: string;
-}
-
 export async function release(options: { dryRun: boolean; out: string; repository?: string }, print: (line: string) => void): Promise<ReleaseAssets> {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
   if (!SEMVER.test(pkg.version)) throw new ReleaseError(`package.json version "${pkg.version}" is not a semantic version (X.Y.Z or X.Y.Z-pre)`);
@@ -216,19 +213,18 @@ export async function release(options: { dryRun: boolean; out: string; repositor
 
   for (const name of previous) rmSync(join(out, name), { force: true });
   mkdirSync(out, { recursive: true });
-  const packed = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
-  ) as PackResult[];
-  const tarball = packed[0]?.filename;
-  if (tarball === undefined || !existsSync(join(out, tarball))) throw new ReleaseError(`npm pack wrote no tarball into ${out}`);
+  const repository = options.repository ?? PLACEHOLDER_REPOSITORY;
+  // The tarball says which release it is, so that the gantry synth it installs points the prune builds at this
+  // release's gantry.js (src/release-stamp.ts); the stamp goes into the tarball only, never the working tree.
+  const packed = packRelease({ root: ROOT, out, stamp: releaseStamp(repository, pkg.version) });
+  const tarball = packed.filename;
+  if (!existsSync(join(out, tarball))) throw new ReleaseError(`npm pack wrote no tarball into ${out}`);
   const tarballBytes = readFileSync(join(out, tarball));
   const integrity = npmIntegrity(tarballBytes);
-  if (packed[0]?.integrity !== integrity) {
-    throw new ReleaseError(`npm pack reported integrity ${packed[0]?.integrity} for ${tarball}, the file has ${integrity}`);
-  }
+  if (packed.integrity !== integrity) throw new ReleaseError(`npm pack reported integrity ${packed.integrity} for ${tarball}, the file has ${integrity}`);
   copyFileSync(join(ROOT, CLI_BUNDLE), join(out, CLI_RELEASE_ASSET));
   const checksums = { [tarball]: sha256(tarballBytes), [CLI_RELEASE_ASSET]: sha256(readFileSync(join(out, CLI_RELEASE_ASSET))) };
-  const assets: ReleaseAssets = { version: pkg.version, tag, repository: options.repository ?? PLACEHOLDER_REPOSITORY, tarball, integrity, checksums };
+  const assets: ReleaseAssets = { version: pkg.version, tag, repository, tarball, integrity, checksums };
   writeFileSync(join(out, CHECKSUMS_FILE), checksumsText(checksums));
   const notes = changes ?? changelogSection(changelog, 'Unreleased') ?? '(no changes recorded)';
   writeFileSync(join(out, NOTES_FILE), releaseNotes(assets, notes));

@@ -8,10 +8,13 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'cdktn';
+import type { CliDownload } from '../src/codebuild/start-request.js';
 import { DEFAULT_CONFIG_FILE, type EnvironmentConfig, type GantryConfig, loadConfig } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
 import { gantryFile } from '../src/gantry-files.js';
+import { CLI_BUNDLE_FILE, installedRelease, type ReleaseStamp, releaseCliDownload } from '../src/release-stamp.js';
 import { TERRAFORM_PIN } from '../src/terraform/pin.js';
+import { pruneCliVariables } from './constructs/builds.js';
 import { type StackContext, stackContext } from './constructs/context.js';
 import { EnvironmentStack } from './stacks/environment-stack.js';
 
@@ -28,6 +31,12 @@ export interface SynthOptions {
   root?: string;
   /** Also copy each stack to `<terraform.workingDirectory>/cdk.tf.json`, where the CodeBuild projects run terraform. */
   workingDirectories?: boolean;
+  /**
+   * The gantry release whose CLI a prune build downloads when its environment sets no `schedules.prune.cli`: by
+   * default the release this gantry was installed from (its release stamp; none in a checkout). Given, the stacks
+   * are those that release's package writes (examples/consumer's, scripts/example-stacks.ts).
+   */
+  release?: ReleaseStamp;
 }
 
 export interface SynthesizedStack {
@@ -69,14 +78,31 @@ function environmentNamed(config: GantryConfig, name: string): EnvironmentConfig
   return environment;
 }
 
+/**
+ * The CLI a prune build downloads when its environment names none: of `release`, else of the release this gantry
+ * was installed from (undefined for a checkout or a github: install); its SHA-256 is that of this gantry's own
+ * CLI bundle, the release's asset byte for byte.
+ */
+function releaseDownload(release: ReleaseStamp | undefined): CliDownload | undefined {
+  if (release === undefined) return installedRelease(here)?.download;
+  return releaseCliDownload(release, readFileSync(gantryFile(CLI_BUNDLE_FILE, here)), `the release ${release.repository}@${release.tag}`);
+}
+
 /** Builds the app's stacks in memory (no files written): one per environment, in promotion order. */
-export function buildApp(config: GantryConfig, options: { outdir: string; configPath: string }): { app: App; contexts: StackContext[] } {
+export function buildApp(
+  config: GantryConfig,
+  options: { outdir: string; configPath: string; release?: ReleaseStamp },
+): { app: App; contexts: StackContext[] } {
   const repository = requireRepository(config);
+  // Every prune build's CLI first, so that a config leaving one without a CLI fails before any stack is built.
+  const environments = config.order.map((name) => environmentNamed(config, name));
+  const download = environments.some((env) => env.schedules.prune.cli === undefined) ? releaseDownload(options.release) : undefined;
+  const stacks = environments.map((env) => ({ env, pruneCli: pruneCliVariables(config, env, download) }));
   const buildspecs = { plan: buildspec('terraform-plan.yml'), apply: buildspec('terraform-apply.yml'), prune: buildspec('prune.yml') };
   // cdktn checks features against the Terraform versions a project targets: the buildspecs' pin and newer.
   const app = new App({ outdir: options.outdir, context: { targetVersions: { terraform: `>=${TERRAFORM_PIN.version}` } } });
-  const contexts = config.order.map((name) => {
-    const ctx = stackContext({ config, env: environmentNamed(config, name), repository, configPath: options.configPath, buildspecs });
+  const contexts = stacks.map(({ env, pruneCli }) => {
+    const ctx = stackContext({ config, env, repository, configPath: options.configPath, buildspecs, pruneCli });
     new EnvironmentStack(app, ctx);
     return ctx;
   });
@@ -93,7 +119,7 @@ export async function synthesize(options: SynthOptions = {}): Promise<SynthResul
   // Stacks of environments no longer in the config must not linger next to the current ones.
   rmSync(join(outdir, 'stacks'), { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
-  const { app } = buildApp(config, { outdir, configPath });
+  const { app } = buildApp(config, { outdir, configPath, ...(options.release === undefined ? {} : { release: options.release }) });
   app.synth();
 
   const stacks = config.order.map((environment): SynthesizedStack => {

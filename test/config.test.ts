@@ -34,6 +34,31 @@ describe('the example config', () => {
   });
 });
 
+describe('schedules.prune.cli', () => {
+  it('is optional, with no default: the terraform app decides where an unset one comes from', () => {
+    // Prepare: the example config, which sets it in each environment, and the same without it.
+    const unset = EXAMPLE_CONFIG.replace(/^ {4}schedules: .*\n/gm, '');
+    // Act
+    const withCli = parseConfig(EXAMPLE_CONFIG, FILE);
+    const withoutCli = parseConfig(unset, FILE);
+    // Assess
+    for (const name of withCli.order) {
+      expect(withCli.environments.get(name)!.schedules.prune, name).toEqual({
+        enabled: false,
+        expression: 'cron(23 4 * * ? *)',
+        cli: 'node scripts/dist/gantry.js',
+      });
+      expect(withoutCli.environments.get(name)!.schedules.prune, name).toEqual({ enabled: false, expression: 'cron(23 4 * * ? *)' });
+      expect('cli' in withoutCli.environments.get(name)!.schedules.prune, name).toBe(false);
+    }
+  });
+
+  it('is refused empty, naming where', () => {
+    const text = exampleWith('    schedules: { prune: { cli: node scripts/dist/gantry.js } } #', '    schedules: { prune: { cli: "" } } #');
+    expect(errorOf(text)).toBe(`${FILE}:32:32: environments.dev.schedules.prune.cli: expected at least 1 characters, got ""`);
+  });
+});
+
 describe('a broken config yields one line: file:line:col: path: what is expected', () => {
   // Each case: [what is broken, config text, the exact error line].
   const cases: Array<[string, string, string]> = [
@@ -42,11 +67,11 @@ describe('a broken config yields one line: file:line:col: path: what is expected
       exampleWith('    prune: { keep: 3 }', '    prune: { keep: 3, kep: 4 }'),
       `${FILE}:31:23: environments.dev.prune.kep: unknown key "kep"; expected one of keep, protect`,
     ],
-    ['wrong type', exampleWith('prune: { keep: 5 }', 'prune: { keep: five }'), `${FILE}:45:20: environments.qa.prune.keep: expected a number, got "five"`],
+    ['wrong type', exampleWith('prune: { keep: 5 }', 'prune: { keep: five }'), `${FILE}:46:20: environments.qa.prune.keep: expected a number, got "five"`],
     [
       'duplicate environment',
       `${EXAMPLE_CONFIG}\n  dev:\n    account: "1"\n`,
-      `${FILE}:69:3: duplicate key "dev"; each key (and each environment) may appear once`,
+      `${FILE}:72:3: duplicate key "dev"; each key (and each environment) may appear once`,
     ],
     [
       'cycle in the order',
@@ -56,17 +81,17 @@ describe('a broken config yields one line: file:line:col: path: what is expected
     [
       'gap: unknown previous',
       exampleWith('after: qa', 'after: stage'),
-      `${FILE}:51:12: environments.prod.after: unknown environment "stage"; expected one of dev, qa, prod`,
+      `${FILE}:53:12: environments.prod.after: unknown environment "stage"; expected one of dev, qa, prod`,
     ],
     [
       'gap: two first environments',
       exampleWith('    after: dev\n', ''),
-      `${FILE}:37:5: environments.qa: more than one environment has no "after" (dev, qa), leaving a gap in the promotion order; set "after" on all but the first`,
+      `${FILE}:38:5: environments.qa: more than one environment has no "after" (dev, qa), leaving a gap in the promotion order; set "after" on all but the first`,
     ],
     [
       'environment without a project (empty entry)',
       exampleWith(/ {2}qa:[\s\S]*?(?= {2}prod:)/, '  qa:\n'),
-      `${FILE}:36:6: environments.qa: expected a mapping with after, account, region, terraform, names, capacityProvider, functions, prune, apply, tags, schedules, observability, rollout, got null`,
+      `${FILE}:37:6: environments.qa: expected a mapping with after, account, region, terraform, names, capacityProvider, functions, prune, apply, tags, schedules, observability, rollout, got null`,
     ],
     [
       'environment without a project (empty name)',
@@ -76,7 +101,7 @@ describe('a broken config yields one line: file:line:col: path: what is expected
     [
       'missing required block',
       exampleWith('    terraform:\n      workingDirectory: terraform/environments/qa\n', ''),
-      `${FILE}:37:5: environments.qa.terraform: is required (expected a mapping with workingDirectory, varFile)`,
+      `${FILE}:38:5: environments.qa.terraform: is required (expected a mapping with workingDirectory, varFile)`,
     ],
     [
       'bad region',
@@ -86,12 +111,12 @@ describe('a broken config yields one line: file:line:col: path: what is expected
     [
       'apply from pull_request',
       exampleWith('events: [workflow_dispatch]', 'events: [pull_request]'),
-      `${FILE}:65:16: environments.prod.apply.events.0: apply is never allowed from pull_request: plan on pull requests, apply from push or workflow_dispatch`,
+      `${FILE}:68:16: environments.prod.apply.events.0: apply is never allowed from pull_request: plan on pull requests, apply from push or workflow_dispatch`,
     ],
     [
       'unknown top-level key',
       `${EXAMPLE_CONFIG}extra: 1\n`,
-      `${FILE}:68:1: extra: unknown key "extra"; expected one of version, project, github, pullRequests, environments`,
+      `${FILE}:71:1: extra: unknown key "extra"; expected one of version, project, github, pullRequests, environments`,
     ],
     [
       'not YAML',
@@ -104,7 +129,7 @@ describe('a broken config yields one line: file:line:col: path: what is expected
         '    prune: { keep: 5 }',
         '    prune: { keep: 5 }\n    names: { capacityProvider: orders-dev-cp }',
       ),
-      `${FILE}:46:32: environments.qa.names.capacityProvider: capacity provider name "orders-dev-cp" is already used by environments.dev.names.capacityProvider in account 111111111111 eu-west-1; names must be unique per account and region`,
+      `${FILE}:47:32: environments.qa.names.capacityProvider: capacity provider name "orders-dev-cp" is already used by environments.dev.names.capacityProvider in account 111111111111 eu-west-1; names must be unique per account and region`,
     ],
     [
       'min above max',
@@ -122,7 +147,7 @@ describe('a broken config yields one line: file:line:col: path: what is expected
     [
       'duplicate function',
       exampleWith('      - *worker\n    prune: { keep: 5 }', '      - *router\n    prune: { keep: 5 }'),
-      `${FILE}:44:9: environments.qa.functions.1.name: duplicate function "router"; each function appears once per environment`,
+      `${FILE}:45:9: environments.qa.functions.1.name: duplicate function "router"; each function appears once per environment`,
     ],
   ];
 

@@ -113,6 +113,37 @@ describe('examples/consumer outside the gantry tree, with gantry installed from 
     expect(stack.terraform.backend.s3).toMatchObject({ bucket: 'invoices-dev-444455556666-tfstate', key: 'invoices/dev/terraform.tfstate' });
   });
 
+  it("its prune projects download the CLI of the release the tarball is (its release stamp), checked against the installed CLI's bytes", async () => {
+    // Prepare: the installed package, stamped by the pack as the release the example's workflows call.
+    const installed = join(consumer, 'node_modules', gantryPackage.name);
+    const config = await loadConfig(join(consumer, '.github', 'gantry.yml'));
+    // Act: read what `gantry synth --check` (above) found the committed stacks to be.
+    const pruneVariables = (environment: string) => {
+      const stack = JSON.parse(readFileSync(join(consumer, 'terraform', environment, 'cdk.tf.json'), 'utf8')) as {
+        resource: { aws_codebuild_project: Record<string, { name: string; environment: { environment_variable: Array<{ name: string; value: string }> } }> };
+      };
+      const project = Object.values(stack.resource.aws_codebuild_project).find(
+        (candidate) => candidate.name === config.environments.get(environment)?.names.pruneProject,
+      );
+      return Object.fromEntries((project?.environment.environment_variable ?? []).map((variable) => [variable.name, variable.value]));
+    };
+    // Assess: no schedules.prune.cli in the example, so no GANTRY_CLI: the release's gantry.js and its checksum.
+    expect(JSON.parse(readFileSync(join(installed, 'scripts', 'dist', 'release.json'), 'utf8'))).toEqual({
+      repository: RELEASE.repository,
+      version: gantryPackage.version,
+      tag: `v${gantryPackage.version}`,
+    });
+    for (const environment of config.order) {
+      expect(config.environments.get(environment)?.schedules.prune.cli, environment).toBeUndefined();
+      expect(pruneVariables(environment), environment).toEqual({
+        GANTRY_ENVIRONMENT: environment,
+        GANTRY_CONFIG: '.github/gantry.yml',
+        GANTRY_CLI_URL: `https://github.com/${RELEASE.repository}/releases/download/v${gantryPackage.version}/gantry.js`,
+        GANTRY_CLI_SHA256: sha256(readFileSync(join(installed, 'scripts', 'dist', 'gantry.js'))),
+      });
+    }
+  });
+
   it("gantry lint-workflows: no findings in its workflows, which call gantry's reusable workflows at OWNER/gantry/...@v1", () => {
     const result = gantry(['lint-workflows']);
     expect(result.stdout).toBe('3 workflows: no findings\n');

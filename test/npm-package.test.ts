@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYNTH_BINDINGS } from '../scripts/cli/synth.js';
 import { EXAMPLE_CONFIG_FILE } from './helpers/config-fixture.js';
-import { installPacked, type Packed, packDryRun, packInto, runGantry } from './helpers/npm-pack.js';
+import { installPacked, PACKED_RELEASE, type Packed, packDryRun, packInto, runGantry } from './helpers/npm-pack.js';
 import { REPO_ROOT } from './helpers/run-bundle.js';
 
 interface PackageJson {
@@ -32,10 +32,11 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'gantry-npm-package-')));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Exactly what a consumer needs: the CLI and the terraform app's bundles, the buildspecs, and the documents. */
+/** Exactly what a consumer needs: the CLI and the terraform app's bundles, the release stamp, the buildspecs, and the documents. */
 const ALLOWED = [
   /^scripts\/dist\/gantry\.js$/,
   /^scripts\/dist\/terraform-app\.js$/,
+  /^scripts\/dist\/release\.json$/,
   /^buildspecs\/[\w.-]+\.(yml|json|md)$/,
   /^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
 ];
@@ -46,6 +47,7 @@ const REQUIRED = [
   'CHANGELOG.md',
   'scripts/dist/gantry.js',
   'scripts/dist/terraform-app.js',
+  'scripts/dist/release.json',
   'buildspecs/terraform-plan.yml',
   'buildspecs/terraform-apply.yml',
   'buildspecs/prune.yml',
@@ -105,6 +107,9 @@ describe('npm pack', () => {
     expect(spawnSync('tar', ['-xzf', tarball, '-C', extracted]).status).toBe(0);
     const bundle = (dir: string) => sha256(readFileSync(join(dir, 'scripts', 'dist', 'gantry.js')));
     expect(bundle(join(extracted, 'package'))).toBe(bundle(REPO_ROOT));
+    // Packed as a release packs it: stamped with the release it is, here the placeholder one the tests use.
+    expect(JSON.parse(readFileSync(join(extracted, 'package', 'scripts', 'dist', 'release.json'), 'utf8'))).toEqual(PACKED_RELEASE);
+    expect(PACKED_RELEASE).toEqual({ repository: 'OWNER/gantry', version: pkg.version, tag: `v${pkg.version}` });
     // The extracted CLI runs from a directory outside the gantry tree, with nothing installed.
     const elsewhere = join(root, 'elsewhere');
     mkdirSync(elsewhere);

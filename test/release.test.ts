@@ -5,12 +5,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changelogSection, movesMajorTag, releaseCommands } from '../scripts/release.js';
 import { cliReleaseSource } from '../src/codebuild/start-request.js';
+import { npm } from './helpers/npm-pack.js';
 import { cleanEnv, REPO_ROOT } from './helpers/run-bundle.js';
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -51,6 +52,31 @@ describe('npm run release -- --dry-run', () => {
       expect(sha256(readFileSync(join(out, name!))), name).toBe(hex);
     }
     expect(sha256(readFileSync(join(out, 'gantry.js')))).toBe(sha256(readFileSync(join(REPO_ROOT, 'scripts', 'dist', 'gantry.js'))));
+  });
+
+  it('stamps the tarball with the release it is (scripts/dist/release.json), the working tree untouched', () => {
+    // Prepare: what the tarball holds, and what npm pack takes from the checkout.
+    const listed = (JSON.parse(npm(['pack', '--dry-run', '--json'], REPO_ROOT).stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map(
+      (file) => `package/${file.path}`,
+    );
+    const entries = spawnSync('tar', ['-tzf', join(out, tarball)], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
+    const extracted = join(root, 'extracted');
+    mkdirSync(extracted);
+    // Act
+    const untar = spawnSync('tar', ['-xzf', join(out, tarball), '-C', extracted, 'package/scripts/dist/release.json', 'package/scripts/dist/gantry.js']);
+    // Assess: the checkout's package files and the stamp, nothing else; the stamp names the release's repository,
+    // version and tag, and its CLI is the gantry.js asset a build downloads from that release.
+    expect(untar.status).toBe(0);
+    expect(entries.sort()).toEqual([...listed.filter((path) => path !== 'package/scripts/dist/release.json'), 'package/scripts/dist/release.json'].sort());
+    expect(JSON.parse(readFileSync(join(extracted, 'package', 'scripts', 'dist', 'release.json'), 'utf8'))).toEqual({
+      repository: 'example-org/gantry',
+      version: pkg.version,
+      tag: `v${pkg.version}`,
+    });
+    expect(sha256(readFileSync(join(extracted, 'package', 'scripts', 'dist', 'gantry.js')))).toBe(sha256(readFileSync(join(out, 'gantry.js'))));
+    expect(existsSync(join(REPO_ROOT, 'scripts', 'dist', 'release.json'))).toBe(false);
   });
 
   it('the notes carry the changes, the install command with the tarball integrity, and the checksums', () => {

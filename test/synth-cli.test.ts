@@ -115,6 +115,22 @@ describe('gantry synth from a consumer repository', () => {
     );
     expect(outside.status).toBe(1);
   });
+
+  it('installed from git (no release stamp), with no schedules.prune.cli: one line naming the config file and the key, nothing written', () => {
+    // Prepare: what `npm i -D github:OWNER/gantry#v…` installs is the package without the stamp only a release tarball carries.
+    const fromGit = consumer('from-git', tarball, { bindings: true });
+    rmSync(join(fromGit, 'node_modules', '@gantry-deploy', 'gantry', 'scripts', 'dist', 'release.json'));
+    const config = join(fromGit, '.github', 'gantry.yml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/^ {4}schedules: .*\n/gm, ''));
+    // Act
+    const result = runGantry(fromGit, ['synth']);
+    // Assess
+    expect(result.stderr).toBe(
+      `error: ${config}: environments.dev.schedules.prune.cli: is not set, and this gantry was not installed from a release tarball (a checkout or a github: install), so the prune build cannot download a pinned CLI: set schedules.prune.cli to the command that runs the gantry CLI in the build (e.g. node scripts/dist/gantry.js), or install gantry from a release tarball\n`,
+    );
+    expect(result.status).toBe(1);
+    expect(existsSync(join(fromGit, 'terraform'))).toBe(false);
+  });
 });
 
 describe('synthLoadError', () => {

@@ -4,6 +4,7 @@
  * data source the stack declares. Real `terraform validate` runs in test/terraform-validate.test.ts.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +13,13 @@ import { stringify } from 'yaml';
 import { type BuildspecLine, runBuildspec } from '../src/buildspec/runner.js';
 import { type GantryConfig, loadConfig, parseConfig } from '../src/config/load.js';
 import { boundedName } from '../src/config/naming.js';
-import { ConfigError } from '../src/errors.js';
+import { ConfigError, OperationError } from '../src/errors.js';
+import { installedRelease, releaseStamp } from '../src/release-stamp.js';
 import { environmentOutputs } from '../src/resolve-environment.js';
 import { TERRAFORM_PIN, terraformPinEnv } from '../src/terraform/pin.js';
 import { STACK_FILE, type SynthResult, synthesize } from '../terraform/app.js';
 import { ROLE_PERMISSION_WRITES } from '../terraform/constructs/boundary.js';
+import { pruneCliVariables } from '../terraform/constructs/builds.js';
 import { CAPACITY_PROVIDER_OBJECT_ATTRIBUTES } from '../terraform/constructs/capacity-provider.js';
 import { FUNCTION_TIMEOUTS, packageFromWorkingDirectory } from '../terraform/constructs/functions.js';
 import { refSubjects } from '../terraform/constructs/github-oidc.js';
@@ -152,6 +155,11 @@ function optionsConfig(): string {
 }
 let options: SynthResult;
 let optionsLoaded: Awaited<ReturnType<typeof loadConfig>>;
+/** The release the options config is synthesized as (its live environment names no prune CLI). */
+const OPTIONS_RELEASE = releaseStamp('acme/gantry', '1.4.2');
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+/** The checkout's CLI bundle: what a release of it attaches as gantry.js. */
+const CLI_SHA256 = sha256(readFileSync(join(REPO_ROOT, 'scripts', 'dist', 'gantry.js')));
 
 beforeAll(async () => {
   example = await synthesize({ configFile: EXAMPLE_CONFIG_FILE, outdir: join(tmp, 'example'), root: REPO_ROOT });
@@ -159,7 +167,7 @@ beforeAll(async () => {
   const root = join(tmp, 'options-repo');
   mkdirSync(join(root, 'deploy'), { recursive: true });
   writeFileSync(join(root, 'deploy', 'gantry.yml'), optionsConfig());
-  options = await synthesize({ configFile: 'deploy/gantry.yml', root, workingDirectories: true });
+  options = await synthesize({ configFile: 'deploy/gantry.yml', root, workingDirectories: true, release: OPTIONS_RELEASE });
   optionsLoaded = await loadConfig(join(root, 'deploy', 'gantry.yml'));
 });
 
@@ -555,6 +563,13 @@ describe('the CodeBuild projects', () => {
       GANTRY_ENVIRONMENT: 'test',
       GANTRY_CONFIG: 'deploy/gantry.yml',
       GANTRY_CLI: 'node tools/gantry.js',
+    });
+    // No schedules.prune.cli: the CLI of the release the synth runs as, checked against its bundle's bytes.
+    expect(variables(stackOf(options, 'live'), 'shop-live-prune')).toEqual({
+      GANTRY_ENVIRONMENT: 'live',
+      GANTRY_CONFIG: 'deploy/gantry.yml',
+      GANTRY_CLI_URL: 'https://github.com/acme/gantry/releases/download/v1.4.2/gantry.js',
+      GANTRY_CLI_SHA256: CLI_SHA256,
     });
     expect(one(stackOf(example, 'dev'), 'aws_codebuild_project', named('name', 'orders-dev-prune')).source_version).toBe('refs/heads/main');
   });
@@ -1339,6 +1354,108 @@ describe('progressive delivery (traffic-shift)', () => {
     ]);
     expect(custom.find((statement) => statement.Sid === 'WatchOwnShiftAlarms')!.Resource).toHaveLength(3);
     expect(ALLOWED_IAM_ACTIONS.has('lambda:UpdateAlias') && ALLOWED_IAM_ACTIONS.has('cloudwatch:DescribeAlarms')).toBe(true);
+  });
+});
+
+describe("the prune build's CLI: schedules.prune.cli, else the release gantry was installed from, else a config error", () => {
+  const NO_CLI =
+    'is not set, and this gantry was not installed from a release tarball (a checkout or a github: install), so the prune build cannot download a pinned CLI: set schedules.prune.cli to the command that runs the gantry CLI in the build (e.g. node scripts/dist/gantry.js), or install gantry from a release tarball';
+  const download = { url: 'https://github.com/acme/gantry/releases/download/v1.4.2/gantry.js', sha256: 'a'.repeat(64) };
+  /** The example config with no environment setting schedules.prune.cli. */
+  const withoutCli = () => {
+    const text = EXAMPLE_CONFIG.replace(/^ {4}schedules: \{ prune: \{ cli: [^}]*\} \}.*\n/gm, '');
+    expect(text).not.toContain('schedules');
+    return text;
+  };
+  const pruneVariables = (result: SynthResult, environment: string) => {
+    const project = one(stackOf(result, environment), 'aws_codebuild_project', named('name', `orders-${environment}-prune`));
+    return Object.fromEntries(((project.environment as Block).environment_variable as Block[]).map((variable) => [variable.name, variable.value]));
+  };
+
+  it('the command the environment sets, whatever gantry was installed from', () => {
+    const dev = config.environments.get('dev')!;
+    expect(dev.schedules.prune.cli).toBe('node scripts/dist/gantry.js');
+    expect(pruneCliVariables(config, dev, undefined)).toEqual({ GANTRY_CLI: 'node scripts/dist/gantry.js' });
+    expect(pruneCliVariables(config, dev, download)).toEqual({ GANTRY_CLI: 'node scripts/dist/gantry.js' });
+  });
+
+  it("unset: the installed release's gantry.js and its SHA-256; without a release, the config error naming the file and the key", () => {
+    const bare = parseConfig(withoutCli(), '/repo/.github/gantry.yml');
+    const qa = bare.environments.get('qa')!;
+    expect(qa.schedules.prune).toEqual({ enabled: false, expression: 'cron(23 4 * * ? *)' });
+    expect(pruneCliVariables(bare, qa, download)).toEqual({ GANTRY_CLI_URL: download.url, GANTRY_CLI_SHA256: download.sha256 });
+    expect(() => pruneCliVariables(bare, qa, undefined)).toThrow(ConfigError);
+    expect(() => pruneCliVariables(bare, qa, undefined)).toThrow(`/repo/.github/gantry.yml: environments.qa.schedules.prune.cli: ${NO_CLI}`);
+  });
+
+  it('synthesized from this checkout, which is no release: one line naming the first environment, and no stack written', async () => {
+    const root = join(tmp, 'no-prune-cli');
+    mkdirSync(join(root, '.github'), { recursive: true });
+    writeFileSync(join(root, '.github', 'gantry.yml'), withoutCli());
+    const error = await synthesize({ root, outdir: join(root, 'out') }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(`${join(root, '.github', 'gantry.yml')}: environments.dev.schedules.prune.cli: ${NO_CLI}`);
+    expect(existsSync(join(root, 'out', 'stacks'))).toBe(false);
+  });
+
+  it('synthesized as a release: every prune project downloads that release, checked against the bundle synth runs with', async () => {
+    const root = join(tmp, 'released-prune-cli');
+    mkdirSync(join(root, '.github'), { recursive: true });
+    writeFileSync(join(root, '.github', 'gantry.yml'), withoutCli());
+    const released = await synthesize({ root, outdir: join(root, 'out'), release: OPTIONS_RELEASE });
+    for (const environment of ['dev', 'qa', 'prod']) {
+      expect(pruneVariables(released, environment), environment).toEqual({
+        GANTRY_ENVIRONMENT: environment,
+        GANTRY_CONFIG: '.github/gantry.yml',
+        GANTRY_CLI_URL: 'https://github.com/acme/gantry/releases/download/v1.4.2/gantry.js',
+        GANTRY_CLI_SHA256: CLI_SHA256,
+      });
+    }
+    // The example config sets the CLI in each environment, so its stacks are those of a checkout or a release alike.
+    expect(pruneVariables(example, 'prod')).toEqual({
+      GANTRY_ENVIRONMENT: 'prod',
+      GANTRY_CONFIG: '.github/gantry.yml',
+      GANTRY_CLI: 'node scripts/dist/gantry.js',
+    });
+  });
+
+  describe('installedRelease: the release stamp next to the installed CLI bundle', () => {
+    /** An installed package's scripts/dist with a CLI bundle (and a stamp); returns its terraform app's path. */
+    function installed(name: string, stamp?: string): string {
+      const dist = join(tmp, 'installed', name, 'node_modules', '@gantry-deploy', 'gantry', 'scripts', 'dist');
+      mkdirSync(dist, { recursive: true });
+      writeFileSync(join(dist, 'gantry.js'), `// the CLI of ${name}\n`);
+      writeFileSync(join(dist, 'terraform-app.js'), '');
+      if (stamp !== undefined) writeFileSync(join(dist, 'release.json'), stamp);
+      return join(dist, 'terraform-app.js');
+    }
+
+    it("from a release tarball: the stamp's repository and version name the asset, the checksum is the installed bundle's", () => {
+      const from = installed('tarball', '{\n  "repository": "acme/gantry",\n  "version": "2.0.0-rc.1",\n  "tag": "v2.0.0-rc.1"\n}\n');
+      expect(installedRelease(from)).toEqual({
+        file: join(tmp, 'installed', 'tarball', 'node_modules', '@gantry-deploy', 'gantry', 'scripts', 'dist', 'release.json'),
+        stamp: { repository: 'acme/gantry', version: '2.0.0-rc.1', tag: 'v2.0.0-rc.1' },
+        download: { url: 'https://github.com/acme/gantry/releases/download/v2.0.0-rc.1/gantry.js', sha256: sha256(Buffer.from('// the CLI of tarball\n')) },
+      });
+    });
+
+    it('from git or a checkout (this one included): no release', () => {
+      expect(installedRelease(installed('git'))).toBeUndefined();
+      expect(installedRelease(join(REPO_ROOT, 'terraform', 'app.ts'))).toBeUndefined();
+    });
+
+    it('a stamp that is not one, or names no release, is refused naming its file', () => {
+      const file = (name: string) => join(tmp, 'installed', name, 'node_modules', '@gantry-deploy', 'gantry', 'scripts', 'dist', 'release.json');
+      const partial = installed('partial', '{"repository": "acme/gantry"}');
+      expect(() => installedRelease(partial)).toThrow(OperationError);
+      expect(() => installedRelease(partial)).toThrow(
+        `${file('partial')}: expected {"repository", "version", "tag"} (strings); reinstall gantry from its release tarball`,
+      );
+      expect(() => installedRelease(installed('truncated', '{"repository": '))).toThrow(`${file('truncated')}: not JSON (`);
+      expect(() => installedRelease(installed('other-tag', '{"repository": "acme/gantry", "version": "1.4.2", "tag": "v1.4.3"}'))).toThrow(
+        `${file('other-tag')} names no gantry release a build can download the CLI of (tag v1.4.3 is not v1.4.2); reinstall gantry from its release tarball`,
+      );
+    });
   });
 });
 

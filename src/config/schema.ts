@@ -404,14 +404,16 @@ const PruneSchedule = z
     cli: z
       .string()
       .min(1)
-      .default('node scripts/dist/gantry.js')
-      .describe("GANTRY_CLI of the prune build: the command that runs the gantry CLI, from the checkout's root."),
+      .optional()
+      .describe(
+        "GANTRY_CLI of the prune build: the command that runs the gantry CLI, from the checkout's root (e.g. `node scripts/dist/gantry.js` where the repository holds the CLI bundle). Unset, the build downloads the `gantry.js` asset of the gantry release `gantry synth` was installed from (its tarball), checked against the SHA-256 of the installed CLI; a gantry installed from a checkout or a `github:` reference names no release, and `gantry synth` then requires this key.",
+      ),
   })
   .describe('Scheduled version pruning.');
 
 export const DEFAULT_SCHEDULES = {
   keepAlive: { enabled: false, expression: 'rate(5 minutes)' },
-  prune: { enabled: false, expression: 'cron(23 4 * * ? *)', cli: 'node scripts/dist/gantry.js' },
+  prune: { enabled: false, expression: 'cron(23 4 * * ? *)' },
 };
 
 /** The retention periods CloudWatch Logs accepts. */

@@ -18,6 +18,9 @@ import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktn/provider-aws/lib/s3-bucket-versioning/index.js';
 import { Construct } from 'constructs';
+import type { CliDownload } from '../../src/codebuild/start-request.js';
+import type { EnvironmentConfig, GantryConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/errors.js';
 import { terraformPinEnv } from '../../src/terraform/pin.js';
 import type { Boundaries } from './boundary.js';
 import { buildLogStatements, pruneStatements, readStatements, stateReadStatements, stateStatements, writeStatements } from './build-permissions.js';
@@ -100,7 +103,7 @@ export class Builds extends Construct {
       names.pruneProject,
       prune,
       ctx.buildspecs.prune,
-      [...environment, { name: 'GANTRY_CONFIG', value: ctx.configPath }, { name: 'GANTRY_CLI', value: ctx.env.schedules.prune.cli }],
+      [...environment, { name: 'GANTRY_CONFIG', value: ctx.configPath }, ...Object.entries(ctx.pruneCli).map(([name, value]) => ({ name, value }))],
       30,
       pruneSourceVersion(ctx.env.apply.refs),
     );
@@ -186,4 +189,20 @@ export class Builds extends Construct {
 /** The branch the scheduled prune checks out: the first plain branch an apply may come from, else main. */
 export function pruneSourceVersion(refs: string[]): string {
   return refs.find((ref) => ref.startsWith('refs/heads/') && !ref.includes('*')) ?? 'refs/heads/main';
+}
+
+/**
+ * How the prune build (buildspecs/prune.yml) gets the gantry CLI: `schedules.prune.cli` as GANTRY_CLI when the
+ * environment sets it; otherwise the CLI of the release the synthesizing gantry was installed from (`release`,
+ * from its release stamp), as GANTRY_CLI_URL and GANTRY_CLI_SHA256, the variables the codebuild-run action sends
+ * the plan and apply builds. With neither the build would have no CLI: a config error. Pure.
+ */
+export function pruneCliVariables(config: GantryConfig, env: EnvironmentConfig, release: CliDownload | undefined): Record<string, string> {
+  const { cli } = env.schedules.prune;
+  if (cli !== undefined) return { GANTRY_CLI: cli };
+  if (release !== undefined) return { GANTRY_CLI_URL: release.url, GANTRY_CLI_SHA256: release.sha256 };
+  throw new ConfigError(
+    { file: config.file, path: `environments.${env.name}.schedules.prune.cli` },
+    'is not set, and this gantry was not installed from a release tarball (a checkout or a github: install), so the prune build cannot download a pinned CLI: set schedules.prune.cli to the command that runs the gantry CLI in the build (e.g. node scripts/dist/gantry.js), or install gantry from a release tarball',
+  );
 }

@@ -16,6 +16,8 @@ export interface StackContext {
   configPath: string;
   /** The buildspecs' text, by file name in buildspecs/. */
   buildspecs: { plan: string; apply: string; prune: string };
+  /** How the prune build gets the gantry CLI: GANTRY_CLI, or GANTRY_CLI_URL and GANTRY_CLI_SHA256 (builds.ts, pruneCliVariables). */
+  pruneCli: Record<string, string>;
   /** `<project>-<environment>`: every name the stack creates starts with it, so build roles can be scoped to it. */
   prefix: string;
   arn: Arns;

@@ -1,24 +1,20 @@
 /**
- * gantry as a consumer gets it: the `npm pack` tarball of this checkout, installed into a directory outside the
- * gantry tree with npm itself (offline: the package has no dependencies to fetch).
+ * gantry as a consumer gets it: the tarball of this checkout as a release packs it (`npm pack` with the release
+ * stamp, scripts/release-pack.ts, for the placeholder repository OWNER/gantry at package.json's version),
+ * installed into a directory outside the gantry tree with npm itself (offline: the package has no dependencies
+ * to fetch).
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Packed, packRelease, placeholderRelease } from '../../scripts/release-pack.js';
+import type { ReleaseStamp } from '../../src/release-stamp.js';
 import { cleanEnv, REPO_ROOT } from './run-bundle.js';
 
-export interface PackedFile {
-  path: string;
-  size: number;
-  mode: number;
-}
+export type { Packed, PackedFile } from '../../scripts/release-pack.js';
 
-export interface Packed {
-  filename: string;
-  integrity: string;
-  size: number;
-  files: PackedFile[];
-}
+/** The release the packed tarball says it is: OWNER/gantry (what the example's workflows call) at this version. */
+export const PACKED_RELEASE: ReleaseStamp = placeholderRelease(REPO_ROOT);
 
 /**
  * The environment of a child: without the npm_* variables of an `npm test` around the suite, nor the GitHub and
@@ -32,18 +28,11 @@ export function npm(args: string[], cwd: string): SpawnSyncReturns<string> {
   return spawnSync('npm', args, { cwd, env: npmEnv(), encoding: 'utf8' });
 }
 
-function packResult(result: SpawnSyncReturns<string>): Packed {
-  if (result.status !== 0) throw new Error(`npm pack failed (${result.status}): ${result.stderr}`);
-  const [packed] = JSON.parse(result.stdout) as Packed[];
-  if (packed === undefined) throw new Error(`npm pack printed no package: ${result.stdout}`);
-  return packed;
-}
-
-/** What `npm pack` would put in the tarball, without writing it. */
-export const packDryRun = (): Packed => packResult(npm(['pack', '--dry-run', '--json'], REPO_ROOT));
+/** What the tarball would hold, without writing it. */
+export const packDryRun = (): Packed => packRelease({ root: REPO_ROOT, stamp: PACKED_RELEASE, env: npmEnv() });
 
 /** Writes the tarball into `dir`; its path is `join(dir, filename)`. */
-export const packInto = (dir: string): Packed => packResult(npm(['pack', '--json', '--pack-destination', dir], REPO_ROOT));
+export const packInto = (dir: string): Packed => packRelease({ root: REPO_ROOT, stamp: PACKED_RELEASE, out: dir, env: npmEnv() });
 
 /** A consumer repository at `dir` (outside the gantry tree) with the tarball installed as a dev dependency. */
 export function installPacked(dir: string, tarball: string): void {
