@@ -130,7 +130,8 @@ describe('rollout config', () => {
 
   it("counts each step's time or the alarms' window, whichever is longer, and the bake", () => {
     expect(rolloutMinutes(canary(10, 5))).toBe(10);
-    expect(rolloutMinutes({ ...canary(10, 1, 0), alarms: { ...canary(10, 1).alarms, evaluationPeriods: 3 } })).toBe(6);
+    // The window (3 periods of 60 s) counts from the first whole period after the write: one period more.
+    expect(rolloutMinutes({ ...canary(10, 1, 0), alarms: { ...canary(10, 1).alarms, evaluationPeriods: 3 } })).toBe(8);
     expect(rolloutMinutes({ ...canary(10, 5), strategy: { kind: 'linear', percent: 25, everyMinutes: 2 } })).toBe(3 * 2 + 5);
     expect(rolloutMinutes({ ...canary(10, 5), strategy: { kind: 'all-at-once' } })).toBe(0);
   });

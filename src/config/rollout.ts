@@ -100,10 +100,15 @@ export function alarmWindowMinutes(alarms: RolloutAlarmThresholds): number {
   return (alarms.periodSeconds * alarms.evaluationPeriods) / 60;
 }
 
-/** The least time a shift takes: every step held its time or the alarms' window, whichever is longer, then the bake. */
+/**
+ * The least time a shift takes, near enough: every step held its time or the alarms' window, whichever is longer,
+ * then the bake. The window counts from the alarms' first whole period after the write (src/shift/plan.ts,
+ * `holdUntil`): a step held for the window ends on a period boundary, the next is written just after it and held
+ * the window and nearly a period more, counted here as a whole period more.
+ */
 export function rolloutMinutes(rollout: Rollout): number {
   if (!isProgressive(rollout)) return 0;
-  const window = alarmWindowMinutes(rollout.alarms);
+  const window = alarmWindowMinutes(rollout.alarms) + rollout.alarms.periodSeconds / 60;
   const below100 = stepPercents(rollout.strategy).length - 1;
   return below100 * Math.max(stepMinutes(rollout.strategy), window) + Math.max(rollout.bakeMinutes, window);
 }

@@ -136,6 +136,7 @@ function alarmStatus(alarm: MetricAlarm): AlarmStatus {
     state: (STATES.includes(state) ? state : 'INSUFFICIENT_DATA') as AlarmState,
     reason: alarm.StateReason ?? '',
     windowMs: period * (alarm.EvaluationPeriods ?? 1) * 1000,
+    periodMs: period * 1000,
     ...(executedVersion === undefined ? {} : { executedVersion }),
   };
 }

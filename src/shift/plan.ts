@@ -126,6 +126,11 @@ export interface AlarmStatus {
   reason: string;
   /** Period × evaluation periods, in ms: how long after a change before the alarm's OK covers it. */
   windowMs: number;
+  /**
+   * The period, in ms. CloudWatch's periods are aligned to the clock (a 60 s period is a whole minute), so the
+   * window counts from the first period that starts after a change ({@link holdUntil}); undefined: from the change.
+   */
+  periodMs?: number;
   /** The ExecutedVersion dimension: the version the alarm watches (undefined for an alarm without it). */
   executedVersion?: string;
 }
@@ -169,10 +174,13 @@ export function alarmsInAlarm(names: readonly string[], alarms: readonly AlarmSt
 /**
  * When a step written at `writtenAt` may be judged: after its hold, and after each alarm's window, since until
  * then an OK may still describe the time before the step (CloudWatch evaluates an alarm over its last
- * `EvaluationPeriods` periods).
+ * `EvaluationPeriods` periods). The window counts from the first period that starts after the write: periods are
+ * aligned to the clock, and the one the write falls in holds time before it (a 1-minute step written at 12:00:50
+ * would otherwise be judged at 12:01:50 on the minute 12:00–12:01, 10 s of it after the write).
  */
 export function holdUntil(step: Step, writtenAt: number, alarms: readonly AlarmStatus[]): number {
-  return writtenAt + Math.max(step.holdMs, ...alarms.map((alarm) => alarm.windowMs));
+  const firstWholePeriod = (periodMs: number | undefined) => (periodMs === undefined || periodMs <= 0 ? writtenAt : Math.ceil(writtenAt / periodMs) * periodMs);
+  return Math.max(writtenAt + step.holdMs, ...alarms.map((alarm) => firstWholePeriod(alarm.periodMs) + alarm.windowMs));
 }
 
 export type Verdict =

@@ -201,7 +201,10 @@ export async function runShift(run: ShiftRun, deps: ShiftDeps): Promise<ShiftRep
     state.phase = 'holding';
     state.timeline.push({ atMs: since(), percent: step.percent, errors: state.firing });
     const held = state.holdUntil - state.writtenAt;
-    const longer = held > step.holdMs ? ` (the alarms' window: ${minutes(held)})` : '';
+    // The alarms' window counts from their first whole period after the write (holdUntil): `held` may exceed it.
+    const window = Math.max(0, ...alarmsOf(state).map((alarm) => alarm.windowMs));
+    const longer =
+      window > step.holdMs ? ` (the alarms' window: ${minutes(window)})` : held > step.holdMs ? " (to the end of the alarms' first whole period after it)" : '';
     decide(state, 'shift', `${step.percent}% to version ${state.version}; hold ${minutes(step.holdMs)}${longer}`);
     logger.info(`${target.functionName}: ${describeStep(state, step)}: ${target.alias} → ${describeRouting(routing)}; holding ${minutes(held)}`);
     return undefined;
