@@ -2,10 +2,10 @@
  * The one bundler. Bundles are committed (GitHub runs an action without an install) and must start on Node 20
  * and 24.
  *
- * - The actions: one esbuild build, code-split and minified. Each `actions/<name>/index.ts` (generated from its
- *   definition) becomes the small entry `actions/<name>/dist/index.js`, where GitHub looks for it; the code they
- *   share lives in chunks under `actions/dist/`. An entry statically loads only its definition and the input
- *   parser; the work, and with it the AWS SDK or Octokit, is a dynamic import taken after the inputs parse.
+ * - The actions, minified. Each `actions/<name>/index.ts` (generated from its definition) becomes the entry
+ *   `actions/<name>/dist/index.js`, where GitHub looks for it: one file holding its definition, the input parser
+ *   and the runner, and nothing else. The work, and with it the AWS SDK or Octokit, is a dynamic import taken
+ *   after the inputs parse: `actions/dist/<action>.js`, code-split with the chunks the actions share.
  * - The CLI: `scripts/gantry.ts` → the single file `scripts/dist/gantry.js`, since a CodeBuild build downloads it
  *   as one file (buildspecs: GANTRY_CLI_URL + GANTRY_CLI_SHA256). It is the package's `bin`.
  * - The terraform app for `gantry synth`: `terraform/app.ts` → `scripts/dist/terraform-app.js`, next to the CLI,
@@ -70,6 +70,24 @@ async function common(root: string): Promise<BuildOptions> {
   };
 }
 
+/**
+ * In an action's entry, its definition's dynamic import of the work (`import('../<action>.js')` in
+ * src/definitions/) becomes an import of the work's bundle in the chunk folder; `found` collects the sources.
+ */
+function workInChunkDir(root: string, found: Set<string>): Plugin {
+  return {
+    name: 'gantry-entry-imports-work',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.\/[a-z-]+\.js$/ }, (args) => {
+        if (args.kind !== 'dynamic-import' || !args.importer.startsWith(join(root, 'src', 'definitions'))) return undefined;
+        const name = args.path.slice(3, -3);
+        found.add(`src/${name}.ts`);
+        return { path: `../../dist/${name}.js`, external: true };
+      });
+    },
+  };
+}
+
 export async function actionEntries(root: string = ROOT): Promise<string[]> {
   return (await readdir(join(root, 'actions'), { withFileTypes: true }))
     .filter((entry) => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'index.ts')))
@@ -80,22 +98,36 @@ export async function actionEntries(root: string = ROOT): Promise<string[]> {
 /** Builds everything in memory: output path (relative to the root) → content. Deterministic. */
 export async function buildAll(root: string = ROOT): Promise<{ files: Map<string, string>; results: BuildResult[] }> {
   const options = await common(root);
-  const actions = await build({
+  // The actions in two builds. Each entry is one file: its definition, the input parser and the runner, so
+  // node loads a single module before it can say an input is missing (`npm run bench`, cold start). The work
+  // a definition imports once the inputs parse is code-split apart (the AWS SDK and Octokit are shared between
+  // actions). Both carry copies of a few small modules; src/errors.ts and src/workflow-commands.ts say how they
+  // stay one. Only the work needs the require() banner.
+  const work = new Set<string>();
+  const entries = await build({
     ...options,
+    banner: {},
     entryPoints: await actionEntries(root),
-    splitting: true,
     outdir: '.',
     outbase: '.',
     entryNames: '[dir]/dist/[name]',
-    chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
+    plugins: [workInChunkDir(root, work)],
+  });
+  const actions = await build({
+    ...options,
+    entryPoints: [...work].sort(),
+    splitting: true,
+    outdir: CHUNK_DIR,
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
   });
   const cli = await build({ ...options, entryPoints: ['scripts/gantry.ts'], outfile: CLI_BUNDLE, plugins: [terraformAppBeside] });
   const terraform = await build({ ...options, entryPoints: ['terraform/app.ts'], outfile: TERRAFORM_BUNDLE, external: SYNTH_EXTERNALS });
   const files = new Map<string, string>();
-  for (const result of [actions, cli, terraform]) {
+  for (const result of [entries, actions, cli, terraform]) {
     for (const file of result.outputFiles ?? []) files.set(file.path.slice(root.length + 1), file.text);
   }
-  return { files, results: [actions, cli, terraform] };
+  return { files, results: [entries, actions, cli, terraform] };
 }
 
 /** Files in the output folders (shared chunks, each action's dist/, the CLI's) that the build no longer produces. */

@@ -12,18 +12,49 @@ export interface GantryErrorOptions {
   cause?: unknown;
 }
 
+/** Where an error records the kinds it is (its class and each gantry class above it). */
+const KINDS = Symbol.for('gantry.error.kinds');
+
+/**
+ * `instanceof` asks an error's kinds, not its prototype chain: an action's entry and the work it imports are
+ * bundled apart (scripts/bundle.ts), each with its own copy of these classes, and the entry must still know a
+ * user's mistake thrown by the work from a failure. Each class states its kind once, in `kind`.
+ */
 export abstract class GantryError extends Error {
+  static readonly kind: string = 'GantryError';
+
+  // `this` is the class `instanceof` asks about: a subclass, not necessarily GantryError.
+  // biome-ignore-start lint/complexity/noThisInStatic: see above
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass that states no kind of its own (one module's private error) is an ordinary class.
+    if (!Object.hasOwn(this, 'kind')) return Function.prototype[Symbol.hasInstance].call(this, value);
+    if (typeof value !== 'object' || value === null) return false;
+    const kinds = (value as { [KINDS]?: unknown })[KINDS];
+    return Array.isArray(kinds) && kinds.includes(this.kind);
+  }
+  // biome-ignore-end lint/complexity/noThisInStatic: see above
+
   constructor(message: string, options?: GantryErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
+    const kinds: string[] = [];
+    for (let type: unknown = new.target; typeof type === 'function' && type !== Error; type = Object.getPrototypeOf(type)) {
+      const kind = (type as { kind?: unknown }).kind;
+      if (typeof kind === 'string' && Object.hasOwn(type, 'kind')) kinds.push(kind);
+    }
+    Object.defineProperty(this, KINDS, { value: kinds });
+    this.name = Object.hasOwn(new.target, 'kind') ? (kinds[0] ?? new.target.name) : new.target.name;
   }
 }
 
 /** Something the user must change: an input, the config file, a command line. */
-export class UserError extends GantryError {}
+export class UserError extends GantryError {
+  static override readonly kind: string = 'UserError';
+}
 
 /** An action input (or the CLI option standing for it) is missing or malformed. */
 export class InputError extends UserError {
+  static override readonly kind: string = 'InputError';
+
   constructor(
     /** How the input is named to the user, e.g. `input "keep"` or `option --keep`. */
     readonly input: string,
@@ -46,6 +77,8 @@ export interface ConfigLocation {
 
 /** The deployment config file is unreadable or invalid. */
 export class ConfigError extends UserError {
+  static override readonly kind: string = 'ConfigError';
+
   constructor(
     readonly location: ConfigLocation,
     readonly problem: string,
@@ -61,10 +94,14 @@ export function formatConfigProblem(location: ConfigLocation, problem: string): 
 }
 
 /** The CLI was called wrongly (unknown command or option). Exit code 2. */
-export class UsageError extends UserError {}
+export class UsageError extends UserError {
+  static override readonly kind: string = 'UsageError';
+}
 
 /** The work itself failed. `cause` holds what failed underneath. */
-export class OperationError extends GantryError {}
+export class OperationError extends GantryError {
+  static override readonly kind: string = 'OperationError';
+}
 
 /**
  * One line for a log: the message followed by each distinct `cause` message, so an SDK error that caused an

@@ -125,8 +125,19 @@ export class CommandStream {
   }
 }
 
-/** The process's stdout, where the runner reads commands; every command gantry issues goes through it. */
-export const stdout = new CommandStream({ resumeAtExit: true });
+/**
+ * The process's stdout, where the runner reads commands; every command gantry issues goes through it. One per
+ * process: an action's entry and the work it imports each carry a copy of this module (scripts/bundle.ts), and
+ * both must see the same open stop-commands region.
+ */
+export const stdout: CommandStream = processStdout();
+
+function processStdout(): CommandStream {
+  const shared = globalThis as { [key: symbol]: CommandStream | undefined };
+  const key = Symbol.for('gantry.stdout');
+  shared[key] ??= new CommandStream({ resumeAtExit: true });
+  return shared[key];
+}
 
 /** Writes a workflow command to stdout, where the runner reads it. */
 export function issueCommand(command: string, message: string, properties?: CommandProperties): void {

@@ -73,8 +73,8 @@ describe('bench --check', () => {
     expect(text.split('\n')).toEqual([
       'bench --check: 2 of 6 figures meet their targets; 4 missed.',
       'Missed:',
-      '  follow.p95 (codebuild-run Live Tail: log latency p95, build time; 5-min build, clock ×20 (fast)): 1.94 s, target ≤ 1.50 s',
-      '  follow.p95 (codebuild-run Live Tail: log latency p95, build time; 1-min build, clock ×1): 1.90 s, target ≤ 1.50 s',
+      '  follow.p95 (codebuild-run Live Tail: log latency p95 from ingestion, build time; 5-min build, clock ×20 (fast)): 1.94 s, target ≤ 1.50 s',
+      '  follow.p95 (codebuild-run Live Tail: log latency p95 from ingestion, build time; 1-min build, clock ×1): 1.90 s, target ≤ 1.50 s',
       '  follow.log-calls (codebuild-run Live Tail: log calls per build, reconnects aside; 1-min build, clock ×1): 3 calls, target ≤ 2 calls',
       '  prune.quota (version-prune: wall ÷ quota bound; 40×60, clock ×20 (fast)): ×1.87, target ≤ ×1.10',
       `Not run: ${TARGETS.map((t) => t.id)

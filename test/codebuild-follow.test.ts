@@ -7,6 +7,7 @@
  * The sandbox clock runs 50 times faster and the follower's schedule is divided by the same factor, so a
  * 5-minute build is followed in 50 s of build time per real second; nothing here asserts a duration.
  */
+import { spawnSync } from 'node:child_process';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { type Build, CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -125,6 +126,27 @@ describe('following a build by Live Tail', () => {
       'group: POST_BUILD',
       'group: UPLOAD_ARTIFACTS',
     ]);
+  });
+
+  it("reads what came before the session in one GetLogEvents page, taken once the session's first lines are in", async () => {
+    // Prepare: a catch-up that may wait long enough for the session's first lines even on a loaded machine
+    // (60 s of build time; the build writes a line a second from INSTALL on).
+    const run = await follow({ schedule: { catchUpWaitMs: 60_000 / SPEED } });
+    // Assess: every line once, in order; one session and a single page, which reached the session's first
+    // line and so proved it missed nothing (read at once, a second, same-token page would have been needed).
+    expect(run.result.outcome).toBe('complete');
+    expect(run.printed).toEqual(run.written);
+    expect(run.calls('StartLiveTail')).toBe(1);
+    expect(run.calls('GetLogEvents')).toBe(1);
+  });
+
+  it('leaves no timer behind when it returns, so the step ends with the build', () => {
+    // Act: in a fresh process (whose only timers are the follower's and the sandbox's), follow a build with
+    // status polls an hour of build time apart, then stop the sandbox.
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/fixtures/follow/exit.ts'], { encoding: 'utf8', timeout: 60_000 });
+    // Assess: followed to its end, and nothing pending (the old sleep kept its timer until the next status poll).
+    expect(child.stderr).not.toMatch(/Error/);
+    expect(JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}')).toEqual({ outcome: 'complete', timers: 0 });
   });
 
   it('waits for CodeBuild to name the log: StartBuild answers without names, the first read follows the names', async () => {

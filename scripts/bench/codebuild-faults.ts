@@ -68,9 +68,9 @@ export interface FaultFigures {
   wallMs: number;
 }
 
-const CONFIG = join(REPO_ROOT, '.github', 'gantry.yml');
-const PROJECT = 'orders-dev-plan';
-const SHA = '0123456789abcdef0123456789abcdef01234567';
+export const CONFIG = join(REPO_ROOT, '.github', 'gantry.yml');
+export const PROJECT = 'orders-dev-plan';
+export const SHA = '0123456789abcdef0123456789abcdef01234567';
 const STORM_MS = 60_000;
 const START_HOLD_MS = 3_000;
 /** The runner's cancel: SIGINT, then SIGTERM after 7.5 s, then SIGKILL after 2.5 s more. */
@@ -82,7 +82,7 @@ export const RUN_CAP_MS = 100_000;
 /** The official action's default location on the benchmark machine, used when the variable is not set. */
 const OFFICIAL_DEFAULT_PATH = '/work/shared/anchors/aws-codebuild-run-build.js';
 
-const PLAN_EXPORTS = {
+export const PLAN_EXPORTS = {
   GANTRY_PLAN_SHA256: 'ab'.repeat(32),
   GANTRY_PLAN_ADD: '1',
   GANTRY_PLAN_CHANGE: '0',
@@ -225,13 +225,13 @@ function scenarios(): Scenario[] {
   ];
 }
 
-interface Spawned {
+export interface Spawned {
   child: ChildProcess;
   result: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; outputs: Record<string, string> }>;
 }
 
 /** The official bundle, started as the runner starts an action (the minimal part of scripts/local-runner.ts it needs). */
-async function startOfficial(bundle: string, inputs: Record<string, string>, env: Record<string, string | undefined>): Promise<Spawned> {
+export async function startOfficial(bundle: string, inputs: Record<string, string>, env: Record<string, string | undefined>): Promise<Spawned> {
   const dir = await mkdtemp(join(tmpdir(), 'gantry-bench-official-'));
   const outputFile = join(dir, 'output');
   await writeFile(outputFile, '');

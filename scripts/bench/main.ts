@@ -5,7 +5,7 @@
  *
  *   npm run bench                      # everything, about 6½ minutes on 2 cores
  *   npm run bench -- --check           # the same; exits 1 naming every figure that misses its target
- *   npm run bench -- --only prune,warmup  # some parts (follow, faults, warmup, prune, scale, synth, bundles, cold-start)
+ *   npm run bench -- --only prune,warmup  # some parts (follow, faults, warmup, prune, scale, shift, synth, bundles, cold-start)
  *
  * Order: what runs at a fast sandbox clock runs alone (a busy process is multiplied by the clock's speed);
  * then the runs at real speed (×1) that mostly wait on the clock or on other processes run side by side, each
@@ -28,10 +28,12 @@ import {
   logCalls,
   ratio,
 } from './codebuild-follow.js';
+import { benchFollowActions, followActionRows, formatFollowActions } from './codebuild-follow-actions.js';
 import { benchColdStart, type ColdStartFigures, formatColdStartFigures } from './cold-start.js';
 import { benchPruneScale, formatScaleFigures, type PruneScaleFigures } from './prune-scale.js';
 import { checkFigures, clockLabel, type Figure, formatCheck, formatTarget, formatTargets, type TargetId, target, type Verdict } from './targets.js';
 import { benchTerraformSynth, formatSynthFigures, type SynthFigures } from './terraform-synth.js';
+import { benchShiftFast, benchShiftReal, describeCalls, formatShiftFigures, type ShiftBench, totalCalls, worstRollback } from './traffic-shift.js';
 import {
   benchPruneFast,
   benchPruneReal,
@@ -43,7 +45,7 @@ import {
   quotaRatio,
 } from './version-prune.js';
 
-const PARTS = ['follow', 'faults', 'warmup', 'prune', 'scale', 'synth', 'bundles', 'cold-start'] as const;
+const PARTS = ['follow', 'faults', 'warmup', 'prune', 'scale', 'shift', 'synth', 'bundles', 'cold-start'] as const;
 type Part = (typeof PARTS)[number];
 
 interface Row {
@@ -81,10 +83,11 @@ function followRows(bench: FollowBench): Row[] {
     });
     const targetLogCalls = (f: FollowFigures) => logCalls(f) - f.reconnects;
     return [
-      row('log latency p50, build time', (f) => f.p50Ms, s),
+      row('log latency p50 from the line written, build time', (f) => f.p50Ms, s),
+      row('log latency p95 from the line written, build time', (f) => f.p95Ms, s),
       row(
-        'log latency p95, build time',
-        (f) => f.p95Ms,
+        'log latency p95 from the line ingested, build time',
+        (f) => f.p95FromIngestionMs,
         s,
         (ms) => checked('follow.p95', build, run.speed, ms / 1000),
       ),
@@ -253,6 +256,38 @@ function scaleRows(f: PruneScaleFigures): Row[] {
       checks: [checked('sandbox.seed', `${f.functions}×${f.versions}`, 1, f.seedMs / 1000)],
     },
   ];
+}
+
+/** traffic-shift (issue 19): calls per shift by operation; alarm to rollback against one poll plus one UpdateAlias. */
+function shiftRows(bench: ShiftBench): Row[] {
+  const calls = bench.complete.map((f) => ({
+    figure: `traffic-shift: API calls per shift, ${f.name}, F=${f.functions}`,
+    clock: f.speed,
+    gantry: `${totalCalls(f.calls)}: ${describeCalls(f.calls)}`,
+    baseline: '',
+    ratio: '',
+  }));
+  const byClock = [...new Set(bench.rollback.map((f) => f.speed))].flatMap((clock) => {
+    const runs = bench.rollback.filter((f) => f.speed === clock);
+    const worst = worstRollback(runs);
+    if (worst === undefined) return [];
+    const run = `F=1, poll ${worst.pollMs / 1000} s${runs.length === 1 ? '' : `, worst of ${runs.length}`}`;
+    return [
+      {
+        figure: `traffic-shift: guarding alarm → rollback answered ÷ (one poll + one UpdateAlias), ${run}`,
+        clock,
+        gantry: `×${worst.ratio.toFixed(2)} (${s(worst.latencyMs)} of ${s(worst.boundMs)})`,
+        baseline: '',
+        ratio: '',
+        checks: [
+          worst.problems.length === 0
+            ? checked('shift.alarm-to-rollback', run, clock, worst.ratio)
+            : checked('shift.alarm-to-rollback', run, clock, undefined, worst.problems.join('; ')),
+        ],
+      },
+    ];
+  });
+  return [...calls, ...byClock];
 }
 
 function synthRows(figures: SynthFigures): Row[] {
@@ -424,14 +459,27 @@ if (follow !== undefined && [...follow.fast.figures, ...follow.real.figures].som
 const warmupFast = wanted('warmup') ? await timed('warmup ×20', 'F = 1, 10, 50, 200, baseline; alone', () => benchWarmupFast()) : undefined;
 const pruneFast = wanted('prune') ? await timed('prune ×20', 'gantry, then the loop; alone', () => benchPruneFast()) : undefined;
 const scale = wanted('scale') ? await timed('prune at scale', 'sandbox and gantry in two processes; alone', () => benchPruneScale()) : undefined;
+const shiftFast = wanted('shift')
+  ? await timed('shift ×60, ×20', 'canary, linear, short canary at ×60; 3 rollbacks at ×20; alone', () => benchShiftFast())
+  : undefined;
 // 3. ×1 runs side by side: each waits on its own sandbox clock or its child processes, with its own quotas.
-const [faults, warmupReal, pruneReal] = await timed('×1 group', 'the three rows below, side by side', () =>
+const [faults, warmupReal, pruneReal, followActions, shiftReal] = await timed('×1 group', 'the rows below, side by side', () =>
   Promise.all([
     wanted('faults') ? timed('  faults (×1)', 'child processes, gantry and the official bundle', () => benchCodeBuildFaults()) : skip,
     wanted('warmup') ? timed('  warmup ×1', 'F = 200', () => benchWarmupReal()) : skip,
     wanted('prune') ? timed('  prune ×1', 'gantry, the loop, two retry modes', () => benchPruneReal()) : skip,
+    wanted('follow') ? timed('  follow: the actions (×1)', 'child processes, gantry and the official bundle, on one build', () => benchFollowActions()) : skip,
+    wanted('shift') ? timed('  shift ×1', 'the short canary and one rollback, side by side', () => benchShiftReal()) : skip,
   ] as const),
 );
+// gantry's action, like every follower, must print the build's log exactly.
+if (followActions !== undefined && !followActions.gantry.logExact) process.exitCode = 1;
+const shift: ShiftBench | undefined =
+  shiftFast === undefined || shiftReal === undefined
+    ? undefined
+    : { complete: [...shiftFast.complete, ...shiftReal.complete], rollback: [...shiftFast.rollback, ...shiftReal.rollback] };
+// A shift that should have completed and did not, or a rollback that did not happen as it should: the run fails.
+if (shift !== undefined && [...shift.complete, ...shift.rollback].some((f) => f.problems.length > 0)) process.exitCode = 1;
 // 4. CPU-bound wall times, alone.
 const synth = wanted('synth') ? await timed('synth', 'child processes; alone', benchTerraformSynth) : undefined;
 const bundles = wanted('bundles') ? await timed('bundles', 'child processes; alone', benchBundles) : undefined;
@@ -442,9 +490,11 @@ const warmup = [...(warmupFast ?? []), ...(warmupReal ?? [])];
 const prune: PruneBenchFigures | undefined = pruneFast === undefined || pruneReal === undefined ? undefined : { fast: pruneFast, ...pruneReal };
 const rows: Row[] = [
   ...(follow === undefined ? [] : followRows(follow)),
+  ...(followActions === undefined ? [] : followActionRows(followActions)),
   ...(warmup.length === 0 ? [] : warmupRows(warmup)),
   ...(prune === undefined ? [] : pruneRows(prune)),
   ...(scale === undefined ? [] : scaleRows(scale)),
+  ...(shift === undefined ? [] : shiftRows(shift)),
   ...(synth === undefined ? [] : synthRows(synth)),
   ...(bundles === undefined ? [] : bundleRows(bundles)),
   ...(coldStart === undefined ? [] : coldStartRows(coldStart)),
@@ -459,10 +509,12 @@ const sections: (string | undefined)[] = [
     'target has a ×1 row for one size. Times are sandbox (build) time where a sandbox runs.',
   table(rows, result.verdicts),
   follow === undefined ? undefined : formatFollowFigures(follow),
+  followActions === undefined ? undefined : formatFollowActions(followActions),
   faults === undefined ? undefined : formatFaultFigures(faults),
   warmup.length === 0 ? undefined : formatWarmupFigures(warmup),
   prune === undefined ? undefined : formatPruneFigures(prune),
   scale === undefined ? undefined : formatScaleFigures(scale),
+  shift === undefined ? undefined : formatShiftFigures(shift),
   synth === undefined ? undefined : formatSynthFigures(synth),
   bundles === undefined ? undefined : formatBundleFigures(bundles),
   coldStart === undefined ? undefined : formatColdStartFigures(coldStart),

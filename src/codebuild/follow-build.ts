@@ -4,7 +4,8 @@
  *
  * The log comes by CloudWatch Logs Live Tail (pushed about once a second, two calls per build): a session on
  * the build's stream as soon as CodeBuild names it, one GetLogEvents read for what was written before the
- * session began, and another wherever the session cannot be trusted (a sampled update, a session that
+ * session began (taken once the session's first lines are in, so that one page reaches them), and another
+ * wherever the session cannot be trusted (a sampled update, a session that
  * ended and was reopened, the end of the build). When Live Tail is refused (no permission, the account's
  * session quota, an endpoint without it) the follower says so once and polls GetLogEvents instead.
  *
@@ -230,6 +231,7 @@ class Follower {
     }
     // A session's lines come after what the fill read; a sampled update's are read again in full. Until the
     // fill has succeeded the session's lines wait: printing them first would leave the gap behind the newest.
+    if (this.#catchUpWaiting()) return;
     if (this.#fillNeeded !== undefined) await this.#fill(this.#fillNeeded);
     if (this.#fillNeeded !== undefined) return;
     for (const batch of this.#session?.take() ?? []) {
@@ -242,6 +244,18 @@ class Follower {
       this.#printer.accept(`live-tail:${this.#sessions}`, batch.lines);
     }
     if (this.#fillNeeded !== undefined) await this.#fill(this.#fillNeeded);
+  }
+
+  /**
+   * A catch-up waits (at most `catchUpWaitMs`) for the running session's first lines: one GetLogEvents page
+   * that reaches them has read everything written before the session began, where a page read at once would
+   * need a second, same-token page to prove the stream's end (three log calls per build instead of two).
+   */
+  #catchUpWaiting(): boolean {
+    const session = this.#session;
+    if (this.#fillNeeded !== 'catch-up' || session === undefined || session.ended !== undefined) return false;
+    if (session.firstTimestamp !== undefined || this.#completeAt !== undefined) return false;
+    return Date.now() < session.openedAt + this.#schedule.catchUpWaitMs;
   }
 
   #fallBack(why: string): void {
@@ -364,15 +378,29 @@ class Follower {
     const now = Date.now();
     const due = [this.#completeAt === undefined ? this.#nextStatusAt : now + 250];
     if (this.#mode === 'poll' && this.#names !== undefined) due.push(this.#nextLogAt);
-    if (this.#mode === 'live-tail' && this.#session !== undefined) due.push(now + this.#schedule.logsIdleMaxMs);
+    if (this.#mode === 'live-tail' && this.#session !== undefined) {
+      due.push(now + this.#schedule.logsIdleMaxMs);
+      if (this.#catchUpWaiting()) due.push(this.#session.openedAt + this.#schedule.catchUpWaitMs);
+    }
     const wait = Math.max(0, Math.min(...due) - now);
     if (wait === 0) return;
     const woken = new Promise<void>((resolve) => {
       this.#wake = resolve;
     });
-    if (this.#session?.waiting === true) return;
-    await Promise.race([setTimeout(wait, undefined, { signal: this.#options.signal }), woken]);
-    this.#wake = undefined;
+    // Batches waiting behind a catch-up that still waits for the session's first lines do not end the sleep.
+    if (this.#session?.waiting === true && !this.#catchUpWaiting()) return;
+    // The timer is cancelled when the session wakes the follower first: left pending, it would keep the
+    // process (the action's step) alive for up to its whole delay after the build is followed to its end.
+    const timer = new AbortController();
+    const slept = setTimeout(wait, undefined, { signal: AbortSignal.any([this.#options.signal, timer.signal]) }).catch((error: unknown) => {
+      if (!timer.signal.aborted) throw error;
+    });
+    try {
+      await Promise.race([slept, woken]);
+    } finally {
+      timer.abort();
+      this.#wake = undefined;
+    }
   }
 }
 

@@ -30,6 +30,8 @@ export class LiveTailSession {
   readonly #controller: AbortController;
   #ended: string | undefined;
   #first: number | undefined;
+  /** When the session was opened (Date.now()). */
+  readonly openedAt = Date.now();
 
   private constructor(controller: AbortController) {
     this.#controller = controller;

@@ -27,6 +27,12 @@ export interface PollSchedule {
   drainQuietMs: number;
   /** ...or this long after completion, whichever comes first. */
   drainMaxMs: number;
+  /**
+   * How long a new Live Tail session's catch-up read (what was written before the session began) waits for
+   * the session's first lines. Read once those have arrived, one GetLogEvents page reaches them and so
+   * proves it missed nothing; read earlier, a second page is needed to confirm the stream's end.
+   */
+  catchUpWaitMs: number;
   /** Longest wait between attempts while a call keeps being throttled or failing (after the SDK's retries). */
   backoffMaxMs: number;
   /**
@@ -46,6 +52,7 @@ export const DEFAULT_SCHEDULE: PollSchedule = {
   statusEagerMs: 1_000,
   drainQuietMs: 3_000,
   drainMaxMs: 10_000,
+  catchUpWaitMs: 2_000,
   backoffMaxMs: 30_000,
 };
 

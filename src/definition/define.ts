@@ -24,6 +24,11 @@ export interface InputSpec<T = unknown> {
   readonly actionDefault?: string;
   /** For a default computed at run time (for example from GITHUB_SHA): how the docs describe it. */
   readonly defaultText?: string;
+  /**
+   * Required unless one of these inputs is given (the other way to name the same thing). Checked with
+   * `required`, before any value is parsed; action.yml marks the input optional.
+   */
+  readonly requiredUnless?: readonly string[];
   /** Shown with "is required": `for example dev`, or where to get the value. */
   readonly hint?: string;
   /** Where the input exists: both (the default), only in action.yml, or only on the CLI. */
@@ -149,11 +154,20 @@ export function parseInputs<I extends InputSpecs, S>(
   const fail = (name: string, problem: string): never => {
     throw new InputError(source.label(name), problem);
   };
+  const inputs = inputsFor(definition.inputs, where);
+  // A missing input is named before any value is parsed: the commonest mistake gets the quickest answer.
+  const given = (name: string) => source.get(name) !== undefined;
+  for (const [name, spec] of inputs) {
+    if (spec.default !== undefined || given(name)) continue;
+    const required = `is required: ${source.howToSet(name)}${spec.hint === undefined ? '' : ` (${spec.hint})`}`;
+    if (spec.required === true) fail(name, required);
+    const others = (spec.requiredUnless ?? []).filter((other) => inputs.some(([known]) => known === other));
+    if (spec.requiredUnless !== undefined && !others.some(given)) fail(name, `${required}, or give ${others.map((other) => source.label(other)).join(' or ')}`);
+  }
   const values: Record<string, unknown> = {};
-  for (const [name, spec] of inputsFor(definition.inputs, where)) {
+  for (const [name, spec] of inputs) {
     const raw = source.get(name) ?? spec.default;
     if (raw === undefined) {
-      if (spec.required === true) fail(name, `is required: ${source.howToSet(name)}${spec.hint === undefined ? '' : ` (${spec.hint})`}`);
       values[name] = undefined;
       continue;
     }

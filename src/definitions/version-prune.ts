@@ -12,6 +12,8 @@ export const versionPruneInputs = {
     description:
       'Environment from the config file: its functions, region, prune.keep and protect list. Optional when functions or capacity-provider gives the scope (the region then comes from AWS_REGION).',
     type: pattern(ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_FORMAT),
+    requiredUnless: ['functions', 'capacity-provider'],
+    hint: 'for example dev',
   },
   config: configInput,
   'dry-run': { description: 'true prints what would be deleted and deletes nothing; false deletes.', type: boolean(), defaultText: 'true' },

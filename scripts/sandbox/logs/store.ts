@@ -189,6 +189,17 @@ export class LogsStore {
     };
   }
 
+  /** Every event put into a stream, ingested or not, with its timestamp and ingestionTime (copies), for measurements. */
+  events(group: string, stream: string): LogEvent[] {
+    this.beforeRead();
+    return (
+      this.#groups
+        .get(group)
+        ?.streams.get(stream)
+        ?.events.map((event) => ({ ...event })) ?? []
+    );
+  }
+
   /** Every message put into a stream, ingested or not, for assertions. */
   messages(group: string, stream: string): string[] {
     this.beforeRead();

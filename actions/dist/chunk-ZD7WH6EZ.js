@@ -1,2 +1,0 @@
-import{createRequire as __gantryRequire}from'node:module';const require=__gantryRequire(import.meta.url);
-import{a as p,g as s,l as c,q as d}from"./chunk-W3GF4RCF.js";import{F as a,r as e,y as n}from"./chunk-IJA4VFST.js";var o=e(p,"AWSGirApiService","LambdaClient",n),r={},t=(m,x,l,u)=>[];var f=class extends o(r,t,"GetFunction",s){};var i=class extends o(r,t,"ListFunctionVersionsByCapacityProvider",c){};var b=a(d,i,"Marker","NextMarker","MaxItems");export{o as a,r as b,t as c,f as d,b as e};
