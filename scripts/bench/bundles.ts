@@ -1,6 +1,6 @@
 /**
  * Benchmark: each action's committed bundle, its size and its cold start: from `node dist/index.js` to the
- * first request it sends (resolve-environment sends none: to its exit), run as GitHub's runner runs it
+ * first request it sends (resolve-environment, and traffic-shift in an all-at-once environment, send none: to their exit), run as GitHub's runner runs it
  * against the sandbox. Median of a few runs.
  */
 
@@ -31,7 +31,13 @@ const INPUTS: Record<string, Record<string, string>> = {
   'codebuild-run': { environment: 'dev', mode: 'plan', wait: 'false', comment: 'false', 'plan-store': '/tmp/gantry-bench-plans' },
   'capacity-warmup': { environment: 'dev' },
   'version-prune': { environment: 'dev' },
+  // dev rolls out all at once: the action reads its config, finds nothing to shift and exits without a request
+  // (a canary environment would hold the run for the canary's minutes).
+  'traffic-shift': { environment: 'dev' },
 };
+
+/** Actions that send no request with the inputs above: timed to their exit. */
+const UNTIL_EXIT = new Set(['resolve-environment', 'traffic-shift']);
 
 export async function benchBundles(runs = 5): Promise<BundleFigures[]> {
   const sandbox = await startSandbox();
@@ -72,7 +78,7 @@ export async function benchBundles(runs = 5): Promise<BundleFigures[]> {
         action,
         sizeKiB: statSync(bundle).size / 1024,
         coldStartMs: median(times),
-        until: action === 'resolve-environment' ? 'exit' : 'first request',
+        until: UNTIL_EXIT.has(action) ? 'exit' : 'first request',
       });
     }
     return figures;

@@ -24,7 +24,7 @@
  * it must be the recorded build (cold-start.ts, OFFICIAL_BUNDLE); otherwise its column says why it did not run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,9 +78,6 @@ const RUNNER_TERM_AFTER_MS = 7_500;
 const RUNNER_KILL_AFTER_MS = 10_000;
 /** A run still going after this is ended by the benchmark (SIGKILL). */
 export const RUN_CAP_MS = 100_000;
-
-/** The official action's default location on the benchmark machine, used when the variable is not set. */
-const OFFICIAL_DEFAULT_PATH = '/work/shared/anchors/aws-codebuild-run-build.js';
 
 export const PLAN_EXPORTS = {
   GANTRY_PLAN_SHA256: 'ab'.repeat(32),
@@ -362,12 +359,9 @@ function cut(text: string, max = 100): string {
   return short.length > max ? `${short.slice(0, max - 1)}…` : short;
 }
 
-/** The official bundle's path, or why it is not run. */
+/** The official bundle's path, or why it is not run (cold-start.ts: the variable, else the machine's copy). */
 export function officialPath(env: NodeJS.ProcessEnv = process.env): { path: string } | { skipped: string } {
-  const given = env[OFFICIAL_BUNDLE.env];
-  const chosen = given === undefined || given === '' ? (existsSync(OFFICIAL_DEFAULT_PATH) ? OFFICIAL_DEFAULT_PATH : undefined) : given;
-  if (chosen === undefined) return { skipped: `not run: set ${OFFICIAL_BUNDLE.env} (${OFFICIAL_DEFAULT_PATH} does not exist)` };
-  return officialBundle({ ...env, [OFFICIAL_BUNDLE.env]: chosen });
+  return officialBundle(env);
 }
 
 /** Runs every scenario for both actions, the storms first and the rest two at a time beside them. */

@@ -30,7 +30,9 @@ export interface PollSchedule {
   /**
    * How long a new Live Tail session's catch-up read (what was written before the session began) waits for
    * the session's first lines. Read once those have arrived, one GetLogEvents page reaches them and so
-   * proves it missed nothing; read earlier, a second page is needed to confirm the stream's end.
+   * proves it missed nothing; read earlier, a second page is needed to confirm the stream's end. The wait
+   * bounds how late those earlier lines can be printed when the build is quiet: as late as the polling
+   * follower's longest idle wait (logsIdleMaxMs), no later.
    */
   catchUpWaitMs: number;
   /** Longest wait between attempts while a call keeps being throttled or failing (after the SDK's retries). */
@@ -52,7 +54,7 @@ export const DEFAULT_SCHEDULE: PollSchedule = {
   statusEagerMs: 1_000,
   drainQuietMs: 3_000,
   drainMaxMs: 10_000,
-  catchUpWaitMs: 2_000,
+  catchUpWaitMs: 5_000,
   backoffMaxMs: 30_000,
 };
 
