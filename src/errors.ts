@@ -18,7 +18,8 @@ const KINDS = Symbol.for('gantry.error.kinds');
 /**
  * `instanceof` asks an error's kinds, not its prototype chain: an action's entry and the work it imports are
  * bundled apart (scripts/bundle.ts), each with its own copy of these classes, and the entry must still know a
- * user's mistake thrown by the work from a failure. Each class states its kind once, in `kind`.
+ * user's mistake thrown by the work from a failure. Each class states its kind once, in `kind`, which is also
+ * its `name` (the bundles are minified: a class's own name is not kept). Only an own, frozen record counts.
  */
 export abstract class GantryError extends Error {
   static readonly kind: string = 'GantryError';
@@ -28,7 +29,7 @@ export abstract class GantryError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     // A subclass that states no kind of its own (one module's private error) is an ordinary class.
     if (!Object.hasOwn(this, 'kind')) return Function.prototype[Symbol.hasInstance].call(this, value);
-    if (typeof value !== 'object' || value === null) return false;
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, KINDS)) return false;
     const kinds = (value as { [KINDS]?: unknown })[KINDS];
     return Array.isArray(kinds) && kinds.includes(this.kind);
   }
@@ -41,7 +42,7 @@ export abstract class GantryError extends Error {
       const kind = (type as { kind?: unknown }).kind;
       if (typeof kind === 'string' && Object.hasOwn(type, 'kind')) kinds.push(kind);
     }
-    Object.defineProperty(this, KINDS, { value: kinds });
+    Object.defineProperty(this, KINDS, { value: Object.freeze(kinds) });
     this.name = Object.hasOwn(new.target, 'kind') ? (kinds[0] ?? new.target.name) : new.target.name;
   }
 }

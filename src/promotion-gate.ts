@@ -15,7 +15,9 @@ import { createGitHubClient, type GitHubClient } from './github/client.js';
 import { readRunContext } from './github/run-context.js';
 
 /** The gate said no: the step fails with the reason, one line, no stack. */
-export class GateDeniedError extends UserError {}
+export class GateDeniedError extends UserError {
+  static override readonly kind: string = 'GateDeniedError';
+}
 
 export interface GateDeps {
   github?: GitHubClient;

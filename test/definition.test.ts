@@ -108,6 +108,37 @@ describe('parseInputs', () => {
     expect(message).toContain('(100001 characters)');
   });
 
+  it('names a missing input before it parses any value, and names the inputs that may stand in for it', () => {
+    // Prepare: a malformed value that parsing would refuse, and an input required unless another is given.
+    const either = defineCommand({
+      inputs: {
+        environment: { description: 'e', type: pattern(/^[a-z]+$/, 'an environment name'), requiredUnless: ['functions'], hint: 'for example dev' },
+        functions: { description: 'f', type: list({ regex: /^[a-z]+$/, what: 'names' }) },
+        keep: { description: 'k', type: integer(1, 100) },
+      },
+      cli: { name: 'either', summary: 'test', run: async () => 0 },
+    });
+    const parse = (env: NodeJS.ProcessEnv) => parseInputs(either, actionInputSource(env), env, 'action');
+    // Act / Assess: the missing input is named, not the malformed one; either input will do.
+    expect(() => parse({ INPUT_KEEP: 'x' })).toThrow(
+      `input "environment": is required: set "environment" in the step's with: block (for example dev), or give input "functions"`,
+    );
+    expect(parse({ INPUT_FUNCTIONS: 'a,b' })).toMatchObject({ environment: undefined, functions: ['a', 'b'] });
+  });
+
+  it.each(ACTIONS.map((definition) => [definition.name, definition] as const))(
+    '%s: every requiredUnless names an input of the action and of the CLI',
+    (_, definition) => {
+      const inputs = definition.inputs as Record<string, { requiredUnless?: readonly string[]; only?: string }>;
+      for (const [name, spec] of Object.entries(inputs)) {
+        for (const other of spec.requiredUnless ?? []) {
+          expect(inputs[other], `${name}.requiredUnless names ${other}`).toBeDefined();
+          expect(inputs[other]?.only, `${other} must exist where ${name} does`).toBeUndefined();
+        }
+      }
+    },
+  );
+
   it('offers action-only inputs in actions only', () => {
     expect(fromAction({ INPUT_ENVIRONMENT: 'dev', INPUT_SECRET: 's' }).secret).toBe('s');
     expect(fromCli({ environment: 'dev', secret: 's' }).secret).toBeUndefined();

@@ -126,7 +126,7 @@ describe('gantry synth from a consumer repository', () => {
     const result = runGantry(fromGit, ['synth']);
     // Assess
     expect(result.stderr).toBe(
-      `error: ${config}: environments.dev.schedules.prune.cli: is not set, and this gantry was not installed from a release tarball (a checkout or a github: install), so the prune build cannot download a pinned CLI: set schedules.prune.cli to the command that runs the gantry CLI in the build (e.g. node scripts/dist/gantry.js), or install gantry from a release tarball\n`,
+      `error: ${config}: environments.dev.schedules.prune.cli: is not set, and this gantry was not installed from a release tarball (a checkout or a github: install), so the prune build cannot download a pinned CLI: set schedules.prune.cli to a command that runs the gantry CLI in the prune build (one its image or its source holds), or install gantry from a release tarball\n`,
     );
     expect(result.status).toBe(1);
     expect(existsSync(join(fromGit, 'terraform'))).toBe(false);

@@ -1359,7 +1359,7 @@ describe('progressive delivery (traffic-shift)', () => {
 
 describe("the prune build's CLI: schedules.prune.cli, else the release gantry was installed from, else a config error", () => {
   const NO_CLI =
-    'is not set, and this gantry was not installed from a release tarball (a checkout or a github: install), so the prune build cannot download a pinned CLI: set schedules.prune.cli to the command that runs the gantry CLI in the build (e.g. node scripts/dist/gantry.js), or install gantry from a release tarball';
+    'is not set, and this gantry was not installed from a release tarball (a checkout or a github: install), so the prune build cannot download a pinned CLI: set schedules.prune.cli to a command that runs the gantry CLI in the prune build (one its image or its source holds), or install gantry from a release tarball';
   const download = { url: 'https://github.com/acme/gantry/releases/download/v1.4.2/gantry.js', sha256: 'a'.repeat(64) };
   /** The example config with no environment setting schedules.prune.cli. */
   const withoutCli = () => {

@@ -250,10 +250,12 @@ class Follower {
    * A catch-up waits (at most `catchUpWaitMs`) for the running session's first lines: one GetLogEvents page
    * that reaches them has read everything written before the session began, where a page read at once would
    * need a second, same-token page to prove the stream's end (three log calls per build instead of two).
+   * Only the first session's: after a reconnect the gap is read at once, so sessions that keep dropping
+   * before their first lines cannot hold the log back.
    */
   #catchUpWaiting(): boolean {
     const session = this.#session;
-    if (this.#fillNeeded !== 'catch-up' || session === undefined || session.ended !== undefined) return false;
+    if (this.#fillNeeded !== 'catch-up' || this.#sessions !== 1 || session === undefined || session.ended !== undefined) return false;
     if (session.firstTimestamp !== undefined || this.#completeAt !== undefined) return false;
     return Date.now() < session.openedAt + this.#schedule.catchUpWaitMs;
   }
@@ -391,14 +393,22 @@ class Follower {
     if (this.#session?.waiting === true && !this.#catchUpWaiting()) return;
     // The timer is cancelled when the session wakes the follower first: left pending, it would keep the
     // process (the action's step) alive for up to its whole delay after the build is followed to its end.
-    const timer = new AbortController();
-    const slept = setTimeout(wait, undefined, { signal: AbortSignal.any([this.#options.signal, timer.signal]) }).catch((error: unknown) => {
-      if (!timer.signal.aborted) throw error;
+    // (One listener on the cancel signal, added and removed here: AbortSignal.any would leave a dependant
+    // signal behind on every sleep in Node 20.)
+    const { signal } = this.#options;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const slept = new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      timer = globalThis.setTimeout(resolve, wait);
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
       await Promise.race([slept, woken]);
     } finally {
-      timer.abort();
+      clearTimeout(timer);
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
       this.#wake = undefined;
     }
   }

@@ -406,7 +406,7 @@ const PruneSchedule = z
       .min(1)
       .optional()
       .describe(
-        "GANTRY_CLI of the prune build: the command that runs the gantry CLI, from the checkout's root (e.g. `node scripts/dist/gantry.js` where the repository holds the CLI bundle). Unset, the build downloads the `gantry.js` asset of the gantry release `gantry synth` was installed from (its tarball), checked against the SHA-256 of the installed CLI; a gantry installed from a checkout or a `github:` reference names no release, and `gantry synth` then requires this key.",
+        "GANTRY_CLI of the prune build: a command that runs the gantry CLI there, from the checkout's root (one the build image or the repository holds; gantry's own repository sets `node scripts/dist/gantry.js`, a path only it has). Unset, the build downloads the `gantry.js` asset of the gantry release `gantry synth` was installed from (its tarball), checked against the SHA-256 of the installed CLI; a gantry installed from a checkout or a `github:` reference names no release, and `gantry synth` then requires this key.",
       ),
   })
   .describe('Scheduled version pruning.');

@@ -11,6 +11,9 @@ import { OperationError } from '../errors.js';
 
 /** Thrown into calls still waiting for a token once the run stops; they were never sent. */
 export class RunStoppedError extends OperationError {
+  // Its own kind, hence its name: the bundles are minified, and isRunStopped reads the name.
+  static override readonly kind: string = 'RunStoppedError';
+
   constructor(readonly reason: string) {
     super(`run stopped: ${reason}`);
   }

@@ -22,7 +22,9 @@ import { createWarmupClients, lambdaWarmupPort, MissingResource, type WarmupClie
 import type { AlarmState, AlarmStatus, AliasRouting } from './plan.js';
 
 /** Lambda refused a write because the alias's RevisionId changed: someone else wrote it since gantry read it. */
-export class AliasChanged extends OperationError {}
+export class AliasChanged extends OperationError {
+  static override readonly kind: string = 'AliasChanged';
+}
 
 export interface ShiftPort {
   getAlias(functionName: string, alias: string): Promise<AliasRouting>;

@@ -31,7 +31,9 @@ import { OperationError } from '../errors.js';
 import type { ScalingTarget } from './targets.js';
 
 /** Lambda answered "not found" (function, alias, version or capacity provider); the message is Lambda's. */
-export class MissingResource extends OperationError {}
+export class MissingResource extends OperationError {
+  static override readonly kind: string = 'MissingResource';
+}
 
 export interface VersionStatus {
   version: string;

@@ -203,6 +203,6 @@ export function pruneCliVariables(config: GantryConfig, env: EnvironmentConfig, 
   if (release !== undefined) return { GANTRY_CLI_URL: release.url, GANTRY_CLI_SHA256: release.sha256 };
   throw new ConfigError(
     { file: config.file, path: `environments.${env.name}.schedules.prune.cli` },
-    'is not set, and this gantry was not installed from a release tarball (a checkout or a github: install), so the prune build cannot download a pinned CLI: set schedules.prune.cli to the command that runs the gantry CLI in the build (e.g. node scripts/dist/gantry.js), or install gantry from a release tarball',
+    'is not set, and this gantry was not installed from a release tarball (a checkout or a github: install), so the prune build cannot download a pinned CLI: set schedules.prune.cli to a command that runs the gantry CLI in the prune build (one its image or its source holds), or install gantry from a release tarball',
   );
 }
