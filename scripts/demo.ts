@@ -36,11 +36,11 @@ import { TERRAFORM_PIN } from '../src/terraform/pin.js';
 import type { PackageRecord } from '../src/terraform/plan-integrity.js';
 import { trafficShiftAction } from '../src/traffic-shift.js';
 import { required } from './assert.js';
-import { applyGuardAlarms, sandboxShiftPort, type UsersTraffic, usersOn, usersTraffic } from './bench/traffic-shift.js';
+import { sandboxShiftPort, type UsersTraffic, usersOn, usersTraffic } from './bench/traffic-shift.js';
 import { type ActionResult, inputsWithDefaults, inputVariables, REPO_ROOT, startAction } from './local-runner.js';
 import type { BuildScript } from './sandbox/codebuild/build.js';
 import { type GantrySandbox, startSandbox } from './sandbox/sandbox.js';
-import { seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from './sandbox/seed-config.js';
+import { applyGuardAlarms, seedCodeBuildFromConfig, seedGitHubFromConfig, seedLambdaFromConfig } from './sandbox/seed-config.js';
 import { localTerraformRelease } from './sandbox/terraform-release.js';
 
 const configFile = process.argv[2] ?? join(REPO_ROOT, '.github', 'gantry.yml');

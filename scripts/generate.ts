@@ -26,9 +26,13 @@ type AnyAction = ActionDefinition<InputSpecs, any>;
 
 const TEXT_FORMAT = /^text/;
 
-/** What action.yml and the tables say about an input: its description, and its format unless it is free text. */
+/**
+ * What action.yml and the tables say about an input: its description, the inputs that may stand in for it, and
+ * its format unless it is free text.
+ */
 function describeInput(spec: InputSpec): string {
-  return TEXT_FORMAT.test(spec.type.format) ? spec.description : `${spec.description} Takes ${spec.type.format}.`;
+  const unless = spec.requiredUnless === undefined ? '' : ` Required unless ${spec.requiredUnless.join(' or ')} is given.`;
+  return TEXT_FORMAT.test(spec.type.format) ? `${spec.description}${unless}` : `${spec.description}${unless} Takes ${spec.type.format}.`;
 }
 
 function definitionFile(definition: AnyAction): string {

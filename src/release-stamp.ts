@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
 import { type CliDownload, cliReleaseSource } from './codebuild/start-request.js';
 import { OperationError } from './errors.js';
 import { optionalGantryFile } from './gantry-files.js';
@@ -17,14 +18,16 @@ export const CLI_BUNDLE_FILE = 'scripts/dist/gantry.js';
 /** The stamp, relative to the package root: next to the CLI bundle. */
 export const RELEASE_STAMP_FILE = 'scripts/dist/release.json';
 
-export interface ReleaseStamp {
+const ReleaseStampSchema = z.object({
   /** `owner/name` of the GitHub repository the release is attached to. */
-  repository: string;
+  repository: z.string(),
   /** package.json's version. */
-  version: string;
+  version: z.string(),
   /** The release's tag, `v<version>`. */
-  tag: string;
-}
+  tag: z.string(),
+});
+
+export type ReleaseStamp = z.infer<typeof ReleaseStampSchema>;
 
 export function releaseStamp(repository: string, version: string): ReleaseStamp {
   return { repository, version, tag: `v${version}` };
@@ -42,11 +45,9 @@ export function parseReleaseStamp(text: string, file: string): ReleaseStamp {
   } catch (error) {
     throw new OperationError(`${file}: not JSON (${(error as Error).message}); reinstall gantry from its release tarball`, { cause: error });
   }
-  const fields = value as Partial<Record<keyof ReleaseStamp, unknown>> | null;
-  if (typeof fields !== 'object' || fields === null || ![fields.repository, fields.version, fields.tag].every((field) => typeof field === 'string')) {
-    throw new OperationError(`${file}: expected {"repository", "version", "tag"} (strings); reinstall gantry from its release tarball`);
-  }
-  return { repository: fields.repository as string, version: fields.version as string, tag: fields.tag as string };
+  const parsed = ReleaseStampSchema.safeParse(value);
+  if (!parsed.success) throw new OperationError(`${file}: expected {"repository", "version", "tag"} (strings); reinstall gantry from its release tarball`);
+  return parsed.data;
 }
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');

@@ -9,10 +9,9 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import { applyGuardAlarms } from '../scripts/bench/traffic-shift.js';
 import { SANDBOX_REGION } from '../scripts/sandbox/frame.js';
 import { startSandbox } from '../scripts/sandbox/sandbox.js';
-import { seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
+import { applyGuardAlarms, seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
 import { awsClientConfig } from '../src/aws/clients.js';
 import { parseConfig } from '../src/config/load.js';
 import { cliInputSource } from '../src/inputs.js';

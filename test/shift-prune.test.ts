@@ -12,10 +12,9 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { expect, it } from 'vitest';
 import { SANDBOX_REGION } from '../scripts/sandbox/frame.js';
 import { startSandbox } from '../scripts/sandbox/sandbox.js';
-import { seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
+import { applyGuardAlarms, seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
 import { awsClientConfig } from '../src/aws/clients.js';
 import { parseConfig } from '../src/config/load.js';
-import { guardAlarmDimensions, guardAlarms } from '../src/config/rollout.js';
 import { cliInputSource } from '../src/inputs.js';
 import { MemoryLogger } from '../src/logger.js';
 import type { PruneReport } from '../src/prune/report.js';
@@ -41,23 +40,10 @@ it('keeps both versions of an alias a traffic shift is moving, and the shift can
     const { lambda, cloudwatch } = sandbox.services;
     seedLambdaFromConfig(lambda, config, { versionsPerFunction: 6 }); // versions 1–6, live → 6
     // The apply: version 7 published, the alias left on 6, the guarding alarms on 7.
-    for (const [index, fn] of qa.functions.entries()) {
+    for (const fn of qa.functions) {
       lambda.updateFunctionCode(fn.functionName, `${fn.functionName}@7`);
       lambda.publishVersion(fn.functionName, { instant: true });
-      for (const guard of guardAlarms(qa.names.functions[index]!, fn.rollout)) {
-        cloudwatch.putMetricAlarm({
-          AlarmName: guard.name,
-          Namespace: 'AWS/Lambda',
-          MetricName: guard.metricName,
-          Dimensions: Object.entries(guardAlarmDimensions(qa.names.functions[index]!, '7')).map(([Name, Value]) => ({ Name, Value })),
-          Statistic: guard.statistic,
-          Period: guard.periodSeconds,
-          EvaluationPeriods: guard.evaluationPeriods,
-          Threshold: guard.threshold,
-          ComparisonOperator: guard.comparisonOperator,
-          TreatMissingData: 'notBreaching',
-        });
-      }
+      applyGuardAlarms(cloudwatch, qa, fn, '7');
     }
 
     const client = {

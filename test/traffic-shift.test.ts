@@ -8,8 +8,8 @@
  * between two steps) it holds the sandbox clock still (controlClock) and waits for the state it needs (until),
  * never for a duration. The committed bundle runs too: a complete shift, a cancelled one, an interrupted one.
  *
- * The guarding alarms are created the way terraform creates them (guardAlarms, guardAlarmDimensions: the same
- * definitions), with ExecutedVersion the new version, before each shift.
+ * The guarding alarms are created the way terraform creates them (applyGuardAlarms: from guardAlarms and
+ * guardAlarmDimensions, the same definitions), with ExecutedVersion the new version, before each shift.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,10 +20,9 @@ import { describe, expect, it } from 'vitest';
 import { SANDBOX_REGION } from '../scripts/sandbox/frame.js';
 import type { LambdaService } from '../scripts/sandbox/lambda/service.js';
 import { type GantrySandbox, startSandbox } from '../scripts/sandbox/sandbox.js';
-import { seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
+import { applyGuardAlarms, seedLambdaFromConfig } from '../scripts/sandbox/seed-config.js';
 import { awsClientConfig } from '../src/aws/clients.js';
 import { type EnvironmentConfig, type GantryConfig, parseConfig } from '../src/config/load.js';
-import { guardAlarmDimensions, guardAlarms } from '../src/config/rollout.js';
 import { cliInputSource } from '../src/inputs.js';
 import { MemoryLogger } from '../src/logger.js';
 import { shiftPort } from '../src/shift/adapter.js';
@@ -60,26 +59,11 @@ async function sandboxFor(config: GantryConfig, clockSpeed = SPEED): Promise<Gan
  */
 function deploy(sandbox: GantrySandbox, environment: EnvironmentConfig, only?: string[]): void {
   const { lambda, cloudwatch } = sandbox.services;
-  for (const [index, fn] of environment.functions.entries()) {
+  for (const fn of environment.functions) {
     if (only !== undefined && !only.includes(fn.functionName)) continue;
     lambda.updateFunctionCode(fn.functionName, `${fn.functionName}@${Math.random()}`);
     const { version } = lambda.publishVersion(fn.functionName, { instant: true });
-    for (const guard of guardAlarms(environment.names.functions[index]!, fn.rollout)) {
-      cloudwatch.putMetricAlarm({
-        AlarmName: guard.name,
-        AlarmDescription: guard.description,
-        Namespace: 'AWS/Lambda',
-        MetricName: guard.metricName,
-        Dimensions: Object.entries(guardAlarmDimensions(environment.names.functions[index]!, version)).map(([Name, Value]) => ({ Name, Value })),
-        ...(guard.statistic === undefined ? {} : { Statistic: guard.statistic }),
-        ...(guard.extendedStatistic === undefined ? {} : { ExtendedStatistic: guard.extendedStatistic }),
-        Period: guard.periodSeconds,
-        EvaluationPeriods: guard.evaluationPeriods,
-        Threshold: guard.threshold,
-        ComparisonOperator: guard.comparisonOperator,
-        TreatMissingData: 'notBreaching',
-      });
-    }
+    applyGuardAlarms(cloudwatch, environment, fn, version);
   }
 }
 

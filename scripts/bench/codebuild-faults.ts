@@ -70,7 +70,7 @@ export interface FaultFigures {
 
 export const CONFIG = join(REPO_ROOT, '.github', 'gantry.yml');
 export const PROJECT = 'orders-dev-plan';
-export const SHA = '0123456789abcdef0123456789abcdef01234567';
+const SHA = '0123456789abcdef0123456789abcdef01234567';
 const STORM_MS = 60_000;
 const START_HOLD_MS = 3_000;
 /** The runner's cancel: SIGINT, then SIGTERM after 7.5 s, then SIGKILL after 2.5 s more. */
@@ -248,23 +248,27 @@ export async function startOfficial(bundle: string, inputs: Record<string, strin
   return { child, result };
 }
 
+/** What the runner gives a plan step of a push to main, pointed at this sandbox (both actions get the same). */
+export function runnerEnv(sandbox: GantrySandbox): Record<string, string | undefined> {
+  return {
+    ...sandbox.env,
+    GITHUB_REPOSITORY: 'acme/orders',
+    GITHUB_SHA: SHA,
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_RUN_ID: '4001',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'plan-dev',
+  };
+}
+
 async function runOne(scenario: Scenario, actor: Actor, officialPath: string | undefined): Promise<FaultOutcome> {
   const sandbox = await startSandbox();
   try {
     if (scenario.seed !== false) seedCodeBuildFromConfig(sandbox.services.codebuild, parseConfig(readFileSync(CONFIG, 'utf8'), CONFIG));
     if (scenario.script !== undefined && scenario.seed !== false) sandbox.services.codebuild.scriptNextBuild(PROJECT, scenario.script);
     scenario.prepare?.(sandbox);
-    const env = {
-      ...sandbox.env,
-      GITHUB_REPOSITORY: 'acme/orders',
-      GITHUB_SHA: SHA,
-      GITHUB_REF: 'refs/heads/main',
-      GITHUB_EVENT_NAME: 'push',
-      GITHUB_RUN_ID: '4001',
-      GITHUB_RUN_ATTEMPT: '1',
-      GITHUB_JOB: 'plan-dev',
-      ...scenario.env,
-    };
+    const env = { ...runnerEnv(sandbox), ...scenario.env };
     const began = performance.now();
     const spawned: Spawned =
       actor === 'gantry'
@@ -359,14 +363,9 @@ function cut(text: string, max = 100): string {
   return short.length > max ? `${short.slice(0, max - 1)}…` : short;
 }
 
-/** The official bundle's path, or why it is not run (cold-start.ts: the variable, else the machine's copy). */
-export function officialPath(env: NodeJS.ProcessEnv = process.env): { path: string } | { skipped: string } {
-  return officialBundle(env);
-}
-
 /** Runs every scenario for both actions, the storms first and the rest two at a time beside them. */
 export async function benchCodeBuildFaults(env: NodeJS.ProcessEnv = process.env): Promise<FaultFigures> {
-  const official = officialPath(env);
+  const official = officialBundle(env);
   const path = 'path' in official ? official.path : undefined;
   const began = performance.now();
   const all = scenarios();

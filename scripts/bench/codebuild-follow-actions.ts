@@ -18,7 +18,7 @@
  * Both are matched the same way: a line of stdout, its end trimmed, equal to a line of the build.
  *
  * The official bundle is third-party code the project does not copy: its path and its check against a recorded
- * commit and sha256 are the fault bench's (`officialPath`); without it its row says why it was not run.
+ * commit and sha256 are cold-start.ts's (`officialBundle`); without it its row says why it was not run.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -29,9 +29,9 @@ import type { BuildScript } from '../sandbox/codebuild/build.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 import { seedCodeBuildFromConfig } from '../sandbox/seed-config.js';
 import type { RecordedRequest } from '../sandbox/server.js';
-import { type Actor, CONFIG, logCheck, officialPath, PLAN_EXPORTS, PROJECT, SHA, type Spawned, startOfficial } from './codebuild-faults.js';
+import { type Actor, CONFIG, logCheck, PLAN_EXPORTS, PROJECT, runnerEnv, type Spawned, startOfficial } from './codebuild-faults.js';
 import { benchmarkScript, ratio } from './codebuild-follow.js';
-import { OFFICIAL_BUNDLE } from './cold-start.js';
+import { OFFICIAL_BUNDLE, officialBundle } from './cold-start.js';
 
 /** The operations counted apart; every other one is counted under `other`. */
 export const COUNTED_OPERATIONS = ['StartBuild', 'BatchGetBuilds', 'GetLogEvents', 'StartLiveTail'] as const;
@@ -153,16 +153,7 @@ async function runOne(actor: Actor, script: BuildScript, bundle: string | undefi
   try {
     seedCodeBuildFromConfig(sandbox.services.codebuild, parseConfig(readFileSync(CONFIG, 'utf8'), CONFIG));
     sandbox.services.codebuild.scriptNextBuild(PROJECT, script);
-    const env = {
-      ...sandbox.env,
-      GITHUB_REPOSITORY: 'acme/orders',
-      GITHUB_SHA: SHA,
-      GITHUB_REF: 'refs/heads/main',
-      GITHUB_EVENT_NAME: 'push',
-      GITHUB_RUN_ID: '4001',
-      GITHUB_RUN_ATTEMPT: '1',
-      GITHUB_JOB: 'plan-dev',
-    };
+    const env = runnerEnv(sandbox);
     const chunks: StampedChunk[] = [];
     const stamp = (text: string) => chunks.push({ at: sandbox.clock.now(), text });
     const began = performance.now();
@@ -217,7 +208,7 @@ async function runOne(actor: Actor, script: BuildScript, bundle: string | undefi
 
 /** Both actions at once, each against its own sandbox at ×1, on the same 1-minute build. */
 export async function benchFollowActions(env: NodeJS.ProcessEnv = process.env): Promise<FollowActionsFigures> {
-  const official = officialPath(env);
+  const official = officialBundle(env);
   const path = 'path' in official ? official.path : undefined;
   const script: BuildScript = { ...benchmarkScript(0.2), exportedVariables: PLAN_EXPORTS };
   const began = performance.now();

@@ -3,7 +3,7 @@
  * real SDK clients, run as the action runs it (`shiftRun` and `runShift`: src/traffic-shift.ts, src/shift/run.ts)
  * on the sandbox's clock, through a port whose paced Lambda clients run at the quotas × the clock's speed
  * ({@link sandboxShiftPort}). Before each shift every function gets a new version, and its guarding alarms are
- * pointed at it, as terraform's apply does ({@link applyGuardAlarms}).
+ * pointed at it, as terraform's apply does (`applyGuardAlarms`, scripts/sandbox/seed-config.ts).
  *
  * (a) Shifts that complete: every Lambda and CloudWatch request gantry sends for one shift, by operation
  *     (retries and 429s included): the default canary after the first environment (10% for 5 min, then 5 min
@@ -25,7 +25,6 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { awsClientConfig } from '../../src/aws/clients.js';
 import { LAMBDA_CONTROL_PLANE_RATE, limitClient, TokenBucketLimiter } from '../../src/aws/rate-limiter.js';
 import { type EnvironmentConfig, parseConfig, type ResolvedFunction } from '../../src/config/load.js';
-import { guardAlarmDimensions, guardAlarms } from '../../src/config/rollout.js';
 import { describeError } from '../../src/errors.js';
 import { cliInputSource } from '../../src/inputs.js';
 import { MemoryLogger } from '../../src/logger.js';
@@ -38,41 +37,11 @@ import { shiftRun } from '../../src/traffic-shift.js';
 import { GET_FUNCTION_RATE } from '../../src/warmup/adapter.js';
 import { required } from '../assert.js';
 import type { SandboxClock } from '../sandbox/clock.js';
-import type { CloudWatchService } from '../sandbox/cloudwatch/service.js';
 import { SANDBOX_REGION } from '../sandbox/frame.js';
 import { type GantrySandbox, startSandbox } from '../sandbox/sandbox.js';
-import { seedLambdaFromConfig } from '../sandbox/seed-config.js';
+import { applyGuardAlarms, seedLambdaFromConfig } from '../sandbox/seed-config.js';
 
 // ---- the apply's stand-in and gantry's port, on a sandbox (the demo uses these too) -------------------------
-
-/**
- * What terraform's apply does to a function's guarding alarms (terraform/constructs/observability.ts): creates or
- * updates each, from the same definitions the action reads (`guardAlarms`), watching `version` behind the alias.
- * None for a function deployed all at once.
- */
-export function applyGuardAlarms(cloudwatch: CloudWatchService, environment: EnvironmentConfig, fn: ResolvedFunction, version: string): string[] {
-  const names = required(
-    environment.names.functions.find((candidate) => candidate.name === fn.name),
-    `the derived names of ${fn.name}`,
-  );
-  return guardAlarms(names, fn.rollout).map((guard) => {
-    cloudwatch.putMetricAlarm({
-      AlarmName: guard.name,
-      AlarmDescription: guard.description,
-      Namespace: 'AWS/Lambda',
-      MetricName: guard.metricName,
-      Dimensions: Object.entries(guardAlarmDimensions(names, version)).map(([Name, Value]) => ({ Name, Value })),
-      ...(guard.statistic === undefined ? {} : { Statistic: guard.statistic }),
-      ...(guard.extendedStatistic === undefined ? {} : { ExtendedStatistic: guard.extendedStatistic }),
-      Period: guard.periodSeconds,
-      EvaluationPeriods: guard.evaluationPeriods,
-      Threshold: guard.threshold,
-      ComparisonOperator: guard.comparisonOperator,
-      TreatMissingData: 'notBreaching',
-    });
-    return guard.name;
-  });
-}
 
 const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 

@@ -206,7 +206,8 @@ export function generalHelp(commands: CliCommand[]): string {
 function optionHelp(name: string, spec: InputSpec): string {
   const value = spec.type.cli === 'string' ? ' <value>' : '';
   const fallback = spec.default ?? spec.defaultText;
-  const notes = [spec.required === true ? 'required' : undefined, fallback === undefined ? undefined : `default: ${fallback}`].filter(
+  const unless = spec.requiredUnless === undefined ? undefined : `required unless ${spec.requiredUnless.map((other) => `--${other}`).join(' or ')}`;
+  const notes = [spec.required === true ? 'required' : unless, fallback === undefined ? undefined : `default: ${fallback}`].filter(
     (note) => note !== undefined,
   );
   const format = spec.type.cli === 'boolean' ? '' : ` Takes ${spec.type.format}.`;

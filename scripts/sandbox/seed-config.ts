@@ -6,10 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GantryConfig } from '../../src/config/load.js';
+import type { EnvironmentConfig, GantryConfig, ResolvedFunction } from '../../src/config/load.js';
+import { guardAlarmDimensions, guardAlarms } from '../../src/config/rollout.js';
 import { gantryFile } from '../../src/gantry-files.js';
 import { terraformPinEnv } from '../../src/terraform/pin.js';
 import { required } from '../assert.js';
+import type { CloudWatchService } from './cloudwatch/service.js';
 import type { CodeBuildService } from './codebuild/service.js';
 import type { GitHubService } from './github/service.js';
 import type { LambdaService } from './lambda/service.js';
@@ -138,4 +140,33 @@ export function seedGitHubEnvironments(github: GitHubService, owner: string, rep
     const approval = config.github.environments[name]?.approval === 'required';
     github.setEnvironment(owner, repo, name, { branchPolicies, ...(approval ? { requiredReviewers: reviewers, preventSelfReview: true } : {}) });
   }
+}
+
+/**
+ * What terraform's apply does to a function's guarding alarms (terraform/constructs/observability.ts): creates or
+ * updates each, from the same definitions the action reads (`guardAlarms`), watching `version` behind the alias.
+ * None for a function deployed all at once.
+ */
+export function applyGuardAlarms(cloudwatch: CloudWatchService, environment: EnvironmentConfig, fn: ResolvedFunction, version: string): string[] {
+  const names = required(
+    environment.names.functions.find((candidate) => candidate.name === fn.name),
+    `the derived names of ${fn.name}`,
+  );
+  return guardAlarms(names, fn.rollout).map((guard) => {
+    cloudwatch.putMetricAlarm({
+      AlarmName: guard.name,
+      AlarmDescription: guard.description,
+      Namespace: 'AWS/Lambda',
+      MetricName: guard.metricName,
+      Dimensions: Object.entries(guardAlarmDimensions(names, version)).map(([Name, Value]) => ({ Name, Value })),
+      ...(guard.statistic === undefined ? {} : { Statistic: guard.statistic }),
+      ...(guard.extendedStatistic === undefined ? {} : { ExtendedStatistic: guard.extendedStatistic }),
+      Period: guard.periodSeconds,
+      EvaluationPeriods: guard.evaluationPeriods,
+      Threshold: guard.threshold,
+      ComparisonOperator: guard.comparisonOperator,
+      TreatMissingData: 'notBreaching',
+    });
+    return guard.name;
+  });
 }

@@ -9,8 +9,7 @@ import { DEFAULT_RATE, DEFAULT_TIME_BUDGET_SECONDS, MAX_KEEP, MAX_RATE, MAX_TIME
 
 export const versionPruneInputs = {
   environment: {
-    description:
-      'Environment from the config file: its functions, region, prune.keep and protect list. Optional when functions or capacity-provider gives the scope (the region then comes from AWS_REGION).',
+    description: 'Environment from the config file: its functions, region, prune.keep and protect list. Without it, the region comes from AWS_REGION.',
     type: pattern(ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_FORMAT),
     requiredUnless: ['functions', 'capacity-provider'],
     hint: 'for example dev',

@@ -8,17 +8,11 @@
  * {@link AliasChanged}.
  */
 import { type CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import {
-  GetAliasCommand,
-  PreconditionFailedException,
-  paginateListVersionsByFunction,
-  ResourceNotFoundException,
-  UpdateAliasCommand,
-} from '@aws-sdk/client-lambda';
+import { GetAliasCommand, PreconditionFailedException, paginateListVersionsByFunction, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { createCloudWatchClient } from '../aws/clients.js';
 import { EXECUTED_VERSION } from '../config/rollout.js';
 import { OperationError } from '../errors.js';
-import { createWarmupClients, lambdaWarmupPort, MissingResource, type WarmupClients, type WarmupPort } from '../warmup/adapter.js';
+import { createWarmupClients, lambdaWarmupPort, missingAsError, type WarmupClients, type WarmupPort } from '../warmup/adapter.js';
 import type { AlarmState, AlarmStatus, AliasRouting } from './plan.js';
 
 /** Lambda refused a write because the alias's RevisionId changed: someone else wrote it since gantry read it. */
@@ -141,13 +135,4 @@ function alarmStatus(alarm: MetricAlarm): AlarmStatus {
     periodMs: period * 1000,
     ...(executedVersion === undefined ? {} : { executedVersion }),
   };
-}
-
-async function missingAsError<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) throw new MissingResource(error.message, { cause: error });
-    throw error;
-  }
 }

@@ -243,7 +243,8 @@ export function lambdaWarmupPort(clients: WarmupClients, polling: ActivePolling 
   return port;
 }
 
-async function missingAsError<T>(call: () => Promise<T>): Promise<T> {
+/** A call whose ResourceNotFoundException becomes a {@link MissingResource} (the shift's adapter uses it too). */
+export async function missingAsError<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

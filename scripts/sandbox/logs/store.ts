@@ -202,13 +202,7 @@ export class LogsStore {
 
   /** Every message put into a stream, ingested or not, for assertions. */
   messages(group: string, stream: string): string[] {
-    this.beforeRead();
-    return (
-      this.#groups
-        .get(group)
-        ?.streams.get(stream)
-        ?.events.map((event) => event.message) ?? []
-    );
+    return this.events(group, stream).map((event) => event.message);
   }
 
   getLogEvents(query: GetLogEventsQuery): GetLogEventsPage {
